@@ -1,0 +1,1 @@
+"""authgate command-line tool."""

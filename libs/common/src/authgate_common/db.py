@@ -1,0 +1,82 @@
+"""Database engine per service: its own PostgreSQL schema, or an embedded SQLite file.
+
+Each service passes its schema name. On PostgreSQL the connection's search_path is
+that schema, so tables and the Alembic version table live there and nobody else's
+tables are visible. With DATABASE_URL unset the service uses `VAR_DIR/<schema>.db`.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def database_url(url: str | None, schema: str, var_dir: str) -> str:
+    if not url:
+        path = pathlib.Path(var_dir).resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path / (schema + '.db')}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str | None, schema: str, var_dir: str = "var", pool_size: int = 10,
+                max_overflow: int = 10) -> Engine:
+    full = database_url(url, schema, var_dir)
+    if full.startswith("sqlite"):
+        engine = create_engine(full, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(
+        full,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        pool_recycle=1800,
+        connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5},
+    )
+
+
+def ensure_schema(engine: Engine, schema: str) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+
+def run_migrations(engine: Engine, schema: str, script_location: str) -> None:
+    """Apply the service's Alembic migrations to head, in its own schema."""
+    from alembic import command
+    from alembic.config import Config
+
+    ensure_schema(engine, schema)
+    cfg = Config()
+    cfg.set_main_option("script_location", script_location)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class UnitOfWork:
+    """The use case owns the transaction; repositories never commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def __call__(self) -> Iterator[Session]:
+        with self._factory.begin() as session:
+            yield session

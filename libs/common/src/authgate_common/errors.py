@@ -1,0 +1,144 @@
+"""One error hierarchy for every service, mapped once per transport.
+
+An `OAuthError` carries the RFC error code, a client-safe description, log-only
+detail, the HTTP status and the gRPC status. `authgate_common.http` writes it as
+RFC 6749 §5.2 JSON (or an RFC 6750 challenge); `authgate_common.grpc_server`
+aborts with the matching gRPC status and the code in trailing metadata, and
+`raise_from_rpc_error` turns that back into the same exception on the caller side.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import grpc
+
+ERROR_KEY = "authgate-oauth-error"
+DESCRIPTION_KEY = "authgate-oauth-error-description"
+
+
+class OAuthError(Exception):
+    error: ClassVar[str] = "server_error"
+    status_code: ClassVar[int] = 500
+    grpc_code: ClassVar[grpc.StatusCode] = grpc.StatusCode.INTERNAL
+    default_description: ClassVar[str] = "The server encountered an unexpected condition."
+
+    def __init__(self, description: str | None = None, *, detail: str = "",
+                 metadata: dict[str, str] | None = None) -> None:
+        self.description = description or self.default_description
+        self.detail = detail  # for logs only, never sent to a client
+        self.metadata = metadata or {}
+        super().__init__(f"{self.error}: {self.description}" + (f" ({detail})" if detail else ""))
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+
+class InvalidRequest(OAuthError):
+    error, status_code, grpc_code = "invalid_request", 400, grpc.StatusCode.INVALID_ARGUMENT
+    default_description = "The request is missing a parameter or is otherwise malformed."
+
+
+class InvalidClient(OAuthError):
+    error, status_code, grpc_code = "invalid_client", 401, grpc.StatusCode.UNAUTHENTICATED
+    default_description = "Client authentication failed."
+
+
+class InvalidGrant(OAuthError):
+    error, status_code, grpc_code = "invalid_grant", 400, grpc.StatusCode.FAILED_PRECONDITION
+    default_description = "The authorization grant is invalid, expired or revoked."
+
+
+class UnauthorizedClient(OAuthError):
+    error, status_code, grpc_code = "unauthorized_client", 400, grpc.StatusCode.PERMISSION_DENIED
+    default_description = "The client is not allowed to use this grant type."
+
+
+class UnsupportedGrantType(OAuthError):
+    error, status_code, grpc_code = "unsupported_grant_type", 400, grpc.StatusCode.INVALID_ARGUMENT
+    default_description = "The grant type is not supported."
+
+
+class InvalidScope(OAuthError):
+    error, status_code, grpc_code = "invalid_scope", 400, grpc.StatusCode.INVALID_ARGUMENT
+    default_description = "The requested scope is invalid or exceeds what the client may ask for."
+
+
+class AccessDenied(OAuthError):
+    error, status_code, grpc_code = "access_denied", 403, grpc.StatusCode.PERMISSION_DENIED
+    default_description = "The resource owner or server denied the request."
+
+
+class UnsupportedResponseType(OAuthError):
+    error, status_code, grpc_code = "unsupported_response_type", 400, grpc.StatusCode.INVALID_ARGUMENT
+    default_description = "Only response_type=code is supported."
+
+
+class LoginRequired(OAuthError):
+    error, status_code, grpc_code = "login_required", 400, grpc.StatusCode.UNAUTHENTICATED
+    default_description = "The user must sign in."
+
+
+class ConsentRequired(OAuthError):
+    error, status_code, grpc_code = "consent_required", 400, grpc.StatusCode.PERMISSION_DENIED
+    default_description = "The user must consent to this client."
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: expired, revoked, malformed or foreign access token."""
+
+    error, status_code, grpc_code = "invalid_token", 401, grpc.StatusCode.UNAUTHENTICATED
+    default_description = "The access token is invalid."
+
+
+class InsufficientScope(OAuthError):
+    error, status_code, grpc_code = "insufficient_scope", 403, grpc.StatusCode.PERMISSION_DENIED
+    default_description = "The access token lacks a required scope."
+
+
+class NotFound(OAuthError):
+    error, status_code, grpc_code = "not_found", 404, grpc.StatusCode.NOT_FOUND
+    default_description = "Not found."
+
+
+class AlreadyExists(OAuthError):
+    error, status_code, grpc_code = "already_exists", 409, grpc.StatusCode.ALREADY_EXISTS
+    default_description = "Already exists."
+
+
+class TemporarilyUnavailable(OAuthError):
+    error, status_code, grpc_code = "temporarily_unavailable", 503, grpc.StatusCode.UNAVAILABLE
+    default_description = "The server is temporarily unable to handle the request."
+
+
+class ServerError(OAuthError):
+    pass
+
+
+_BY_CODE: dict[str, type[OAuthError]] = {
+    cls.error: cls
+    for cls in [InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient,
+                UnsupportedGrantType, InvalidScope, AccessDenied, UnsupportedResponseType,
+                LoginRequired, ConsentRequired, InvalidToken, InsufficientScope, NotFound,
+                AlreadyExists, TemporarilyUnavailable, ServerError]
+}
+
+
+def error_class(code: str) -> type[OAuthError]:
+    return _BY_CODE.get(code, ServerError)
+
+
+def raise_from_rpc_error(exc: grpc.RpcError) -> None:
+    """Re-raise an RpcError from another authgate service as the OAuthError it stood for."""
+    code = exc.code() if hasattr(exc, "code") else None
+    md = {k: v for k, v in (exc.trailing_metadata() or ())} if hasattr(exc, "trailing_metadata") else {}
+    if ERROR_KEY in md:
+        cls = error_class(str(md[ERROR_KEY]))
+        extra = {k: str(v) for k, v in md.items() if k.startswith("authgate-")}
+        raise cls(str(md.get(DESCRIPTION_KEY) or cls.default_description),
+                  detail=f"upstream {code}", metadata=extra) from exc
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        raise TemporarilyUnavailable(detail=f"upstream {code}") from exc
+    if code == grpc.StatusCode.NOT_FOUND:
+        raise NotFound(detail=str(exc)) from exc
+    raise ServerError(detail=f"upstream {code}: {exc}") from exc

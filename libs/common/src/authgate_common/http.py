@@ -1,0 +1,137 @@
+"""FastAPI plumbing shared by the public HTTP apps: errors, limits, headers, health."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import InsufficientScope, InvalidClient, InvalidToken, OAuthError
+
+log = logging.getLogger(__name__)
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+HTML_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def bearer_challenge(err: OAuthError | None = None, realm: str = "authgate") -> str:
+    """RFC 6750 §3 WWW-Authenticate value; no error attributes when no token was sent."""
+    value = f'Bearer realm="{realm}"'
+    if err is not None:
+        desc = err.description.replace('"', "'")
+        value += f', error="{err.error}", error_description="{desc}"'
+        if isinstance(err, InsufficientScope) and err.metadata.get("scope"):
+            value += f', scope="{err.metadata["scope"]}"'
+    return value
+
+
+def oauth_error_response(err: OAuthError) -> JSONResponse:
+    headers = dict(NO_STORE)
+    if isinstance(err, InvalidClient):
+        headers["WWW-Authenticate"] = 'Basic realm="authgate"'
+    elif isinstance(err, InvalidToken | InsufficientScope):
+        headers["WWW-Authenticate"] = bearer_challenge(
+            None if err.metadata.get("no_token") else err)
+    if err.status_code == 503:
+        headers["Retry-After"] = "1"
+    return JSONResponse(err.to_dict(), status_code=err.status_code, headers=headers)
+
+
+class BodySizeLimit:
+    """Refuses bodies larger than max_bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._refuse(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        resp = JSONResponse({"error": "invalid_request", "error_description": "Request body too large."},
+                            status_code=413)
+        await resp(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> FastAPI:
+    """A FastAPI app with authgate's error mapping, body limit and a /healthz route."""
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, **kwargs)
+
+    @app.exception_handler(OAuthError)
+    async def _oauth_error(_request: Request, err: OAuthError) -> Response:
+        if err.status_code >= 500:
+            log.warning("request failed: %s", err)
+        return oauth_error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
+        desc = "Missing or malformed parameter: " + ", ".join(f for f in fields if f)[:200]
+        return JSONResponse({"error": "invalid_request", "error_description": desc},
+                            status_code=400, headers=NO_STORE)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+        return JSONResponse({"error": code, "error_description": str(exc.detail)[:200]},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return oauth_error_response(OAuthError())
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address: Envoy sets x-envoy-external-address from the edge connection."""
+    return (request.headers.get("x-envoy-external-address")
+            or (request.client.host if request.client else ""))

@@ -1,0 +1,1 @@
+"""authgate authorization service."""

@@ -1,0 +1,1 @@
+"""authgate token service."""

@@ -1,0 +1,1 @@
+"""Local process stack for make up and the integration tests."""
