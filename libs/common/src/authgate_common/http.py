@@ -132,6 +132,16 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address: Envoy sets x-envoy-external-address from the edge connection."""
-    return (request.headers.get("x-envoy-external-address")
-            or (request.client.host if request.client else ""))
+    """The caller's address as the gateway saw it.
+
+    Services are reachable only through Envoy (use_remote_address: true), which sets
+    x-envoy-external-address for external peers and appends the peer it saw to
+    X-Forwarded-For; the rightmost entry is therefore the one Envoy vouches for.
+    """
+    external = request.headers.get("x-envoy-external-address")
+    if external:
+        return external[:64]
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()[:64]
+    return request.client.host if request.client else ""

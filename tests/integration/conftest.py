@@ -1,0 +1,36 @@
+"""The whole stack as real processes (four services + Envoy) on PostgreSQL and Redis.
+
+Started once per test session; every test talks to it through the gateway only, like
+a browser or an app would, and creates its own users and clients with the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
+from authgate_devstack.stack import Stack
+from flowkit import Cli, Flow, start_stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with postgres_database("it") as db_url, redis_prefix("it") as prefix:
+        st = start_stack(tmp_path_factory.mktemp("stack"),
+                         {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix})
+        try:
+            yield st
+        finally:
+            st.stop()
+
+
+@pytest.fixture(scope="session")
+def cli(stack: Stack) -> Cli:
+    return Cli(stack)
+
+
+@pytest.fixture(scope="session")
+def flow(stack: Stack, cli: Cli) -> Flow:
+    return Flow(stack, cli)
+

@@ -1,0 +1,147 @@
+"""Helpers for driving the stack through the gateway as a browser, an app and an operator."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import pathlib
+import secrets
+import subprocess
+import sys
+import urllib.parse
+from dataclasses import dataclass
+
+import httpx
+from authgate_devstack.stack import Ports, Stack
+
+AUTHGATE = str(pathlib.Path(sys.executable).parent / "authgate")
+CODE_TTL_SECONDS = 5  # short, so the expired-code test need not wait a minute
+
+
+def start_stack(workdir: pathlib.Path, env: dict[str, str]) -> Stack:
+    base = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
+            "AUTHORIZATION_CODE_TTL_SECONDS": str(CODE_TTL_SECONDS), "LOG_LEVEL": "INFO"}
+    stack = Stack(ports=Ports.free(), env={**base, **env}, workdir=workdir)
+    stack.migrate()
+    try:
+        stack.start(timeout=90)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+@dataclass
+class Cli:
+    stack: Stack
+
+    def __call__(self, *args: str, stdin: str | None = None, check: bool = True) -> dict:
+        env = {**os.environ, "IDENTITY_GRPC_TARGET": self.stack.grpc_target("identity"),
+               "AUTHORIZATION_GRPC_TARGET": self.stack.grpc_target("authorization")}
+        proc = subprocess.run([AUTHGATE, *args, "--json"], input=stdin, capture_output=True,
+                              text=True, env=env, cwd=self.stack.workdir, timeout=60)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"authgate {' '.join(args)} failed: {proc.stdout}{proc.stderr}")
+        return json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else {}
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    return verifier, challenge.decode()
+
+
+@dataclass
+class SignInUser:
+    id: str
+    username: str
+    password: str
+
+
+@dataclass
+class AppClient:
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+
+@dataclass
+class Flow:
+    """Drives the code flow through the gateway, as a browser and an app would."""
+
+    stack: Stack
+    cli: Cli
+
+    @property
+    def base(self) -> str:
+        return self.stack.base_url
+
+    def user(self, password: str = "correct horse battery") -> SignInUser:
+        name = "u" + secrets.token_hex(5)
+        out = self.cli("user", "create", "--username", name, "--email", f"{name}@example.com",
+                       "--name", "Test User", "--password-stdin", stdin=password + "\n")
+        return SignInUser(out["id"], name, password)
+
+    def client(self, *extra: str, scopes: str = "openid profile email read write",
+               public: bool = False) -> AppClient:
+        cid = "c" + secrets.token_hex(5)
+        redirect = f"https://app.example/{cid}/cb"
+        args = ["client", "create", "--client-id", cid, "--redirect-uri", redirect,
+                "--scope", scopes, "--grant-type", "authorization_code", "--first-party", *extra]
+        if public:
+            args.append("--public")
+        out = self.cli(*args)
+        return AppClient(cid, out.get("client_secret", ""), redirect)
+
+    def browser(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, follow_redirects=False, timeout=30)
+
+    def login(self, browser: httpx.Client, user: SignInUser) -> httpx.Response:
+        resp = browser.post("/api/v1/sso/login",
+                            json={"username": user.username, "password": user.password})
+        assert resp.status_code == 200, resp.text
+        return resp
+
+    def authorize(self, browser: httpx.Client, client: AppClient, *, challenge: str | None,
+                  scope: str = "openid profile email read", state: str = "st-1",
+                  **params: str) -> httpx.Response:
+        query = {"response_type": "code", "client_id": client.client_id,
+                 "redirect_uri": client.redirect_uri, "scope": scope, "state": state, **params}
+        if challenge is not None:
+            query.update(code_challenge=challenge, code_challenge_method="S256")
+        return browser.get("/api/v1/oauth/authorize", params=query)
+
+    def code(self, browser: httpx.Client, client: AppClient, challenge: str | None,
+             **params: str) -> str:
+        resp = self.authorize(browser, client, challenge=challenge, **params)
+        assert resp.status_code == 302, resp.text
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(resp.headers["location"]).query)
+        assert "code" in q, resp.headers["location"]
+        return q["code"][0]
+
+    def exchange(self, client: AppClient, code: str, verifier: str | None,
+                 redirect_uri: str | None = None, auth: tuple[str, str] | None = None) -> httpx.Response:
+        form = {"grant_type": "authorization_code", "code": code,
+                "redirect_uri": redirect_uri or client.redirect_uri}
+        if verifier is not None:
+            form["code_verifier"] = verifier
+        with httpx.Client(base_url=self.base, timeout=30) as app:
+            if client.client_secret or auth:
+                return app.post("/api/v1/oauth/token", data=form,
+                                auth=auth or (client.client_id, client.client_secret))
+            return app.post("/api/v1/oauth/token", data={**form, "client_id": client.client_id})
+
+    def tokens(self, user: SignInUser | None = None, client: AppClient | None = None,
+               scope: str = "openid profile email read", **params: str) -> dict:
+        """A full sign-in: login, authorize, exchange. Returns the token response."""
+        user = user or self.user()
+        client = client or self.client()
+        verifier, challenge = pkce_pair()
+        with self.browser() as browser:
+            self.login(browser, user)
+            code = self.code(browser, client, challenge, scope=scope, **params)
+        resp = self.exchange(client, code, verifier)
+        assert resp.status_code == 200, resp.text
+        return resp.json()

@@ -1,0 +1,112 @@
+"""`authgate-stack up|migrate|render`: the stack as local processes (what `make up` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import signal
+import sys
+import threading
+
+from dotenv import dotenv_values
+
+from .gateway import REPO, SERVICES, dump, render
+from .stack import Ports, Stack, colored_printer
+
+
+def _settings() -> dict[str, str]:
+    values = {k: v for k, v in dotenv_values(REPO / ".env").items() if v is not None}
+    values.update({k: v for k, v in os.environ.items()})
+    return values
+
+
+def _stack(values: dict[str, str]) -> Stack:
+    replicas = {s: int(values.get(f"{s.upper()}_REPLICAS", "1")) for s in SERVICES}
+    ports = Ports.defaults(replicas)
+    ports.gateway = int(values.get("GATEWAY_PORT", ports.gateway))
+    ports.admin = int(values.get("GATEWAY_ADMIN_PORT", ports.admin))
+    env = {k: values[k] for k in ("DATABASE_URL", "REDIS_URL") if values.get(k)}
+    env["VAR_DIR"] = str(REPO / values.get("VAR_DIR", "var"))
+    env.setdefault("ISSUER", values.get("ISSUER", f"http://localhost:{ports.gateway}"))
+    return Stack(ports=ports, env=env, workdir=REPO, log_to=colored_printer)
+
+
+def _describe(values: dict[str, str], stack: Stack) -> str:
+    db = values.get("DATABASE_URL")
+    kv = values.get("REDIS_URL")
+    store = (f"PostgreSQL ({db.split('@')[-1]})" if db
+             else f"embedded SQLite files in {stack.env['VAR_DIR']}")
+    cache = f"Redis ({kv.split('@')[-1]})" if kv else "an in-process session store (one replica only)"
+    return f"storage: {store}; sessions and revocation: {cache}"
+
+
+def cmd_up(_args: argparse.Namespace) -> int:
+    values = _settings()
+    stack = _stack(values)
+    print(f"authgate: {_describe(values, stack)}", flush=True)
+    stack.migrate()
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stack.start(timeout=90)
+        issuer = stack.env["ISSUER"]
+        print(f"""
+authgate is up. Issuer: {issuer}
+  discovery  {issuer}/.well-known/openid-configuration
+  API docs   {issuer}/docs
+Next:
+  .venv/bin/authgate user create --username alice --email alice@example.com --password-stdin
+  .venv/bin/authgate client create --client-id web --redirect-uri http://localhost:3000/cb \\
+      --scope "openid profile email read" --grant-type authorization_code \\
+      --grant-type refresh_token --first-party
+Press Ctrl-C to stop.
+""", flush=True)
+        while not stop.wait(0.5):
+            dead = [n for n, p in stack.procs.items() if p.poll() is not None]
+            if dead:
+                print(f"authgate: {', '.join(dead)} exited; stopping", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        print("authgate: stopping", flush=True)
+        stack.stop()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    values = _settings()
+    stack = _stack(values)
+    print(f"authgate: migrating — {_describe(values, stack)}")
+    stack.migrate()
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    if args.target == "local":
+        ports = Ports.defaults()
+        endpoints = {s: [("127.0.0.1", p) for p in ports.http[s]] for s in SERVICES}
+        text = dump(render("local", endpoints))
+    else:
+        text = dump(render(args.target))
+    if args.output:
+        pathlib.Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="authgate-stack", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="apply migrations, then run the four services and Envoy in the foreground")
+    sub.add_parser("migrate", help="apply every service's migrations")
+    r = sub.add_parser("render", help="render the Envoy config for a target")
+    r.add_argument("--target", choices=["local", "compose", "k8s"], default="local")
+    r.add_argument("--output", "-o")
+    args = parser.parse_args(argv)
+    return {"up": cmd_up, "migrate": cmd_migrate, "render": cmd_render}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

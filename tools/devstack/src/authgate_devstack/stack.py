@@ -1,0 +1,202 @@
+"""Start the four services and Envoy as local processes: `make up` and the integration tests.
+
+One `Stack` runs one replica set: each service as `python -m <svc>_service serve` with
+its own HTTP and gRPC ports, and Envoy on a rendered local config in front of them.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from .gateway import SERVICES, dump, render
+
+VENV_BIN = pathlib.Path(sys.executable).parent
+COLORS = {"identity": 32, "session": 35, "authorization": 34, "token": 33, "envoy": 36}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Ports:
+    http: dict[str, list[int]]
+    grpc: dict[str, list[int]]
+    gateway: int
+    admin: int
+
+    @classmethod
+    def defaults(cls, replicas: dict[str, int] | None = None) -> Ports:
+        replicas = replicas or {}
+        base_http = {"identity": 8101, "session": 8102, "authorization": 8103, "token": 8104}
+        base_grpc = {"identity": 50051, "session": 50052, "authorization": 50053, "token": 50054}
+        # Extra replicas take ports 10 apart: 8104, 8114, 8124 …
+        return cls(
+            http={s: [base_http[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES},
+            grpc={s: [base_grpc[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES},
+            gateway=8000, admin=9901,
+        )
+
+    @classmethod
+    def free(cls, replicas: dict[str, int] | None = None) -> Ports:
+        replicas = replicas or {}
+        return cls(
+            http={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
+            grpc={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
+            gateway=free_port(), admin=free_port(),
+        )
+
+
+@dataclass
+class Stack:
+    ports: Ports
+    env: dict[str, str]
+    workdir: pathlib.Path
+    log_to: Callable[[str, str], None] | None = None  # None: per-process log files in workdir
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _pumps: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    def grpc_target(self, service: str, replica: int = 0) -> str:
+        return f"127.0.0.1:{self.ports.grpc[service][replica]}"
+
+    def service_env(self, service: str | None = None, replica: int = 0) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+        env.update(self.env)
+        env.setdefault("ISSUER", self.base_url)
+        env["VAR_DIR"] = str(pathlib.Path(env.get("VAR_DIR", self.workdir / "var")).resolve())
+        for svc in SERVICES:
+            env[f"{svc.upper()}_GRPC_TARGET"] = self.grpc_target(svc)
+        if service:
+            env[f"{service.upper()}_HTTP_PORT"] = str(self.ports.http[service][replica])
+            env[f"{service.upper()}_GRPC_PORT"] = str(self.ports.grpc[service][replica])
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def migrate(self) -> None:
+        for svc in SERVICES:
+            subprocess.run([sys.executable, "-m", f"{svc}_service", "migrate"],
+                           env=self.service_env(svc), cwd=self.workdir, check=True)
+
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
+        if self.log_to is None:
+            out = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+            proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        else:
+            proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            pump = threading.Thread(target=self._pump, args=(name, proc), daemon=True)
+            pump.start()
+            self._pumps.append(pump)
+        self.procs[name] = proc
+
+    def _pump(self, name: str, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None and self.log_to is not None
+        for line in iter(proc.stdout.readline, b""):
+            self.log_to(name, line.decode(errors="replace").rstrip())
+
+    def start_service(self, svc: str, replica: int = 0) -> None:
+        name = svc if replica == 0 else f"{svc}-{replica}"
+        self._spawn(name, [sys.executable, "-m", f"{svc}_service", "serve"],
+                    self.service_env(svc, replica))
+
+    def start(self, timeout: float = 60) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for svc in SERVICES:
+            for i in range(len(self.ports.http[svc])):
+                self.start_service(svc, i)
+        endpoints = {s: [("127.0.0.1", p) for p in self.ports.http[s]] for s in SERVICES}
+        config = self.workdir / "envoy.yaml"
+        config.write_text(dump(render("local", endpoints, listener_port=self.ports.gateway,
+                                      admin_port=self.ports.admin)))
+        self._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
+                              "--base-id", str(self.ports.admin)], dict(os.environ))
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for svc in SERVICES:
+            for i, port in enumerate(self.ports.grpc[svc]):
+                self._wait(lambda p=port: _grpc_serving(p), deadline, f"{svc}[{i}] gRPC")
+            for i, port in enumerate(self.ports.http[svc]):
+                self._wait(lambda p=port: _http_ok(f"http://127.0.0.1:{p}/healthz"), deadline,
+                           f"{svc}[{i}] HTTP")
+        self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.admin}/ready"), deadline, "envoy")
+
+    def _wait(self, check: Callable[[], bool], deadline: float, what: str) -> None:
+        while time.monotonic() < deadline:
+            dead = [n for n, p in self.procs.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}\n{self.logs()}")
+            if check():
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{what} not ready\n{self.logs()}")
+
+    def logs(self, tail: int = 40) -> str:
+        parts = []
+        for name in self.procs:
+            path = self.workdir / f"{name}.log"
+            if path.exists():
+                lines = path.read_text(errors="replace").splitlines()[-tail:]
+                parts.append(f"--- {name} ---\n" + "\n".join(lines))
+        return "\n".join(parts)
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        proc = self.procs.get(name)
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        for name in ["envoy", *[n for n in self.procs if n != "envoy"]]:
+            self.stop_process(name)
+
+
+def _grpc_serving(port: int) -> bool:
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+            return resp.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - local health URL
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def colored_printer(name: str, line: str) -> None:
+    color = COLORS.get(name.split("-")[0], 37)
+    sys.stdout.write(f"\x1b[{color}m{name:>14} |\x1b[0m {line}\n")
+    sys.stdout.flush()
