@@ -1,0 +1,135 @@
+"""`authgate user create|list|disable`: users, through identity's gRPC API.
+
+The password never appears on the command line (it would land in shell history
+and `ps`): it comes from stdin (--password-stdin) or a no-echo prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from authgate.identity.v1 import identity_pb2
+from authgate_common.errors import InvalidRequest
+
+from .context import Context
+from .output import timestamp
+
+SHOWN = ["id", "username", "email", "name", "email_verified", "disabled"]
+COLUMNS = ["id", "username", "email", "email_verified", "disabled"]
+
+
+def user_dict(user: identity_pb2.User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "disabled": user.disabled,
+        "created_at": timestamp(user.created_at),
+        "updated_at": timestamp(user.updated_at),
+    }
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # Only the line break that `echo`/here-strings add is dropped; other spaces count.
+        password = sys.stdin.read().removesuffix("\n").removesuffix("\r")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            raise InvalidRequest("The passwords do not match.")
+    else:
+        raise InvalidRequest("No password given: use --password-stdin or run in a terminal.")
+    if not password:
+        raise InvalidRequest("The password is empty.")
+    return password
+
+
+def create(args: argparse.Namespace, ctx: Context) -> None:
+    password = read_password(args.password_stdin)
+    request = identity_pb2.CreateUserRequest(
+        username=args.username,
+        email=args.email,
+        password=password,
+        name=args.name or "",
+        given_name=args.given_name or "",
+        family_name=args.family_name or "",
+        email_verified=args.email_verified,
+    )
+    ctx.out.record(user_dict(ctx.identity.call("CreateUser", request).user), SHOWN)
+
+
+def list_(args: argparse.Namespace, ctx: Context) -> None:
+    response = ctx.identity.call("ListUsers", identity_pb2.ListUsersRequest(limit=args.limit))
+    ctx.out.table([user_dict(u) for u in response.users], COLUMNS)
+
+
+def disable(args: argparse.Namespace, ctx: Context) -> None:
+    user_id = args.id
+    if user_id is None:
+        found = ctx.identity.call("GetUser", identity_pb2.GetUserRequest(username=args.username))
+        user_id = found.user.id
+    response = ctx.identity.call("DisableUser", identity_pb2.DisableUserRequest(id=user_id))
+    ctx.out.record(user_dict(response.user), SHOWN)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 10000")
+    return value
+
+
+def register(groups: Any, common: argparse.ArgumentParser) -> None:
+    group = groups.add_parser(
+        "user",
+        parents=[common],
+        help="manage users (identity service)",
+        description="Manage the people who sign in.",
+    )
+    commands = group.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "create",
+        parents=[common],
+        help="register a user",
+        description="Register a user. The password is read from stdin with "
+        "--password-stdin, otherwise prompted for twice (no echo).",
+        epilog="example: echo 's3cret-pass' | authgate user create "
+        "--username alice --email alice@example.com --password-stdin",
+    )
+    p.add_argument("--username", required=True, help="unique login name")
+    p.add_argument("--email", required=True, help="unique email address")
+    p.add_argument("--name", help="full name (OIDC `name` claim)")
+    p.add_argument("--given-name", help="OIDC `given_name` claim")
+    p.add_argument("--family-name", help="OIDC `family_name` claim")
+    p.add_argument("--email-verified", action="store_true", help="mark the email as verified")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from stdin (one trailing newline is dropped)",
+    )
+    p.set_defaults(handler=create)
+
+    p = commands.add_parser(
+        "list", parents=[common], help="list users by username", description="List users ordered by username."
+    )
+    p.add_argument("--limit", type=_positive, default=100, help="at most this many (default 100)")
+    p.set_defaults(handler=list_)
+
+    p = commands.add_parser(
+        "disable",
+        parents=[common],
+        help="stop a user from signing in",
+        description="Disable a user: they can no longer sign in.",
+    )
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--id", help="the user's id")
+    who.add_argument("--username", help="the user's username (looked up first)")
+    p.set_defaults(handler=disable)

@@ -1,0 +1,94 @@
+"""In-memory IdentityService and AuthorizationService servicers: the real ones live elsewhere.
+
+They raise the same OAuthErrors the contract names (ALREADY_EXISTS, NOT_FOUND, …), and the
+shared error interceptor turns them into gRPC statuses exactly as in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+
+from authgate.authorization.v1 import authorization_pb2, authorization_pb2_grpc
+from authgate.identity.v1 import identity_pb2, identity_pb2_grpc
+from authgate_common.errors import AlreadyExists, InvalidRequest, NotFound
+from google.protobuf.timestamp_pb2 import Timestamp
+
+NOW = Timestamp(seconds=1_700_000_000)
+
+
+class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self) -> None:
+        self.users: dict[str, identity_pb2.User] = {}
+        self.passwords: dict[str, str] = {}
+        self.delay = 0.0
+        self._ids = itertools.count(1)
+
+    def CreateUser(self, request, context):  # noqa: N802
+        if any(u.username == request.username or u.email == request.email for u in self.users.values()):
+            raise AlreadyExists("The username or email is already taken.")
+        if len(request.password) < 8:
+            raise InvalidRequest("The password must be at least 8 characters.")
+        user = identity_pb2.User(
+            id=f"u{next(self._ids)}",
+            username=request.username,
+            email=request.email,
+            email_verified=request.email_verified,
+            name=request.name,
+            given_name=request.given_name,
+            family_name=request.family_name,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        self.users[user.id] = user
+        self.passwords[user.username] = request.password
+        return identity_pb2.CreateUserResponse(user=user)
+
+    def GetUser(self, request, context):  # noqa: N802
+        for user in self.users.values():
+            if user.id == request.id or user.username == request.username:
+                return identity_pb2.GetUserResponse(user=user)
+        raise NotFound("No such user.")
+
+    def ListUsers(self, request, context):  # noqa: N802
+        time.sleep(self.delay)
+        users = sorted(self.users.values(), key=lambda u: u.username)
+        return identity_pb2.ListUsersResponse(users=users[: request.limit or None])
+
+    def DisableUser(self, request, context):  # noqa: N802
+        if request.id not in self.users:
+            raise NotFound("No such user.")
+        self.users[request.id].disabled = True
+        return identity_pb2.DisableUserResponse(user=self.users[request.id])
+
+
+class FakeAuthorization(authorization_pb2_grpc.AuthorizationServiceServicer):
+    def __init__(self) -> None:
+        self.clients: dict[str, authorization_pb2.Client] = {}
+        self.secrets: dict[str, str] = {}
+
+    def CreateClient(self, request, context):  # noqa: N802
+        client = authorization_pb2.Client()
+        client.CopyFrom(request.client)
+        if client.client_id in self.clients:
+            raise AlreadyExists("The client_id is already registered.")
+        secret = ""
+        if client.client_type == "confidential":
+            secret = request.client_secret or secrets.token_urlsafe(32)
+            if len(secret) < 32:
+                raise InvalidRequest("The client secret must be at least 32 characters.")
+        client.created_at.CopyFrom(NOW)
+        self.clients[client.client_id] = client
+        self.secrets[client.client_id] = secret
+        return authorization_pb2.CreateClientResponse(client=client, client_secret=secret)
+
+    def ListClients(self, request, context):  # noqa: N802
+        return authorization_pb2.ListClientsResponse(
+            clients=sorted(self.clients.values(), key=lambda c: c.client_id)
+        )
+
+    def DeleteClient(self, request, context):  # noqa: N802
+        if self.clients.pop(request.client_id, None) is None:
+            raise NotFound("No such client.")
+        return authorization_pb2.DeleteClientResponse()
