@@ -97,6 +97,9 @@ class _TooLarge(Exception):
 
 def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> FastAPI:
     """A FastAPI app with authgate's error mapping, body limit and a /healthz route."""
+    # Each app keeps its own document off the public path: the gateway serves the merged
+    # document of every service at /openapi.json (see authgate_common.public_docs).
+    kwargs.setdefault("openapi_url", "/openapi.service.json")
     app = FastAPI(title=title, docs_url=None, redoc_url=None, **kwargs)
 
     @app.exception_handler(OAuthError)

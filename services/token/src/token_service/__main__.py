@@ -1,0 +1,36 @@
+"""`python -m token_service migrate|serve`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from authgate_common.logs import configure_logging
+from authgate_common.runner import serve
+
+from .bootstrap import bootstrap, migrate
+from .entrypoints.grpc_api import SERVICE_NAME
+from .settings import Settings
+
+log = logging.getLogger("token_service")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="token_service", description="authgate token service")
+    parser.add_argument("command", choices=["migrate", "serve"])
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging("token", settings.LOG_LEVEL, settings.LOG_JSON)
+    if args.command == "migrate":
+        migrate(settings)
+        log.info("migrations applied")
+        return
+    service = bootstrap(settings)
+    log.info("serving with signing key kid=%s", service.keys.current_kid)
+    serve(name="token", grpc_port=settings.TOKEN_GRPC_PORT, register=service.register,
+          service_names=[SERVICE_NAME], http_app=service.http_app, http_port=settings.TOKEN_HTTP_PORT,
+          max_workers=settings.GRPC_MAX_WORKERS, on_stop=service.close)
+
+
+if __name__ == "__main__":
+    main()

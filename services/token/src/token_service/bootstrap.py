@@ -1,0 +1,105 @@
+"""The composition root: settings in, a wired token service out. Nothing happens at import."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import grpc
+from authgate_common.db import make_engine, run_migrations
+from authgate_common.grpc_server import channel
+from authgate_common.kv import KeyValueStore, make_store
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from .adapters.authorization_client import GrpcAuthorizationClient
+from .adapters.guarded_store import GuardedStore
+from .adapters.identity_client import GrpcIdentityClient
+from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
+from .adapters.session_liveness import GrpcSessionLiveness
+from .domain.grant_ledger import GrantLedger
+from .domain.grants.authorization_code import AuthorizationCodeGrant
+from .domain.issuance import TokenIssuer
+from .domain.key_bootstrap import load_or_create_keys
+from .domain.keys import KeySet
+from .domain.minting import TokenMinter
+from .domain.ports import AuthorizationPort, IdentityPort, SessionLiveness
+from .domain.token_endpoint import TokenEndpoint
+from .domain.userinfo import UserInfo
+from .domain.validation import TokenValidator
+from .entrypoints.grpc_api import registrar
+from .entrypoints.http_api import HttpDeps, create_http_app
+from .settings import Settings
+
+SCHEMA = "token"
+MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+
+
+@dataclass
+class TokenService:
+    keys: KeySet
+    minter: TokenMinter
+    validator: TokenValidator
+    ledger: GrantLedger
+    token_endpoint: TokenEndpoint
+    http_app: FastAPI
+    register: Callable[[grpc.Server], None]
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def engine_for(settings: Settings) -> Engine:
+    return make_engine(settings.DATABASE_URL, SCHEMA, settings.VAR_DIR,
+                       pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_MAX_OVERFLOW)
+
+
+def migrate(settings: Settings) -> None:
+    engine = engine_for(settings)
+    try:
+        run_migrations(engine, SCHEMA, str(MIGRATIONS))
+    finally:
+        engine.dispose()
+
+
+def load_keys(settings: Settings, engine: Engine) -> KeySet:
+    return load_or_create_keys(SqlKeyUnitOfWork(engine, make_cipher(settings.SECRET_KEY)))
+
+
+def build(settings: Settings, *, keys: KeySet, store: KeyValueStore, authorization: AuthorizationPort,
+          identity: IdentityPort, sessions: SessionLiveness) -> TokenService:
+    """Wire the core and transports from already-built adapters (tests call this too)."""
+    ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
+                         settings.ID_TOKEN_EXPIRE_SECONDS)
+    validator = TokenValidator(keys, settings.issuer, ledger, sessions, settings.CLOCK_SKEW_SECONDS)
+    issuer = TokenIssuer(minter, ledger, identity)
+    endpoint = TokenEndpoint(authorization, [AuthorizationCodeGrant(authorization, issuer, ledger)])
+    app = create_http_app(HttpDeps(
+        token_endpoint=endpoint, userinfo=UserInfo(validator, identity), keys=keys,
+        issuer=settings.issuer, jwks_cache_seconds=settings.JWKS_CACHE_SECONDS,
+        max_body_bytes=settings.MAX_BODY_BYTES))
+    return TokenService(keys=keys, minter=minter, validator=validator, ledger=ledger,
+                        token_endpoint=endpoint, http_app=app, register=registrar(validator))
+
+
+def bootstrap(settings: Settings) -> TokenService:
+    engine = engine_for(settings)
+    keys = load_keys(settings, engine)
+    # Keys are in memory now; nothing on the request path reads the database.
+    engine.dispose()
+    store = GuardedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "token:"))
+    timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
+    channels = {name: channel(target) for name, target in [
+        ("authorization", settings.AUTHORIZATION_GRPC_TARGET),
+        ("identity", settings.IDENTITY_GRPC_TARGET), ("session", settings.SESSION_GRPC_TARGET)]}
+    service = build(
+        settings, keys=keys, store=store,
+        authorization=GrpcAuthorizationClient(channels["authorization"], timeout),
+        identity=GrpcIdentityClient(channels["identity"], timeout),
+        sessions=GrpcSessionLiveness(channels["session"], timeout))
+    service.closers.extend(ch.close for ch in channels.values())
+    return service

@@ -1,0 +1,65 @@
+"""Client authentication at the token endpoint (RFC 6749 §2.3.1, §3.2.1; OIDC Core §9).
+
+Methods: client_secret_basic (the id and secret are form-urlencoded before going into
+Basic), client_secret_post, and none (client_id alone, public clients only). A client
+must use exactly one method.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from authgate_common.errors import InvalidClient, InvalidRequest
+
+from .ports import AuthorizationPort, Client
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client_id: str
+    client_secret: str
+    method: str  # client_secret_basic | client_secret_post | none
+
+
+def parse_basic(authorization: str) -> tuple[str, str]:
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        raise InvalidClient("Unsupported client authentication scheme.")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidClient("Malformed Basic credentials.") from exc
+    if ":" not in decoded:
+        raise InvalidClient("Malformed Basic credentials.")
+    raw_id, _, raw_secret = decoded.partition(":")
+    return urllib.parse.unquote_plus(raw_id), urllib.parse.unquote_plus(raw_secret)
+
+
+def read_credentials(params: Mapping[str, str], authorization: str | None) -> Credentials:
+    form_id, form_secret = params.get("client_id"), params.get("client_secret")
+    if authorization:
+        if form_secret is not None:
+            raise InvalidRequest("Use one client authentication method, not several.")
+        client_id, secret = parse_basic(authorization)
+        if form_id is not None and form_id != client_id:
+            raise InvalidRequest("client_id does not match the authenticated client.")
+        return Credentials(client_id, secret, "client_secret_basic")
+    if not form_id:
+        raise InvalidClient("Client authentication is required.")
+    if form_secret is not None:
+        return Credentials(form_id, form_secret, "client_secret_post")
+    return Credentials(form_id, "", "none")
+
+
+def authenticate(authorization_service: AuthorizationPort, creds: Credentials) -> Client:
+    if not creds.client_id or (creds.method != "none" and not creds.client_secret):
+        raise InvalidClient()
+    client = authorization_service.authenticate_client(creds.client_id, creds.client_secret)
+    if creds.method == "none" and not client.is_public:
+        # A confidential client must prove itself; never let it fall back to no secret.
+        raise InvalidClient()
+    return client

@@ -1,0 +1,49 @@
+"""The authorization code grant at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5-4.6).
+
+The authorization service redeems the code exactly once and checks client, redirect_uri
+and PKCE. A code presented twice comes back as invalid_grant naming the grant it stood
+for; every access token that grant issued is then deny-listed (RFC 6749 §4.1.2,
+RFC 9700 §4.2.4) before the error is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from authgate_common.errors import InvalidGrant
+
+from ..grant_ledger import GrantLedger
+from ..issuance import Issue, TokenIssuer
+from ..ports import AuthorizationPort, Client
+from .base import TokenRequest, TokenResponse
+
+REPLAYED_GRANT_KEY = "authgate-replayed-grant-id"
+log = logging.getLogger(__name__)
+
+
+class AuthorizationCodeGrant:
+    grant_type = "authorization_code"
+
+    def __init__(self, authorization: AuthorizationPort, issuer: TokenIssuer, ledger: GrantLedger) -> None:
+        self._authorization = authorization
+        self._issuer = issuer
+        self._ledger = ledger
+
+    def handle(self, request: TokenRequest, client: Client) -> TokenResponse:
+        code = request.require("code")
+        redirect_uri = request.require("redirect_uri")
+        verifier = request.params.get("code_verifier", "")
+        try:
+            grant = self._authorization.redeem_code(code, client.client_id, redirect_uri, verifier)
+        except InvalidGrant as err:
+            grant_id = err.metadata.get(REPLAYED_GRANT_KEY)
+            if grant_id:
+                revoked = self._ledger.revoke_grant(grant_id)
+                log.warning("authorization code replayed: revoked %d token(s) of its grant", revoked)
+            raise
+        if grant.client_id and grant.client_id != client.client_id:
+            raise InvalidGrant(detail="code redeemed for another client")
+        return self._issuer.issue(Issue(
+            subject=grant.user_id, user_id=grant.user_id, client=client, scopes=grant.scopes,
+            grant_id=grant.grant_id, sid=grant.sid, auth_time=grant.auth_time, nonce=grant.nonce,
+            amr=grant.amr))

@@ -1,0 +1,54 @@
+"""The contract every grant shares (RFC 6749 §4, §5.1).
+
+A grant names its `grant_type` and turns an authenticated client's request into a
+token response; the token endpoint has already authenticated the client and checked
+that it may use this grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from authgate_common.errors import InvalidRequest
+
+from ..ports import Client
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    params: Mapping[str, str]
+
+    def require(self, name: str) -> str:
+        value = self.params.get(name)
+        if not value:
+            raise InvalidRequest(f"The {name} parameter is required.")
+        return value
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    """RFC 6749 §5.1 (+ OIDC Core §3.1.3.3 id_token)."""
+
+    access_token: str
+    expires_in: int
+    scope: str
+    id_token: str | None = None
+    refresh_token: str | None = None
+    token_type: str = "Bearer"
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"access_token": self.access_token, "token_type": self.token_type,
+                                "expires_in": self.expires_in, "scope": self.scope}
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        if self.id_token:
+            body["id_token"] = self.id_token
+        return body
+
+
+class Grant(Protocol):
+    grant_type: str
+
+    def handle(self, request: TokenRequest, client: Client) -> TokenResponse: ...

@@ -1,0 +1,59 @@
+"""What the core needs from the other services, as ports the adapters implement.
+
+Errors come back as authgate_common.errors.OAuthError subclasses (the gRPC adapters
+turn the other service's status back into the same exception).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Client:
+    """A registered client as the authorization service describes it (never its secret)."""
+
+    client_id: str
+    client_type: str = "confidential"
+    token_endpoint_auth_method: str = "client_secret_basic"
+    grant_types: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == "public" or self.token_endpoint_auth_method == "none"
+
+
+@dataclass(frozen=True)
+class RedeemedGrant:
+    """What an authorization code stood for (RFC 6749 §4.1.3)."""
+
+    grant_id: str
+    user_id: str
+    client_id: str
+    scopes: tuple[str, ...]
+    sid: str = ""
+    nonce: str = ""
+    auth_time: int | None = None
+    amr: tuple[str, ...] = field(default_factory=tuple)
+
+
+class AuthorizationPort(Protocol):
+    def authenticate_client(self, client_id: str, client_secret: str) -> Client: ...
+
+    def redeem_code(self, code: str, client_id: str, redirect_uri: str,
+                    code_verifier: str) -> RedeemedGrant: ...
+
+
+class IdentityPort(Protocol):
+    def user_claims(self, user_id: str, scopes: Sequence[str]) -> dict[str, Any]: ...
+
+
+class SessionLiveness(Protocol):
+    """Is the SSO session behind a token still alive? Raises TemporarilyUnavailable
+    when it cannot tell, so callers fail closed."""
+
+    def is_alive(self, sid: str) -> bool: ...

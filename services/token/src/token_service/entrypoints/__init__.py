@@ -1,0 +1,1 @@
+"""Thin transports: the public FastAPI app and the internal gRPC servicer."""

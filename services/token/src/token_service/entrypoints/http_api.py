@@ -1,0 +1,79 @@
+"""Public HTTP routes of the token service: thin shells over the core.
+
+POST /api/v1/oauth/token (RFC 6749 §3.2), GET|POST /api/v1/userinfo/me (OIDC Core §5.3,
+RFC 6750), discovery (OIDC Discovery 1.0 §4, RFC 8414 §3) and the JWKS (RFC 7517 §5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from authgate_common.http import NO_STORE, create_app
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.bearer import extract_bearer
+from ..domain.discovery import provider_metadata
+from ..domain.form import is_form, parse_form
+from ..domain.keys import KeySet
+from ..domain.token_endpoint import TokenEndpoint
+from ..domain.userinfo import UserInfo
+from .openapi import TOKEN_REQUEST_BODY, USERINFO_REQUEST_BODY
+
+
+@dataclass(frozen=True)
+class HttpDeps:
+    token_endpoint: TokenEndpoint
+    userinfo: UserInfo
+    keys: KeySet
+    issuer: str
+    jwks_cache_seconds: int = 300
+    max_body_bytes: int = 65536
+
+
+def create_http_app(deps: HttpDeps) -> FastAPI:
+    app = create_app("authgate token service", max_body_bytes=deps.max_body_bytes)
+    metadata = provider_metadata(deps.issuer)
+    discovery_headers = {"Cache-Control": "public, max-age=300"}
+    jwks_headers = {"Cache-Control": f"public, max-age={deps.jwks_cache_seconds}"}
+
+    @app.post("/api/v1/oauth/token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
+              openapi_extra={"requestBody": TOKEN_REQUEST_BODY})
+    async def token(request: Request) -> JSONResponse:
+        body = await request.body()
+        result = await run_in_threadpool(deps.token_endpoint.handle, request.headers.get("content-type"),
+                                         body, request.headers.get("authorization"))
+        return JSONResponse(result.to_dict(), headers=NO_STORE)
+
+    @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)")
+    def userinfo_get(request: Request) -> JSONResponse:
+        token = extract_bearer(request.headers.get("authorization"))
+        return JSONResponse(deps.userinfo.claims(token), headers=NO_STORE)
+
+    @app.post("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
+              openapi_extra={"requestBody": USERINFO_REQUEST_BODY})
+    async def userinfo_post(request: Request) -> JSONResponse:
+        content_type = request.headers.get("content-type")
+        form_token = None
+        if is_form(content_type):
+            form_token = parse_form(content_type, await request.body()).get("access_token")
+        token = extract_bearer(request.headers.get("authorization"), form_token)
+        claims = await run_in_threadpool(deps.userinfo.claims, token)
+        return JSONResponse(claims, headers=NO_STORE)
+
+    @app.get("/.well-known/openid-configuration", tags=["discovery"],
+             summary="OpenID Provider metadata (OIDC Discovery 1.0)")
+    def openid_configuration() -> JSONResponse:
+        return JSONResponse(metadata, headers=discovery_headers)
+
+    @app.get("/.well-known/oauth-authorization-server", tags=["discovery"],
+             summary="Authorization server metadata (RFC 8414)")
+    def oauth_authorization_server() -> JSONResponse:
+        return JSONResponse(metadata, headers=discovery_headers)
+
+    @app.get("/.well-known/jwks.json", tags=["discovery"], summary="Public signing keys (RFC 7517)")
+    def jwks() -> Response:
+        return Response(deps.keys.jwks_json, media_type="application/json", headers=jwks_headers)
+
+    return app

@@ -1,0 +1,24 @@
+"""Settings of the token service (environment variables, `.env` read too)."""
+
+from __future__ import annotations
+
+from authgate_common.settings import BaseServiceSettings
+from pydantic import Field, model_validator
+
+
+class Settings(BaseServiceSettings):
+    TOKEN_HTTP_PORT: int = 8104
+    TOKEN_GRPC_PORT: int = 50054
+    ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
+    ID_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(30, gt=0)
+    # Only RS256 is implemented; anything else is refused at start rather than ignored.
+    JWT_ALGORITHM: str = "RS256"
+    CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
+    JWKS_CACHE_SECONDS: int = Field(300, ge=0)
+
+    @model_validator(mode="after")
+    def _only_rs256(self) -> Settings:
+        if self.JWT_ALGORITHM != "RS256":
+            raise ValueError("JWT_ALGORITHM must be RS256 (the only algorithm authgate signs with)")
+        return self

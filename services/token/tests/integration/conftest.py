@@ -1,0 +1,132 @@
+"""Real PostgreSQL and Redis, the real servicer and HTTP app, and small in-memory gRPC
+fakes of the authorization, identity and session services on port 0."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+from authgate.authorization.v1 import authorization_pb2 as az
+from authgate.authorization.v1 import authorization_pb2_grpc as az_grpc
+from authgate.identity.v1 import identity_pb2 as idp
+from authgate.identity.v1 import identity_pb2_grpc as idp_grpc
+from authgate.session.v1 import session_pb2 as ss
+from authgate.session.v1 import session_pb2_grpc as ss_grpc
+from authgate_common.errors import InvalidClient, InvalidGrant, NotFound
+from authgate_common.grpc_server import create_server
+from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
+from fastapi.testclient import TestClient
+from google.protobuf.timestamp_pb2 import Timestamp
+from token_service.bootstrap import TokenService, bootstrap, migrate
+from token_service.entrypoints.grpc_api import SERVICE_NAME
+from token_service.settings import Settings
+
+ISSUER = "https://auth.example"
+REDIRECT = "https://app.example/cb"
+
+
+@dataclass
+class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServicer,
+            ss_grpc.SessionServiceServicer):
+    clients: dict[str, tuple[str, az.Client]] = field(default_factory=dict)
+    codes: dict[str, az.Grant] = field(default_factory=dict)
+    redeemed: set[str] = field(default_factory=set)
+    live_sids: set[str] = field(default_factory=set)
+
+    def AuthenticateClient(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        secret, client = self.clients.get(request.client_id, ("", None))
+        if client is None or (client.client_type != "public" and secret != request.client_secret):
+            raise InvalidClient()
+        return az.AuthenticateClientResponse(client=client)
+
+    def RedeemCode(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        grant = self.codes.get(request.code)
+        if grant is None or grant.client_id != request.client_id:
+            raise InvalidGrant()
+        if request.code in self.redeemed:
+            raise InvalidGrant(metadata={"authgate-replayed-grant-id": grant.grant_id})
+        self.redeemed.add(request.code)
+        return az.RedeemCodeResponse(grant=grant)
+
+    def GetUserClaims(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        claims = {"sub": request.user_id}
+        if "profile" in request.scopes:
+            claims.update(name="Alice Liddell", preferred_username="alice")
+        if "email" in request.scopes:
+            claims.update(email="alice@example.com", email_verified=True)
+        return idp.GetUserClaimsResponse(claims_json=json.dumps(claims))
+
+    def GetSession(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        if request.sid not in self.live_sids:
+            raise NotFound()
+        return ss.GetSessionResponse(session=ss.Session(sid=request.sid, user_id="u1"))
+
+    def add_client(self, client_id: str, secret: str = "", public: bool = False) -> None:
+        self.clients[client_id] = (secret, az.Client(
+            client_id=client_id, client_type="public" if public else "confidential",
+            token_endpoint_auth_method="none" if public else "client_secret_basic",
+            grant_types=["authorization_code"], scopes=["openid", "profile", "email", "read"]))
+
+    def add_code(self, client_id: str, scopes: str = "openid profile email read") -> str:
+        code, sid = secrets.token_urlsafe(16), "sid-" + secrets.token_hex(4)
+        self.live_sids.add(sid)
+        self.codes[code] = az.Grant(
+            grant_id="g-" + secrets.token_hex(4), user_id="u1", sid=sid, scopes=scopes.split(),
+            nonce="n-0S6", auth_time=Timestamp(seconds=int(time.time()) - 3), amr=["pwd"],
+            client_id=client_id)
+        return code
+
+
+@dataclass
+class Harness:
+    service: TokenService
+    fakes: Fakes
+    http: TestClient
+    grpc_target: str
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with postgres_database("token") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Iterator[Settings]:
+    with redis_prefix("token") as prefix:
+        yield Settings(_env_file=None, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,  # type: ignore[call-arg]
+                       REDIS_KEY_PREFIX=prefix, ISSUER=ISSUER, SECRET_KEY=secrets.token_urlsafe(32))
+
+
+@pytest.fixture(scope="session")
+def harness(settings: Settings) -> Iterator[Harness]:
+    fakes = Fakes()
+    fake_server, fake_port, _ = create_server(0, lambda s: (
+        az_grpc.add_AuthorizationServiceServicer_to_server(fakes, s),
+        idp_grpc.add_IdentityServiceServicer_to_server(fakes, s),
+        ss_grpc.add_SessionServiceServicer_to_server(fakes, s)), service_names=[], host="127.0.0.1")
+    target = f"127.0.0.1:{fake_port}"
+    wired = settings.model_copy(update={"AUTHORIZATION_GRPC_TARGET": target,
+                                        "IDENTITY_GRPC_TARGET": target, "SESSION_GRPC_TARGET": target})
+    migrate(wired)
+    service = bootstrap(wired)
+    server, port, _ = create_server(0, service.register, service_names=[SERVICE_NAME], host="127.0.0.1")
+    try:
+        with TestClient(service.http_app) as http:
+            yield Harness(service, fakes, http, f"127.0.0.1:{port}", wired)
+    finally:
+        server.stop(None)
+        fake_server.stop(None)
+        service.close()
+
+
+@pytest.fixture
+def grpc_channel(harness: Harness) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(harness.grpc_target) as ch:
+        yield ch

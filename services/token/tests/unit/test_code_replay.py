@@ -1,0 +1,45 @@
+"""A replayed authorization code revokes what its first redemption issued
+(RFC 6749 §4.1.2, RFC 9700 §4.2.4)."""
+
+from __future__ import annotations
+
+import pytest
+from authgate_common.errors import InvalidGrant, InvalidToken
+
+BASIC = "Basic d2ViOnMzY3JldA=="  # web:s3cret
+BODY = b"grant_type=authorization_code&code=c1&redirect_uri=https%3A%2F%2Fapp%2Fcb&code_verifier=v"
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_replay_is_invalid_grant_and_deny_lists_the_first_tokens(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+    world.authorization.add_code("c1", make_grant("grant-42"), "https://app/cb")
+    first = world.service.token_endpoint.handle(FORM, BODY, BASIC)
+    jti = world.service.validator.validate(first.access_token)["jti"]
+    assert world.store.smembers("grant:grant-42") == {jti}
+
+    with pytest.raises(InvalidGrant):
+        world.service.token_endpoint.handle(FORM, BODY, BASIC)
+
+    assert world.store.get(f"revoked:jti:{jti}") is not None
+    with pytest.raises(InvalidToken, match="revoked"):
+        world.service.validator.validate(first.access_token)
+
+
+def test_tokens_of_other_grants_stay_valid(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+    world.authorization.add_code("c1", make_grant("grant-a"), "https://app/cb")
+    world.authorization.add_code("c2", make_grant("grant-b"), "https://app/cb")
+    first = world.service.token_endpoint.handle(FORM, BODY, BASIC)
+    other = world.service.token_endpoint.handle(FORM, BODY.replace(b"code=c1", b"code=c2"), BASIC)
+    with pytest.raises(InvalidGrant):
+        world.service.token_endpoint.handle(FORM, BODY, BASIC)
+    with pytest.raises(InvalidToken):
+        world.service.validator.validate(first.access_token)
+    assert world.service.validator.validate(other.access_token)["sub"] == "u1"
+
+
+def test_an_unknown_code_revokes_nothing(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+    world.authorization.add_code("c1", make_grant("grant-a"), "https://app/cb")
+    first = world.service.token_endpoint.handle(FORM, BODY, BASIC)
+    with pytest.raises(InvalidGrant):
+        world.service.token_endpoint.handle(FORM, BODY.replace(b"code=c1", b"code=zz"), BASIC)
+    assert world.service.validator.validate(first.access_token)
