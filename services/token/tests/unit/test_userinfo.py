@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InsufficientScope, InvalidRequest, InvalidToken
+from authgate_common.errors import InvalidRequest, InvalidToken
 from token_service.domain.bearer import extract_bearer
 from token_service.domain.minting import AccessTokenRequest
 from token_service.domain.userinfo import UserInfo
@@ -24,9 +24,9 @@ def test_claims_follow_the_granted_scopes(world) -> None:  # type: ignore[no-unt
                     "email": "alice@example.com", "email_verified": True}
 
 
-def test_openid_scope_is_required(world) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InsufficientScope):
-        _userinfo(world).claims(_token(world, ["read"]))
+def test_plain_oauth_token_gets_sub_scope_and_iss(world) -> None:  # type: ignore[no-untyped-def]
+    body = _userinfo(world).claims(_token(world, ["read"]))
+    assert set(body) == {"sub", "scope", "iss"} and body["scope"] == "read"
 
 
 def test_deleted_user_is_invalid_token(world) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,9 @@
 """The UserInfo endpoint (OIDC Core §5.3): the claims of the user behind an access token.
 
-The token must carry `openid`; the answer holds sub, scope and iss, plus the profile
-and email claims the granted scopes allow (OIDC Core §5.4), fetched from identity.
+Any live access token of ours is accepted, `openid` or not: the seed API promised
+`sub`, `scope` and `iss` to plain OAuth clients (scope "read write") too. The answer
+adds the profile and email claims the granted scopes allow (OIDC Core §5.4), fetched
+from identity.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class UserInfo:
         self._identity = identity
 
     def claims(self, token: str) -> dict[str, Any]:
-        verified = self._validator.validate(token, required_scopes=["openid"])
+        verified = self._validator.validate(token)
         scopes = str(verified.get("scope", "")).split()
         wanted = [s for s in scopes if s in CLAIM_SCOPES]
         try:
