@@ -6,9 +6,11 @@ RFC 6750), discovery (OIDC Discovery 1.0 §4, RFC 8414 §3) and the JWKS (RFC 75
 
 from __future__ import annotations
 
+import pathlib
 from dataclasses import dataclass
 
 from authgate_common.http import NO_STORE, create_app
+from authgate_common.public_docs import mount_public_docs
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +22,10 @@ from ..domain.keys import KeySet
 from ..domain.token_endpoint import TokenEndpoint
 from ..domain.userinfo import UserInfo
 from .openapi import TOKEN_REQUEST_BODY, USERINFO_REQUEST_BODY
+
+# The merged OpenAPI document of every service's public routes, served at /openapi.json
+# with Swagger UI at /docs; tests/integration/test_public_openapi.py keeps it current.
+PUBLIC_OPENAPI = pathlib.Path(__file__).resolve().parents[1] / "public_openapi.json"
 
 
 @dataclass(frozen=True)
@@ -76,4 +82,5 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
     def jwks() -> Response:
         return Response(deps.keys.jwks_json, media_type="application/json", headers=jwks_headers)
 
+    mount_public_docs(app, PUBLIC_OPENAPI)
     return app
