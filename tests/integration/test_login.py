@@ -67,7 +67,7 @@ def test_return_to_never_leaves_the_site(flow: Flow, target: str) -> None:
 def test_a_preset_cookie_is_never_adopted(flow: Flow) -> None:
     user = flow.user()
     with flow.browser() as browser:
-        browser.cookies.set("sso_session", "attacker-chosen-value")
+        browser.cookies.set("sso_session", "attacker-chosen-value", domain="127.0.0.1")
         flow.login(browser, user)
         assert browser.cookies.get("sso_session") != "attacker-chosen-value"
 
