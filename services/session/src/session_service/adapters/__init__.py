@@ -1,0 +1,1 @@
+"""Storage adapters of the session service: SQL record and key-value presence."""

@@ -1,0 +1,82 @@
+"""Session rows in SQL (PostgreSQL, or SQLite for the embedded default)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from authgate_common.db import UnitOfWork
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from ..domain.model import Session
+from .tables import sessions
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _to_session(row: Any) -> Session:
+    return Session(
+        sid=row["sid"], token_hash=row["token_hash"], user_id=row["user_id"],
+        client_ip=row["client_ip"], user_agent=row["user_agent"], amr=tuple(json.loads(row["amr"])),
+        created_at=_utc(row["created_at"]), auth_time=_utc(row["auth_time"]),  # type: ignore[arg-type]
+        expires_at=_utc(row["expires_at"]), last_seen_at=_utc(row["last_seen_at"]),  # type: ignore[arg-type]
+        revoked_at=_utc(row["revoked_at"]), revoked_reason=row["revoked_reason"])
+
+
+class SqlSessionRepository:
+    def __init__(self, db: DbSession) -> None:
+        self._db = db
+
+    def add(self, s: Session) -> None:
+        self._db.execute(insert(sessions).values(
+            sid=s.sid, token_hash=s.token_hash, user_id=s.user_id, client_ip=s.client_ip,
+            user_agent=s.user_agent, amr=json.dumps(list(s.amr)), created_at=s.created_at,
+            auth_time=s.auth_time, expires_at=s.expires_at, last_seen_at=s.last_seen_at))
+
+    def _one(self, where: Any) -> Session | None:
+        row = self._db.execute(select(sessions).where(where)).mappings().first()
+        return _to_session(row) if row is not None else None
+
+    def get_by_token_hash(self, token_hash: str) -> Session | None:
+        return self._one(sessions.c.token_hash == token_hash)
+
+    def get_by_sid(self, sid: str) -> Session | None:
+        return self._one(sessions.c.sid == sid)
+
+    def list_active(self, user_id: str, now: datetime) -> list[Session]:
+        rows = self._db.execute(select(sessions).where(
+            sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None),
+            sessions.c.expires_at > now).order_by(sessions.c.created_at)).mappings()
+        return [_to_session(r) for r in rows]
+
+    def touch(self, sid: str, last_seen_at: datetime) -> None:
+        # Never moves backwards, never revives a revoked row.
+        self._db.execute(update(sessions).where(
+            sessions.c.sid == sid, sessions.c.revoked_at.is_(None),
+            sessions.c.last_seen_at < last_seen_at).values(last_seen_at=last_seen_at))
+
+    def mark_revoked(self, sids: Sequence[str], when: datetime, reason: str) -> None:
+        self._db.execute(update(sessions).where(
+            sessions.c.sid.in_(list(sids)), sessions.c.revoked_at.is_(None)).values(
+            revoked_at=when, revoked_reason=reason[:64]))
+
+
+class SqlUnitOfWork:
+    """One transaction per use-case step, committed on success."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._uow = UnitOfWork(engine)
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlSessionRepository]:
+        with self._uow() as db:
+            yield SqlSessionRepository(db)

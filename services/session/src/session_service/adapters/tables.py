@@ -1,0 +1,28 @@
+"""Tables of the session service (schema `session` on PostgreSQL, via search_path)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    # HMAC-SHA256 hex of the cookie value; the value itself is never stored.
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("client_ip", String(64), nullable=False, default=""),
+    Column("user_agent", String(512), nullable=False, default=""),
+    # JSON list of RFC 8176 method names.
+    Column("amr", Text, nullable=False, default="[]"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("auth_time", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_reason", String(64), nullable=True),
+    Index("uq_sessions_token_hash", "token_hash", unique=True),
+    Index("ix_sessions_user_id", "user_id"),
+)

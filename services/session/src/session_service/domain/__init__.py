@@ -1,0 +1,1 @@
+"""The session core: models, ports and use cases. Imports neither grpc, fastapi nor sqlalchemy."""

@@ -1,0 +1,50 @@
+"""An SSO session and the rules that decide whether it is still alive.
+
+OpenID Connect Session Management 1.0 §2 and Front-Channel Logout 1.0 §3 give a
+session a public identifier (`sid`) that tokens carry; the cookie value that proves
+possession of the session is a separate secret, stored only as a keyed hash.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Policy:
+    lifetime: timedelta
+    idle_timeout: timedelta
+    # Coarse write-back of last_seen_at: the record need not track every request.
+    last_seen_write_interval: timedelta
+
+
+@dataclass(frozen=True)
+class Session:
+    sid: str
+    token_hash: str
+    user_id: str
+    client_ip: str
+    user_agent: str
+    amr: tuple[str, ...]
+    created_at: datetime
+    auth_time: datetime
+    expires_at: datetime
+    last_seen_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+    def idle_deadline(self, policy: Policy) -> datetime:
+        return min(self.last_seen_at + policy.idle_timeout, self.expires_at)
+
+    def is_live(self, now: datetime, policy: Policy) -> bool:
+        return self.revoked_at is None and now < self.idle_deadline(policy)
+
+    def presence_ttl(self, now: datetime, policy: Policy) -> int:
+        """Seconds the fast-path keys may live: never past the idle or absolute deadline."""
+        return seconds_until(self.idle_deadline(policy), now)
+
+
+def seconds_until(when: datetime, now: datetime) -> int:
+    return max(1, math.ceil((when - now).total_seconds()))

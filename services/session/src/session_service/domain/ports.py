@@ -1,0 +1,60 @@
+"""What the session core needs from storage, as ports the adapters implement.
+
+The record (PostgreSQL) and the presence cache (Redis) are separate ports because
+they fail and are trusted differently: the record decides, presence only speeds up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from .model import Session
+
+Clock = Callable[[], datetime]
+
+
+class SessionRepository(Protocol):
+    """Session rows. Never commits: the use case's unit of work does."""
+
+    def add(self, session: Session) -> None: ...
+    def get_by_token_hash(self, token_hash: str) -> Session | None: ...
+    def get_by_sid(self, sid: str) -> Session | None: ...
+    def list_active(self, user_id: str, now: datetime) -> list[Session]:
+        """Sessions of the user neither revoked nor past their absolute expiry."""
+        ...
+    def touch(self, sid: str, last_seen_at: datetime) -> None: ...
+    def mark_revoked(self, sids: Sequence[str], when: datetime, reason: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    def __call__(self) -> AbstractContextManager[SessionRepository]: ...
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Last use of a session, and the value last written back to the record."""
+
+    at: datetime
+    persisted: datetime
+
+
+class PresenceUnavailable(Exception):
+    """The presence cache cannot be reached; the record must decide."""
+
+
+class Presence(Protocol):
+    """Fast-path liveness keyed by token hash and by sid, plus revocation markers.
+
+    Every method may raise PresenceUnavailable.
+    """
+
+    def put(self, session: Session, seen: Seen, ttl_seconds: int) -> None: ...
+    def by_token(self, token_hash: str) -> tuple[Session, Seen] | None: ...
+    def by_sid(self, sid: str) -> tuple[Session, Seen] | None: ...
+    def seen(self, sid: str) -> Seen | None: ...
+    def is_revoked(self, sid: str) -> bool: ...
+    def revoke(self, sid: str, token_hash: str, ttl_seconds: int) -> None: ...

@@ -1,0 +1,50 @@
+"""RevokeSession and RevokeUserSessions: end sessions, record first.
+
+The record (revoked_at) is written and committed before presence is touched, so a
+crash in between leaves a session revoked, never alive. Presence then loses its
+keys and gains a `revoked` marker that outlives any stale key until the session's
+absolute expiry. A presence failure is reported (the caller retries; revoking is
+idempotent) because a stale presence key would keep the session alive.
+"""
+
+from __future__ import annotations
+
+from authgate_common.errors import InvalidRequest, TemporarilyUnavailable
+
+from .context import MAX_SID_LENGTH, Deps, session_not_found
+from .model import Session, seconds_until
+from .ports import PresenceUnavailable
+
+
+def _forget(deps: Deps, sessions: list[Session]) -> None:
+    now = deps.clock()
+    try:
+        for s in sessions:
+            deps.presence.revoke(s.sid, s.token_hash, seconds_until(s.expires_at, now))
+    except PresenceUnavailable as exc:
+        raise TemporarilyUnavailable("session revoked; retry to finish",
+                                     detail="presence store unavailable") from exc
+
+
+def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revoked") -> None:
+    if not sid or len(sid) > MAX_SID_LENGTH:
+        raise session_not_found()
+    with deps.uow() as repo:
+        session = repo.get_by_sid(sid)
+        # Someone else's session is indistinguishable from an unknown one.
+        if session is None or (user_id and session.user_id != user_id):
+            raise session_not_found()
+        if session.revoked_at is None:
+            repo.mark_revoked([sid], deps.clock(), reason)
+    _forget(deps, [session])
+
+
+def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_revoked") -> list[str]:
+    if not user_id:
+        raise InvalidRequest("user_id is required")
+    with deps.uow() as repo:
+        sessions = repo.list_active(user_id, deps.clock())
+        if sessions:
+            repo.mark_revoked([s.sid for s in sessions], deps.clock(), reason)
+    _forget(deps, sessions)
+    return [s.sid for s in sessions]

@@ -1,0 +1,1 @@
+"""Transports of the session service: gRPC (internal) and HTTP (public, via the gateway)."""

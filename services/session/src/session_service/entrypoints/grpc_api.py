@@ -1,0 +1,80 @@
+"""authgate.session.v1.SessionService over gRPC: a thin shell over the session use cases.
+
+Errors are raised as OAuthError; the shared interceptor turns them into
+UNAUTHENTICATED (login_required) / NOT_FOUND / INVALID_ARGUMENT / UNAVAILABLE with
+the code in trailing metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from authgate.session.v1 import session_pb2 as pb
+from authgate.session.v1 import session_pb2_grpc as pb_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from ..domain.context import Deps
+from ..domain.create import create_session
+from ..domain.lookup import get_session, list_sessions
+from ..domain.model import Session
+from ..domain.revoke import revoke_session, revoke_user_sessions
+from ..domain.validate import validate_session
+
+SERVICE_NAME = "authgate.session.v1.SessionService"
+
+
+def _ts(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def to_proto(s: Session) -> pb.Session:
+    return pb.Session(sid=s.sid, user_id=s.user_id, client_ip=s.client_ip, user_agent=s.user_agent,
+                      created_at=_ts(s.created_at), expires_at=_ts(s.expires_at),
+                      auth_time=_ts(s.auth_time), last_seen_at=_ts(s.last_seen_at), amr=list(s.amr))
+
+
+# gRPC method names are fixed by the proto, hence N802 throughout.
+class SessionServicer(pb_grpc.SessionServiceServicer):
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    def CreateSession(self, request: pb.CreateSessionRequest,  # noqa: N802
+                      context: grpc.ServicerContext) -> pb.CreateSessionResponse:
+        session, token = create_session(self._deps, request.user_id, request.client_ip,
+                                        request.user_agent, list(request.amr))
+        return pb.CreateSessionResponse(session=to_proto(session), session_token=token)
+
+    def ValidateSession(self, request: pb.ValidateSessionRequest,  # noqa: N802
+                        context: grpc.ServicerContext) -> pb.ValidateSessionResponse:
+        return pb.ValidateSessionResponse(
+            session=to_proto(validate_session(self._deps, request.session_token)))
+
+    def GetSession(self, request: pb.GetSessionRequest,  # noqa: N802
+                   context: grpc.ServicerContext) -> pb.GetSessionResponse:
+        return pb.GetSessionResponse(session=to_proto(get_session(self._deps, request.sid)))
+
+    def ListSessions(self, request: pb.ListSessionsRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> pb.ListSessionsResponse:
+        return pb.ListSessionsResponse(
+            sessions=[to_proto(s) for s in list_sessions(self._deps, request.user_id)])
+
+    def RevokeSession(self, request: pb.RevokeSessionRequest,  # noqa: N802
+                      context: grpc.ServicerContext) -> pb.RevokeSessionResponse:
+        revoke_session(self._deps, request.sid, request.user_id)
+        return pb.RevokeSessionResponse()
+
+    def RevokeUserSessions(self, request: pb.RevokeUserSessionsRequest,  # noqa: N802
+                           context: grpc.ServicerContext) -> pb.RevokeUserSessionsResponse:
+        return pb.RevokeUserSessionsResponse(sids=revoke_user_sessions(self._deps, request.user_id))
+
+
+def registrar(deps: Deps):  # type: ignore[no-untyped-def]
+    """The `register` callback for authgate_common's server factory."""
+
+    def register(server: grpc.Server) -> None:
+        pb_grpc.add_SessionServiceServicer_to_server(SessionServicer(deps), server)
+
+    return register
