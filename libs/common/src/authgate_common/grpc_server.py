@@ -81,7 +81,9 @@ def create_server(
 def channel(target: str) -> grpc.Channel:
     return grpc.insecure_channel(
         target,
-        options=[("grpc.keepalive_time_ms", 30000), ("grpc.enable_retries", 1)],
+        # Round robin over every address a dns:/// target resolves to (each replica).
+        options=[("grpc.keepalive_time_ms", 30000), ("grpc.enable_retries", 1),
+                 ("grpc.lb_policy_name", "round_robin")],
     )
 
 

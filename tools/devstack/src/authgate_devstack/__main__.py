@@ -11,7 +11,7 @@ import threading
 
 from dotenv import dotenv_values
 
-from .gateway import REPO, SERVICES, dump, render
+from .gateway import REPO, SERVICES, dump, render, write_rendered
 from .stack import Ports, Stack, colored_printer
 
 
@@ -83,12 +83,16 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    if args.all:
+        for path in write_rendered():
+            print(f"wrote {path.relative_to(REPO)}")
+        return 0
     if args.target == "local":
         ports = Ports.defaults()
         endpoints = {s: [("127.0.0.1", p) for p in ports.http[s]] for s in SERVICES}
-        text = dump(render("local", endpoints))
+        text = dump(render("local", endpoints, tls=args.tls))
     else:
-        text = dump(render(args.target))
+        text = dump(render(args.target, tls=args.tls))
     if args.output:
         pathlib.Path(args.output).write_text(text)
     else:
@@ -103,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply every service's migrations")
     r = sub.add_parser("render", help="render the Envoy config for a target")
     r.add_argument("--target", choices=["local", "compose", "k8s"], default="local")
+    r.add_argument("--tls", action="store_true",
+                   help="HTTPS on 8443 (TLS 1.2+, HSTS); plain HTTP only redirects to it")
     r.add_argument("--output", "-o")
+    r.add_argument("--all", action="store_true",
+                   help="rewrite every committed copy (gateway/rendered/, k8s/) from the source")
     args = parser.parse_args(argv)
     return {"up": cmd_up, "migrate": cmd_migrate, "render": cmd_render}[args.cmd](args)
 

@@ -1,4 +1,11 @@
-"""Render the Envoy bootstrap from gateway/gateway.yaml (the one source) for a target."""
+"""Render the Envoy bootstrap from gateway/gateway.yaml (the one source) for a target.
+
+Targets: `local` (the processes of `make up`), `compose` and `k8s`; any of them with
+`tls=True` terminates TLS 1.2+ at Envoy (RFC 8446 / RFC 5246), redirects plain HTTP to
+HTTPS and sends Strict-Transport-Security (RFC 6797 §7.2: only over secure transport).
+The committed copies in RENDERED are rewritten by `authgate-stack render --all` and a
+test (deploy/tests) fails when one of them drifts from a fresh render.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,19 @@ REPO = pathlib.Path(__file__).resolve().parents[4]
 SOURCE = REPO / "gateway" / "gateway.yaml"
 SERVICES = ("identity", "session", "authorization", "token")
 
+# Committed renders (path relative to the repository -> target, tls). The k8s copies live
+# inside the kustomize tree because kustomize cannot load files from outside its root.
+RENDERED: dict[str, tuple[str, bool]] = {
+    "gateway/rendered/compose.yaml": ("compose", False),
+    "gateway/rendered/compose-tls.yaml": ("compose", True),
+    "k8s/base/gateway/envoy.yaml": ("k8s", False),
+    "k8s/components/tls/envoy.yaml": ("k8s", True),
+}
+
 Endpoints = dict[str, list[tuple[str, int]]]
+HCM_TYPE = ("type.googleapis.com/envoy.extensions.filters.network"
+            ".http_connection_manager.v3.HttpConnectionManager")
+NOT_FOUND = '{"error":"not_found","error_description":"No such endpoint."}'
 
 
 def load_source() -> dict[str, Any]:
@@ -24,6 +43,8 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool) -> dict[str
         "type": "STRICT_DNS" if dns else "STATIC",
         "connect_timeout": "1s",
         "lb_policy": "ROUND_ROBIN",
+        # Re-resolve often: a headless Service drops a pod from DNS when it stops being ready.
+        **({"dns_refresh_rate": "5s"} if dns else {}),
         "load_assignment": {
             "cluster_name": name,
             "endpoints": [{"lb_endpoints": [
@@ -67,24 +88,47 @@ def _access_log() -> list[dict[str, Any]]:
     }]
 
 
-def render(target: str, endpoints: Endpoints | None = None, *, listener_port: int | None = None,
-           admin_port: int | None = None) -> dict[str, Any]:
-    """The Envoy bootstrap for `target` (local|compose|k8s).
+def _public_routes(src: dict[str, Any], hsts: str | None) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "name": "public",
+        "virtual_hosts": [{
+            "name": "authgate",
+            "domains": ["*"],
+            "routes": [_route(r, src["route_timeout_seconds"]) for r in src["routes"]] + [{
+                "match": {"prefix": "/"},
+                "direct_response": {"status": 404, "body": {"inline_string": NOT_FOUND}},
+                "response_headers_to_add": [{"header": {"key": "content-type",
+                                                         "value": "application/json"}}],
+            }],
+        }],
+    }
+    if hsts:
+        config["response_headers_to_add"] = [{
+            "header": {"key": "strict-transport-security", "value": hsts},
+            "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}]
+    return config
 
-    For `local`, `endpoints` maps each service to its (host, port) replicas.
-    """
-    src = load_source()
-    if target == "local":
-        if endpoints is None:
-            raise ValueError("local target needs endpoints")
-        dns = False
-    else:
-        endpoints = {svc: [(v["host"], v["port"])] for svc, v in src["targets"][target].items()}
-        dns = True
-    hcm = {
-        "@type": "type.googleapis.com/envoy.extensions.filters.network"
-                 ".http_connection_manager.v3.HttpConnectionManager",
-        "stat_prefix": "public",
+
+def _redirect_routes(port: int) -> dict[str, Any]:
+    redirect: dict[str, Any] = {"https_redirect": True}
+    if port != 443:
+        redirect["port_redirect"] = port
+    return {"name": "to_https", "virtual_hosts": [{
+        "name": "to_https", "domains": ["*"],
+        "routes": [{"match": {"prefix": "/"}, "redirect": redirect}]}]}
+
+
+def _hcm(src: dict[str, Any], stat_prefix: str, route_config: dict[str, Any],
+         buffer: bool = True) -> dict[str, Any]:
+    filters = [{"name": "envoy.filters.http.router", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]
+    if buffer:
+        filters.insert(0, {"name": "envoy.filters.http.buffer", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer",
+            "max_request_bytes": src["max_request_bytes"]}})
+    return {
+        "@type": HCM_TYPE,
+        "stat_prefix": stat_prefix,
         "codec_type": "AUTO",
         "use_remote_address": True,
         "generate_request_id": True,
@@ -92,41 +136,77 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
         "common_http_protocol_options": {"headers_with_underscores_action": "REJECT_REQUEST",
                                          "idle_timeout": "300s"},
         "access_log": _access_log(),
-        "http_filters": [
-            {"name": "envoy.filters.http.buffer", "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer",
-                "max_request_bytes": src["max_request_bytes"]}},
-            {"name": "envoy.filters.http.router", "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
-        ],
-        "route_config": {
-            "name": "public",
-            "virtual_hosts": [{
-                "name": "authgate",
-                "domains": ["*"],
-                "routes": [_route(r, src["route_timeout_seconds"]) for r in src["routes"]] + [{
-                    "match": {"prefix": "/"},
-                    "direct_response": {"status": 404, "body": {
-                        "inline_string": '{"error":"not_found","error_description":"No such endpoint."}'}},
-                    "response_headers_to_add": [{"header": {"key": "content-type",
-                                                             "value": "application/json"}}],
-                }],
-            }],
-        },
+        "http_filters": filters,
+        "route_config": route_config,
     }
+
+
+def _tls_socket(tls: dict[str, Any], cert_chain: str, private_key: str) -> dict[str, Any]:
+    return {"name": "envoy.transport_sockets.tls", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+        "common_tls_context": {
+            "tls_params": {"tls_minimum_protocol_version": tls["min_version"]},
+            "alpn_protocols": ["h2", "http/1.1"],
+            "tls_certificates": [{"certificate_chain": {"filename": cert_chain},
+                                  "private_key": {"filename": private_key}}],
+        }}}
+
+
+def _listener(name: str, address: str, port: int, hcm: dict[str, Any],
+              transport_socket: dict[str, Any] | None = None) -> dict[str, Any]:
+    chain: dict[str, Any] = {"filters": [{"name": "envoy.filters.network.http_connection_manager",
+                                          "typed_config": hcm}]}
+    if transport_socket:
+        chain["transport_socket"] = transport_socket
+    return {"name": name, "address": {"socket_address": {"address": address, "port_value": port}},
+            "filter_chains": [chain]}
+
+
+def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: bool,
+               tls_files: tuple[str, str] | None, tls_port: int | None) -> list[dict[str, Any]]:
+    if not tls:
+        return [_listener("public", address, port, _hcm(src, "public", _public_routes(src, None)))]
+    t = src["tls"]
+    cert_chain, private_key = tls_files or (t["cert_chain"], t["private_key"])
+    tls_port = tls_port or t["listener_port"]
+    redirect_port = t["redirect_port"].get(target, tls_port)
+    return [
+        _listener("public_tls", address, tls_port,
+                  _hcm(src, "public_tls", _public_routes(src, t["hsts"])),
+                  _tls_socket(t, cert_chain, private_key)),
+        # Plain HTTP only redirects: no route reaches a service without TLS.
+        _listener("public", address, port,
+                  _hcm(src, "redirect", _redirect_routes(redirect_port), buffer=False)),
+    ]
+
+
+def render(target: str, endpoints: Endpoints | None = None, *, listener_port: int | None = None,
+           admin_port: int | None = None, tls: bool = False,
+           tls_files: tuple[str, str] | None = None, tls_port: int | None = None) -> dict[str, Any]:
+    """The Envoy bootstrap for `target` (local|compose|k8s).
+
+    For `local`, `endpoints` maps each service to its (host, port) replicas. `tls_files`
+    (certificate chain, private key) and `tls_port` override gateway.yaml's `tls` section.
+    """
+    src = load_source()
+    if target == "local":
+        if endpoints is None:
+            raise ValueError("local target needs endpoints")
+        dns = False
+    elif target in src["targets"]:
+        endpoints = {svc: [(v["host"], v["port"])] for svc, v in src["targets"][target].items()}
+        dns = True
+    else:
+        raise ValueError(f"unknown target {target!r}")
+    # Locally everything stays on loopback; in a container the admin port is reachable on
+    # the pod/compose network only (never published) for probes and stats.
+    address = "127.0.0.1" if target == "local" else "0.0.0.0"
     return {
         "admin": {"address": {"socket_address": {
-            "address": "127.0.0.1" if target == "local" else "0.0.0.0",
-            "port_value": admin_port or src["admin_port"]}}},
+            "address": address, "port_value": admin_port or src["admin_port"]}}},
         "static_resources": {
-            "listeners": [{
-                "name": "public",
-                "address": {"socket_address": {"address": "0.0.0.0" if target != "local" else "127.0.0.1",
-                                               "port_value": listener_port or src["listener_port"]}},
-                "filter_chains": [{"filters": [{
-                    "name": "envoy.filters.network.http_connection_manager",
-                    "typed_config": hcm}]}],
-            }],
+            "listeners": _listeners(src, target, address, listener_port or src["listener_port"],
+                                    tls, tls_files, tls_port),
             "clusters": [_cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES],
         },
     }
@@ -134,3 +214,22 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
 
 def dump(config: dict[str, Any]) -> str:
     return yaml.safe_dump(config, sort_keys=False)
+
+
+def rendered_text(target: str, tls: bool) -> str:
+    """What a committed copy must contain: a do-not-edit header and the render."""
+    flag = " --tls" if tls else ""
+    header = (f"# Generated from gateway/gateway.yaml by `authgate-stack render --target {target}{flag}`"
+              " (or --all).\n# Do not edit: change gateway/gateway.yaml and re-render.\n")
+    return header + dump(render(target, tls=tls))
+
+
+def write_rendered() -> list[pathlib.Path]:
+    """Rewrite every committed copy; returns the paths written."""
+    written = []
+    for rel, (target, tls) in RENDERED.items():
+        path = REPO / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rendered_text(target, tls))
+        written.append(path)
+    return written

@@ -1,0 +1,109 @@
+"""The scripts the containers run besides the services: the compose health check
+(HTTP /healthz and grpc.health.v1 together) and the `tls` profile's certificate job."""
+
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import pathlib
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc
+import pytest
+from cryptography import x509
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+HEALTHCHECK = REPO / "deploy" / "docker" / "healthcheck.py"
+CERT_JOB = REPO / "deploy" / "compose" / "selfsigned_cert.py"
+
+
+class _Healthz(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_response(200 if self.path == "/healthz" else 404)
+        self.end_headers()
+        self.wfile.write(b'{"status":"ok"}')
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def service() -> Iterator[tuple[int, int, health.HealthServicer, http.server.HTTPServer]]:
+    web = http.server.HTTPServer(("127.0.0.1", 0), _Healthz)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    grpc_port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    yield web.server_address[1], grpc_port, servicer, web
+    server.stop(None)
+    web.server_close()
+
+
+def check(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(HEALTHCHECK), *map(str, args)],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_healthy_when_http_and_grpc_both_answer(service) -> None:  # type: ignore[no-untyped-def]
+    http_port, grpc_port, _, _ = service
+    assert check(http_port, grpc_port).returncode == 0
+
+
+def test_unhealthy_while_grpc_drains(service) -> None:  # type: ignore[no-untyped-def]
+    http_port, grpc_port, servicer, _ = service
+    servicer.enter_graceful_shutdown()  # what the runner does on SIGTERM
+    proc = check(http_port, grpc_port)
+    assert proc.returncode == 1 and "grpc" in proc.stderr
+
+
+def test_unhealthy_when_http_is_down(service) -> None:  # type: ignore[no-untyped-def]
+    http_port, grpc_port, _, web = service
+    web.shutdown()
+    web.server_close()
+    proc = check(http_port, grpc_port)
+    assert proc.returncode == 1 and "http" in proc.stderr
+
+
+def test_usage_error_is_not_reported_as_healthy() -> None:
+    assert check("http").returncode == 2
+
+
+def _cert_job():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("selfsigned_cert", CERT_JOB)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_certificate_job_writes_a_private_key_and_keeps_it(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "certs"
+    first = subprocess.run([sys.executable, str(CERT_JOB), str(out), "localhost", "auth.test"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert "wrote" in first.stdout
+    key, crt = out / "tls.key", out / "tls.crt"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    cert = x509.load_pem_x509_certificate(crt.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert {"localhost", "auth.test"} <= set(names.get_values_for_type(x509.DNSName))
+    before = crt.read_bytes()
+    again = subprocess.run([sys.executable, str(CERT_JOB), str(out)],
+                           capture_output=True, text=True, timeout=60, check=True)
+    assert "kept" in again.stdout and crt.read_bytes() == before
+
+
+def test_certificate_is_a_server_certificate() -> None:
+    cert_pem, _ = _cert_job().certificate(["localhost"])
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert x509.oid.ExtendedKeyUsageOID.SERVER_AUTH in usage
+    assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca

@@ -1,0 +1,191 @@
+"""One gateway source, three targets: every committed render equals a fresh one, Envoy
+accepts each (the TLS listener included), and a real Envoy on the TLS render serves
+HTTPS only: TLS 1.2+, HSTS on every HTTPS answer (RFC 6797 §7.2), HTTP redirected."""
+
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import pathlib
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from authgate_devstack import __main__ as stack_cli
+from authgate_devstack.gateway import RENDERED, SERVICES, dump, render, rendered_text
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+ENVOY = pathlib.Path(sys.executable).parent / "envoy"
+CERT_JOB = REPO / "deploy" / "compose" / "selfsigned_cert.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    spec = importlib.util.spec_from_file_location("selfsigned_cert", CERT_JOB)
+    assert spec and spec.loader
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    out = tmp_path_factory.mktemp("tls")
+    job.write(out, ["localhost"], None)
+    return str(out / "tls.crt"), str(out / "tls.key")
+
+
+def envoy_validate(path: pathlib.Path) -> None:
+    proc = subprocess.run([str(ENVOY), "--mode", "validate", "-c", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def _point_at(config: dict[str, Any], cert: tuple[str, str]) -> dict[str, Any]:
+    """The committed TLS render with its certificate paths swapped for a throwaway pair."""
+    for listener in config["static_resources"]["listeners"]:
+        for chain in listener["filter_chains"]:
+            if "transport_socket" in chain:
+                ctx = chain["transport_socket"]["typed_config"]["common_tls_context"]
+                ctx["tls_certificates"] = [{"certificate_chain": {"filename": cert[0]},
+                                            "private_key": {"filename": cert[1]}}]
+    return config
+
+
+@pytest.mark.parametrize("rel", sorted(RENDERED))
+def test_committed_render_matches_the_source(rel: str) -> None:
+    target, tls = RENDERED[rel]
+    assert (REPO / rel).read_text() == rendered_text(target, tls), (
+        f"{rel} drifted from gateway/gateway.yaml: run `.venv/bin/authgate-stack render --all`")
+
+
+@pytest.mark.parametrize("rel", sorted(RENDERED))
+def test_envoy_accepts_every_committed_render(rel: str, cert: tuple[str, str],
+                                              tmp_path: pathlib.Path) -> None:
+    config = yaml.safe_load((REPO / rel).read_text())
+    if RENDERED[rel][1]:
+        config = _point_at(config, cert)
+    path = tmp_path / "envoy.yaml"
+    path.write_text(dump(config))
+    envoy_validate(path)
+
+
+def test_tls_renders_listen_on_8443_and_redirect_plain_http() -> None:
+    for target, port in (("compose", 8443), ("k8s", None)):
+        listeners = {x["name"]: x for x in render(target, tls=True)["static_resources"]["listeners"]}
+        assert listeners["public_tls"]["address"]["socket_address"]["port_value"] == 8443
+        ctx = (listeners["public_tls"]["filter_chains"][0]["transport_socket"]["typed_config"]
+               ["common_tls_context"])
+        assert ctx["tls_params"]["tls_minimum_protocol_version"] == "TLSv1_2"
+        plain = listeners["public"]["filter_chains"][0]["filters"][0]["typed_config"]
+        routes = plain["route_config"]["virtual_hosts"][0]["routes"]
+        assert [r["redirect"] for r in routes] == [
+            {"https_redirect": True, **({"port_redirect": port} if port else {})}]
+
+
+def test_cli_renders_a_target_to_a_file(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "k8s-tls.yaml"
+    assert stack_cli.main(["render", "--target", "k8s", "--tls", "-o", str(out)]) == 0
+    assert yaml.safe_load(out.read_text()) == render("k8s", tls=True)
+
+
+class _Upstream(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = b'{"issuer":"https://localhost"}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def tls_gateway(cert: tuple[str, str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = upstream.server_address[1]
+    plain, tls_port, admin = free_port(), free_port(), free_port()
+    config = render("local", {s: [("127.0.0.1", port)] for s in SERVICES}, listener_port=plain,
+                    admin_port=admin, tls=True, tls_files=cert, tls_port=tls_port)
+    path = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
+    path.write_text(dump(config))
+    proc = subprocess.Popen([str(ENVOY), "-c", str(path), "--log-level", "error",
+                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{admin}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, "envoy did not start"
+            time.sleep(0.1)
+        yield plain, tls_port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        upstream.shutdown()
+
+
+def _client(cert: tuple[str, str], version: ssl.TLSVersion | None = None) -> httpx.Client:
+    ctx = ssl.create_default_context(cafile=cert[0])
+    if version is not None:
+        ctx.minimum_version = ctx.maximum_version = version
+    return httpx.Client(verify=ctx, timeout=5)
+
+
+def test_plain_http_only_redirects_to_https(tls_gateway: tuple[int, int]) -> None:
+    plain, tls_port = tls_gateway
+    resp = httpx.get(f"http://localhost:{plain}/.well-known/openid-configuration?x=1", timeout=5)
+    assert resp.status_code == 301
+    assert resp.headers["location"] == (
+        f"https://localhost:{tls_port}/.well-known/openid-configuration?x=1")
+    # HSTS over plain HTTP would be ignored and is not sent (RFC 6797 §7.2).
+    assert "strict-transport-security" not in resp.headers
+
+
+def test_https_routes_to_the_service_with_hsts(tls_gateway: tuple[int, int],
+                                               cert: tuple[str, str]) -> None:
+    _, tls_port = tls_gateway
+    with _client(cert) as client:
+        ok = client.get(f"https://localhost:{tls_port}/.well-known/openid-configuration")
+        missing = client.get(f"https://localhost:{tls_port}/no/such/path")
+    assert ok.status_code == 200 and ok.json()["issuer"]
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    for resp in (ok, missing):
+        assert resp.headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # offering TLS 1.0/1.1 is the point
+def test_tls_1_2_is_accepted_and_older_versions_are_refused(tls_gateway: tuple[int, int],
+                                                            cert: tuple[str, str]) -> None:
+    _, tls_port = tls_gateway
+    with _client(cert, ssl.TLSVersion.TLSv1_2) as client:
+        assert client.get(f"https://localhost:{tls_port}/nope").status_code == 404
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    except (ValueError, ssl.SSLError):
+        pytest.skip("this OpenSSL cannot even offer TLS 1.1")
+    with socket.create_connection(("127.0.0.1", tls_port), timeout=5) as raw, \
+            pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION"):  # Envoy's alert, not ours
+        ctx.wrap_socket(raw, server_hostname="localhost")
