@@ -1,0 +1,36 @@
+"""`python -m identity_service migrate|serve`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from authgate_common.logs import configure_logging
+from authgate_common.runner import serve
+
+from .bootstrap import bootstrap, migrate
+from .entrypoints.grpc_api import SERVICE_NAME
+from .settings import Settings
+
+log = logging.getLogger("identity_service")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="identity_service", description="authgate identity service")
+    parser.add_argument("command", choices=["migrate", "serve"])
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging("identity", settings.LOG_LEVEL, settings.LOG_JSON)
+    if args.command == "migrate":
+        migrate(settings)
+        log.info("migrations applied")
+        return
+    service = bootstrap(settings)
+    serve(name="identity", grpc_port=settings.IDENTITY_GRPC_PORT, register=service.register,
+          service_names=[SERVICE_NAME], http_app=service.http_app,
+          http_port=settings.IDENTITY_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
+          on_stop=service.close)
+
+
+if __name__ == "__main__":
+    main()

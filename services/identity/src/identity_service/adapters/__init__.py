@@ -1,0 +1,1 @@
+"""SQL storage of users and the gRPC client of the session service."""

@@ -1,0 +1,78 @@
+"""Users in SQL. The unit of work owns the transaction; a unique-index violation (a
+username or email taken, even by a racing request) surfaces as AlreadyExists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from authgate_common.db import UnitOfWork
+from authgate_common.errors import AlreadyExists
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain.users import User
+from .tables import users
+
+_FIELDS = ("id", "username", "email", "email_verified", "name", "given_name", "family_name",
+           "disabled", "password_hash", "created_at", "updated_at")
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _to_user(row: Any) -> User:
+    values = {f: row[f] for f in _FIELDS}
+    values["created_at"] = _aware(values["created_at"])
+    values["updated_at"] = _aware(values["updated_at"])
+    return User(**values)
+
+
+class SqlUserRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, user: User) -> None:
+        self._s.execute(insert(users).values(
+            **{f: getattr(user, f) for f in _FIELDS},
+            username_key=user.username_key, email_key=user.email_key))
+
+    def save(self, user: User) -> None:
+        mutable = {f: getattr(user, f) for f in _FIELDS if f not in ("id", "created_at")}
+        self._s.execute(update(users).where(users.c.id == user.id).values(
+            **mutable, username_key=user.username_key, email_key=user.email_key))
+
+    def get(self, user_id: str) -> User | None:
+        return self._one(users.c.id == user_id)
+
+    def get_by_username_key(self, key: str) -> User | None:
+        return self._one(users.c.username_key == key)
+
+    def get_by_email_key(self, key: str) -> User | None:
+        return self._one(users.c.email_key == key)
+
+    def list(self, limit: int) -> list[User]:
+        query = select(users).order_by(users.c.username_key, users.c.id).limit(limit)
+        return [_to_user(r) for r in self._s.execute(query).mappings()]
+
+    def _one(self, condition: Any) -> User | None:
+        row = self._s.execute(select(users).where(condition)).mappings().first()
+        return _to_user(row) if row is not None else None
+
+
+class SqlUserUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._uow = UnitOfWork(engine)
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlUserRepository]:
+        try:
+            with self._uow() as session:
+                yield SqlUserRepository(session)
+        except IntegrityError as exc:
+            raise AlreadyExists("username or email is already taken", detail=str(exc.orig)) from exc

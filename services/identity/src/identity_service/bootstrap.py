@@ -1,0 +1,80 @@
+"""The composition root: settings in, a wired identity service out. Nothing happens at import."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import grpc
+from authgate_common.db import make_engine, run_migrations
+from authgate_common.grpc_server import channel
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from .adapters.session_client import GrpcSessions
+from .adapters.user_repository import SqlUserUnitOfWork
+from .domain.create_user import CreateUser
+from .domain.directory import Directory
+from .domain.login import Login
+from .domain.passwords import PasswordHasher
+from .domain.ports import Sessions, UserUnitOfWork
+from .domain.verify_password import VerifyPassword
+from .entrypoints.cookies import CookiePolicy
+from .entrypoints.grpc_api import UseCases, registrar
+from .entrypoints.http_api import HttpDeps, create_http_app
+from .settings import Settings
+
+SCHEMA = "identity"
+MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+
+
+@dataclass
+class IdentityService:
+    use_cases: UseCases
+    login: Login
+    hasher: PasswordHasher
+    http_app: FastAPI
+    register: Callable[[grpc.Server], None]
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+
+def engine_for(settings: Settings) -> Engine:
+    return make_engine(settings.DATABASE_URL, SCHEMA, settings.VAR_DIR,
+                       pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_MAX_OVERFLOW)
+
+
+def migrate(settings: Settings) -> None:
+    engine = engine_for(settings)
+    try:
+        run_migrations(engine, SCHEMA, str(MIGRATIONS))
+    finally:
+        engine.dispose()
+
+
+def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
+          hasher: PasswordHasher | None = None) -> IdentityService:
+    """Wire the core and transports from already-built adapters (tests call this too)."""
+    hasher = hasher or PasswordHasher(settings.BCRYPT_ROUNDS)
+    verify = VerifyPassword(uow, hasher)
+    use_cases = UseCases(create_user=CreateUser(uow, hasher, settings.PASSWORD_MIN_LENGTH),
+                         directory=Directory(uow, sessions), verify_password=verify)
+    login = Login(verify, sessions)
+    app = create_http_app(HttpDeps(
+        login=login, cookies=CookiePolicy(settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE),
+        max_body_bytes=settings.MAX_BODY_BYTES))
+    return IdentityService(use_cases=use_cases, login=login, hasher=hasher, http_app=app,
+                           register=registrar(use_cases))
+
+
+def bootstrap(settings: Settings) -> IdentityService:
+    engine = engine_for(settings)
+    session_channel = channel(settings.SESSION_GRPC_TARGET)
+    service = build(settings, uow=SqlUserUnitOfWork(engine),
+                    sessions=GrpcSessions(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
+    service.closers.extend([session_channel.close, engine.dispose])
+    return service

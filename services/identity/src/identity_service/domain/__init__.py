@@ -1,0 +1,1 @@
+"""The identity core: users, password rules, verification, claims, login. No transports here."""

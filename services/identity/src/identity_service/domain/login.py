@@ -1,0 +1,34 @@
+"""Password login: verify, then start a brand-new SSO session in the session service.
+
+A login never adopts a session id the browser already holds (session fixation, OWASP
+Session Management Cheat Sheet "Renew the Session ID After Any Privilege Level Change"),
+and every failure — unknown user, wrong password, disabled user — reads the same.
+"""
+
+from __future__ import annotations
+
+from authgate_common.errors import AccessDenied
+
+from .ports import Sessions, StartedSession
+from .verify_password import VerifyPassword
+
+MAX_USER_AGENT = 512
+PASSWORD_AMR = ("pwd",)  # RFC 8176 §2
+
+
+class WrongCredentials(AccessDenied):
+    status_code = 401
+    default_description = "Wrong username or password."
+
+
+class Login:
+    def __init__(self, verify: VerifyPassword, sessions: Sessions) -> None:
+        self._verify = verify
+        self._sessions = sessions
+
+    def __call__(self, username: str, password: str, client_ip: str, user_agent: str) -> StartedSession:
+        user = self._verify(username, password, client_ip)
+        if user is None:
+            raise WrongCredentials()
+        return self._sessions.create_session(user.id, client_ip, user_agent[:MAX_USER_AGENT],
+                                             list(PASSWORD_AMR))

@@ -1,0 +1,31 @@
+"""The user: an OpenID Connect End-User (OIDC Core §5.1). `id` is the `sub` claim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .text import email_key, username_key
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    email: str
+    password_hash: str
+    created_at: datetime
+    updated_at: datetime
+    email_verified: bool = False
+    name: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    disabled: bool = False
+
+    @property
+    def username_key(self) -> str:
+        return username_key(self.username)
+
+    @property
+    def email_key(self) -> str:
+        return email_key(self.email)

@@ -1,0 +1,1 @@
+"""Transports: the gRPC servicer (internal) and the login page (public HTTP)."""

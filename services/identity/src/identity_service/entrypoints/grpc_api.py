@@ -1,0 +1,89 @@
+"""authgate.identity.v1.IdentityService over gRPC: a thin shell over the identity core.
+
+Core errors are OAuthError; the shared interceptor turns them into ALREADY_EXISTS,
+INVALID_ARGUMENT, NOT_FOUND … with the code in trailing metadata. bcrypt runs here, in
+the gRPC server's thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import grpc
+from authgate.identity.v1 import identity_pb2 as pb
+from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from ..domain.claims import user_claims
+from ..domain.create_user import CreateUser, NewUser
+from ..domain.directory import Directory
+from ..domain.users import User
+from ..domain.verify_password import VerifyPassword
+
+SERVICE_NAME = "authgate.identity.v1.IdentityService"
+
+
+@dataclass(frozen=True)
+class UseCases:
+    create_user: CreateUser
+    directory: Directory
+    verify_password: VerifyPassword
+
+
+def _timestamp(value) -> Timestamp:  # type: ignore[no-untyped-def]
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def user_message(user: User) -> pb.User:
+    """The wire form of a user; the password hash never leaves the service."""
+    return pb.User(id=user.id, username=user.username, email=user.email,
+                   email_verified=user.email_verified, name=user.name, given_name=user.given_name,
+                   family_name=user.family_name, disabled=user.disabled,
+                   created_at=_timestamp(user.created_at), updated_at=_timestamp(user.updated_at))
+
+
+class IdentityServicer(pb_grpc.IdentityServiceServicer):
+    def __init__(self, uc: UseCases) -> None:
+        self._uc = uc
+
+    def CreateUser(self, request: pb.CreateUserRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        user = self._uc.create_user(NewUser(
+            username=request.username, email=request.email, password=request.password,
+            name=request.name, given_name=request.given_name, family_name=request.family_name,
+            email_verified=request.email_verified))
+        return pb.CreateUserResponse(user=user_message(user))
+
+    def GetUser(self, request: pb.GetUserRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        if request.WhichOneof("lookup") == "username":
+            user = self._uc.directory.get_by_username(request.username)
+        else:
+            user = self._uc.directory.get(request.id)
+        return pb.GetUserResponse(user=user_message(user))
+
+    def ListUsers(self, request: pb.ListUsersRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        return pb.ListUsersResponse(users=[user_message(u) for u in self._uc.directory.list(request.limit)])
+
+    def DisableUser(self, request: pb.DisableUserRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        return pb.DisableUserResponse(user=user_message(self._uc.directory.disable(request.id)))
+
+    def VerifyPassword(self, request: pb.VerifyPasswordRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        user = self._uc.verify_password(request.username, request.password, request.client_ip)
+        if user is None:
+            return pb.VerifyPasswordResponse(valid=False)
+        return pb.VerifyPasswordResponse(valid=True, user=user_message(user))
+
+    def GetUserClaims(self, request: pb.GetUserClaimsRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        claims = user_claims(self._uc.directory.get(request.user_id), list(request.scopes))
+        return pb.GetUserClaimsResponse(claims_json=json.dumps(claims, separators=(",", ":")))
+
+
+def registrar(uc: UseCases):  # type: ignore[no-untyped-def]
+    """The `register` callback for authgate_common's server factory."""
+
+    def register(server: grpc.Server) -> None:
+        pb_grpc.add_IdentityServiceServicer_to_server(IdentityServicer(uc), server)
+
+    return register

@@ -1,0 +1,60 @@
+"""Reading a login request: an HTML form or a JSON object, nothing else.
+
+Form bodies are strict UTF-8 (HTML §4.10.21.7), JSON bodies must be an object whose
+`username` and `password` are strings (RFC 8259); anything else is invalid_request
+before a password is ever checked.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass
+
+from authgate_common.errors import InvalidRequest
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+class UnsupportedMediaType(InvalidRequest):
+    status_code = 415
+    default_description = f"Send {FORM} or {JSON}."
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    username: str
+    password: str
+    return_to: str
+    csrf_token: str
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_form(body: bytes) -> LoginForm:
+    try:
+        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                       encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("The form is not valid UTF-8.") from exc
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)  # the first copy wins; the browser sends one
+    return LoginForm(username=fields.get("username", ""), password=fields.get("password", ""),
+                     return_to=fields.get("return_to", ""), csrf_token=fields.get("csrf_token", ""))
+
+
+def parse_json(body: bytes) -> tuple[str, str]:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequest("The body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise InvalidRequest("username and password are required strings.")
+    return username, password

@@ -1,0 +1,36 @@
+"""OpenAPI description of the login body, which the route parses itself (for /docs)."""
+
+from __future__ import annotations
+
+LOGIN_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object",
+            "required": ["username", "password", "csrf_token"],
+            "properties": {
+                "username": {"type": "string"},
+                "password": {"type": "string", "format": "password"},
+                "return_to": {"type": "string", "description": "same-origin path; anything else is /"},
+                "csrf_token": {"type": "string", "description": "the value of the login_csrf cookie"},
+            },
+        }},
+        "application/json": {"schema": {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {"username": {"type": "string"},
+                           "password": {"type": "string", "format": "password"}},
+        }},
+    },
+}
+
+LOGIN_RESPONSES = {
+    200: {"description": "JSON login: the session started; the session cookie is set",
+          "content": {"application/json": {"schema": {"type": "object", "properties": {
+              "sid": {"type": "string"}, "user_id": {"type": "string"},
+              "expires_at": {"type": "string", "format": "date-time"}}}}}},
+    303: {"description": "Form login: the session cookie is set; go to return_to"},
+    400: {"description": "invalid_request, or the form's CSRF token did not match"},
+    401: {"description": "access_denied: wrong username or password"},
+    415: {"description": "neither a form nor JSON"},
+}

@@ -1,0 +1,30 @@
+"""Settings of the identity service (environment variables, `.env` read too)."""
+
+from __future__ import annotations
+
+import re
+
+from authgate_common.settings import BaseServiceSettings
+from pydantic import Field, field_validator
+
+# RFC 6265 §4.1.1 cookie-name = token (RFC 9110 §5.6.2)
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+class Settings(BaseServiceSettings):
+    IDENTITY_HTTP_PORT: int = 8101
+    IDENTITY_GRPC_PORT: int = 50051
+    # bcrypt cost (log2 of the rounds). Raising it upgrades each hash at its next login.
+    BCRYPT_ROUNDS: int = Field(12, ge=4, le=31)
+    # bcrypt reads 72 bytes at most, so a minimum above that could never be met.
+    PASSWORD_MIN_LENGTH: int = Field(8, ge=1, le=72)
+    SESSION_COOKIE_NAME: str = "sso_session"
+    # true behind HTTPS: the browser then sends the session cookie over HTTPS only.
+    SESSION_COOKIE_SECURE: bool = False
+
+    @field_validator("SESSION_COOKIE_NAME")
+    @classmethod
+    def _cookie_name(cls, value: str) -> str:
+        if not _COOKIE_NAME.match(value):
+            raise ValueError("SESSION_COOKIE_NAME must be a cookie token (letters, digits, - _ .)")
+        return value

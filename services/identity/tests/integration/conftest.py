@@ -1,0 +1,93 @@
+"""Real PostgreSQL, the real identity servicer and HTTP app, and a tiny in-memory
+SessionService on port 0 standing in for the session service."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+from authgate.identity.v1 import identity_pb2 as pb
+from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
+from authgate.session.v1 import session_pb2 as ss
+from authgate.session.v1 import session_pb2_grpc as ss_grpc
+from authgate_common.grpc_server import create_server
+from authgate_common.testing import postgres_database
+from fastapi.testclient import TestClient
+from google.protobuf.timestamp_pb2 import Timestamp
+from identity_service.bootstrap import IdentityService, bootstrap, migrate
+from identity_service.entrypoints.grpc_api import SERVICE_NAME
+from identity_service.settings import Settings
+
+PASSWORD = "correct horse battery"
+SESSION_SECONDS = 3600
+
+
+@dataclass
+class FakeSessionService(ss_grpc.SessionServiceServicer):
+    created: list[ss.CreateSessionRequest] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+    revoked_users: list[str] = field(default_factory=list)
+
+    def CreateSession(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.created.append(request)
+        now = int(time.time())
+        token = secrets.token_urlsafe(32)
+        self.tokens.add(token)
+        return ss.CreateSessionResponse(session_token=token, session=ss.Session(
+            sid=secrets.token_urlsafe(16), user_id=request.user_id, client_ip=request.client_ip,
+            user_agent=request.user_agent, amr=list(request.amr), created_at=Timestamp(seconds=now),
+            auth_time=Timestamp(seconds=now), expires_at=Timestamp(seconds=now + SESSION_SECONDS)))
+
+    def RevokeUserSessions(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.revoked_users.append(request.user_id)
+        return ss.RevokeUserSessionsResponse()
+
+
+@dataclass
+class Harness:
+    service: IdentityService
+    sessions: FakeSessionService
+    http: TestClient
+    stub: pb_grpc.IdentityServiceStub
+    settings: Settings
+    password: str = PASSWORD  # what harness.user() sets
+
+    def user(self, password: str = PASSWORD, **fields: object) -> pb.User:
+        """A fresh user with a unique name; the database is shared by the whole session."""
+        name = str(fields.pop("username", "u" + uuid.uuid4().hex[:10]))
+        request = pb.CreateUserRequest(username=name, email=f"{name}@example.com", password=password,
+                                       **fields)  # type: ignore[arg-type]
+        return self.stub.CreateUser(request, timeout=10).user
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with postgres_database("identity") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def harness(database_url: str) -> Iterator[Harness]:
+    sessions = FakeSessionService()
+    fake_server, fake_port, _ = create_server(
+        0, lambda s: ss_grpc.add_SessionServiceServicer_to_server(sessions, s),
+        service_names=[], host="127.0.0.1")
+    settings = Settings(_env_file=None, DATABASE_URL=database_url, BCRYPT_ROUNDS=4,  # type: ignore[call-arg]
+                        SECRET_KEY=secrets.token_urlsafe(32), SESSION_GRPC_TARGET=f"127.0.0.1:{fake_port}")
+    migrate(settings)
+    service = bootstrap(settings)
+    server, port, _ = create_server(0, service.register, service_names=[SERVICE_NAME], host="127.0.0.1")
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        with TestClient(service.http_app) as http:
+            yield Harness(service, sessions, http, pb_grpc.IdentityServiceStub(channel), settings)
+    finally:
+        channel.close()
+        server.stop(None)
+        fake_server.stop(None)
+        service.close()
