@@ -1,0 +1,37 @@
+"""`python -m authorization_service migrate|serve`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from authgate_common.logs import configure_logging
+from authgate_common.runner import serve
+
+from .bootstrap import bootstrap, migrate
+from .entrypoints.grpc_api import SERVICE_NAME
+from .settings import Settings
+
+log = logging.getLogger("authorization_service")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="authorization_service",
+                                     description="authgate authorization service")
+    parser.add_argument("command", choices=["migrate", "serve"])
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging("authorization", settings.LOG_LEVEL, settings.LOG_JSON)
+    if args.command == "migrate":
+        migrate(settings)
+        log.info("migrations applied")
+        return
+    service = bootstrap(settings)
+    serve(name="authorization", grpc_port=settings.AUTHORIZATION_GRPC_PORT, register=service.register,
+          service_names=[SERVICE_NAME], http_app=service.http_app,
+          http_port=settings.AUTHORIZATION_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
+          on_stop=service.close)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""SQL repositories and gRPC clients of other services."""

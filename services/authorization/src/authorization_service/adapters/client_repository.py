@@ -1,0 +1,55 @@
+"""Clients in SQL. Lists are JSON columns (portable across PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from ..domain.models import Client
+from .tables import clients
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without a zone; they were written in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _to_client(row: Any) -> Client:
+    return Client(
+        client_id=row["client_id"], name=row["name"], redirect_uris=tuple(row["redirect_uris"]),
+        scopes=tuple(row["scopes"]), grant_types=tuple(row["grant_types"]),
+        client_type=row["client_type"], token_endpoint_auth_method=row["token_endpoint_auth_method"],
+        first_party=bool(row["first_party"]), pkce_optional=bool(row["pkce_optional"]),
+        audiences=tuple(row["audiences"]), created_at=as_utc(row["created_at"]),
+        secret_hash=row["secret_hash"] or "")
+
+
+class SqlClientRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, client_id: str) -> Client | None:
+        row = self._s.execute(select(clients).where(clients.c.client_id == client_id)).mappings().first()
+        return _to_client(row) if row is not None else None
+
+    def all(self) -> list[Client]:
+        rows = self._s.execute(select(clients).order_by(clients.c.client_id)).mappings()
+        return [_to_client(r) for r in rows]
+
+    def add(self, client: Client) -> None:
+        self._s.execute(insert(clients).values(
+            client_id=client.client_id, name=client.name, redirect_uris=list(client.redirect_uris),
+            scopes=list(client.scopes), grant_types=list(client.grant_types),
+            client_type=client.client_type, token_endpoint_auth_method=client.token_endpoint_auth_method,
+            first_party=client.first_party, pkce_optional=client.pkce_optional,
+            audiences=list(client.audiences), secret_hash=client.secret_hash or None,
+            created_at=client.created_at))
+
+    def delete(self, client_id: str) -> bool:
+        result = self._s.execute(delete(clients).where(clients.c.client_id == client_id))
+        return bool(result.rowcount)

@@ -1,0 +1,54 @@
+"""Authorization codes in SQL, consumed with one conditional UPDATE … RETURNING.
+
+Two redemptions racing on the same code both run the UPDATE; the database lets
+exactly one of them match `consumed_at IS NULL` (PostgreSQL re-checks the condition
+after the first commits; SQLite serialises writers). Reading first and deleting
+after would let both through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.models import StoredCode
+from .client_repository import as_utc
+from .tables import authorization_codes as codes
+
+
+def _to_code(row: Any) -> StoredCode:
+    return StoredCode(
+        code_hash=row["code_hash"], grant_id=row["grant_id"], client_id=row["client_id"],
+        user_id=row["user_id"], sid=row["sid"], redirect_uri=row["redirect_uri"],
+        scopes=tuple(row["scopes"].split()), nonce=row["nonce"], code_challenge=row["code_challenge"],
+        code_challenge_method=row["code_challenge_method"], auth_time=as_utc(row["auth_time"]),
+        amr=tuple(row["amr"].split()), created_at=as_utc(row["created_at"]),  # type: ignore[arg-type]
+        expires_at=as_utc(row["expires_at"]), consumed_at=as_utc(row["consumed_at"]))  # type: ignore[arg-type]
+
+
+class SqlCodeRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, code: StoredCode) -> None:
+        self._s.execute(insert(codes).values(
+            code_hash=code.code_hash, grant_id=code.grant_id, client_id=code.client_id,
+            user_id=code.user_id, sid=code.sid, redirect_uri=code.redirect_uri,
+            scopes=" ".join(code.scopes), nonce=code.nonce, code_challenge=code.code_challenge,
+            code_challenge_method=code.code_challenge_method, auth_time=code.auth_time,
+            amr=" ".join(code.amr), created_at=code.created_at, expires_at=code.expires_at))
+
+    def consume(self, code_hash: str, now: datetime) -> StoredCode | None:
+        stmt = (update(codes)
+                .where(codes.c.code_hash == code_hash, codes.c.consumed_at.is_(None))
+                .values(consumed_at=now)
+                .returning(*codes.c))
+        row = self._s.execute(stmt).mappings().first()
+        return _to_code(row) if row is not None else None
+
+    def exists(self, code_hash: str) -> bool:
+        found = self._s.execute(select(codes.c.code_hash).where(codes.c.code_hash == code_hash)).first()
+        return found is not None

@@ -1,0 +1,35 @@
+"""The SQL unit of work: one transaction, the repositories bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from authgate_common.db import UnitOfWork
+from authgate_common.errors import AlreadyExists
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .client_repository import SqlClientRepository
+from .code_repository import SqlCodeRepository
+
+
+@dataclass(frozen=True)
+class SqlRepositories:
+    clients: SqlClientRepository
+    codes: SqlCodeRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._uow = UnitOfWork(engine)
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlRepositories]:
+        try:
+            with self._uow() as session:
+                yield SqlRepositories(SqlClientRepository(session), SqlCodeRepository(session))
+        except IntegrityError as exc:
+            # Two registrations of one client_id racing past the existence check.
+            raise AlreadyExists("The client_id is already registered.") from exc

@@ -1,0 +1,1 @@
+"""The core of the authorization service: clients, codes and the authorize pipeline."""

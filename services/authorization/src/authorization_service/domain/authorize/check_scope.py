@@ -1,0 +1,21 @@
+"""Step 5 — RFC 6749 §3.3: scope is a space-delimited list; each value must be known
+and registered for the client. A client never gets more than it registered."""
+
+from __future__ import annotations
+
+from authgate_common.errors import InvalidScope
+
+from ..models import KNOWN_SCOPES
+from .context import AuthorizeContext, AuthorizeDeps, Outcome
+
+
+def check_scope(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
+    requested = tuple(dict.fromkeys(s for s in ctx.param("scope").split(" ") if s))
+    if not requested:
+        raise InvalidScope("scope is required.")
+    if any(s not in KNOWN_SCOPES for s in requested):
+        raise InvalidScope("The request contains an unknown scope.")
+    if any(s not in ctx.verified_client.scopes for s in requested):
+        raise InvalidScope("The request asks for a scope this client is not registered for.")
+    ctx.scopes = requested
+    return None

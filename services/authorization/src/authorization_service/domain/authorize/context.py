@@ -1,0 +1,86 @@
+"""The state one authorization request carries through the checks, and what it ends in.
+
+Each check reads the request, may fill in what it verified (client, redirect URI,
+scopes …) and either returns None (go on), returns an outcome (stop here), or raises
+an OAuthError. Whether an error is redirected depends only on `redirect_uri` being
+verified yet (RFC 6749 §4.1.2.1, RFC 9700 §4.11).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..codes import CodeIssuer
+from ..models import Client, SessionInfo
+from ..ports import SessionLookup
+
+LOGIN_PATH = "/api/v1/sso/login"
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    # Every parameter as received, in order, duplicates included (check 1 looks at them).
+    pairs: tuple[tuple[str, str], ...]
+    # The SSO cookie value, if any.
+    session_token: str | None
+    # Path and query to come back to after signing in.
+    return_to: str
+
+
+@dataclass(frozen=True)
+class Redirect:
+    location: str
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    """Shown to the user instead of redirecting: the redirect URI is not (yet) trusted."""
+
+    error: str
+    description: str
+    status: int = 400
+
+
+Outcome = Redirect | ErrorPage
+
+
+class ClientDirectory(Protocol):
+    def find(self, client_id: str) -> Client | None: ...
+
+
+@dataclass(frozen=True)
+class AuthorizeDeps:
+    clients: ClientDirectory
+    sessions: SessionLookup
+    codes: CodeIssuer
+    issuer: str
+    login_path: str = LOGIN_PATH
+
+
+@dataclass
+class AuthorizeContext:
+    request: AuthorizeRequest
+    params: dict[str, str] = field(default_factory=dict)
+    client: Client | None = None
+    redirect_uri: str | None = None  # set only once verified against the registration
+    scopes: tuple[str, ...] = ()
+    code_challenge: str = ""
+    code_challenge_method: str = ""
+    prompt: frozenset[str] = frozenset()
+    session: SessionInfo | None = None
+
+    def param(self, name: str) -> str:
+        return self.params.get(name, "")
+
+    @property
+    def verified_client(self) -> Client:
+        if self.client is None:
+            raise RuntimeError("check_client must run before this step")
+        return self.client
+
+    @property
+    def verified_redirect_uri(self) -> str:
+        if self.redirect_uri is None:
+            raise RuntimeError("check_redirect_uri must run before this step")
+        return self.redirect_uri

@@ -1,0 +1,72 @@
+"""What a client registration must look like (RFC 6749 §2, RFC 7591 §2, RFC 9700 §2.1.1).
+
+A confidential client authenticates with a secret (client_secret_basic by default;
+the token endpoint accepts basic and post for it either way); a public client uses
+`none` and must use PKCE. Only a confidential client may opt out of PKCE (legacy
+clients) or use client_credentials (RFC 6749 §4.4 needs client authentication).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from authgate_common.errors import InvalidRequest
+
+from .models import CONFIDENTIAL, KNOWN_GRANT_TYPES, KNOWN_SCOPES, PUBLIC, Client
+from .redirect_uris import has_control_characters, validate_redirect_uri
+
+# Printable ASCII without space or colon: a colon would break HTTP Basic (RFC 7617 §2).
+_CLIENT_ID = re.compile(r"^[\x21-\x39\x3b-\x7e]{1,128}$")
+CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
+MAX_NAME_LENGTH = 200
+MAX_AUDIENCE_LENGTH = 256
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def _auth_method(client_type: str, method: str) -> str:
+    if client_type == PUBLIC:
+        if method not in ("", "none"):
+            raise InvalidRequest("A public client uses token_endpoint_auth_method 'none'.")
+        return "none"
+    if method == "":
+        return "client_secret_basic"
+    if method not in CONFIDENTIAL_METHODS:
+        raise InvalidRequest("A confidential client uses client_secret_basic or client_secret_post.")
+    return method
+
+
+def validate_client(client: Client) -> Client:
+    """The registration, normalised (defaults filled, duplicates dropped), or InvalidRequest."""
+    if not _CLIENT_ID.match(client.client_id):
+        raise InvalidRequest("client_id must be 1-128 printable ASCII characters without spaces or colons.")
+    if len(client.name) > MAX_NAME_LENGTH or has_control_characters(client.name.replace(" ", "")):
+        raise InvalidRequest(f"name must be at most {MAX_NAME_LENGTH} characters without control characters.")
+    client_type = client.client_type or CONFIDENTIAL
+    if client_type not in (CONFIDENTIAL, PUBLIC):
+        raise InvalidRequest("client_type must be 'confidential' or 'public'.")
+    scopes = _unique(client.scopes)
+    if unknown := sorted(set(scopes) - KNOWN_SCOPES):
+        raise InvalidRequest(f"Unknown scope(s): {' '.join(unknown)}.")
+    grant_types = _unique(client.grant_types) or ("authorization_code",)
+    if unknown := sorted(set(grant_types) - KNOWN_GRANT_TYPES):
+        raise InvalidRequest(f"Unknown grant type(s): {' '.join(unknown)}.")
+    if client_type == PUBLIC and "client_credentials" in grant_types:
+        raise InvalidRequest("A public client cannot use client_credentials.")
+    if client_type == PUBLIC and client.pkce_optional:
+        raise InvalidRequest("Only a confidential client may make PKCE optional.")
+    redirect_uris = _unique(validate_redirect_uri(u) for u in client.redirect_uris)
+    if "authorization_code" in grant_types and not redirect_uris:
+        raise InvalidRequest("The authorization_code grant needs at least one redirect URI.")
+    audiences = _unique(client.audiences)
+    if any(not a or len(a) > MAX_AUDIENCE_LENGTH or has_control_characters(a) for a in audiences):
+        raise InvalidRequest("Each audience must be 1-256 characters without spaces.")
+    return Client(
+        client_id=client.client_id, name=client.name, redirect_uris=redirect_uris, scopes=scopes,
+        grant_types=grant_types, client_type=client_type,
+        token_endpoint_auth_method=_auth_method(client_type, client.token_endpoint_auth_method),
+        first_party=client.first_party, pkce_optional=client.pkce_optional, audiences=audiences,
+        created_at=client.created_at)

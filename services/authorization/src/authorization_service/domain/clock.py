@@ -1,0 +1,10 @@
+"""Wall-clock time in UTC; tests substitute a fake clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

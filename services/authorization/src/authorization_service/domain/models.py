@@ -1,0 +1,77 @@
+"""What the authorization service keeps: registered clients (RFC 6749 §2) and
+authorization codes (RFC 6749 §4.1.2), plus the grant a code stands for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin"})
+KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
+CONFIDENTIAL, PUBLIC = "confidential", "public"
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    name: str = ""
+    redirect_uris: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    grant_types: tuple[str, ...] = ("authorization_code",)
+    client_type: str = CONFIDENTIAL
+    token_endpoint_auth_method: str = "client_secret_basic"
+    first_party: bool = False
+    pkce_optional: bool = False
+    audiences: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.
+    secret_hash: str = field(default="", repr=False)
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == PUBLIC
+
+
+@dataclass(frozen=True)
+class StoredCode:
+    """An authorization code row: only the keyed hash of the code is ever stored."""
+
+    code_hash: str
+    grant_id: str
+    client_id: str
+    user_id: str
+    sid: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    nonce: str
+    code_challenge: str
+    code_challenge_method: str
+    auth_time: datetime | None
+    amr: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime
+    consumed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a redeemed code stood for (the token service mints tokens from it)."""
+
+    grant_id: str
+    client_id: str
+    user_id: str
+    sid: str
+    scopes: tuple[str, ...]
+    nonce: str
+    auth_time: datetime | None
+    amr: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live SSO session, as the session service reports it."""
+
+    sid: str
+    user_id: str
+    auth_time: datetime | None = None
+    amr: tuple[str, ...] = ()

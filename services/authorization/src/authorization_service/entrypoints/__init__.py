@@ -1,0 +1,1 @@
+"""Thin transports: the gRPC servicer and the public HTTP routes."""

@@ -1,0 +1,64 @@
+"""authgate.authorization.v1.AuthorizationService over gRPC: a thin shell over the core.
+
+Errors are raised as OAuthError; the shared interceptor turns them into their gRPC
+status with the RFC error code (and e.g. authgate-replayed-grant-id) in trailing metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import grpc
+from authgate.authorization.v1 import authorization_pb2 as pb
+from authgate.authorization.v1 import authorization_pb2_grpc as pb_grpc
+
+from ..domain.client_registry import ClientRegistry
+from ..domain.redeem import CodeRedeemer
+from .messages import client_from_message, client_message, grant_message
+
+SERVICE_NAME = "authgate.authorization.v1.AuthorizationService"
+
+
+class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
+    def __init__(self, registry: ClientRegistry, redeemer: CodeRedeemer) -> None:
+        self._registry = registry
+        self._redeemer = redeemer
+
+    def CreateClient(self, request: pb.CreateClientRequest,  # noqa: N802 - gRPC method name
+                     context: grpc.ServicerContext) -> pb.CreateClientResponse:
+        registered = self._registry.create(client_from_message(request.client), request.client_secret)
+        return pb.CreateClientResponse(client=client_message(registered.client),
+                                       client_secret=registered.client_secret)
+
+    def GetClient(self, request: pb.GetClientRequest,  # noqa: N802
+                  context: grpc.ServicerContext) -> pb.GetClientResponse:
+        return pb.GetClientResponse(client=client_message(self._registry.get(request.client_id)))
+
+    def ListClients(self, request: pb.ListClientsRequest,  # noqa: N802
+                    context: grpc.ServicerContext) -> pb.ListClientsResponse:
+        return pb.ListClientsResponse(clients=[client_message(c) for c in self._registry.list_clients()])
+
+    def DeleteClient(self, request: pb.DeleteClientRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> pb.DeleteClientResponse:
+        self._registry.delete(request.client_id)
+        return pb.DeleteClientResponse()
+
+    def AuthenticateClient(self, request: pb.AuthenticateClientRequest,  # noqa: N802
+                           context: grpc.ServicerContext) -> pb.AuthenticateClientResponse:
+        client = self._registry.authenticate(request.client_id, request.client_secret)
+        return pb.AuthenticateClientResponse(client=client_message(client))
+
+    def RedeemCode(self, request: pb.RedeemCodeRequest,  # noqa: N802
+                   context: grpc.ServicerContext) -> pb.RedeemCodeResponse:
+        grant = self._redeemer.redeem(request.code, request.client_id, request.redirect_uri,
+                                      request.code_verifier)
+        return pb.RedeemCodeResponse(grant=grant_message(grant))
+
+
+def registrar(registry: ClientRegistry, redeemer: CodeRedeemer) -> Callable[[grpc.Server], None]:
+    """The `register` callback for authgate_common's server factory."""
+
+    def register(server: grpc.Server) -> None:
+        pb_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(registry, redeemer), server)
+
+    return register

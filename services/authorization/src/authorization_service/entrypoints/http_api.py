@@ -1,0 +1,74 @@
+"""Public HTTP routes of the authorization service: GET and POST /api/v1/oauth/authorize
+(RFC 6749 §4.1.1; OIDC Core §3.1.2.1 allows POST with form parameters). Both feed the
+same pipeline; this module only converts the HTTP request and the outcome."""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+
+from authgate_common.http import NO_STORE, create_app
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.authorize.context import AuthorizeRequest, ErrorPage, Outcome, Redirect
+from ..domain.authorize.pipeline import AuthorizeEndpoint
+from .error_page import render_error_page
+
+AUTHORIZE_PATH = "/api/v1/oauth/authorize"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class HttpDeps:
+    authorize: AuthorizeEndpoint
+    session_cookie_name: str = "sso_session"
+    max_body_bytes: int = 65536
+
+
+def _respond(outcome: Outcome) -> Response:
+    if isinstance(outcome, Redirect):
+        return Response(status_code=302, headers={**NO_STORE, "Location": outcome.location})
+    return render_error_page(outcome)
+
+
+def _parse_form(request: Request, body: bytes) -> list[tuple[str, str]] | None:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != FORM_TYPE:
+        return None
+    try:
+        return urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def create_http_app(deps: HttpDeps) -> FastAPI:
+    app = create_app("authgate authorization service", max_body_bytes=deps.max_body_bytes)
+
+    def run(request: Request, pairs: list[tuple[str, str]], return_to: str) -> Outcome:
+        return deps.authorize.handle(AuthorizeRequest(
+            pairs=tuple(pairs), session_token=request.cookies.get(deps.session_cookie_name),
+            return_to=return_to))
+
+    @app.get(AUTHORIZE_PATH, tags=["oauth"], summary="Authorization endpoint (RFC 6749 §4.1.1)",
+             responses={302: {"description": "To the client with a code or an error, or to the login page"},
+                        400: {"description": "HTML page: unknown client or unregistered redirect_uri"}})
+    def authorize_get(request: Request) -> Response:
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return_to = f"{AUTHORIZE_PATH}?{query}" if query else AUTHORIZE_PATH
+        return _respond(run(request, request.query_params.multi_items(), return_to))
+
+    @app.post(AUTHORIZE_PATH, tags=["oauth"],
+              summary="Authorization endpoint, form post (OIDC Core §3.1.2.1)",
+              responses={302: {"description": "As for GET"}, 400: {"description": "As for GET"}})
+    async def authorize_post(request: Request) -> Response:
+        pairs = _parse_form(request, await request.body())
+        if pairs is None:
+            return render_error_page(ErrorPage(
+                "invalid_request", f"The request body must be UTF-8 {FORM_TYPE} data."))
+        # After login the browser comes back with GET, so the parameters go into the query.
+        return_to = f"{AUTHORIZE_PATH}?{urllib.parse.urlencode(pairs)}"
+        return _respond(await run_in_threadpool(run, request, pairs, return_to))
+
+    return app

@@ -1,0 +1,43 @@
+"""Conversions between the authorization.v1 messages and the core's models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from authgate.authorization.v1 import authorization_pb2 as pb
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from ..domain.models import Client, Grant
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def client_from_message(msg: pb.Client) -> Client:
+    return Client(
+        client_id=msg.client_id, name=msg.name, redirect_uris=tuple(msg.redirect_uris),
+        scopes=tuple(msg.scopes), grant_types=tuple(msg.grant_types), client_type=msg.client_type,
+        token_endpoint_auth_method=msg.token_endpoint_auth_method, first_party=msg.first_party,
+        pkce_optional=msg.pkce_optional, audiences=tuple(msg.audiences))
+
+
+def client_message(client: Client) -> pb.Client:
+    """Everything but the secret hash, which never leaves the service."""
+    return pb.Client(
+        client_id=client.client_id, name=client.name, redirect_uris=client.redirect_uris,
+        scopes=client.scopes, grant_types=client.grant_types, client_type=client.client_type,
+        token_endpoint_auth_method=client.token_endpoint_auth_method, first_party=client.first_party,
+        pkce_optional=client.pkce_optional, audiences=client.audiences,
+        created_at=_timestamp(client.created_at))
+
+
+def grant_message(grant: Grant) -> pb.Grant:
+    return pb.Grant(
+        grant_id=grant.grant_id, user_id=grant.user_id, sid=grant.sid, scopes=grant.scopes,
+        nonce=grant.nonce, auth_time=_timestamp(grant.auth_time), amr=grant.amr,
+        client_id=grant.client_id)

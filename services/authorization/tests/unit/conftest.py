@@ -1,0 +1,178 @@
+"""In-memory fakes of the ports, a fake clock, and the core wired on them."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import secrets
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from authgate_common.errors import TemporarilyUnavailable
+from authorization_service.bootstrap import AuthorizationService, build
+from authorization_service.domain.authorize.context import AuthorizeRequest, Outcome
+from authorization_service.domain.models import Client, SessionInfo, StoredCode
+from authorization_service.settings import Settings
+
+ISSUER = "https://auth.example"
+REDIRECT = "https://app.example/cb"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.current = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class FakeClients:
+    def __init__(self) -> None:
+        self.rows: dict[str, Client] = {}
+
+    def get(self, client_id: str) -> Client | None:
+        return self.rows.get(client_id)
+
+    def all(self) -> list[Client]:
+        return [self.rows[k] for k in sorted(self.rows)]
+
+    def add(self, client: Client) -> None:
+        self.rows[client.client_id] = client
+
+    def delete(self, client_id: str) -> bool:
+        return self.rows.pop(client_id, None) is not None
+
+
+class FakeCodes:
+    def __init__(self) -> None:
+        self.rows: dict[str, StoredCode] = {}
+
+    def add(self, code: StoredCode) -> None:
+        self.rows[code.code_hash] = code
+
+    def consume(self, code_hash: str, now: datetime) -> StoredCode | None:
+        row = self.rows.get(code_hash)
+        if row is None or row.consumed_at is not None:
+            return None
+        self.rows[code_hash] = replace(row, consumed_at=now)
+        return self.rows[code_hash]
+
+    def exists(self, code_hash: str) -> bool:
+        return code_hash in self.rows
+
+
+@dataclass
+class FakeRepositories:
+    clients: FakeClients = field(default_factory=FakeClients)
+    codes: FakeCodes = field(default_factory=FakeCodes)
+
+
+class FakeUnitOfWork:
+    """Commits at the end of the block, restores the snapshot when it raises."""
+
+    def __init__(self) -> None:
+        self.repos = FakeRepositories()
+        self.commits = 0
+
+    @contextmanager
+    def __call__(self) -> Iterator[FakeRepositories]:
+        snapshot = copy.deepcopy((self.repos.clients.rows, self.repos.codes.rows))
+        try:
+            yield self.repos
+        except BaseException:
+            self.repos.clients.rows, self.repos.codes.rows = snapshot
+            raise
+        self.commits += 1
+
+
+class FakeSessions:
+    def __init__(self) -> None:
+        self.tokens: dict[str, SessionInfo] = {}
+        self.down = False
+        self.asked: list[str] = []
+
+    def validate(self, session_token: str) -> SessionInfo | None:
+        self.asked.append(session_token)
+        if self.down:
+            raise TemporarilyUnavailable()
+        return self.tokens.get(session_token)
+
+    def sign_in(self, user_id: str = "user-1") -> tuple[str, SessionInfo]:
+        token = secrets.token_urlsafe(32)
+        info = SessionInfo(sid="sid-" + secrets.token_hex(4), user_id=user_id,
+                           auth_time=datetime(2030, 1, 1, 11, 59, tzinfo=UTC), amr=("pwd",))
+        self.tokens[token] = info
+        return token, info
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def query_of(location: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+
+
+@dataclass
+class Core:
+    service: AuthorizationService
+    uow: FakeUnitOfWork
+    sessions: FakeSessions
+    clock: FakeClock
+    query = staticmethod(query_of)
+    pkce_pair = staticmethod(pkce_pair)
+
+    def register(self, client_id: str = "web", secret: str = "", **fields) -> tuple[Client, str]:  # type: ignore[no-untyped-def]
+        defaults = dict(redirect_uris=(REDIRECT,), scopes=("openid", "profile", "email", "read"),
+                        grant_types=("authorization_code", "refresh_token"), first_party=True)
+        if fields.get("client_type") == "public":
+            defaults["token_endpoint_auth_method"] = "none"
+        registered = self.service.registry.create(Client(client_id=client_id, **{**defaults, **fields}),
+                                                  secret)
+        return registered.client, registered.client_secret
+
+    def authorize(self, pairs: list[tuple[str, str]] | None = None, *, cookie: str | None = None,
+                  **params: str) -> Outcome:
+        pairs = list(pairs or []) + list(params.items())
+        return_to = "/api/v1/oauth/authorize?" + urllib.parse.urlencode(pairs)
+        return self.service.authorize.handle(AuthorizeRequest(tuple(pairs), cookie, return_to))
+
+    def valid_params(self, challenge: str, **overrides: str) -> dict[str, str]:
+        params = {"response_type": "code", "client_id": "web", "redirect_uri": REDIRECT,
+                  "scope": "openid read", "state": "st-1", "code_challenge": challenge,
+                  "code_challenge_method": "S256", "nonce": "n-0S6"}
+        params.update(overrides)
+        return {k: v for k, v in params.items() if v is not None}
+
+    def issue_code(self, challenge: str | None = None, client_id: str = "web") -> str:
+        """A code through the real pipeline, for a signed-in user."""
+        cookie, _ = self.sessions.sign_in()
+        params = self.valid_params(challenge or pkce_pair()[1], client_id=client_id)
+        outcome = self.authorize(cookie=cookie, **params)
+        return query_of(outcome.location)["code"]  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, ISSUER=ISSUER, SECRET_KEY="k" * 40)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def core(settings: Settings) -> Core:
+    uow, sessions, clock = FakeUnitOfWork(), FakeSessions(), FakeClock()
+    return Core(build(settings, uow=uow, sessions=sessions, clock=clock), uow, sessions, clock)
+
+
+@pytest.fixture
+def pkce() -> tuple[str, str]:
+    return pkce_pair()
