@@ -118,7 +118,8 @@ def tls_gateway(cert: tuple[str, str],
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = upstream.server_address[1]
     plain, tls_port, admin = free_port(), free_port(), free_port()
-    config = render("local", {s: [("127.0.0.1", port)] for s in SERVICES}, listener_port=plain,
+    endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc"]}
+    config = render("local", endpoints, listener_port=plain,
                     admin_port=admin, tls=True, tls_files=cert, tls_port=tls_port)
     path = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
     path.write_text(dump(config))

@@ -15,7 +15,9 @@ ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 
 
 def _local() -> dict:
-    return render("local", {s: [("127.0.0.1", 8100 + i)] for i, s in enumerate(SERVICES)},
+    endpoints = {s: [("127.0.0.1", 8100 + i)] for i, s in enumerate(SERVICES)}
+    endpoints.update(token_grpc=[("127.0.0.1", 50054)], example=[("127.0.0.1", 8110)])
+    return render("local", endpoints,
                   listener_port=18000, admin_port=19901)
 
 
@@ -31,11 +33,38 @@ def test_envoy_accepts_the_rendered_config(target: str, tmp_path: pathlib.Path) 
 
 def test_only_http_ports_of_services_are_upstreams() -> None:
     clusters = _local()["static_resources"]["clusters"]
-    assert sorted(c["name"] for c in clusters) == sorted(f"{s}_http" for s in SERVICES)
+    assert sorted(c["name"] for c in clusters) == sorted(
+        [f"{s}_http" for s in SERVICES] + ["example_http", "token_grpc"])
+    routes = _local()["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0][
+        "typed_config"]["route_config"]["virtual_hosts"][0]["routes"]
+    # Only ext_authz talks to a gRPC port; no route forwards a client to one.
+    assert {r["route"]["cluster"] for r in routes if "route" in r} <= (
+        {f"{s}_http" for s in SERVICES} | {"example_http"})
     compose = render("compose")["static_resources"]["clusters"]
-    ports = {c["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
+    ports = {c["name"]: c["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
              ["socket_address"]["port_value"] for c in compose}
-    assert ports == {8101, 8102, 8103, 8104}  # never a gRPC port (5005x)
+    assert {p for n, p in ports.items() if n != "token_grpc"} == {8101, 8102, 8103, 8104}
+
+
+def test_protected_routes_need_their_scope_and_strip_spoofed_headers() -> None:
+    hcm = _local()["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0][
+        "typed_config"]
+    names = [f["name"] for f in hcm["http_filters"]]
+    assert names.index("envoy.filters.http.header_mutation") < names.index(
+        "envoy.filters.http.ext_authz") < names.index("envoy.filters.http.router")
+    ext = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz")
+    assert ext["disabled"] is True  # on only where a route asks for it
+    assert ext["typed_config"]["failure_mode_allow"] is False
+    scopes = {}
+    for r in hcm["route_config"]["virtual_hosts"][0]["routes"]:
+        per = r.get("typed_per_filter_config", {}).get("envoy.filters.http.ext_authz")
+        if per:
+            method = r["match"].get("headers", [{}])[0].get("string_match", {}).get("exact", "*")
+            scopes[(r["match"]["prefix"], method)] = per["config"]["check_settings"][
+                "context_extensions"]["required_scopes"]
+    assert scopes[("/api/v1/example/", "GET")] == "read"
+    assert scopes[("/api/v1/example/", "POST")] == "write"
+    assert scopes[("/api/v1/example/admin", "*")] == "admin"
 
 
 def test_every_public_route_of_the_spec_is_routed() -> None:

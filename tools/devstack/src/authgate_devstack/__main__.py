@@ -88,9 +88,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             print(f"wrote {path.relative_to(REPO)}")
         return 0
     if args.target == "local":
-        ports = Ports.defaults()
-        endpoints = {s: [("127.0.0.1", p) for p in ports.http[s]] for s in SERVICES}
-        text = dump(render("local", endpoints, tls=args.tls))
+        text = dump(render("local", Ports.defaults().endpoints(), tls=args.tls))
     else:
         text = dump(render(args.target, tls=args.tls))
     if args.output:

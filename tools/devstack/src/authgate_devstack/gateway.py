@@ -33,12 +33,23 @@ HCM_TYPE = ("type.googleapis.com/envoy.extensions.filters.network"
 NOT_FOUND = '{"error":"not_found","error_description":"No such endpoint."}'
 
 
+EXT_AUTHZ = "envoy.filters.http.ext_authz"
+
+
 def load_source() -> dict[str, Any]:
     return yaml.safe_load(SOURCE.read_text())
 
 
-def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool) -> dict[str, Any]:
+def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool,
+             http2: bool = False) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if http2:  # gRPC upstream
+        extra["typed_extension_protocol_options"] = {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                "explicit_http_config": {"http2_protocol_options": {}}}}
     return {
+        **extra,
         "name": name,
         "type": "STRICT_DNS" if dns else "STATIC",
         "connect_timeout": "1s",
@@ -59,10 +70,22 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool) -> dict[str
     }
 
 
-def _route(entry: dict[str, Any], timeout: int) -> dict[str, Any]:
-    match = {"path": entry["path"]} if "path" in entry else {"prefix": entry["prefix"]}
+def _route(entry: dict[str, Any], timeout: int, method: str | None = None,
+           scope: str | None = None) -> dict[str, Any]:
+    match: dict[str, Any] = {"path": entry["path"]} if "path" in entry else {"prefix": entry["prefix"]}
+    if method and method != "*":
+        match["headers"] = [{"name": ":method", "string_match": {"exact": method}}]
+    extra: dict[str, Any] = {}
+    if scope is not None:
+        # ext_authz is off by default; protected routes turn it on with the scope they need.
+        extra["typed_per_filter_config"] = {EXT_AUTHZ: {
+            "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
+            "config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+                "check_settings": {"context_extensions": {"required_scopes": scope}}}}}
     return {
         "match": match,
+        **extra,
         "route": {
             "cluster": f"{entry['service']}_http",
             "timeout": f"{timeout}s",
@@ -88,13 +111,24 @@ def _access_log() -> list[dict[str, Any]]:
     }]
 
 
-def _public_routes(src: dict[str, Any], hsts: str | None) -> dict[str, Any]:
+def _protected_routes(src: dict[str, Any], upstreams: set[str]) -> list[dict[str, Any]]:
+    routes = []
+    for entry in src.get("protected_routes", []):
+        if entry["service"] not in upstreams:
+            continue
+        for method, scope in entry["scopes"].items():
+            routes.append(_route(entry, src["route_timeout_seconds"], method, scope))
+    return routes
+
+
+def _public_routes(src: dict[str, Any], hsts: str | None, upstreams: set[str]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "name": "public",
         "virtual_hosts": [{
             "name": "authgate",
             "domains": ["*"],
-            "routes": [_route(r, src["route_timeout_seconds"]) for r in src["routes"]] + [{
+            "routes": [_route(r, src["route_timeout_seconds"]) for r in src["routes"]]
+            + _protected_routes(src, upstreams) + [{
                 "match": {"prefix": "/"},
                 "direct_response": {"status": 404, "body": {"inline_string": NOT_FOUND}},
                 "response_headers_to_add": [{"header": {"key": "content-type",
@@ -118,6 +152,22 @@ def _redirect_routes(port: int) -> dict[str, Any]:
         "routes": [{"match": {"prefix": "/"}, "redirect": redirect}]}]}
 
 
+def _auth_filters(src: dict[str, Any]) -> list[dict[str, Any]]:
+    """Strip the trusted x-auth-* headers from every client request, then ext_authz."""
+    auth = src["ext_authz"]
+    return [
+        {"name": "envoy.filters.http.header_mutation", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
+            "mutations": {"request_mutations": [{"remove": h} for h in auth["trusted_headers"]]}}},
+        {"name": EXT_AUTHZ, "disabled": True, "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+            "transport_api_version": "V3",
+            "grpc_service": {"envoy_grpc": {"cluster_name": "token_grpc"}, "timeout": auth["timeout"]},
+            "failure_mode_allow": False,
+            "status_on_error": {"code": "ServiceUnavailable"}}},
+    ]
+
+
 def _hcm(src: dict[str, Any], stat_prefix: str, route_config: dict[str, Any],
          buffer: bool = True) -> dict[str, Any]:
     filters = [{"name": "envoy.filters.http.router", "typed_config": {
@@ -126,6 +176,7 @@ def _hcm(src: dict[str, Any], stat_prefix: str, route_config: dict[str, Any],
         filters.insert(0, {"name": "envoy.filters.http.buffer", "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer",
             "max_request_bytes": src["max_request_bytes"]}})
+        filters[:0] = _auth_filters(src)
     return {
         "@type": HCM_TYPE,
         "stat_prefix": stat_prefix,
@@ -163,16 +214,18 @@ def _listener(name: str, address: str, port: int, hcm: dict[str, Any],
 
 
 def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: bool,
-               tls_files: tuple[str, str] | None, tls_port: int | None) -> list[dict[str, Any]]:
+               tls_files: tuple[str, str] | None, tls_port: int | None,
+               upstreams: set[str]) -> list[dict[str, Any]]:
     if not tls:
-        return [_listener("public", address, port, _hcm(src, "public", _public_routes(src, None)))]
+        return [_listener("public", address, port,
+                          _hcm(src, "public", _public_routes(src, None, upstreams)))]
     t = src["tls"]
     cert_chain, private_key = tls_files or (t["cert_chain"], t["private_key"])
     tls_port = tls_port or t["listener_port"]
     redirect_port = t["redirect_port"].get(target, tls_port)
     return [
         _listener("public_tls", address, tls_port,
-                  _hcm(src, "public_tls", _public_routes(src, t["hsts"])),
+                  _hcm(src, "public_tls", _public_routes(src, t["hsts"], upstreams)),
                   _tls_socket(t, cert_chain, private_key)),
         # Plain HTTP only redirects: no route reaches a service without TLS.
         _listener("public", address, port,
@@ -185,7 +238,9 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
            tls_files: tuple[str, str] | None = None, tls_port: int | None = None) -> dict[str, Any]:
     """The Envoy bootstrap for `target` (local|compose|k8s).
 
-    For `local`, `endpoints` maps each service to its (host, port) replicas. `tls_files`
+    For `local`, `endpoints` maps each service to its (host, port) replicas, plus
+    `token_grpc` (the token service's gRPC replicas, for ext_authz) and optional
+    upstream APIs such as `example`. `tls_files`
     (certificate chain, private key) and `tls_port` override gateway.yaml's `tls` section.
     """
     src = load_source()
@@ -206,8 +261,11 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
             "address": address, "port_value": admin_port or src["admin_port"]}}},
         "static_resources": {
             "listeners": _listeners(src, target, address, listener_port or src["listener_port"],
-                                    tls, tls_files, tls_port),
-            "clusters": [_cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES],
+                                    tls, tls_files, tls_port, set(endpoints)),
+            "clusters": [_cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES]
+            + [_cluster("token_grpc", endpoints["token_grpc"], dns, http2=True)]
+            + [_cluster(f"{name}_http", eps, dns) for name, eps in endpoints.items()
+               if name not in SERVICES and name != "token_grpc"],
         },
     }
 

@@ -39,6 +39,15 @@ class Ports:
     grpc: dict[str, list[int]]
     gateway: int
     admin: int
+    example: int = 8110
+
+    def endpoints(self) -> dict[str, list[tuple[str, int]]]:
+        """What the local gateway render needs: every replica, ext_authz's gRPC upstream
+        and the example API."""
+        eps = {s: [("127.0.0.1", p) for p in self.http[s]] for s in SERVICES}
+        eps["token_grpc"] = [("127.0.0.1", p) for p in self.grpc["token"]]
+        eps["example"] = [("127.0.0.1", self.example)]
+        return eps
 
     @classmethod
     def defaults(cls, replicas: dict[str, int] | None = None) -> Ports:
@@ -58,7 +67,7 @@ class Ports:
         return cls(
             http={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
             grpc={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
-            gateway=free_port(), admin=free_port(),
+            gateway=free_port(), admin=free_port(), example=free_port(),
         )
 
 
@@ -124,9 +133,10 @@ class Stack:
         for svc in SERVICES:
             for i in range(len(self.ports.http[svc])):
                 self.start_service(svc, i)
-        endpoints = {s: [("127.0.0.1", p) for p in self.ports.http[s]] for s in SERVICES}
+        self._spawn("example", [sys.executable, "-m", "example_api"],
+                    {**self.service_env(), "EXAMPLE_API_PORT": str(self.ports.example)})
         config = self.workdir / "envoy.yaml"
-        config.write_text(dump(render("local", endpoints, listener_port=self.ports.gateway,
+        config.write_text(dump(render("local", self.ports.endpoints(), listener_port=self.ports.gateway,
                                       admin_port=self.ports.admin)))
         self._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                               "--base-id", str(self.ports.admin)], dict(os.environ))
@@ -140,6 +150,8 @@ class Stack:
             for i, port in enumerate(self.ports.http[svc]):
                 self._wait(lambda p=port: _http_ok(f"http://127.0.0.1:{p}/healthz"), deadline,
                            f"{svc}[{i}] HTTP")
+        self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.example}/healthz"), deadline,
+                   "example API")
         self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.admin}/ready"), deadline, "envoy")
 
     def _wait(self, check: Callable[[], bool], deadline: float, what: str) -> None:
