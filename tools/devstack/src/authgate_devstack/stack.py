@@ -6,6 +6,7 @@ its own HTTP and gRPC ports, and Envoy on a rendered local config in front of th
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
 import signal
@@ -77,6 +78,8 @@ class Stack:
     env: dict[str, str]
     workdir: pathlib.Path
     log_to: Callable[[str, str], None] | None = None  # None: per-process log files in workdir
+    # The example resource API behind ext_authz (examples/resource_api), when installed.
+    with_example: bool = field(default_factory=lambda: importlib.util.find_spec("example_api") is not None)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _pumps: list[threading.Thread] = field(default_factory=list)
 
@@ -133,8 +136,9 @@ class Stack:
         for svc in SERVICES:
             for i in range(len(self.ports.http[svc])):
                 self.start_service(svc, i)
-        self._spawn("example", [sys.executable, "-m", "example_api"],
-                    {**self.service_env(), "EXAMPLE_API_PORT": str(self.ports.example)})
+        if self.with_example:
+            self._spawn("example", [sys.executable, "-m", "example_api"],
+                        {**self.service_env(), "EXAMPLE_API_PORT": str(self.ports.example)})
         config = self.workdir / "envoy.yaml"
         config.write_text(dump(render("local", self.ports.endpoints(), listener_port=self.ports.gateway,
                                       admin_port=self.ports.admin)))
@@ -150,8 +154,9 @@ class Stack:
             for i, port in enumerate(self.ports.http[svc]):
                 self._wait(lambda p=port: _http_ok(f"http://127.0.0.1:{p}/healthz"), deadline,
                            f"{svc}[{i}] HTTP")
-        self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.example}/healthz"), deadline,
-                   "example API")
+        if self.with_example:
+            self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.example}/healthz"), deadline,
+                       "example API")
         self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.admin}/ready"), deadline, "envoy")
 
     def _wait(self, check: Callable[[], bool], deadline: float, what: str) -> None:
