@@ -11,10 +11,14 @@ def test_unknown_paths_and_grpc_services_are_not_routed(flow: Flow) -> None:
     for path in ["/authgate.token.v1.TokenService/ValidateToken",
                  "/authgate.identity.v1.IdentityService/ListUsers",
                  "/grpc.health.v1.Health/Check", "/healthz", "/admin", "/stats"]:
-        resp = httpx.post(f"{flow.base}{path}", content=b"\x00\x00\x00\x00\x00",
-                          headers={"content-type": "application/grpc"})
+        resp = httpx.post(f"{flow.base}{path}", content=b"\x00\x00\x00\x00\x00")
         assert resp.status_code == 404, path
         assert resp.json()["error"] == "not_found"
+        # Spoken as gRPC, Envoy's local reply becomes a gRPC error: never a served call.
+        grpc = httpx.post(f"{flow.base}{path}", content=b"\x00\x00\x00\x00\x00",
+                          headers={"content-type": "application/grpc", "te": "trailers"})
+        assert grpc.headers.get("grpc-status") not in (None, "0"), path
+        assert grpc.content == b"", path
 
 
 def test_oversized_body_is_refused(flow: Flow) -> None:
