@@ -8,36 +8,48 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import redis
 from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
+from authgate_common.grpc_server import channel
 from authgate_common.kv import KeyValueStore, make_store
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from .adapters.presence import KvPresence
 from .adapters.repository import SqlUnitOfWork
+from .adapters.revocation_bus import LocalPublisher, RedisListener, RedisPublisher
+from .adapters.token_client import GrpcTokenValidator
+from .domain.callers import TokenValidator
 from .domain.context import Deps
+from .domain.feed import RevocationHub
 from .domain.model import Policy
-from .domain.ports import Clock, UnitOfWork
+from .domain.ports import Clock, RevocationPublisher, UnitOfWork
+from .entrypoints.feed_poller import RecordPoller
+from .entrypoints.feed_stream import RevocationStream
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import create_http_app
+from .entrypoints.http_auth import WebConfig
 from .settings import Settings
 
 SCHEMA = "session"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 TOKEN_KEY_PURPOSE = "session/token"
+REVOCATION_CHANNEL = "session:revocations"
 
 
 @dataclass
 class SessionService:
     deps: Deps
     store: KeyValueStore
+    hub: RevocationHub
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
-        for close in self.closers:
+        self.hub.close()  # ends open WatchRevocations streams
+        for close in reversed(self.closers):
             close()
 
 
@@ -58,22 +70,51 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build(settings: Settings, *, uow: UnitOfWork, store: KeyValueStore,
-          clock: Clock = utc_now) -> SessionService:
+def build(settings: Settings, *, uow: UnitOfWork, store: KeyValueStore, tokens: TokenValidator,
+          clock: Clock = utc_now,
+          publisher_for: Callable[[RevocationHub], RevocationPublisher] = LocalPublisher) -> SessionService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     policy = Policy(lifetime=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS),
                     idle_timeout=timedelta(seconds=settings.SESSION_IDLE_TIMEOUT_SECONDS),
                     last_seen_write_interval=timedelta(
-                        seconds=settings.SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS))
+                        seconds=settings.SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS),
+                    revocation_window=timedelta(seconds=settings.REVOCATION_FEED_WINDOW_SECONDS))
+    hub = RevocationHub(clock)
     deps = Deps(uow=uow, presence=KvPresence(store), clock=clock, policy=policy,
-                token_key=derive_key(settings.SECRET_KEY, TOKEN_KEY_PURPOSE))
-    return SessionService(deps=deps, store=store, register=registrar(deps),
-                          http_app=create_http_app(settings.MAX_BODY_BYTES))
+                token_key=derive_key(settings.SECRET_KEY, TOKEN_KEY_PURPOSE),
+                publisher=publisher_for(hub))
+    web = WebConfig(issuer=settings.issuer, cookie_name=settings.SESSION_COOKIE_NAME,
+                    cookie_secure=settings.SESSION_COOKIE_SECURE, max_body_bytes=settings.MAX_BODY_BYTES)
+    stream = RevocationStream(deps, hub, settings.REVOCATION_FEED_HEARTBEAT_SECONDS)
+    return SessionService(deps=deps, store=store, hub=hub, register=registrar(deps, stream),
+                          http_app=create_http_app(web, deps, tokens))
+
+
+def _redis_for_feed(url: str) -> redis.Redis:
+    # No socket_timeout: the listener blocks on the subscription, bounded by get_message's own.
+    return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2,
+                                socket_keepalive=True, health_check_interval=10)
 
 
 def bootstrap(settings: Settings) -> SessionService:
     engine = engine_for(settings)
     store = make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "session:")
-    service = build(settings, uow=SqlUnitOfWork(engine), store=store)
-    service.closers.append(engine.dispose)
+    token_channel = channel(settings.TOKEN_GRPC_TARGET)
+    tokens = GrpcTokenValidator(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS)
+    topic = settings.REDIS_KEY_PREFIX + REVOCATION_CHANNEL
+    client = _redis_for_feed(settings.REDIS_URL) if settings.REDIS_URL else None
+    publisher_for: Callable[[RevocationHub], RevocationPublisher] = LocalPublisher
+    if client is not None:
+        publisher_for = lambda hub: RedisPublisher(hub, client, topic)  # noqa: E731
+    service = build(settings, uow=SqlUnitOfWork(engine), store=store, tokens=tokens,
+                    publisher_for=publisher_for)
+    service.closers += [engine.dispose, token_channel.close]
+    poller = None
+    if settings.REVOCATION_FEED_POLL_SECONDS > 0:
+        poller = RecordPoller(service.deps, service.hub, settings.REVOCATION_FEED_POLL_SECONDS).start()
+        service.closers.append(poller.stop)
+    if client is not None:
+        listener = RedisListener(service.hub, client, topic,
+                                 on_resubscribed=poller.poke if poller else lambda: None).start()
+        service.closers += [client.close, listener.stop]
     return service

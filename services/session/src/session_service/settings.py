@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from authgate_common.settings import BaseServiceSettings
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+
+_COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class Settings(BaseServiceSettings):
@@ -15,11 +19,33 @@ class Settings(BaseServiceSettings):
     SESSION_IDLE_TIMEOUT_SECONDS: int = Field(3600, gt=0)
     # last_seen_at reaches the database at most this often per session.
     SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS: int = Field(60, ge=0)
+    # The SSO cookie the identity service sets; read here to authenticate, cleared on logout.
+    SESSION_COOKIE_NAME: str = "sso_session"
+    SESSION_COOKIE_SECURE: bool = False
+    # Validators must remember a revoked session this long: at least the longest access token.
+    REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
+    # The feed sends something at least this often; validators call it dead after 3 silent beats.
+    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
+    # Every replica re-reads recent revocations from the record this often, catching what
+    # Redis pub/sub lost (it delivers at most once). 0 turns this safety net off.
+    REVOCATION_FEED_POLL_SECONDS: float = Field(5.0, ge=0)
+    # The token service's setting, read from the same environment only to check the window.
+    ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
+
+    @field_validator("SESSION_COOKIE_NAME")
+    @classmethod
+    def _cookie_name(cls, value: str) -> str:
+        if not _COOKIE_NAME.match(value):
+            raise ValueError("SESSION_COOKIE_NAME must be a cookie token (letters, digits, - _ .)")
+        return value
 
     @model_validator(mode="after")
-    def _write_back_within_idle(self) -> Settings:
+    def _consistent_windows(self) -> Settings:
         # Otherwise a session read back from the database after a Redis loss could look idle.
         if self.SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS >= self.SESSION_IDLE_TIMEOUT_SECONDS:
             raise ValueError("SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS must be below "
                              "SESSION_IDLE_TIMEOUT_SECONDS")
+        # Otherwise validators would forget a revocation while its access tokens still live.
+        if self.REVOCATION_FEED_WINDOW_SECONDS < self.ACCESS_TOKEN_EXPIRE_SECONDS:
+            raise ValueError("REVOCATION_FEED_WINDOW_SECONDS must cover ACCESS_TOKEN_EXPIRE_SECONDS")
         return self

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
@@ -18,6 +20,61 @@ from session_service.bootstrap import SCHEMA, SessionService, bootstrap, migrate
 from session_service.entrypoints.grpc_api import SERVICE_NAME
 from session_service.settings import Settings
 from sqlalchemy import Engine, text
+
+
+@dataclass(frozen=True)
+class Stores:
+    """One database and key prefix shared by every replica of a test session."""
+
+    database_url: str
+    key_prefix: str
+    secret: str
+
+    def settings(self, **overrides: Any) -> Settings:
+        return Settings(_env_file=None, DATABASE_URL=self.database_url, REDIS_URL=REDIS_URL,  # type: ignore[call-arg]
+                        REDIS_KEY_PREFIX=self.key_prefix, SECRET_KEY=self.secret, **overrides)
+
+
+@dataclass
+class Replica:
+    service: SessionService
+    settings: Settings
+    server: grpc.Server
+    port: int
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+ReplicaFactory = Callable[..., AbstractContextManager[Replica]]
+
+
+@pytest.fixture(scope="session")
+def stores() -> Iterator[Stores]:
+    with postgres_database("session") as url, redis_prefix("session") as prefix:
+        s = Stores(url, prefix, secrets.token_urlsafe(32))
+        migrate(s.settings())
+        yield s
+
+
+@pytest.fixture
+def replica(stores: Stores) -> ReplicaFactory:
+    """A session-service replica on the shared stores: bootstrap + gRPC server (port 0 or given)."""
+
+    @contextmanager
+    def start(port: int = 0, **overrides: Any) -> Iterator[Replica]:
+        settings = stores.settings(**overrides)
+        service = bootstrap(settings)
+        server, bound, _ = create_server(port, service.register, service_names=[SERVICE_NAME],
+                                         host="127.0.0.1")
+        try:
+            yield Replica(service, settings, server, bound)
+        finally:
+            server.stop(None)
+            service.close()
+
+    return start
 
 
 @dataclass
@@ -49,26 +106,23 @@ class Harness:
 
 
 @pytest.fixture(scope="session")
-def harness() -> Iterator[Harness]:
-    with postgres_database("session") as url, redis_prefix("session") as prefix:
-        settings = Settings(_env_file=None, DATABASE_URL=url, REDIS_URL=REDIS_URL,  # type: ignore[call-arg]
-                            REDIS_KEY_PREFIX=prefix, SECRET_KEY=secrets.token_urlsafe(32))
-        migrate(settings)
-        service = bootstrap(settings)
-        server, port, _ = create_server(0, service.register, service_names=[SERVICE_NAME],
-                                        host="127.0.0.1")
-        engine = make_engine(url, SCHEMA)
-        client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-        target = f"127.0.0.1:{port}"
-        try:
-            with grpc.insecure_channel(target) as channel:
-                yield Harness(service, settings, pb_grpc.SessionServiceStub(channel), client,
-                              engine, target)
-        finally:
-            server.stop(None)
-            service.close()
-            engine.dispose()
-            client.close()
+def harness(stores: Stores) -> Iterator[Harness]:
+    settings = stores.settings()
+    service = bootstrap(settings)
+    server, port, _ = create_server(0, service.register, service_names=[SERVICE_NAME],
+                                    host="127.0.0.1")
+    engine = make_engine(stores.database_url, SCHEMA)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    target = f"127.0.0.1:{port}"
+    try:
+        with grpc.insecure_channel(target) as channel:
+            yield Harness(service, settings, pb_grpc.SessionServiceStub(channel), client,
+                          engine, target)
+    finally:
+        server.stop(None)
+        service.close()
+        engine.dispose()
+        client.close()
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 import redis
+from authgate_common.errors import InvalidToken
 from session_service.bootstrap import SessionService, build
-from session_service.domain.model import Session
+from session_service.domain.callers import TokenInfo
+from session_service.domain.model import Revocation, Session
 from session_service.settings import Settings
 
 LIFETIME, IDLE, WRITE_INTERVAL = 43200, 3600, 60
@@ -98,6 +100,11 @@ class FakeRepository:
             if self.rows[sid].revoked_at is None:
                 self.rows[sid] = replace(self.rows[sid], revoked_at=when, revoked_reason=reason)
 
+    def revoked_since(self, since: datetime) -> list[Session]:
+        self.calls.append(("revoked_since", since))
+        hits = [r for r in self.rows.values() if r.revoked_at is not None and r.revoked_at > since]
+        return sorted(hits, key=lambda r: r.revoked_at)  # type: ignore[arg-type, return-value]
+
 
 class FakeUnitOfWork:
     """Commits on success, restores the rows on error, like the SQL unit of work."""
@@ -117,12 +124,36 @@ class FakeUnitOfWork:
             raise
 
 
+class FakeTokens:
+    """TokenService/ValidateToken: the tokens it knows, by value."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, TokenInfo] = {}
+
+    def validate(self, token: str, required_scopes: Sequence[str]) -> TokenInfo:
+        info = self.known.get(token)
+        if info is None:
+            raise InvalidToken()
+        return info
+
+
+class RecordingPublisher:
+    def __init__(self, hub) -> None:  # type: ignore[no-untyped-def]
+        self.hub = hub
+        self.published: list[Revocation] = []
+
+    def publish(self, revocations: Sequence[Revocation]) -> None:
+        self.published.extend(revocations)
+        self.hub.deliver(revocations)
+
+
 @dataclass
 class World:
     service: SessionService
     clock: FakeClock
     kv: FakeKV
     uow: FakeUnitOfWork
+    tokens: FakeTokens
     lifetime: int = LIFETIME
     idle: int = IDLE
     write_interval: int = WRITE_INTERVAL
@@ -134,12 +165,18 @@ class World:
     def row(self, sid: str) -> Session:
         return self.uow.rows[sid]
 
+    @property
+    def published(self) -> list[Revocation]:
+        return self.deps.publisher.published  # type: ignore[no-any-return]
+
 
 @pytest.fixture
 def world() -> World:
     settings = Settings(_env_file=None, SESSION_LIFETIME_SECONDS=LIFETIME,  # type: ignore[call-arg]
                         SESSION_IDLE_TIMEOUT_SECONDS=IDLE,
                         SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS=WRITE_INTERVAL)
-    clock, uow = FakeClock(), FakeUnitOfWork()
+    clock, uow, tokens = FakeClock(), FakeUnitOfWork(), FakeTokens()
     kv = FakeKV(clock)
-    return World(build(settings, uow=uow, store=kv, clock=clock), clock, kv, uow)  # type: ignore[arg-type]
+    service = build(settings, uow=uow, store=kv, tokens=tokens, clock=clock,  # type: ignore[arg-type]
+                    publisher_for=RecordingPublisher)
+    return World(service, clock, kv, uow, tokens)

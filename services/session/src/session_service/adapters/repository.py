@@ -69,6 +69,11 @@ class SqlSessionRepository:
             sessions.c.sid.in_(list(sids)), sessions.c.revoked_at.is_(None)).values(
             revoked_at=when, revoked_reason=reason[:64]))
 
+    def revoked_since(self, since: datetime) -> list[Session]:
+        rows = self._db.execute(select(sessions).where(sessions.c.revoked_at > since)
+                                .order_by(sessions.c.revoked_at)).mappings()
+        return [_to_session(r) for r in rows]
+
 
 class SqlUnitOfWork:
     """One transaction per use-case step, committed on success."""

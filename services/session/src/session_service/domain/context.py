@@ -9,7 +9,7 @@ from authgate_common.crypto import keyed_hash
 from authgate_common.errors import LoginRequired, NotFound
 
 from .model import Policy, Session
-from .ports import Clock, Presence, PresenceUnavailable, Seen, UnitOfWork
+from .ports import Clock, Presence, PresenceUnavailable, RevocationPublisher, Seen, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,8 @@ class Deps:
     policy: Policy
     # derive_key(SECRET_KEY, "session/token"): the raw cookie value never reaches storage.
     token_key: bytes
+    # The revocation feed of every replica (Redis pub/sub, or in-process).
+    publisher: RevocationPublisher
 
     def hash_token(self, token: str) -> str:
         return keyed_hash(self.token_key, token)

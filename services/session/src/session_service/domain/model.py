@@ -18,6 +18,9 @@ class Policy:
     idle_timeout: timedelta
     # Coarse write-back of last_seen_at: the record need not track every request.
     last_seen_write_interval: timedelta
+    # How long validators must remember a revoked session: at least the longest
+    # access-token lifetime, since a token minted just before revocation lives that long.
+    revocation_window: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,18 @@ class Session:
 
 def seconds_until(when: datetime, now: datetime) -> int:
     return max(1, math.ceil((when - now).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What a validator needs to know about a revoked session, and until when."""
+
+    sid: str
+    user_id: str
+    revoked_at: datetime
+    # revoked_at + the revocation window: no token bound to the session outlives this.
+    forget_at: datetime
+
+    @classmethod
+    def of(cls, session: Session, revoked_at: datetime, policy: Policy) -> Revocation:
+        return cls(session.sid, session.user_id, revoked_at, revoked_at + policy.revocation_window)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from .model import Session
+from .model import Revocation, Session
 
 Clock = Callable[[], datetime]
 
@@ -28,6 +28,9 @@ class SessionRepository(Protocol):
         ...
     def touch(self, sid: str, last_seen_at: datetime) -> None: ...
     def mark_revoked(self, sids: Sequence[str], when: datetime, reason: str) -> None: ...
+    def revoked_since(self, since: datetime) -> list[Session]:
+        """Sessions whose revoked_at is later than `since`, oldest revocation first."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -58,3 +61,13 @@ class Presence(Protocol):
     def seen(self, sid: str) -> Seen | None: ...
     def is_revoked(self, sid: str) -> bool: ...
     def revoke(self, sid: str, token_hash: str, ttl_seconds: int) -> None: ...
+
+
+class RevocationPublisher(Protocol):
+    """Tells every replica's revocation feed about sessions just revoked.
+
+    Called only after the record is committed. Best effort: a lost message is found
+    again by the feed's periodic read of the record.
+    """
+
+    def publish(self, revocations: Sequence[Revocation]) -> None: ...

@@ -1,19 +1,28 @@
 """RevokeSession and RevokeUserSessions: end sessions, record first.
 
-The record (revoked_at) is written and committed before presence is touched, so a
-crash in between leaves a session revoked, never alive. Presence then loses its
-keys and gains a `revoked` marker that outlives any stale key until the session's
+The record (revoked_at) is written and committed before anything else, so a crash
+in between leaves a session revoked, never alive. Then the revocation feed hears of
+it (every validator drops the session's access tokens), and presence loses its keys
+and gains a `revoked` marker that outlives any stale key until the session's
 absolute expiry. A presence failure is reported (the caller retries; revoking is
-idempotent) because a stale presence key would keep the session alive.
+idempotent and a retry republishes) because a stale presence key would keep the
+session alive.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from authgate_common.errors import InvalidRequest, TemporarilyUnavailable
 
 from .context import MAX_SID_LENGTH, Deps, session_not_found
-from .model import Session, seconds_until
+from .model import Revocation, Session, seconds_until
 from .ports import PresenceUnavailable
+
+
+def _announce(deps: Deps, sessions: list[Session], when: datetime) -> None:
+    if sessions:
+        deps.publisher.publish([Revocation.of(s, s.revoked_at or when, deps.policy) for s in sessions])
 
 
 def _forget(deps: Deps, sessions: list[Session]) -> None:
@@ -26,25 +35,31 @@ def _forget(deps: Deps, sessions: list[Session]) -> None:
                                      detail="presence store unavailable") from exc
 
 
-def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revoked") -> None:
+def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revoked") -> Session:
+    """End one session (of `user_id` when given) and return it as it was before."""
     if not sid or len(sid) > MAX_SID_LENGTH:
         raise session_not_found()
+    now = deps.clock()
     with deps.uow() as repo:
         session = repo.get_by_sid(sid)
         # Someone else's session is indistinguishable from an unknown one.
         if session is None or (user_id and session.user_id != user_id):
             raise session_not_found()
         if session.revoked_at is None:
-            repo.mark_revoked([sid], deps.clock(), reason)
+            repo.mark_revoked([sid], now, reason)
+    _announce(deps, [session], now)
     _forget(deps, [session])
+    return session
 
 
 def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_revoked") -> list[str]:
     if not user_id:
         raise InvalidRequest("user_id is required")
+    now = deps.clock()
     with deps.uow() as repo:
-        sessions = repo.list_active(user_id, deps.clock())
+        sessions = repo.list_active(user_id, now)
         if sessions:
-            repo.mark_revoked([s.sid for s in sessions], deps.clock(), reason)
+            repo.mark_revoked([s.sid for s in sessions], now, reason)
+    _announce(deps, sessions, now)
     _forget(deps, sessions)
     return [s.sid for s in sessions]

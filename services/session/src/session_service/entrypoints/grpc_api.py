@@ -7,12 +7,11 @@ the code in trailing metadata.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
 
 import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.context import Deps
 from ..domain.create import create_session
@@ -20,14 +19,10 @@ from ..domain.lookup import get_session, list_sessions
 from ..domain.model import Session
 from ..domain.revoke import revoke_session, revoke_user_sessions
 from ..domain.validate import validate_session
+from .feed_stream import RevocationStream
+from .feed_stream import timestamp as _ts
 
 SERVICE_NAME = "authgate.session.v1.SessionService"
-
-
-def _ts(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def to_proto(s: Session) -> pb.Session:
@@ -38,8 +33,9 @@ def to_proto(s: Session) -> pb.Session:
 
 # gRPC method names are fixed by the proto, hence N802 throughout.
 class SessionServicer(pb_grpc.SessionServiceServicer):
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, feed: RevocationStream) -> None:
         self._deps = deps
+        self._feed = feed
 
     def CreateSession(self, request: pb.CreateSessionRequest,  # noqa: N802
                       context: grpc.ServicerContext) -> pb.CreateSessionResponse:
@@ -70,11 +66,17 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
                            context: grpc.ServicerContext) -> pb.RevokeUserSessionsResponse:
         return pb.RevokeUserSessionsResponse(sids=revoke_user_sessions(self._deps, request.user_id))
 
+    def WatchRevocations(self, request: pb.WatchRevocationsRequest,  # noqa: N802
+                         context: grpc.ServicerContext) -> Iterator[pb.WatchRevocationsResponse]:
+        # Each open stream holds one server thread: GRPC_MAX_WORKERS must exceed the
+        # number of validators (token-service replicas) by the unary load's share.
+        return self._feed.watch(context)
 
-def registrar(deps: Deps):  # type: ignore[no-untyped-def]
+
+def registrar(deps: Deps, feed: RevocationStream):  # type: ignore[no-untyped-def]
     """The `register` callback for authgate_common's server factory."""
 
     def register(server: grpc.Server) -> None:
-        pb_grpc.add_SessionServiceServicer_to_server(SessionServicer(deps), server)
+        pb_grpc.add_SessionServiceServicer_to_server(SessionServicer(deps, feed), server)
 
     return register

@@ -1,16 +1,89 @@
-"""Public HTTP app of the session service (through the gateway).
+"""Public HTTP routes of the session service (through the gateway): my devices and logout.
 
-For now it answers only /healthz, so the gateway has an upstream. Next come the
-public routes: POST /api/v1/logout (global logout of the user behind the cookie or
-bearer token) and GET /api/v1/sessions, DELETE /api/v1/sessions/{sid} (the caller's
-sessions and revoking one), thin shells over the same use cases the gRPC API uses.
+GET /api/v1/sessions             the caller's live sessions, the current one flagged
+DELETE /api/v1/sessions/{sid}    end one of them (204); anyone else's or unknown: 404
+POST /api/v1/logout              end every session of the user (?scope=current: this one)
+GET /api/v1/logout               a page with the sign-out buttons
+
+Authenticated by the SSO cookie or a bearer token with `read` (RFC 6750 §3: 401 with a
+challenge, 403 insufficient_scope). Thin shells over domain/my_sessions.py.
 """
 
 from __future__ import annotations
 
-from authgate_common.http import create_app
-from fastapi import FastAPI
+import urllib.parse
+from typing import Annotated, Literal
+
+from authgate_common.errors import InvalidRequest, InvalidToken
+from authgate_common.http import NO_STORE, create_app
+from fastapi import FastAPI, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.callers import TokenValidator
+from ..domain.context import Deps
+from ..domain.my_sessions import end_my_session, logout, my_sessions
+from ..domain.return_to import safe_return_to
+from .http_auth import Authenticator, WebConfig
+from .http_schemas import AUTH_ERRORS, DeviceOut, DevicesOut, LogoutOut
+from .logout_page import render_logout
+
+FORM = "application/x-www-form-urlencoded"
 
 
-def create_http_app(max_body_bytes: int) -> FastAPI:
-    return create_app("authgate session", max_body_bytes=max_body_bytes)
+def _form_return_to(body: bytes) -> str:
+    try:
+        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("The form is not valid UTF-8.") from exc
+    return safe_return_to(next((v for k, v in pairs if k == "return_to"), None))
+
+
+def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator) -> FastAPI:
+    app = create_app("authgate session", max_body_bytes=web.max_body_bytes)
+    auth = Authenticator(deps, tokens, web)
+
+    @app.get("/api/v1/sessions", response_model=DevicesOut, responses=AUTH_ERRORS,
+             summary="The caller's signed-in devices (live sessions)")
+    def list_devices(request: Request, response: Response) -> DevicesOut:
+        caller = auth(request, change=False)
+        response.headers.update(NO_STORE)
+        return DevicesOut(sessions=[DeviceOut.of(d) for d in my_sessions(deps, caller)])
+
+    @app.delete("/api/v1/sessions/{sid}", status_code=204, responses=AUTH_ERRORS,
+                summary="Sign one of the caller's devices out")
+    def end_device(sid: str, request: Request) -> Response:
+        end_my_session(deps, auth(request, change=True), sid)
+        return Response(status_code=204, headers=NO_STORE)
+
+    def _logout(request: Request, scope: str, return_to: str | None) -> Response:
+        try:
+            caller = auth(request, change=True)
+        except InvalidToken as err:
+            if return_to is None or not err.metadata.get("no_token"):
+                raise
+            caller = None  # a browser whose session already ended: it is signed out
+        revoked = logout(deps, caller, scope) if caller is not None else 0
+        response: Response = (RedirectResponse(return_to, status_code=303, headers=NO_STORE)
+                              if return_to is not None else
+                              Response(LogoutOut(revoked_sessions=revoked).model_dump_json(),
+                                       media_type="application/json", headers=NO_STORE))
+        if caller is None or caller.by_cookie or scope == "all":
+            auth.clear_cookie(response)
+        return response
+
+    @app.post("/api/v1/logout", response_model=LogoutOut, responses={
+        **AUTH_ERRORS, 303: {"description": "Form post: signed out; go to return_to"}},
+        summary="Sign out: every session of the user, or only this one")
+    async def logout_route(request: Request, scope: Annotated[
+            Literal["all", "current"], Query(description="`current`: only this session")] = "all",
+                           ) -> Response:
+        media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+        return_to = _form_return_to(await request.body()) if media == FORM else None
+        return await run_in_threadpool(_logout, request, scope, return_to)
+
+    @app.get("/api/v1/logout", response_class=HTMLResponse, summary="The sign-out page")
+    def logout_page(return_to: str = "/") -> HTMLResponse:
+        return render_logout(safe_return_to(return_to))
+
+    return app

@@ -1,0 +1,78 @@
+"""Who is calling the public session routes: the SSO cookie or a bearer access token.
+
+A bearer token (RFC 6750 §2.1) must carry the `read` scope and belong to a user
+session (`sid`); the token service validates it (signature, expiry, revocation).
+The cookie is validated like any other session lookup. No credentials at all get
+the bare RFC 6750 §3.1 challenge; a bad one gets `invalid_token`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from authgate_common.errors import AccessDenied, InsufficientScope, InvalidToken, LoginRequired
+
+from .context import Deps
+from .validate import validate_session
+
+REQUIRED_SCOPE = "read"
+NO_TOKEN = {"no_token": "1"}
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    sub: str
+    sid: str
+    scopes: tuple[str, ...]
+
+
+class TokenValidator(Protocol):
+    """TokenService/ValidateToken. Raises InvalidToken, InsufficientScope or TemporarilyUnavailable."""
+
+    def validate(self, token: str, required_scopes: Sequence[str]) -> TokenInfo: ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    # The session this request comes from: the cookie's, or the one the token was issued in.
+    sid: str
+    by_cookie: bool
+
+
+def no_credentials() -> InvalidToken:
+    return InvalidToken("Sign in, or send an access token.", metadata=NO_TOKEN)
+
+
+def bearer_from_header(authorization: str | None) -> str | None:
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    if not value.strip():
+        raise InvalidToken("The access token is missing.")
+    return value.strip()
+
+
+def caller_from_token(tokens: TokenValidator, token: str) -> Caller:
+    try:
+        info = tokens.validate(token, [REQUIRED_SCOPE])
+    except InsufficientScope as exc:
+        raise InsufficientScope(metadata={"scope": REQUIRED_SCOPE}) from exc
+    if REQUIRED_SCOPE not in info.scopes:
+        raise InsufficientScope(metadata={"scope": REQUIRED_SCOPE})
+    if not info.sid or not info.sub:
+        # A client's own token (client_credentials) speaks for no user and no session.
+        raise AccessDenied("This access token does not act for a signed-in user.")
+    return Caller(user_id=info.sub, sid=info.sid, by_cookie=False)
+
+
+def caller_from_cookie(deps: Deps, cookie: str | None) -> Caller:
+    if not cookie:
+        raise no_credentials()
+    try:
+        session = validate_session(deps, cookie)
+    except LoginRequired as exc:
+        raise InvalidToken("The session has ended; sign in again.", metadata=NO_TOKEN) from exc
+    return Caller(user_id=session.user_id, sid=session.sid, by_cookie=True)
