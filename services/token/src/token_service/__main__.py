@@ -9,7 +9,8 @@ from authgate_common.logs import configure_logging
 from authgate_common.runner import serve
 
 from .bootstrap import bootstrap, migrate
-from .entrypoints.grpc_api import SERVICE_NAME
+from .entrypoints.cleanup_job import CleanupJob
+from .entrypoints.grpc_api import SERVICE_NAMES
 from .settings import Settings
 
 log = logging.getLogger("token_service")
@@ -27,9 +28,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     service = bootstrap(settings)
     log.info("serving with signing key kid=%s", service.keys.current_kid)
+    cleanup = CleanupJob(service.cleanup, settings.REFRESH_CLEANUP_INTERVAL_SECONDS)
+    cleanup.start()
+
+    def stop() -> None:
+        cleanup.stop()
+        service.close()
+
     serve(name="token", grpc_port=settings.TOKEN_GRPC_PORT, register=service.register,
-          service_names=[SERVICE_NAME], http_app=service.http_app, http_port=settings.TOKEN_HTTP_PORT,
-          max_workers=settings.GRPC_MAX_WORKERS, on_stop=service.close)
+          service_names=SERVICE_NAMES, http_app=service.http_app, http_port=settings.TOKEN_HTTP_PORT,
+          max_workers=settings.GRPC_MAX_WORKERS, on_stop=stop)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import grpc
+from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.grpc_server import channel
 from authgate_common.kv import KeyValueStore, make_store
@@ -17,14 +19,22 @@ from .adapters.authorization_client import GrpcAuthorizationClient
 from .adapters.guarded_store import GuardedStore
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
+from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.grant_ledger import GrantLedger
 from .domain.grants.authorization_code import AuthorizationCodeGrant
+from .domain.grants.client_credentials import ClientCredentialsGrant
+from .domain.grants.refresh_token import RefreshTokenGrant
+from .domain.introspection import Introspection
 from .domain.issuance import TokenIssuer
 from .domain.key_bootstrap import load_or_create_keys
 from .domain.keys import KeySet
 from .domain.minting import TokenMinter
 from .domain.ports import AuthorizationPort, IdentityPort, SessionLiveness
+from .domain.refresh_cleanup import RefreshCleanup
+from .domain.refresh_store import RefreshUnitOfWork
+from .domain.refresh_tokens import RefreshTokens
+from .domain.revocation import Revocation
 from .domain.token_endpoint import TokenEndpoint
 from .domain.userinfo import UserInfo
 from .domain.validation import TokenValidator
@@ -34,6 +44,7 @@ from .settings import Settings
 
 SCHEMA = "token"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+REFRESH_HASH_PURPOSE = "token/refresh"
 
 
 @dataclass
@@ -42,7 +53,11 @@ class TokenService:
     minter: TokenMinter
     validator: TokenValidator
     ledger: GrantLedger
+    refresh: RefreshTokens
+    cleanup: RefreshCleanup
     token_endpoint: TokenEndpoint
+    revocation: Revocation
+    introspection: Introspection
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -70,27 +85,35 @@ def load_keys(settings: Settings, engine: Engine) -> KeySet:
 
 
 def build(settings: Settings, *, keys: KeySet, store: KeyValueStore, authorization: AuthorizationPort,
-          identity: IdentityPort, sessions: SessionLiveness) -> TokenService:
+          identity: IdentityPort, sessions: SessionLiveness, refresh_uow: RefreshUnitOfWork) -> TokenService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
     validator = TokenValidator(keys, settings.issuer, ledger, sessions, settings.CLOCK_SKEW_SECONDS)
+    refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
+                            timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
     issuer = TokenIssuer(minter, ledger, identity)
-    endpoint = TokenEndpoint(authorization, [AuthorizationCodeGrant(authorization, issuer, ledger)])
+    endpoint = TokenEndpoint(authorization, [
+        AuthorizationCodeGrant(authorization, issuer, ledger, refresh),
+        RefreshTokenGrant(refresh, issuer, sessions, settings.REFRESH_REUSE_GRACE_SECONDS),
+        ClientCredentialsGrant(issuer)])
+    revocation = Revocation(authorization, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS)
+    introspection = Introspection(authorization, validator, refresh, sessions, settings.issuer)
     app = create_http_app(HttpDeps(
-        token_endpoint=endpoint, userinfo=UserInfo(validator, identity), keys=keys,
-        issuer=settings.issuer, jwks_cache_seconds=settings.JWKS_CACHE_SECONDS,
-        max_body_bytes=settings.MAX_BODY_BYTES))
-    return TokenService(keys=keys, minter=minter, validator=validator, ledger=ledger,
-                        token_endpoint=endpoint, http_app=app, register=registrar(validator))
+        token_endpoint=endpoint, userinfo=UserInfo(validator, identity), revocation=revocation,
+        introspection=introspection, keys=keys, issuer=settings.issuer,
+        jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES))
+    return TokenService(keys=keys, minter=minter, validator=validator, ledger=ledger, refresh=refresh,
+                        cleanup=RefreshCleanup(refresh), token_endpoint=endpoint, revocation=revocation,
+                        introspection=introspection, http_app=app, register=registrar(validator))
 
 
 def bootstrap(settings: Settings) -> TokenService:
     engine = engine_for(settings)
     keys = load_keys(settings, engine)
-    # Keys are in memory now; nothing on the request path reads the database.
-    engine.dispose()
+    # Keys are in memory now: validation (userinfo, ValidateToken, ext_authz) reads no
+    # database; only the refresh grant, revocation and introspection use the engine.
     store = GuardedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "token:"))
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     channels = {name: channel(target) for name, target in [
@@ -100,6 +123,8 @@ def bootstrap(settings: Settings) -> TokenService:
         settings, keys=keys, store=store,
         authorization=GrpcAuthorizationClient(channels["authorization"], timeout),
         identity=GrpcIdentityClient(channels["identity"], timeout),
-        sessions=GrpcSessionLiveness(channels["session"], timeout))
+        sessions=GrpcSessionLiveness(channels["session"], timeout),
+        refresh_uow=SqlRefreshUnitOfWork(engine))
     service.closers.extend(ch.close for ch in channels.values())
+    service.closers.append(engine.dispose)
     return service

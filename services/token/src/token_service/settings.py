@@ -12,6 +12,11 @@ class Settings(BaseServiceSettings):
     ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
     ID_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(30, gt=0)
+    # A retry of the just-rotated refresh token within this many seconds gets a new
+    # successor instead of revoking the family (lost responses); 0 = strict rotation.
+    REFRESH_REUSE_GRACE_SECONDS: int = Field(0, ge=0, le=300)
+    # How often each replica deletes refresh tokens expired or revoked over a day ago.
+    REFRESH_CLEANUP_INTERVAL_SECONDS: int = Field(3600, gt=0)
     # Only RS256 is implemented; anything else is refused at start rather than ignored.
     JWT_ALGORITHM: str = "RS256"
     CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)

@@ -23,7 +23,7 @@ from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from token_service.bootstrap import TokenService, bootstrap, migrate
-from token_service.entrypoints.grpc_api import SERVICE_NAME
+from token_service.entrypoints.grpc_api import SERVICE_NAMES
 from token_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -37,6 +37,7 @@ class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServic
     codes: dict[str, az.Grant] = field(default_factory=dict)
     redeemed: set[str] = field(default_factory=set)
     live_sids: set[str] = field(default_factory=set)
+    session_down: bool = False
 
     def AuthenticateClient(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
         secret, client = self.clients.get(request.client_id, ("", None))
@@ -62,15 +63,19 @@ class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServic
         return idp.GetUserClaimsResponse(claims_json=json.dumps(claims))
 
     def GetSession(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+        if self.session_down:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "session store down")
         if request.sid not in self.live_sids:
             raise NotFound()
         return ss.GetSessionResponse(session=ss.Session(sid=request.sid, user_id="u1"))
 
-    def add_client(self, client_id: str, secret: str = "", public: bool = False) -> None:
+    def add_client(self, client_id: str, secret: str = "", public: bool = False,
+                   grant_types: tuple[str, ...] = ("authorization_code",),
+                   scopes: str = "openid profile email read", audiences: tuple[str, ...] = ()) -> None:
         self.clients[client_id] = (secret, az.Client(
             client_id=client_id, client_type="public" if public else "confidential",
             token_endpoint_auth_method="none" if public else "client_secret_basic",
-            grant_types=["authorization_code"], scopes=["openid", "profile", "email", "read"]))
+            grant_types=list(grant_types), scopes=scopes.split(), audiences=list(audiences)))
 
     def add_code(self, client_id: str, scopes: str = "openid profile email read") -> str:
         code, sid = secrets.token_urlsafe(16), "sid-" + secrets.token_hex(4)
@@ -116,7 +121,7 @@ def harness(settings: Settings) -> Iterator[Harness]:
                                         "IDENTITY_GRPC_TARGET": target, "SESSION_GRPC_TARGET": target})
     migrate(wired)
     service = bootstrap(wired)
-    server, port, _ = create_server(0, service.register, service_names=[SERVICE_NAME], host="127.0.0.1")
+    server, port, _ = create_server(0, service.register, service_names=SERVICE_NAMES, host="127.0.0.1")
     try:
         with TestClient(service.http_app) as http:
             yield Harness(service, fakes, http, f"127.0.0.1:{port}", wired)
@@ -124,6 +129,35 @@ def harness(settings: Settings) -> Iterator[Harness]:
         server.stop(None)
         fake_server.stop(None)
         service.close()
+
+
+@pytest.fixture
+def app_client(harness: Harness) -> tuple[str, str]:
+    """A fresh confidential client registered for the code and refresh_token grants."""
+    client_id, secret = "app-" + secrets.token_hex(4), secrets.token_urlsafe(32)
+    harness.fakes.add_client(client_id, secret, grant_types=("authorization_code", "refresh_token"),
+                             scopes="openid profile email read write")
+    return client_id, secret
+
+
+def sign_in(harness: Harness, client: tuple[str, str], scopes: str = "openid read write") -> dict:
+    """A code exchange over HTTP, as the app does after the browser came back."""
+    resp = harness.http.post("/api/v1/oauth/token", auth=client, data={
+        "grant_type": "authorization_code", "code": harness.fakes.add_code(client[0], scopes),
+        "redirect_uri": REDIRECT, "code_verifier": "v" * 43})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def refresh(harness: Harness, client: tuple[str, str], refresh_token: str, **extra: str):  # type: ignore[no-untyped-def]
+    return harness.http.post("/api/v1/oauth/token", auth=client, data={
+        "grant_type": "refresh_token", "refresh_token": refresh_token, **extra})
+
+
+@pytest.fixture
+def lifecycle():  # type: ignore[no-untyped-def]
+    """sign_in and refresh helpers (test files cannot import conftest under importlib mode)."""
+    return sign_in, refresh
 
 
 @pytest.fixture

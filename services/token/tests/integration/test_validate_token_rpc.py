@@ -3,13 +3,22 @@ internal caller sees it: claims back, or the gRPC status and the RFC 6750 error 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import secrets
+import time
+from datetime import UTC, datetime
 
 import grpc
 import pytest
 from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
-from token_service.domain.minting import AccessTokenRequest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from token_service.domain.keys import KeySet, generate_signing_key
+from token_service.domain.minting import AccessTokenRequest, TokenMinter
 
 
 def _token(harness, sid: str = "", scopes=("openid", "read")) -> str:  # type: ignore[no-untyped-def]
@@ -74,3 +83,88 @@ def test_health_service_is_registered(harness, grpc_channel) -> None:  # type: i
     resp = health_pb2_grpc.HealthStub(grpc_channel).Check(
         health_pb2.HealthCheckRequest(service="authgate.token.v1.TokenService"), timeout=5)
     assert resp.status == health_pb2.HealthCheckResponse.SERVING
+
+
+# --- the refusal matrix: every forged, stale or revoked token is UNAUTHENTICATED invalid_token ---
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _forge(header: dict, claims: dict, sign) -> str:  # type: ignore[no-untyped-def, type-arg]
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    return f"{signing_input}.{_b64(sign(signing_input.encode()))}"
+
+
+def _claims(**kw) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    now = int(time.time())
+    return {"iss": "https://auth.example", "sub": "u1", "aud": ["web"], "exp": now + 600, "iat": now,
+            "jti": secrets.token_hex(8), "client_id": "web", "scope": "openid read admin", **kw}
+
+
+def _rs256(keys):  # type: ignore[no-untyped-def]
+    private = keys.signing_key.prepared_key
+    return lambda data: private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def _matrix(harness) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    keys = harness.service.keys
+    ours = {"alg": "RS256", "typ": "at+jwt", "kid": keys.current_kid}
+    stranger = KeySet([generate_signing_key(datetime.now(UTC))])
+    pem = keys.signing_key.prepared_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    past = TokenMinter(keys, "https://auth.example", 900, 900, clock=lambda: time.time() - 3600)
+    elsewhere = TokenMinter(keys, "https://evil.example", 900, 900)
+    revoked = _token(harness)
+    jti = json.loads(base64.urlsafe_b64decode(revoked.split(".")[1] + "=="))["jti"]
+    harness.service.ledger.revoke_jti(jti)
+    ended = _token(harness, sid="sid-ended-" + secrets.token_hex(3))
+    harness.fakes.live_sids.discard(json.loads(base64.urlsafe_b64decode(ended.split(".")[1] + "=="))["sid"])
+    header, payload, signature = _token(harness).split(".")
+    flipped = payload[:-1] + ("A" if payload[-1] != "A" else "B")
+    plain = AccessTokenRequest(subject="u1", client_id="web", scopes=["read"])
+    return {
+        "expired": past.access_token(plain).token,
+        "tampered": f"{header}.{flipped}.{signature}",
+        "alg none": _forge({**ours, "alg": "none"}, _claims(), lambda _d: b""),
+        "hs256 with the public key": _forge({**ours, "alg": "HS256"}, _claims(),
+                                            lambda d: hmac.new(pem, d, hashlib.sha256).digest()),
+        "unknown kid": _forge({**ours, "kid": stranger.current_kid}, _claims(), _rs256(stranger)),
+        "our kid, another key": _forge(ours, _claims(), _rs256(stranger)),
+        "wrong iss": elsewhere.access_token(plain).token,
+        "revoked jti": revoked,
+        "revoked session": ended,
+        "id token, not an access token": _forge({**ours, "typ": "JWT"}, _claims(), _rs256(keys)),
+    }
+
+
+def test_the_refusal_matrix(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+    assert pb_grpc.TokenServiceStub(grpc_channel).ValidateToken(pb.ValidateTokenRequest(
+        token=_forge({"alg": "RS256", "typ": "at+jwt", "kid": harness.service.keys.current_kid},
+                     _claims(), _rs256(harness.service.keys))), timeout=5).sub == "u1"  # the control
+    for name, token in _matrix(harness).items():
+        err = _fails(grpc_channel, pb.ValidateTokenRequest(token=token))
+        assert err.code() == grpc.StatusCode.UNAUTHENTICATED, name
+        assert _error_code(err) == "invalid_token", name
+
+
+def test_the_audience_asked_for_is_enforced(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+    token = harness.service.minter.access_token(AccessTokenRequest(
+        subject="u1", client_id="web", scopes=["read"], audiences=["https://api.example", "https://b.example"]))
+    stub = pb_grpc.TokenServiceStub(grpc_channel)
+    for audience in ("https://api.example", "https://b.example", ""):
+        resp = stub.ValidateToken(pb.ValidateTokenRequest(token=token.token, audience=audience), timeout=5)
+        assert list(resp.aud) == ["https://api.example", "https://b.example"]
+    for audience in ("web", "https://api.example/", "https://other.example"):
+        err = _fails(grpc_channel, pb.ValidateTokenRequest(token=token.token, audience=audience))
+        assert err.code() == grpc.StatusCode.UNAUTHENTICATED and _error_code(err) == "invalid_token"
+
+
+def test_unknown_revocation_state_is_unavailable(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+    token = _token(harness, sid="sid-" + secrets.token_hex(3))
+    harness.fakes.session_down = True
+    try:
+        err = _fails(grpc_channel, pb.ValidateTokenRequest(token=token))
+    finally:
+        harness.fakes.session_down = False
+    assert err.code() == grpc.StatusCode.UNAVAILABLE

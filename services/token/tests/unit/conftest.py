@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +20,7 @@ from authgate_common.kv import MemoryStore
 from token_service.bootstrap import TokenService, build
 from token_service.domain.keys import KeySet, generate_signing_key
 from token_service.domain.ports import Client, RedeemedGrant
+from token_service.domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
 from token_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -81,6 +86,89 @@ class FakeSessions:
         return sid in self.alive
 
 
+class FakeRefreshRepository:
+    """In-memory refresh tables with the same contract as the SQL repository."""
+
+    def __init__(self, families: dict[str, RefreshFamily], tokens: dict[str, RefreshToken],
+                 audit_rows: list[tuple[datetime, AuditEvent]]) -> None:
+        self.families, self.tokens, self.audit_rows = families, tokens, audit_rows
+
+    def add_family(self, family: RefreshFamily) -> None:
+        self.families[family.family_id] = family
+
+    def add_token(self, token: RefreshToken) -> None:
+        assert token.token_hash not in self.tokens
+        self.tokens[token.token_hash] = token
+
+    def consume(self, token_hash: str, client_id: str, now: datetime) -> RefreshToken | None:
+        token = self.tokens.get(token_hash)
+        if token is None or token.client_id != client_id or not token.is_live(now):
+            return None
+        self.tokens[token_hash] = replace(token, used_at=now)
+        return self.tokens[token_hash]
+
+    def get_token(self, token_hash: str, *, lock: bool = False) -> RefreshToken | None:
+        return self.tokens.get(token_hash)
+
+    def get_family(self, family_id: str, *, lock: bool = False) -> RefreshFamily | None:
+        return self.families.get(family_id)
+
+    def live_child(self, parent_hash: str, *, lock: bool = False) -> RefreshToken | None:
+        children = [t for t in self.tokens.values() if t.parent_hash == parent_hash and t.revoked_at is None]
+        return children[-1] if children else None
+
+    def revoke_token(self, token_hash: str, now: datetime) -> None:
+        self.tokens[token_hash] = replace(self.tokens[token_hash], revoked_at=now)
+
+    def revoke_family(self, family_id: str, reason: str, now: datetime) -> bool:
+        for h, t in list(self.tokens.items()):
+            if t.family_id == family_id and t.revoked_at is None:
+                self.tokens[h] = replace(t, revoked_at=now)
+        family = self.families[family_id]
+        if family.revoked_at is not None:
+            return False
+        self.families[family_id] = replace(family, revoked_at=now, revoked_reason=reason)
+        return True
+
+    def families_of_grant(self, grant_id: str) -> list[str]:
+        return [f.family_id for f in self.families.values() if f.grant_id == grant_id and not f.revoked_at]
+
+    def audit(self, event: AuditEvent, now: datetime) -> None:
+        self.audit_rows.append((now, event))
+
+    def delete_stale(self, cutoff: datetime, limit: int) -> int:
+        stale = [h for h, t in self.tokens.items()
+                 if t.expires_at < cutoff or (t.revoked_at and t.revoked_at < cutoff)][:limit]
+        for h in stale:
+            del self.tokens[h]
+        used = {t.family_id for t in self.tokens.values()}
+        families = [f for f, fam in self.families.items() if f not in used and (
+            fam.created_at < cutoff or (fam.revoked_at and fam.revoked_at < cutoff))][:limit - len(stale)]
+        for f in families:
+            del self.families[f]
+        return len(stale) + len(families)
+
+
+class FakeRefreshStore:
+    """One transaction at a time (like SQLite); an exception rolls every change back."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, RefreshFamily] = {}
+        self.tokens: dict[str, RefreshToken] = {}
+        self.audit_rows: list[tuple[datetime, AuditEvent]] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def __call__(self) -> Iterator[FakeRefreshRepository]:
+        with self._lock:
+            repo = FakeRefreshRepository(dict(self.families), dict(self.tokens), list(self.audit_rows))
+            yield repo
+            self.families, self.tokens, self.audit_rows = repo.families, repo.tokens, repo.audit_rows
+
+    def events(self) -> list[str]:
+        return [e.event for _at, e in self.audit_rows]
+
+
 @dataclass
 class World:
     service: TokenService
@@ -89,6 +177,7 @@ class World:
     sessions: FakeSessions
     store: MemoryStore
     keys: KeySet
+    refresh_store: FakeRefreshStore
 
 
 @pytest.fixture(scope="session")
@@ -101,18 +190,28 @@ def other_keys() -> KeySet:
     return KeySet([generate_signing_key(datetime.now(UTC))])
 
 
-@pytest.fixture
-def world(keys: KeySet) -> World:
-    settings = Settings(_env_file=None, ISSUER=ISSUER + "/")  # type: ignore[call-arg]
+def make_world(keys: KeySet, **settings_overrides: Any) -> World:
+    settings = Settings(_env_file=None, ISSUER=ISSUER + "/", **settings_overrides)  # type: ignore[call-arg]
     authorization, identity, sessions = FakeAuthorization(), FakeIdentity(), FakeSessions()
-    store = MemoryStore("token:")
+    store, refresh_store = MemoryStore("token:"), FakeRefreshStore()
     service = build(settings, keys=keys, store=store, authorization=authorization,
-                    identity=identity, sessions=sessions)
+                    identity=identity, sessions=sessions, refresh_uow=refresh_store)
     identity.users["u1"] = {"name": "Alice", "username": "alice", "email": "alice@example.com"}
     sessions.alive.add("sid-1")
     authorization.add_client(Client("web", grant_types=("authorization_code",),
                                     scopes=("openid", "profile", "email", "read")), "s3cret")
-    return World(service, authorization, identity, sessions, store, keys)
+    return World(service, authorization, identity, sessions, store, keys, refresh_store)
+
+
+@pytest.fixture
+def world(keys: KeySet) -> World:
+    return make_world(keys)
+
+
+@pytest.fixture
+def world_factory(keys: KeySet):  # type: ignore[no-untyped-def]
+    """A world with other settings, e.g. world_factory(REFRESH_REUSE_GRACE_SECONDS=10)."""
+    return lambda **overrides: make_world(keys, **overrides)
 
 
 def grant(grant_id: str = "g1", scopes: tuple[str, ...] = ("openid", "profile", "email", "read"),
@@ -141,3 +240,81 @@ def forge(header: dict[str, Any], claims: dict[str, Any], sign: Callable[[bytes]
 def forge_token():  # type: ignore[no-untyped-def]
     """Build a compact JWS with any header and claims, signed by the given function."""
     return forge
+
+
+FORM = "application/x-www-form-urlencoded"
+CODE_REDIRECT = "https://app/cb"
+
+
+def basic(client_id: str, secret: str) -> str:
+    """RFC 6749 §2.3.1: id and secret are form-urlencoded before going into Basic."""
+    pair = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+def form(params: dict[str, str]) -> bytes:
+    return urllib.parse.urlencode(params).encode()
+
+
+Auth = tuple[str, str] | str  # (client_id, secret) as Basic, or a public client's client_id
+
+
+@dataclass
+class Calls:
+    """The three client-authenticated endpoints as an app calls them (form + Basic)."""
+
+    world: World
+    auth: Auth = ("app", "app-secret")
+    redirect_uri: str = CODE_REDIRECT
+
+    def _send(self, handle, params: dict[str, str], auth: Auth | None):  # type: ignore[no-untyped-def]
+        auth = auth or self.auth
+        if isinstance(auth, str):
+            return handle(FORM, form({**params, "client_id": auth}), None)
+        return handle(FORM, form(params), basic(*auth))
+
+    def token(self, params: dict[str, str], auth: Auth | None = None):  # type: ignore[no-untyped-def]
+        return self._send(self.world.service.token_endpoint.handle, params, auth)
+
+    def revoke(self, token: str, auth: Auth | None = None, **extra: str) -> None:
+        self._send(self.world.service.revocation.handle, {"token": token, **extra}, auth)
+
+    def introspect(self, token: str, auth: Auth | None = None, **extra: str) -> dict[str, Any]:
+        return self._send(self.world.service.introspection.handle, {"token": token, **extra}, auth)
+
+    def add_code(self, scopes: tuple[str, ...], client_id: str, sid: str) -> str:
+        code = "code-" + secrets.token_hex(6)
+        self.world.authorization.add_code(code, grant(code + "-grant", scopes, client_id, sid=sid),
+                                          CODE_REDIRECT)
+        return code
+
+    def exchange(self, code: str, auth: Auth | None = None):  # type: ignore[no-untyped-def]
+        return self.token({"grant_type": "authorization_code", "code": code,
+                           "redirect_uri": CODE_REDIRECT, "code_verifier": "v"}, auth)
+
+    def sign_in(self, scopes: tuple[str, ...] = ("openid", "read", "write"), client_id: str = "app",
+                sid: str = "sid-1", auth: Auth | None = None):  # type: ignore[no-untyped-def]
+        return self.exchange(self.add_code(scopes, client_id, sid), auth)
+
+    def refresh(self, refresh_token: str, auth: Auth | None = None, **extra: str):  # type: ignore[no-untyped-def]
+        return self.token({"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}, auth)
+
+
+def add_lifecycle_clients(world: World) -> None:
+    az = world.authorization
+    az.add_client(Client("app", grant_types=("authorization_code", "refresh_token"),
+                         scopes=("openid", "profile", "email", "read", "write")), "app-secret")
+    az.add_client(Client("other", grant_types=("authorization_code", "refresh_token"),
+                         scopes=("openid", "read", "write")), "other-secret")
+    az.add_client(Client("spa", client_type="public", token_endpoint_auth_method="none",
+                         grant_types=("authorization_code", "refresh_token"), scopes=("openid", "read")))
+    az.add_client(Client("svc", grant_types=("client_credentials",),
+                         scopes=("openid", "profile", "read", "write"), audiences=("https://api.example",)),
+                  "svc-secret")
+    az.add_client(Client("api", grant_types=("client_credentials",), scopes=("read",)), "api-secret")
+
+
+@pytest.fixture
+def calls(world: World) -> Calls:
+    add_lifecycle_clients(world)
+    return Calls(world)

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 metadata = MetaData()
 
@@ -22,4 +37,59 @@ signing_keys = Table(
     # At most one signing key at a time, whatever races the replicas run.
     Index("uq_signing_keys_one_current", "state", unique=True,
           postgresql_where=text("state = 'current'"), sqlite_where=text("state = 'current'")),
+)
+
+# Refresh tokens (RFC 6749 §6): one family per authorization-code grant, rotated on every use.
+refresh_families = Table(
+    "refresh_families",
+    metadata,
+    Column("family_id", String(64), primary_key=True),
+    Column("client_id", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("sid", String(255), nullable=False, server_default=""),
+    Column("grant_id", String(255), nullable=False),
+    Column("auth_time", BigInteger, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_reason", String(64), nullable=True),
+    Index("ix_refresh_families_grant_id", "grant_id"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    # HMAC-SHA256 of the token under a key derived for "token/refresh"; never the token.
+    Column("token_hash", String(64), nullable=False),
+    Column("family_id", String(64), ForeignKey("refresh_families.family_id"), nullable=False),
+    Column("parent_hash", String(64), nullable=True),
+    Column("client_id", String(255), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("sid", String(255), nullable=False, server_default=""),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("token_hash", name="uq_refresh_tokens_token_hash"),
+    Index("ix_refresh_tokens_family_id", "family_id"),
+    Index("ix_refresh_tokens_parent_hash", "parent_hash"),
+    Index("ix_refresh_tokens_expires_at", "expires_at"),
+    Index("ix_refresh_tokens_revoked_at", "revoked_at"),
+)
+
+# Append-only: what happened to which family, never a token, hash or secret.
+token_audit = Table(
+    "token_audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("client_id", String(255), nullable=False, server_default=""),
+    Column("user_id", String(255), nullable=False, server_default=""),
+    Column("sid", String(255), nullable=False, server_default=""),
+    Column("family_id", String(64), nullable=False, server_default=""),
+    Column("detail", JSON, nullable=False),
+    Index("ix_token_audit_at", "at"),
+    Index("ix_token_audit_family_id", "family_id"),
 )

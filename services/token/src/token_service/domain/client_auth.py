@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from authgate_common.errors import InvalidClient, InvalidRequest
 
+from .form import parse_form
 from .ports import AuthorizationPort, Client
 
 
@@ -63,3 +64,10 @@ def authenticate(authorization_service: AuthorizationPort, creds: Credentials) -
         # A confidential client must prove itself; never let it fall back to no secret.
         raise InvalidClient()
     return client
+
+
+def authenticate_request(authorization_service: AuthorizationPort, content_type: str | None,
+                         body: bytes, authorization: str | None) -> tuple[dict[str, str], Client]:
+    """The form of a client-authenticated endpoint (RFC 7009 §2.1, RFC 7662 §2.1) and its client."""
+    params = parse_form(content_type, body)
+    return params, authenticate(authorization_service, read_credentials(params, authorization))

@@ -26,6 +26,7 @@ class Issue:
     nonce: str = ""
     amr: Sequence[str] = ()
     user_id: str = ""  # set when a user stands behind the grant (ID token, claims)
+    family_id: str = ""  # the refresh-token family this access token belongs to, if any
 
 
 class TokenIssuer:
@@ -34,11 +35,15 @@ class TokenIssuer:
         self._ledger = ledger
         self._identity = identity
 
-    def issue(self, req: Issue) -> TokenResponse:
+    def issue(self, req: Issue, refresh_token: str | None = None) -> TokenResponse:
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
             audiences=req.client.audiences, sid=req.sid, auth_time=req.auth_time))
-        self._ledger.record(req.grant_id, access.claims["jti"])
+        jti = access.claims["jti"]
+        if req.grant_id:
+            self._ledger.record(req.grant_id, jti)
+        if req.family_id:
+            self._ledger.record_family(req.family_id, jti)
         id_token = None
         if "openid" in req.scopes and req.user_id:
             wanted = [s for s in req.scopes if s in CLAIM_SCOPES]
@@ -48,4 +53,5 @@ class TokenIssuer:
                 nonce=req.nonce, sid=req.sid, auth_time=req.auth_time, amr=req.amr,
                 user_claims=claims).token
         return TokenResponse(access_token=access.token, expires_in=access.expires_in,
-                             scope=" ".join(req.scopes), id_token=id_token)
+                             scope=" ".join(req.scopes), id_token=id_token,
+                             refresh_token=refresh_token)

@@ -1,5 +1,6 @@
 """The token endpoint (RFC 6749 §3.2): parse the form, authenticate the client, dispatch
-to the grant named by grant_type (§4.1.3 now; §6 and §4.4 slot in the same way)."""
+to the grant named by grant_type (authorization_code §4.1.3, refresh_token §6,
+client_credentials §4.4), each one module under grants/."""
 
 from __future__ import annotations
 

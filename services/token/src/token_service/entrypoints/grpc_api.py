@@ -1,4 +1,5 @@
-"""authgate.token.v1.TokenService over gRPC: a thin shell over the token validator.
+"""authgate.token.v1.TokenService (and Envoy's ext_authz Check) over gRPC: thin shells
+over the token validator.
 
 Errors are raised as OAuthError; the shared interceptor turns them into
 UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE with the code in trailing metadata.
@@ -11,10 +12,14 @@ import json
 import grpc
 from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
+from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 
 from ..domain.validation import TokenValidator
+from .ext_authz import SERVICE_NAME as EXT_AUTHZ_SERVICE_NAME
+from .ext_authz import AuthorizationServicer
 
 SERVICE_NAME = "authgate.token.v1.TokenService"
+SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
 
 
 class TokenServicer(pb_grpc.TokenServiceServicer):
@@ -39,5 +44,6 @@ def registrar(validator: TokenValidator):  # type: ignore[no-untyped-def]
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_TokenServiceServicer_to_server(TokenServicer(validator), server)
+        ext_grpc.add_AuthorizationServicer_to_server(AuthorizationServicer(validator), server)
 
     return register

@@ -1,6 +1,7 @@
 """Public HTTP routes of the token service: thin shells over the core.
 
-POST /api/v1/oauth/token (RFC 6749 §3.2), GET|POST /api/v1/userinfo/me (OIDC Core §5.3,
+POST /api/v1/oauth/token (RFC 6749 §3.2), POST /api/v1/oauth/revoke (RFC 7009),
+POST /api/v1/oauth/introspect (RFC 7662), GET|POST /api/v1/userinfo/me (OIDC Core §5.3,
 RFC 6750), discovery (OIDC Discovery 1.0 §4, RFC 8414 §3) and the JWKS (RFC 7517 §5).
 """
 
@@ -18,10 +19,17 @@ from starlette.concurrency import run_in_threadpool
 from ..domain.bearer import extract_bearer
 from ..domain.discovery import provider_metadata
 from ..domain.form import is_form, parse_form
+from ..domain.introspection import Introspection
 from ..domain.keys import KeySet
+from ..domain.revocation import Revocation
 from ..domain.token_endpoint import TokenEndpoint
 from ..domain.userinfo import UserInfo
-from .openapi import TOKEN_REQUEST_BODY, USERINFO_REQUEST_BODY
+from .openapi import (
+    INTROSPECTION_REQUEST_BODY,
+    REVOCATION_REQUEST_BODY,
+    TOKEN_REQUEST_BODY,
+    USERINFO_REQUEST_BODY,
+)
 
 # The merged OpenAPI document of every service's public routes, served at /openapi.json
 # with Swagger UI at /docs; tests/integration/test_public_openapi.py keeps it current.
@@ -32,6 +40,8 @@ PUBLIC_OPENAPI = pathlib.Path(__file__).resolve().parents[1] / "public_openapi.j
 class HttpDeps:
     token_endpoint: TokenEndpoint
     userinfo: UserInfo
+    revocation: Revocation
+    introspection: Introspection
     keys: KeySet
     issuer: str
     jwks_cache_seconds: int = 300
@@ -51,6 +61,22 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         result = await run_in_threadpool(deps.token_endpoint.handle, request.headers.get("content-type"),
                                          body, request.headers.get("authorization"))
         return JSONResponse(result.to_dict(), headers=NO_STORE)
+
+    @app.post("/api/v1/oauth/revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
+              openapi_extra={"requestBody": REVOCATION_REQUEST_BODY})
+    async def revoke(request: Request) -> Response:
+        body = await request.body()
+        await run_in_threadpool(deps.revocation.handle, request.headers.get("content-type"), body,
+                                request.headers.get("authorization"))
+        return Response(status_code=200, headers=NO_STORE)
+
+    @app.post("/api/v1/oauth/introspect", tags=["oauth"], summary="Token introspection (RFC 7662)",
+              openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY})
+    async def introspect(request: Request) -> JSONResponse:
+        body = await request.body()
+        result = await run_in_threadpool(deps.introspection.handle, request.headers.get("content-type"),
+                                         body, request.headers.get("authorization"))
+        return JSONResponse(result, headers=NO_STORE)
 
     @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)")
     def userinfo_get(request: Request) -> JSONResponse:

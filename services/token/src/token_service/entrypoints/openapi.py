@@ -10,10 +10,14 @@ TOKEN_REQUEST_BODY = {
         "type": "object",
         "required": ["grant_type"],
         "properties": {
-            "grant_type": {"type": "string", "enum": ["authorization_code"]},
+            "grant_type": {"type": "string",
+                           "enum": ["authorization_code", "refresh_token", "client_credentials"]},
             "code": {"type": "string"},
             "redirect_uri": {"type": "string"},
             "code_verifier": {"type": "string", "description": "RFC 7636 PKCE verifier"},
+            "refresh_token": {"type": "string", "description": "refresh_token grant (RFC 6749 §6)"},
+            "scope": {"type": "string", "description": "refresh_token: a subset of the granted scope; "
+                      "client_credentials: within the client's scopes"},
             "client_id": {"type": "string", "description": "client_secret_post or none"},
             "client_secret": {"type": "string", "description": "client_secret_post"},
         },
@@ -27,3 +31,24 @@ USERINFO_REQUEST_BODY = {
         "properties": {"access_token": {"type": "string", "description": "RFC 6750 §2.2"}},
     }}},
 }
+
+
+def _client_authenticated(description: str) -> dict:
+    return {
+        "required": True,
+        "content": {FORM: {"schema": {
+            "type": "object",
+            "required": ["token"],
+            "properties": {
+                "token": {"type": "string", "description": description},
+                "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"],
+                                    "description": "a hint only"},
+                "client_id": {"type": "string", "description": "client_secret_post or none"},
+                "client_secret": {"type": "string", "description": "client_secret_post"},
+            },
+        }}},
+    }
+
+
+REVOCATION_REQUEST_BODY = _client_authenticated("the access or refresh token to revoke")
+INTROSPECTION_REQUEST_BODY = _client_authenticated("the access or refresh token to describe")

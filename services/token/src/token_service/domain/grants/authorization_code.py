@@ -2,19 +2,24 @@
 
 The authorization service redeems the code exactly once and checks client, redirect_uri
 and PKCE. A code presented twice comes back as invalid_grant naming the grant it stood
-for; every access token that grant issued is then deny-listed (RFC 6749 §4.1.2,
-RFC 9700 §4.2.4) before the error is returned.
+for; every access token that grant issued is then deny-listed and the refresh family it
+started revoked (RFC 6749 §4.1.2, RFC 9700 §4.2.4) before the error is returned.
+
+A client registered for the refresh_token grant also gets a refresh token (RFC 6749
+§4.1.4), starting a new family; `offline_access` is not required.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from authgate_common.errors import InvalidGrant
 
 from ..grant_ledger import GrantLedger
 from ..issuance import Issue, TokenIssuer
-from ..ports import AuthorizationPort, Client
+from ..ports import AuthorizationPort, Client, RedeemedGrant
+from ..refresh_tokens import FamilyStart, RefreshTokens
 from .base import TokenRequest, TokenResponse
 
 REPLAYED_GRANT_KEY = "authgate-replayed-grant-id"
@@ -24,10 +29,12 @@ log = logging.getLogger(__name__)
 class AuthorizationCodeGrant:
     grant_type = "authorization_code"
 
-    def __init__(self, authorization: AuthorizationPort, issuer: TokenIssuer, ledger: GrantLedger) -> None:
+    def __init__(self, authorization: AuthorizationPort, issuer: TokenIssuer, ledger: GrantLedger,
+                 refresh: RefreshTokens) -> None:
         self._authorization = authorization
         self._issuer = issuer
         self._ledger = ledger
+        self._refresh = refresh
 
     def handle(self, request: TokenRequest, client: Client) -> TokenResponse:
         code = request.require("code")
@@ -39,11 +46,22 @@ class AuthorizationCodeGrant:
             grant_id = err.metadata.get(REPLAYED_GRANT_KEY)
             if grant_id:
                 revoked = self._ledger.revoke_grant(grant_id)
-                log.warning("authorization code replayed: revoked %d token(s) of its grant", revoked)
+                families = self._refresh.revoke_grant(grant_id)
+                log.warning("authorization code replayed: revoked %d token(s) and %d refresh "
+                            "famil(ies) of its grant", revoked, families)
             raise
         if grant.client_id and grant.client_id != client.client_id:
             raise InvalidGrant(detail="code redeemed for another client")
-        return self._issuer.issue(Issue(
-            subject=grant.user_id, user_id=grant.user_id, client=client, scopes=grant.scopes,
-            grant_id=grant.grant_id, sid=grant.sid, auth_time=grant.auth_time, nonce=grant.nonce,
-            amr=grant.amr))
+        issue = Issue(subject=grant.user_id, user_id=grant.user_id, client=client, scopes=grant.scopes,
+                      grant_id=grant.grant_id, sid=grant.sid, auth_time=grant.auth_time,
+                      nonce=grant.nonce, amr=grant.amr)
+        if "refresh_token" not in client.grant_types:
+            return self._issuer.issue(issue)
+        return self._with_refresh_token(issue, grant)
+
+    def _with_refresh_token(self, issue: Issue, grant: RedeemedGrant) -> TokenResponse:
+        with self._refresh.transaction() as repo:
+            raw, token = self._refresh.start_family(repo, FamilyStart(
+                client_id=issue.client.client_id, user_id=grant.user_id, sid=grant.sid,
+                grant_id=grant.grant_id, scopes=grant.scopes, auth_time=grant.auth_time))
+            return self._issuer.issue(replace(issue, family_id=token.family_id), refresh_token=raw)

@@ -1,0 +1,1 @@
+"""A tiny resource API protected by authgate through Envoy's ext_authz filter."""

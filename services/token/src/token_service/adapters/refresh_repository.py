@@ -1,0 +1,140 @@
+"""Refresh tokens, families and the audit trail in SQL (PostgreSQL or the embedded SQLite).
+
+Rotation relies on one conditional UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35): under
+READ COMMITTED a concurrent UPDATE of the same row waits for the first to commit and then
+finds `used_at` set, so exactly one caller wins. Locks are taken token rows first, family
+row last, by every path, so concurrent rotation and revocation cannot deadlock. SQLite
+has no row locks (FOR UPDATE is dropped there); it serialises writers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from authgate_common.db import UnitOfWork
+from sqlalchemy import Engine, RowMapping, Select, delete, exists, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
+from .tables import refresh_families as fam
+from .tables import refresh_tokens as tok
+from .tables import token_audit
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _token(row: RowMapping) -> RefreshToken:
+    return RefreshToken(
+        token_hash=row["token_hash"], family_id=row["family_id"], parent_hash=row["parent_hash"],
+        client_id=row["client_id"], user_id=row["user_id"], sid=row["sid"] or "",
+        scopes=tuple(row["scopes"].split()), created_at=_utc(row["created_at"]),  # type: ignore[arg-type]
+        expires_at=_utc(row["expires_at"]), used_at=_utc(row["used_at"]),  # type: ignore[arg-type]
+        revoked_at=_utc(row["revoked_at"]))
+
+
+def _family(row: RowMapping) -> RefreshFamily:
+    return RefreshFamily(
+        family_id=row["family_id"], client_id=row["client_id"], user_id=row["user_id"],
+        sid=row["sid"] or "", grant_id=row["grant_id"], created_at=_utc(row["created_at"]),  # type: ignore[arg-type]
+        auth_time=row["auth_time"], revoked_at=_utc(row["revoked_at"]),
+        revoked_reason=row["revoked_reason"] or "")
+
+
+class SqlRefreshRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _one(self, stmt: Select[Any], lock: bool) -> RowMapping | None:
+        return self._s.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+
+    def add_family(self, family: RefreshFamily) -> None:
+        self._s.execute(insert(fam).values(
+            family_id=family.family_id, client_id=family.client_id, user_id=family.user_id,
+            sid=family.sid, grant_id=family.grant_id, auth_time=family.auth_time,
+            created_at=family.created_at))
+
+    def add_token(self, token: RefreshToken) -> None:
+        self._s.execute(insert(tok).values(
+            token_hash=token.token_hash, family_id=token.family_id, parent_hash=token.parent_hash,
+            client_id=token.client_id, user_id=token.user_id, sid=token.sid,
+            scopes=" ".join(token.scopes), created_at=token.created_at, expires_at=token.expires_at))
+
+    def consume(self, token_hash: str, client_id: str, now: datetime) -> RefreshToken | None:
+        stmt = (update(tok)
+                .where(tok.c.token_hash == token_hash, tok.c.client_id == client_id,
+                       tok.c.used_at.is_(None), tok.c.revoked_at.is_(None), tok.c.expires_at > now)
+                .values(used_at=now)
+                .returning(*tok.c))
+        row = self._s.execute(stmt).mappings().first()
+        return _token(row) if row else None
+
+    def get_token(self, token_hash: str, *, lock: bool = False) -> RefreshToken | None:
+        row = self._one(select(tok).where(tok.c.token_hash == token_hash), lock)
+        return _token(row) if row else None
+
+    def get_family(self, family_id: str, *, lock: bool = False) -> RefreshFamily | None:
+        row = self._one(select(fam).where(fam.c.family_id == family_id), lock)
+        return _family(row) if row else None
+
+    def live_child(self, parent_hash: str, *, lock: bool = False) -> RefreshToken | None:
+        stmt = (select(tok).where(tok.c.parent_hash == parent_hash, tok.c.revoked_at.is_(None))
+                .order_by(tok.c.id.desc()).limit(1))
+        row = self._one(stmt, lock)
+        return _token(row) if row else None
+
+    def revoke_token(self, token_hash: str, now: datetime) -> None:
+        self._s.execute(update(tok).where(tok.c.token_hash == token_hash, tok.c.revoked_at.is_(None))
+                        .values(revoked_at=now))
+
+    def revoke_family(self, family_id: str, reason: str, now: datetime) -> bool:
+        # Token rows first, the family row last: the lock order every path follows.
+        self._s.execute(update(tok).where(tok.c.family_id == family_id, tok.c.revoked_at.is_(None))
+                        .values(revoked_at=now))
+        result = self._s.execute(update(fam).where(fam.c.family_id == family_id, fam.c.revoked_at.is_(None))
+                                 .values(revoked_at=now, revoked_reason=reason))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def families_of_grant(self, grant_id: str) -> list[str]:
+        stmt = select(fam.c.family_id).where(fam.c.grant_id == grant_id, fam.c.revoked_at.is_(None))
+        return list(self._s.execute(stmt).scalars())
+
+    def audit(self, event: AuditEvent, now: datetime) -> None:
+        self._s.execute(insert(token_audit).values(
+            at=now, event=event.event, client_id=event.client_id, user_id=event.user_id, sid=event.sid,
+            family_id=event.family_id, detail=dict(event.detail)))
+
+    def delete_stale(self, cutoff: datetime, limit: int) -> int:
+        ids = list(self._s.execute(
+            select(tok.c.id).where(or_(tok.c.expires_at < cutoff, tok.c.revoked_at < cutoff))
+            .limit(limit)).scalars())
+        if ids:
+            self._s.execute(delete(tok).where(tok.c.id.in_(ids)))
+        if len(ids) >= limit:
+            return len(ids)
+        has_tokens = exists().where(tok.c.family_id == fam.c.family_id)
+        stale = or_(fam.c.revoked_at < cutoff, fam.c.created_at < cutoff)
+        families = list(self._s.execute(
+            select(fam.c.family_id).where(~has_tokens, stale).limit(limit - len(ids))).scalars())
+        if families:
+            self._s.execute(delete(fam).where(fam.c.family_id.in_(families)))
+        return len(ids) + len(families)
+
+
+class SqlRefreshUnitOfWork:
+    """One transaction per `with`; the repository never commits."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._uow = UnitOfWork(engine)
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlRefreshRepository]:
+        with self._uow() as session:
+            yield SqlRefreshRepository(session)

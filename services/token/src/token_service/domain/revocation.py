@@ -1,0 +1,76 @@
+"""Token revocation (RFC 7009).
+
+The caller authenticates as a client (§2.1). Refresh tokens revoke their whole family
+and the access tokens it issued (§2.1: "SHOULD also invalidate all access tokens based
+on the same authorization grant"); access tokens are deny-listed by `jti` for as long as
+they could still be accepted. The answer is 200 whatever the token was (§2.2): unknown,
+malformed, already expired, or another client's, which is never revoked. The hint is
+not needed: our refresh tokens are opaque and dot-free, our access tokens are JWS.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from authgate_common.errors import InvalidRequest, InvalidToken
+
+from .client_auth import authenticate_request
+from .grant_ledger import GrantLedger
+from .ports import AuthorizationPort, Client
+from .refresh_store import AuditEvent
+from .refresh_tokens import MAX_REFRESH_TOKEN_CHARS, RefreshTokens
+from .validation import TokenValidator
+
+log = logging.getLogger(__name__)
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+class Revocation:
+    def __init__(self, authorization: AuthorizationPort, validator: TokenValidator, ledger: GrantLedger,
+                 refresh: RefreshTokens, clock_skew: int = 30,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._authorization = authorization
+        self._validator = validator
+        self._ledger = ledger
+        self._refresh = refresh
+        self._skew = clock_skew
+        self._clock = clock
+
+    def handle(self, content_type: str | None, body: bytes, authorization: str | None) -> None:
+        params, client = authenticate_request(self._authorization, content_type, body, authorization)
+        token = params.get("token")
+        if not token:
+            raise InvalidRequest("The token parameter is required.")
+        if looks_like_jwt(token):
+            self._revoke_access_token(token, client)
+        elif len(token) <= MAX_REFRESH_TOKEN_CHARS:
+            self._revoke_refresh_token(token, client)
+
+    def _revoke_access_token(self, token: str, client: Client) -> None:
+        try:
+            claims = self._validator.signed_claims(token)
+        except InvalidToken:
+            return  # not ours: nothing to revoke
+        jti, exp = claims.get("jti"), claims.get("exp")
+        if claims.get("client_id") != client.client_id or not isinstance(jti, str) or not jti:
+            return
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            return
+        remaining = int(exp - self._clock()) + self._skew + 1
+        if remaining > 0:
+            self._ledger.revoke_jti(jti, remaining)
+
+    def _revoke_refresh_token(self, token: str, client: Client) -> None:
+        with self._refresh.transaction() as repo:
+            found = repo.get_token(self._refresh.hash(token))
+            if found is None or found.client_id != client.client_id:
+                return
+            self._refresh.revoke_family(repo, found.family_id, "revoked_by_client", AuditEvent(
+                "refresh_revoked", client_id=found.client_id, user_id=found.user_id, sid=found.sid,
+                family_id=found.family_id))
+        log.info("refresh family %s revoked by its client", found.family_id)

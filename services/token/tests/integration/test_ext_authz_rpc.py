@@ -1,0 +1,84 @@
+"""envoy.service.auth.v3.Authorization/Check over real gRPC (port 0), as Envoy calls it:
+200 with the x-auth-* upstream headers, 401 with the Bearer challenge, 403
+insufficient_scope, 503 when revocation state cannot be checked."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from envoy.service.auth.v3 import attribute_context_pb2 as attr
+from envoy.service.auth.v3 import external_auth_pb2 as ext
+from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from token_service.domain.minting import AccessTokenRequest
+
+
+def _check(channel, headers: dict[str, str], required: str = "read", **extensions: str):  # type: ignore[no-untyped-def]
+    request = ext.CheckRequest(attributes=attr.AttributeContext(
+        request=attr.AttributeContext.Request(http=attr.AttributeContext.HttpRequest(
+            method="GET", path="/api/v1/example/items", headers=headers)),
+        context_extensions={"required_scopes": required, **extensions}))
+    return ext_grpc.AuthorizationStub(channel).Check(request, timeout=5)
+
+
+def _headers(options) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {o.header.key: o.header.value for o in options}
+
+
+@pytest.fixture
+def access(harness) -> str:  # type: ignore[no-untyped-def]
+    sid = "sid-" + secrets.token_hex(4)
+    harness.fakes.live_sids.add(sid)
+    return harness.service.minter.access_token(AccessTokenRequest(
+        subject="u1", client_id="web", scopes=["read", "write"], sid=sid,
+        audiences=["https://api.example"])).token
+
+
+def test_allowed_with_the_verified_headers(grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+    resp = _check(grpc_channel, {"authorization": f"Bearer {access}", "x-auth-sub": "admin"},
+                  "read write", audience="https://api.example")
+    assert resp.status.code == 0 and resp.HasField("ok_response")
+    headers = _headers(resp.ok_response.headers)
+    assert headers["x-auth-sub"] == "u1" and headers["x-auth-scope"] == "read write"
+    assert headers["x-auth-client-id"] == "web" and headers["x-auth-sid"].startswith("sid-")
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer not-a-jwt"},
+                                     {"authorization": "Basic dTpw"}])
+def test_no_or_bad_token_is_401(grpc_channel, headers) -> None:  # type: ignore[no-untyped-def]
+    resp = _check(grpc_channel, headers)
+    assert resp.HasField("denied_response") and resp.denied_response.status.code == 401
+    denied = _headers(resp.denied_response.headers)
+    assert denied["www-authenticate"].startswith('Bearer realm="authgate"')
+    assert json.loads(resp.denied_response.body)["error"] == "invalid_token"
+
+
+def test_wrong_audience_and_revoked_session_are_401(harness, grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+    assert _check(grpc_channel, {"authorization": f"Bearer {access}"},
+                  audience="https://other.example").denied_response.status.code == 401
+    harness.fakes.live_sids.discard(harness.service.validator.validate(access)["sid"])
+    assert _check(grpc_channel, {"authorization": f"Bearer {access}"}).denied_response.status.code == 401
+
+
+def test_missing_scope_is_403(grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+    resp = _check(grpc_channel, {"authorization": f"Bearer {access}"}, "admin")
+    assert resp.denied_response.status.code == 403
+    assert 'error="insufficient_scope"' in _headers(resp.denied_response.headers)["www-authenticate"]
+    assert json.loads(resp.denied_response.body)["error"] == "insufficient_scope"
+
+
+def test_session_service_down_is_503(harness, grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+    harness.fakes.session_down = True
+    try:
+        resp = _check(grpc_channel, {"authorization": f"Bearer {access}"})
+    finally:
+        harness.fakes.session_down = False
+    assert resp.denied_response.status.code == 503 and not resp.HasField("ok_response")
+
+
+def test_the_authorization_service_is_in_health(grpc_channel) -> None:  # type: ignore[no-untyped-def]
+    resp = health_pb2_grpc.HealthStub(grpc_channel).Check(
+        health_pb2.HealthCheckRequest(service="envoy.service.auth.v3.Authorization"), timeout=5)
+    assert resp.status == health_pb2.HealthCheckResponse.SERVING

@@ -1,0 +1,81 @@
+"""Token introspection (RFC 7662): a live token is described; anything else (expired,
+revoked, another client's, session ended, malformed, unknown) is exactly {"active": false}."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from authgate_common.errors import InvalidClient, InvalidRequest, TemporarilyUnavailable
+from token_service.domain.minting import AccessTokenRequest, TokenMinter
+from token_service.domain.ports import Client
+
+INACTIVE = {"active": False}
+
+
+def test_a_live_access_token_is_described(calls) -> None:  # type: ignore[no-untyped-def]
+    tokens = calls.sign_in()
+    body = calls.introspect(tokens.access_token, token_type_hint="refresh_token")
+    claims = calls.world.service.validator.validate(tokens.access_token)
+    assert body == {"active": True, "token_type": "access_token", "scope": "openid read write",
+                    "client_id": "app", "sub": "u1", "exp": claims["exp"], "iat": claims["iat"],
+                    "aud": ["app"], "iss": "https://auth.example", "jti": claims["jti"], "sid": "sid-1"}
+
+
+def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:  # type: ignore[no-untyped-def]
+    tokens = calls.sign_in()
+    body = calls.introspect(tokens.refresh_token)
+    assert body["active"] is True and body["token_type"] == "refresh_token"
+    assert body["client_id"] == "app" and body["sub"] == "u1" and body["sid"] == "sid-1"
+    assert body["scope"] == "openid read write" and body["iss"] == "https://auth.example"
+    assert 29 * 86400 < body["exp"] - body["iat"] <= 30 * 86400
+    assert tokens.refresh_token not in str(body)
+
+
+def test_the_audience_may_introspect_an_access_token_meant_for_it(calls) -> None:  # type: ignore[no-untyped-def]
+    calls.world.authorization.add_client(Client("https://api.example", scopes=("read",)), "rs-secret")
+    token = calls.token({"grant_type": "client_credentials"}, ("svc", "svc-secret")).access_token
+    assert calls.introspect(token, auth=("https://api.example", "rs-secret"))["active"] is True
+    assert calls.introspect(token, auth=("other", "other-secret")) == INACTIVE
+
+
+def test_every_inactive_case_answers_only_active_false(calls, keys, other_keys) -> None:  # type: ignore[no-untyped-def]
+    world = calls.world
+    used = calls.sign_in()
+    calls.refresh(used.refresh_token)
+    revoked = calls.sign_in()
+    calls.revoke(revoked.access_token)
+    calls.revoke(revoked.refresh_token)
+    ended = calls.sign_in(sid="sid-ended")
+    world.sessions.alive.add("sid-ended")
+    foreign = calls.sign_in(auth=("other", "other-secret"), client_id="other")
+    expired = TokenMinter(keys, "https://auth.example", 60, 60, clock=lambda: time.time() - 3600)
+    forged = TokenMinter(other_keys, "https://auth.example", 60, 60)
+    world.sessions.alive.discard("sid-ended")
+    cases = {
+        "used refresh": used.refresh_token,
+        "revoked access": revoked.access_token, "revoked refresh": revoked.refresh_token,
+        "session ended access": ended.access_token, "session ended refresh": ended.refresh_token,
+        "foreign access": foreign.access_token, "foreign refresh": foreign.refresh_token,
+        "expired": expired.access_token(AccessTokenRequest("u1", "app", ["read"])).token,
+        "wrong key": forged.access_token(AccessTokenRequest("u1", "app", ["read"])).token,
+        "malformed": "a.b.c", "unknown": "nope", "huge": "x" * 9000,
+    }
+    for name, token in cases.items():
+        assert calls.introspect(token) == INACTIVE, name
+
+
+def test_the_caller_must_authenticate_and_send_a_token(calls) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidClient):
+        calls.introspect("x", auth=("app", "wrong"))
+    with pytest.raises(InvalidClient):
+        calls.world.service.introspection.handle("application/x-www-form-urlencoded", b"token=x", None)
+    with pytest.raises(InvalidRequest):
+        calls.introspect("")
+
+
+def test_unknown_revocation_state_is_an_error_not_inactive(calls) -> None:  # type: ignore[no-untyped-def]
+    tokens = calls.sign_in()
+    calls.world.sessions.unavailable = True
+    with pytest.raises(TemporarilyUnavailable):
+        calls.introspect(tokens.access_token)

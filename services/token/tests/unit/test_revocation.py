@@ -1,0 +1,69 @@
+"""Token revocation (RFC 7009): client-authenticated; refresh tokens take their family and
+its access tokens with them; access tokens are deny-listed by jti until they would expire;
+unknown, malformed and foreign tokens are answered the same and never revoked."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from authgate_common.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidToken
+from token_service.domain.minting import AccessTokenRequest, TokenMinter
+
+
+def _alive(world, access_token: str) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        world.service.validator.validate(access_token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def test_revoking_an_access_token_deny_lists_its_jti_until_it_expires(calls) -> None:  # type: ignore[no-untyped-def]
+    tokens = calls.sign_in()
+    calls.revoke(tokens.access_token, token_type_hint="refresh_token")  # a wrong hint changes nothing
+    assert not _alive(calls.world, tokens.access_token)
+    jti = calls.world.store  # the deny-list entry lives no longer than the token could
+    key = next(k for k in jti._data if "revoked:jti:" in k)
+    assert jti._data[key][1] - time.monotonic() <= 900 + 31
+    assert calls.refresh(tokens.refresh_token).access_token  # the refresh token was not touched
+
+
+def test_revoking_a_refresh_token_ends_its_family_and_access_tokens(calls) -> None:  # type: ignore[no-untyped-def]
+    first = calls.sign_in()
+    second = calls.refresh(first.refresh_token)
+    calls.revoke(second.refresh_token, token_type_hint="access_token")
+    with pytest.raises(InvalidGrant):
+        calls.refresh(second.refresh_token)
+    assert not _alive(calls.world, first.access_token) and not _alive(calls.world, second.access_token)
+    assert calls.world.refresh_store.events() == ["refresh_revoked"]
+
+
+def test_another_clients_tokens_are_never_revoked(calls) -> None:  # type: ignore[no-untyped-def]
+    tokens = calls.sign_in()
+    other = ("other", "other-secret")
+    calls.revoke(tokens.access_token, auth=other)
+    calls.revoke(tokens.refresh_token, auth=other)
+    assert _alive(calls.world, tokens.access_token)
+    assert calls.refresh(tokens.refresh_token).access_token
+
+
+@pytest.mark.parametrize("token", ["unknown", "a.b.c", "x" * 5000, "eyJhbGciOiJub25lIn0.e30."])
+def test_unknown_and_malformed_tokens_are_accepted_silently(calls, token) -> None:  # type: ignore[no-untyped-def]
+    calls.revoke(token)
+
+
+def test_an_expired_access_token_of_ours_is_fine_to_revoke(calls, keys) -> None:  # type: ignore[no-untyped-def]
+    old = TokenMinter(keys, "https://auth.example", 60, 60, clock=lambda: time.time() - 3600)
+    token = old.access_token(AccessTokenRequest(subject="u1", client_id="app", scopes=["read"])).token
+    calls.revoke(token)
+    assert not any("revoked:jti:" in k for k in calls.world.store._data)
+
+
+def test_client_authentication_and_the_token_parameter_are_required(calls) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidClient):
+        calls.revoke("x", auth=("app", "wrong"))
+    with pytest.raises(InvalidClient):
+        calls.world.service.revocation.handle("application/x-www-form-urlencoded", b"token=x", None)
+    with pytest.raises(InvalidRequest):
+        calls.revoke("")
