@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     service = bootstrap(settings)
     log.info("serving with signing key kid=%s", service.keys.current_kid)
+    if service.feed is not None and not service.feed.wait_healthy(
+            settings.REVOCATION_FEED_STARTUP_WAIT_SECONDS):
+        # Validation fails closed (503) until the feed arrives; the feed reconnects by itself.
+        log.warning("revocation feed not synced yet; token validation answers 503 until it is")
     cleanup = CleanupJob(service.cleanup, settings.REFRESH_CLEANUP_INTERVAL_SECONDS)
     cleanup.start()
 

@@ -12,10 +12,12 @@ from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.grpc_server import channel
 from authgate_common.kv import KeyValueStore, make_store
+from authgate_common.revocation_feed import RevokedSessions
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from .adapters.authorization_client import GrpcAuthorizationClient
+from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.guarded_store import GuardedStore
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
@@ -61,6 +63,7 @@ class TokenService:
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
+    feed: RevokedSessions | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -85,12 +88,19 @@ def load_keys(settings: Settings, engine: Engine) -> KeySet:
 
 
 def build(settings: Settings, *, keys: KeySet, store: KeyValueStore, authorization: AuthorizationPort,
-          identity: IdentityPort, sessions: SessionLiveness, refresh_uow: RefreshUnitOfWork) -> TokenService:
-    """Wire the core and transports from already-built adapters (tests call this too)."""
+          identity: IdentityPort, sessions: SessionLiveness, refresh_uow: RefreshUnitOfWork,
+          access_liveness: SessionLiveness | None = None) -> TokenService:
+    """Wire the core and transports from already-built adapters (tests call this too).
+
+    `access_liveness` checks sessions on the access-token validation path (the pushed
+    revocation feed in production); `sessions` asks the session service and serves the
+    refresh grant and refresh-token introspection.
+    """
     ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
-    validator = TokenValidator(keys, settings.issuer, ledger, sessions, settings.CLOCK_SKEW_SECONDS)
+    validator = TokenValidator(keys, settings.issuer, ledger, access_liveness or sessions,
+                               settings.CLOCK_SKEW_SECONDS)
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
     issuer = TokenIssuer(minter, ledger, identity)
@@ -119,12 +129,20 @@ def bootstrap(settings: Settings) -> TokenService:
     channels = {name: channel(target) for name, target in [
         ("authorization", settings.AUTHORIZATION_GRPC_TARGET),
         ("identity", settings.IDENTITY_GRPC_TARGET), ("session", settings.SESSION_GRPC_TARGET)]}
+    feed = None
+    if settings.SESSION_LIVENESS_MODE == "feed":
+        feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
+                               heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS).start()
     service = build(
         settings, keys=keys, store=store,
+        access_liveness=FeedSessionLiveness(feed) if feed else None,
         authorization=GrpcAuthorizationClient(channels["authorization"], timeout),
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
         refresh_uow=SqlRefreshUnitOfWork(engine))
+    if feed is not None:
+        service.feed = feed
+        service.closers.append(feed.stop)
     service.closers.extend(ch.close for ch in channels.values())
     service.closers.append(engine.dispose)
     return service

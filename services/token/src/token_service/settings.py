@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from authgate_common.settings import BaseServiceSettings
 from pydantic import Field, model_validator
 
@@ -21,6 +23,15 @@ class Settings(BaseServiceSettings):
     JWT_ALGORITHM: str = "RS256"
     CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
     JWKS_CACHE_SECONDS: int = Field(300, ge=0)
+    # How access-token validation learns that a session ended: "feed" keeps the pushed
+    # revocation set in memory (no I/O per token); "rpc" asks the session service for
+    # every token (slower; for deployments that cannot hold a stream open).
+    SESSION_LIVENESS_MODE: Literal["feed", "rpc"] = "feed"
+    # The session service's revocation feed heartbeat; the feed counts as lost (and
+    # validation fails closed with 503) after three silent intervals.
+    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
+    # How long `serve` waits for the first revocation snapshot before accepting traffic.
+    REVOCATION_FEED_STARTUP_WAIT_SECONDS: float = Field(15.0, ge=0)
 
     @model_validator(mode="after")
     def _only_rs256(self) -> Settings:

@@ -1,0 +1,98 @@
+"""Revocation that every token-service replica sees at once (issue 4 §4–5): after a
+logout, every access token bound to the user's sessions is rejected by every replica —
+userinfo, introspection, ValidateToken and the gateway's ext_authz — with no database
+read on the validation path; another device's tokens keep working after a one-device
+revoke."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import grpc
+import httpx
+import pytest
+from authgate.token.v1 import token_pb2, token_pb2_grpc
+from authgate_devstack.stack import Stack
+from flowkit import AppClient, Flow, pkce_pair
+
+
+def _device_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:
+    verifier, challenge = pkce_pair()
+    code = flow.code(browser, client, challenge, scope="openid read")
+    resp = flow.exchange(client, code, verifier)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _userinfo_on_each_replica(stack: Stack, access: str) -> list[int]:
+    return [httpx.get(f"http://127.0.0.1:{port}/api/v1/userinfo/me", timeout=10,
+                      headers={"Authorization": f"Bearer {access}"}).status_code
+            for port in stack.ports.http["token"]]
+
+
+def _validate_on_each_replica(stack: Stack, access: str) -> list[grpc.StatusCode]:
+    codes = []
+    for i in range(len(stack.ports.grpc["token"])):
+        with grpc.insecure_channel(stack.grpc_target("token", i)) as ch:
+            try:
+                token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
+                    token_pb2.ValidateTokenRequest(token=access), timeout=5)
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as exc:
+                codes.append(exc.code())
+    return codes
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail("not rejected within the allowed time")
+        time.sleep(0.02)
+
+
+def test_revoking_one_device_kills_its_tokens_on_every_replica(flow: Flow, stack: Stack) -> None:
+    user, client = flow.user(), flow.client()
+    with flow.browser() as laptop, flow.browser() as phone:
+        laptop_sid = flow.login(laptop, user).json()["sid"]
+        flow.login(phone, user)
+        laptop_tokens = _device_tokens(flow, laptop, client)
+        phone_tokens = _device_tokens(flow, phone, client)
+        assert set(_userinfo_on_each_replica(stack, laptop_tokens["access_token"])) == {200}
+
+        resp = phone.delete(f"/api/v1/sessions/{laptop_sid}", headers={"Origin": flow.base})
+        assert resp.status_code == 204
+
+        _eventually(lambda: set(_userinfo_on_each_replica(stack, laptop_tokens["access_token"])) == {401})
+        assert set(_validate_on_each_replica(stack, laptop_tokens["access_token"])) == {
+            grpc.StatusCode.UNAUTHENTICATED}
+        assert set(_userinfo_on_each_replica(stack, phone_tokens["access_token"])) == {200}
+
+
+def test_global_logout_kills_every_token_everywhere(flow: Flow, stack: Stack) -> None:
+    user = flow.user()
+    client = flow.client("--grant-type", "refresh_token")
+    with flow.browser() as laptop, flow.browser() as phone:
+        flow.login(laptop, user)
+        flow.login(phone, user)
+        tokens = [_device_tokens(flow, laptop, client), _device_tokens(flow, phone, client)]
+        resp = laptop.post("/api/v1/logout", headers={"Origin": flow.base})
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["revoked_sessions"] == 2
+        assert "sso_session=" in resp.headers["set-cookie"] and "Max-Age=0" in resp.headers["set-cookie"]
+
+    for t in tokens:
+        access = t["access_token"]
+        _eventually(lambda a=access: set(_userinfo_on_each_replica(stack, a)) == {401})
+        assert set(_validate_on_each_replica(stack, access)) == {grpc.StatusCode.UNAUTHENTICATED}
+        example = httpx.get(f"{flow.base}/api/v1/example/items", timeout=10,
+                            headers={"Authorization": f"Bearer {access}"})
+        assert example.status_code == 401
+        intro = httpx.post(f"{flow.base}/api/v1/oauth/introspect", data={"token": access},
+                           auth=(client.client_id, client.client_secret), timeout=10)
+        assert intro.json() == {"active": False}
+        refresh = httpx.post(f"{flow.base}/api/v1/oauth/token", timeout=10,
+                             auth=(client.client_id, client.client_secret),
+                             data={"grant_type": "refresh_token", "refresh_token": t["refresh_token"]})
+        assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
