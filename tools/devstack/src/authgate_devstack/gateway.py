@@ -70,8 +70,33 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool,
     }
 
 
+LOCAL_RATELIMIT = "envoy.filters.http.local_ratelimit"
+_PERCENT_100 = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+
+
+def _rate_limit(name: str, limit: dict[str, int], max_tracked: int) -> dict[str, Any]:
+    """Per-route local rate limit: one bucket per client address (a dynamic descriptor)."""
+    bucket = {"max_tokens": limit["requests"], "tokens_per_fill": limit["requests"],
+              "fill_interval": f"{limit['per_seconds']}s"}
+    return {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+        "stat_prefix": f"ratelimit_{name}",
+        # The route-wide bucket only backs the per-address ones; it never limits by itself.
+        "token_bucket": {"max_tokens": 1_000_000, "tokens_per_fill": 1_000_000, "fill_interval": "1s"},
+        "filter_enabled": _PERCENT_100,
+        "filter_enforced": _PERCENT_100,
+        "rate_limits": [{"actions": [{"remote_address": {}}]}],
+        "descriptors": [{"entries": [{"key": "remote_address"}], "token_bucket": bucket}],
+        "max_dynamic_descriptors": max_tracked,
+        "response_headers_to_add": [{"header": {"key": "retry-after",
+                                                "value": str(limit["per_seconds"])},
+                                     "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}],
+    }
+
+
 def _route(entry: dict[str, Any], timeout: int, method: str | None = None,
-           scope: str | None = None) -> dict[str, Any]:
+           scope: str | None = None, limits: dict[str, Any] | None = None,
+           max_tracked: int = 10000) -> dict[str, Any]:
     match: dict[str, Any] = {"path": entry["path"]} if "path" in entry else {"prefix": entry["prefix"]}
     if method and method != "*":
         match["headers"] = [{"name": ":method", "string_match": {"exact": method}}]
@@ -83,6 +108,9 @@ def _route(entry: dict[str, Any], timeout: int, method: str | None = None,
             "config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
                 "check_settings": {"context_extensions": {"required_scopes": scope}}}}}
+    if limits and entry.get("limit") in limits:
+        extra.setdefault("typed_per_filter_config", {})[LOCAL_RATELIMIT] = _rate_limit(
+            entry["limit"], limits[entry["limit"]], max_tracked)
     return {
         "match": match,
         **extra,
@@ -122,12 +150,14 @@ def _protected_routes(src: dict[str, Any], upstreams: set[str]) -> list[dict[str
 
 
 def _public_routes(src: dict[str, Any], hsts: str | None, upstreams: set[str]) -> dict[str, Any]:
+    limits, tracked = src.get("rate_limits") or {}, src.get("max_tracked_addresses", 10000)
     config: dict[str, Any] = {
         "name": "public",
         "virtual_hosts": [{
             "name": "authgate",
             "domains": ["*"],
-            "routes": [_route(r, src["route_timeout_seconds"]) for r in src["routes"]]
+            "routes": [_route(r, src["route_timeout_seconds"], limits=limits, max_tracked=tracked)
+                       for r in src["routes"]]
             + _protected_routes(src, upstreams) + [{
                 "match": {"prefix": "/"},
                 "direct_response": {"status": 404, "body": {"inline_string": NOT_FOUND}},
@@ -156,6 +186,10 @@ def _auth_filters(src: dict[str, Any]) -> list[dict[str, Any]]:
     """Strip the trusted x-auth-* headers from every client request, then ext_authz."""
     auth = src["ext_authz"]
     return [
+        # Rate limits first: cheapest, and they spare the services; routes enable them.
+        {"name": LOCAL_RATELIMIT, "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+            "stat_prefix": "ratelimit"}},
         {"name": "envoy.filters.http.header_mutation", "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
             "mutations": {"request_mutations": [{"remove": h} for h in auth["trusted_headers"]]}}},
@@ -235,15 +269,19 @@ def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: b
 
 def render(target: str, endpoints: Endpoints | None = None, *, listener_port: int | None = None,
            admin_port: int | None = None, tls: bool = False,
-           tls_files: tuple[str, str] | None = None, tls_port: int | None = None) -> dict[str, Any]:
+           tls_files: tuple[str, str] | None = None, tls_port: int | None = None,
+           rate_limits: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """The Envoy bootstrap for `target` (local|compose|k8s).
 
     For `local`, `endpoints` maps each service to its (host, port) replicas, plus
     `token_grpc` (the token service's gRPC replicas, for ext_authz) and optional
     upstream APIs such as `example`. `tls_files`
-    (certificate chain, private key) and `tls_port` override gateway.yaml's `tls` section.
+    (certificate chain, private key) and `tls_port` override gateway.yaml's `tls` section;
+    `rate_limits` overrides its `rate_limits` (`{}`: none).
     """
     src = load_source()
+    if rate_limits is not None:  # a local override (tests, benchmarks); {} turns them off
+        src["rate_limits"] = rate_limits
     if target == "local":
         if endpoints is None:
             raise ValueError("local target needs endpoints")

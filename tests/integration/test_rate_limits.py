@@ -1,0 +1,71 @@
+"""Abuse limits at the gateway (issue 7 §1): past the per-address limit, /token,
+/introspect, /revoke and the login page answer 429 with Retry-After. A second Envoy with
+tiny limits fronts the same services, so the shared gateway's buckets stay untouched."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from authgate_devstack.gateway import dump, render
+from authgate_devstack.stack import Stack, free_port
+
+ENVOY = pathlib.Path(sys.executable).parent / "envoy"
+LIMIT = 5
+
+
+@pytest.fixture(scope="module")
+def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port, admin = free_port(), free_port()
+    limits = {"oauth": {"requests": LIMIT, "per_seconds": 60},
+              "login": {"requests": LIMIT, "per_seconds": 60}}
+    config = tmp_path_factory.mktemp("strict") / "envoy.yaml"
+    config.write_text(dump(render("local", stack.ports.endpoints(), listener_port=port,
+                                  admin_port=admin, rate_limits=limits)))
+    proc = subprocess.Popen([str(ENVOY), "-c", str(config), "--log-level", "error",
+                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "strict gateway did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("method,path", [
+    ("POST", "/api/v1/oauth/token"), ("POST", "/api/v1/oauth/introspect"),
+    ("POST", "/api/v1/oauth/revoke"), ("GET", "/api/v1/sso/login")])
+def test_past_the_limit_is_429_with_retry_after(strict_gateway: str, method: str, path: str) -> None:
+    statuses = []
+    with httpx.Client(base_url=strict_gateway, timeout=10) as client:
+        for _ in range(LIMIT * 3):
+            resp = client.request(method, path, data={"grant_type": "client_credentials"}
+                                  if method == "POST" else None)
+            statuses.append(resp.status_code)
+            if resp.status_code == 429:
+                assert int(resp.headers["retry-after"]) > 0
+                break
+    assert 429 in statuses, statuses
+    assert all(s != 429 for s in statuses[:LIMIT]), statuses  # the first ones pass
+
+
+def test_unlimited_routes_are_not_counted(strict_gateway: str) -> None:
+    with httpx.Client(base_url=strict_gateway, timeout=10) as client:
+        codes = {client.get("/.well-known/openid-configuration").status_code for _ in range(LIMIT * 3)}
+    assert codes == {200}
