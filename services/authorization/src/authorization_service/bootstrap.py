@@ -17,13 +17,18 @@ from sqlalchemy import Engine
 from .adapters.session_client import GrpcSessionLookup
 from .adapters.unit_of_work import SqlUnitOfWork
 from .domain.authorize.context import AuthorizeDeps
+from .domain.authorize.login_marker import LoginMarkers
 from .domain.authorize.pipeline import AuthorizeEndpoint
 from .domain.client_registry import ClientRegistry
 from .domain.client_secrets import SecretHasher
 from .domain.clock import SystemClock
 from .domain.codes import CodeHasher, CodeIssuer
+from .domain.consent.book import ConsentBook
+from .domain.consent.decision import ConsentDecision
+from .domain.consent.pending import CsrfTokens, PendingRequests
 from .domain.ports import Clock, SessionLookup, UnitOfWork
 from .domain.redeem import CodeRedeemer
+from .entrypoints.consent_api import ConsentHttpDeps
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
 from .settings import Settings
@@ -38,6 +43,8 @@ class AuthorizationService:
     codes: CodeIssuer
     redeemer: CodeRedeemer
     authorize: AuthorizeEndpoint
+    consents: ConsentBook
+    decision: ConsentDecision
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -69,12 +76,26 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
     code_hasher = CodeHasher(derive_key(settings.SECRET_KEY, "authorization/code"))
     codes = CodeIssuer(uow, code_hasher, clock, settings.AUTHORIZATION_CODE_TTL_SECONDS)
     redeemer = CodeRedeemer(uow, code_hasher, clock)
-    authorize = AuthorizeEndpoint(AuthorizeDeps(
-        clients=registry, sessions=sessions, codes=codes, issuer=settings.issuer))
-    app = create_http_app(HttpDeps(authorize=authorize, session_cookie_name=settings.SESSION_COOKIE_NAME,
+    consents = ConsentBook(uow, clock)
+    key = settings.SECRET_KEY
+    deps = AuthorizeDeps(
+        clients=registry, sessions=sessions, codes=codes, issuer=settings.issuer, clock=clock,
+        consents=consents,
+        pending=PendingRequests(derive_key(key, "authorization/consent-request"),
+                                settings.CONSENT_REQUEST_TTL_SECONDS),
+        csrf=CsrfTokens(derive_key(key, "authorization/consent-csrf")),
+        login_markers=LoginMarkers(derive_key(key, "authorization/login-marker"),
+                                   settings.LOGIN_MARKER_TTL_SECONDS))
+    authorize = AuthorizeEndpoint(deps)
+    decision = ConsentDecision(deps)
+    consent_http = ConsentHttpDeps(decision=decision, book=consents, sessions=sessions,
+                                   issuer=settings.issuer, session_cookie_name=settings.SESSION_COOKIE_NAME)
+    app = create_http_app(HttpDeps(authorize=authorize, consent=consent_http,
+                                   session_cookie_name=settings.SESSION_COOKIE_NAME,
                                    max_body_bytes=settings.MAX_BODY_BYTES))
     return AuthorizationService(registry=registry, codes=codes, redeemer=redeemer, authorize=authorize,
-                                http_app=app, register=registrar(registry, redeemer))
+                                consents=consents, decision=decision, http_app=app,
+                                register=registrar(registry, redeemer))
 
 
 def bootstrap(settings: Settings) -> AuthorizationService:

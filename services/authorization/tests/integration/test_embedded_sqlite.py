@@ -39,5 +39,11 @@ def test_code_flow_on_sqlite(tmp_path, harness) -> None:  # type: ignore[no-unty
         with pytest.raises(InvalidGrant) as exc:
             service.redeemer.redeem(code, "web", "https://a.example/cb", verifier)
         assert exc.value.metadata["authgate-replayed-grant-id"] == grant.grant_id
+        # Migration 0002 on SQLite: consents and the outbox.
+        service.consents.grant("u1", "web", ("openid",))
+        service.consents.grant("u1", "web", ("openid",))
+        assert [v.scopes for v in service.consents.of_user("u1")] == [("openid",)]
+        service.consents.withdraw("u1", "web")
+        assert service.consents.of_user("u1") == []
     finally:
         engine.dispose()

@@ -58,3 +58,24 @@ def test_code_consumed_once_and_rolled_back_with_the_transaction(harness) -> Non
         assert tx.codes.consume(code_hash, NOW) is None
         assert tx.codes.exists(code_hash)
         assert not tx.codes.exists("0" * 64)
+
+
+def test_consent_round_trip_and_client_cleanup(harness) -> None:  # type: ignore[no-untyped-def]
+    from authorization_service.domain.models import Consent
+
+    uow = _uow(harness)
+    user, client_id = "u-" + secrets.token_hex(4), "c-" + secrets.token_hex(4)
+    consent = Consent(user, client_id, ("openid", "read"), granted_at=NOW)
+    with uow() as tx:
+        assert tx.consents.get(user, client_id) is None
+        tx.consents.save(consent)
+    with uow() as tx:
+        assert tx.consents.get(user, client_id) == consent
+        assert tx.consents.active_for_user(user) == [consent]
+        tx.consents.save(Consent(user, client_id, ("openid",), granted_at=NOW, revoked_at=NOW))
+        tx.outbox.add("consent.withdrawn", {"user_id": user}, NOW)
+    with uow() as tx:
+        assert tx.consents.get(user, client_id).revoked_at == NOW  # type: ignore[union-attr]
+        assert tx.consents.active_for_user(user) == []
+        assert tx.consents.delete_for_client(client_id) == 1
+        assert tx.consents.get(user, client_id) is None

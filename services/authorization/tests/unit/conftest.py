@@ -16,7 +16,7 @@ import pytest
 from authgate_common.errors import TemporarilyUnavailable
 from authorization_service.bootstrap import AuthorizationService, build
 from authorization_service.domain.authorize.context import AuthorizeRequest, Outcome
-from authorization_service.domain.models import Client, SessionInfo, StoredCode
+from authorization_service.domain.models import Client, Consent, SessionInfo, StoredCode
 from authorization_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -69,10 +69,40 @@ class FakeCodes:
         return code_hash in self.rows
 
 
+class FakeConsents:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], Consent] = {}
+
+    def get(self, user_id: str, client_id: str) -> Consent | None:
+        return self.rows.get((user_id, client_id))
+
+    def active_for_user(self, user_id: str) -> list[Consent]:
+        return [c for (u, _), c in sorted(self.rows.items()) if u == user_id and c.revoked_at is None]
+
+    def save(self, consent: Consent) -> None:
+        self.rows[(consent.user_id, consent.client_id)] = consent
+
+    def delete_for_client(self, client_id: str) -> int:
+        gone = [k for k in self.rows if k[1] == client_id]
+        for k in gone:
+            del self.rows[k]
+        return len(gone)
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, dict, datetime]] = []
+
+    def add(self, topic: str, payload: dict, now: datetime) -> None:
+        self.rows.append((topic, payload, now))
+
+
 @dataclass
 class FakeRepositories:
     clients: FakeClients = field(default_factory=FakeClients)
     codes: FakeCodes = field(default_factory=FakeCodes)
+    consents: FakeConsents = field(default_factory=FakeConsents)
+    outbox: FakeOutbox = field(default_factory=FakeOutbox)
 
 
 class FakeUnitOfWork:
@@ -84,11 +114,14 @@ class FakeUnitOfWork:
 
     @contextmanager
     def __call__(self) -> Iterator[FakeRepositories]:
-        snapshot = copy.deepcopy((self.repos.clients.rows, self.repos.codes.rows))
+        repos = self.repos
+        snapshot = copy.deepcopy((repos.clients.rows, repos.codes.rows, repos.consents.rows,
+                                  repos.outbox.rows))
         try:
-            yield self.repos
+            yield repos
         except BaseException:
-            self.repos.clients.rows, self.repos.codes.rows = snapshot
+            (repos.clients.rows, repos.codes.rows, repos.consents.rows,
+             repos.outbox.rows) = snapshot
             raise
         self.commits += 1
 

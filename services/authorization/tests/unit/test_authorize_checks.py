@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 from authgate_common.errors import TemporarilyUnavailable
-from authorization_service.domain.authorize.context import ErrorPage, Redirect
+from authorization_service.domain.authorize.context import ConsentPrompt, ErrorPage, Redirect
 
 ISSUER = "https://auth.example"
 REDIRECT = "https://app.example/cb"
@@ -190,11 +190,20 @@ def test_session_service_down_fails_closed(core, pkce) -> None:  # type: ignore[
 
 # 9. consent --------------------------------------------------------------------
 
-def test_third_party_client_needs_consent(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_third_party_client_gets_the_consent_page(core, pkce) -> None:  # type: ignore[no-untyped-def]
     core.register(first_party=False)
     cookie, _ = core.sessions.sign_in()
-    params = redirected_error(core, core.authorize(cookie=cookie, **core.valid_params(pkce[1])))
-    assert params["error"] == "consent_required"
+    outcome = core.authorize(cookie=cookie, **core.valid_params(pkce[1]))
+    assert isinstance(outcome, ConsentPrompt) and outcome.scopes == ("openid", "read")
+    assert core.uow.repos.codes.rows == {}
+
+
+def test_third_party_client_with_prompt_none_is_consent_required(core, pkce) -> None:  # type: ignore[no-untyped-def]
+    core.register(first_party=False)
+    cookie, _ = core.sessions.sign_in()
+    params = redirected_error(core, core.authorize(cookie=cookie,
+                                                   **core.valid_params(pkce[1], prompt="none")))
+    assert params["error"] == "consent_required" and params["state"] == "st-1"
 
 
 # 10. issue_code ----------------------------------------------------------------

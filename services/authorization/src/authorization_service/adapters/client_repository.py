@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..domain.models import Client
@@ -52,4 +52,4 @@ class SqlClientRepository:
 
     def delete(self, client_id: str) -> bool:
         result = self._s.execute(delete(clients).where(clients.c.client_id == client_id))
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)

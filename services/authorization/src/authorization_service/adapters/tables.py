@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -44,4 +56,28 @@ authorization_codes = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("consumed_at", DateTime(timezone=True), nullable=True),
     Index("ix_authorization_codes_expires_at", "expires_at"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("user_id", Text, primary_key=True),
+    Column("client_id", String(128), primary_key=True),
+    Column("scopes", Text, nullable=False),  # space-delimited, as in RFC 6749 §3.3
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_consents_client_id", "client_id"),
+)
+
+# Messages to other services, written with the change that caused them (transactional
+# outbox); a relay delivers them and sets delivered_at.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_undelivered", "delivered_at", "id"),
 )

@@ -13,12 +13,15 @@ from sqlalchemy.exc import IntegrityError
 
 from .client_repository import SqlClientRepository
 from .code_repository import SqlCodeRepository
+from .consent_repository import SqlConsentRepository, SqlOutbox
 
 
 @dataclass(frozen=True)
 class SqlRepositories:
     clients: SqlClientRepository
     codes: SqlCodeRepository
+    consents: SqlConsentRepository
+    outbox: SqlOutbox
 
 
 class SqlUnitOfWork:
@@ -29,7 +32,9 @@ class SqlUnitOfWork:
     def __call__(self) -> Iterator[SqlRepositories]:
         try:
             with self._uow() as session:
-                yield SqlRepositories(SqlClientRepository(session), SqlCodeRepository(session))
+                yield SqlRepositories(SqlClientRepository(session), SqlCodeRepository(session),
+                                      SqlConsentRepository(session), SqlOutbox(session))
         except IntegrityError as exc:
-            # Two registrations of one client_id racing past the existence check.
+            # Two inserts of one key racing past the existence check (a client_id, or a
+            # user's first approval of a client).
             raise AlreadyExists("The client_id is already registered.") from exc

@@ -61,6 +61,8 @@ class ClientRegistry:
         with self._uow() as tx:
             if not tx.clients.delete(client_id):
                 raise NotFound("No such client.")
+            # A client registered later under the same id must not inherit these approvals.
+            tx.consents.delete_for_client(client_id)
 
     def authenticate(self, client_id: str, client_secret: str) -> Client:
         with self._uow() as tx:

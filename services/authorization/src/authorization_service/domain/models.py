@@ -75,3 +75,18 @@ class SessionInfo:
     user_id: str
     auth_time: datetime | None = None
     amr: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A user's standing approval of a client for a set of scopes (OIDC Core §3.1.2.4).
+    One row per user and client; withdrawing sets revoked_at, granting again clears it."""
+
+    user_id: str
+    client_id: str
+    scopes: tuple[str, ...]
+    granted_at: datetime
+    revoked_at: datetime | None = None
+
+    def covers(self, scopes: tuple[str, ...]) -> bool:
+        return self.revoked_at is None and set(scopes) <= set(self.scopes)

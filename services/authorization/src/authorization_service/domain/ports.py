@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from .models import Client, SessionInfo, StoredCode
+from .models import Client, Consent, SessionInfo, StoredCode
 
 
 class ClientRepository(Protocol):
@@ -26,9 +26,37 @@ class CodeRepository(Protocol):
     def exists(self, code_hash: str) -> bool: ...
 
 
+class ConsentRepository(Protocol):
+    def get(self, user_id: str, client_id: str) -> Consent | None:
+        """The row for this user and client, withdrawn or not."""
+        ...
+
+    def active_for_user(self, user_id: str) -> list[Consent]: ...
+
+    def save(self, consent: Consent) -> None:
+        """Insert or replace the row for (user_id, client_id)."""
+        ...
+
+    def delete_for_client(self, client_id: str) -> int: ...
+
+
+class Outbox(Protocol):
+    """Messages for other services, written in the same transaction as the change that
+    caused them and delivered afterwards (transactional outbox)."""
+
+    def add(self, topic: str, payload: dict[str, Any], now: datetime) -> None: ...
+
+
 class Repositories(Protocol):
-    clients: ClientRepository
-    codes: CodeRepository
+    # Read-only members, so that a frozen dataclass of repositories satisfies the protocol.
+    @property
+    def clients(self) -> ClientRepository: ...
+    @property
+    def codes(self) -> CodeRepository: ...
+    @property
+    def consents(self) -> ConsentRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
 
 class UnitOfWork(Protocol):

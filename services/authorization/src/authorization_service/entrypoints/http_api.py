@@ -1,20 +1,23 @@
 """Public HTTP routes of the authorization service: GET and POST /api/v1/oauth/authorize
 (RFC 6749 §4.1.1; OIDC Core §3.1.2.1 allows POST with form parameters). Both feed the
-same pipeline; this module only converts the HTTP request and the outcome."""
+same pipeline; this module only converts the HTTP request and the outcome. The consent
+routes are in consent_api.py."""
 
 from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
 
-from authgate_common.http import NO_STORE, create_app
+from authgate_common.http import create_app
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.authorize.context import AuthorizeRequest, ErrorPage, Outcome, Redirect
+from ..domain.authorize.context import AuthorizeRequest, ErrorPage, Outcome
 from ..domain.authorize.pipeline import AuthorizeEndpoint
+from .consent_api import ConsentHttpDeps, add_consent_routes
 from .error_page import render_error_page
+from .outcomes import respond
 
 AUTHORIZE_PATH = "/api/v1/oauth/authorize"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -23,14 +26,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 @dataclass(frozen=True)
 class HttpDeps:
     authorize: AuthorizeEndpoint
+    consent: ConsentHttpDeps
     session_cookie_name: str = "sso_session"
     max_body_bytes: int = 65536
-
-
-def _respond(outcome: Outcome) -> Response:
-    if isinstance(outcome, Redirect):
-        return Response(status_code=302, headers={**NO_STORE, "Location": outcome.location})
-    return render_error_page(outcome)
 
 
 def _parse_form(request: Request, body: bytes) -> list[tuple[str, str]] | None:
@@ -45,6 +43,7 @@ def _parse_form(request: Request, body: bytes) -> list[tuple[str, str]] | None:
 
 def create_http_app(deps: HttpDeps) -> FastAPI:
     app = create_app("authgate authorization service", max_body_bytes=deps.max_body_bytes)
+    add_consent_routes(app, deps.consent)
 
     def run(request: Request, pairs: list[tuple[str, str]], return_to: str) -> Outcome:
         return deps.authorize.handle(AuthorizeRequest(
@@ -53,11 +52,12 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
 
     @app.get(AUTHORIZE_PATH, tags=["oauth"], summary="Authorization endpoint (RFC 6749 §4.1.1)",
              responses={302: {"description": "To the client with a code or an error, or to the login page"},
+                        200: {"description": "HTML consent page (client not first-party, not yet approved)"},
                         400: {"description": "HTML page: unknown client or unregistered redirect_uri"}})
     def authorize_get(request: Request) -> Response:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return_to = f"{AUTHORIZE_PATH}?{query}" if query else AUTHORIZE_PATH
-        return _respond(run(request, request.query_params.multi_items(), return_to))
+        return respond(run(request, request.query_params.multi_items(), return_to))
 
     @app.post(AUTHORIZE_PATH, tags=["oauth"],
               summary="Authorization endpoint, form post (OIDC Core §3.1.2.1)",
@@ -69,6 +69,6 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
                 "invalid_request", f"The request body must be UTF-8 {FORM_TYPE} data."))
         # After login the browser comes back with GET, so the parameters go into the query.
         return_to = f"{AUTHORIZE_PATH}?{urllib.parse.urlencode(pairs)}"
-        return _respond(await run_in_threadpool(run, request, pairs, return_to))
+        return respond(await run_in_threadpool(run, request, pairs, return_to))
 
     return app

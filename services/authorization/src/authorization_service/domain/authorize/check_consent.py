@@ -1,19 +1,39 @@
-"""Step 9 — consent (OIDC Core §3.1.2.4).
+"""Step 9 — consent (OIDC Core §3.1.2.4, §3.1.2.6).
 
-First-party clients (the operator's own applications) need no consent. Every other
-client gets consent_required for now: the consent page, where the user approves the
-requested scopes and the approval is remembered, comes in a later issue. Until then
-third-party clients cannot obtain codes at all, which is the safe default.
+First-party clients (the operator's own applications) need no consent. For any other
+client the user must have approved every requested scope before; otherwise, or when
+the client sends `prompt=consent`, the consent page is shown. With `prompt=none` no page
+may be shown, so the client gets consent_required instead.
+
+The page carries the verified request sealed and bound to this session (consent/pending.py);
+the user's answer is handled by consent/decision.py.
 """
 
 from __future__ import annotations
 
 from authgate_common.errors import ConsentRequired
 
-from .context import AuthorizeContext, AuthorizeDeps, Outcome
+from ..consent.pending import PendingRequest
+from .context import AuthorizeContext, AuthorizeDeps, ConsentPrompt, Outcome
 
 
 def check_consent(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
-    if ctx.verified_client.first_party:
+    client, session = ctx.verified_client, ctx.session
+    if session is None:
+        raise RuntimeError("check_session must run before check_consent")
+    if client.first_party:
         return None
-    raise ConsentRequired("This application needs the user's consent, which is not available yet.")
+    forced = "consent" in ctx.prompt
+    if not forced and deps.consents.covers(session.user_id, client.client_id, ctx.scopes):
+        return None
+    if "none" in ctx.prompt:
+        raise ConsentRequired("The user has not approved this application for these scopes.")
+    pending = PendingRequest(
+        client_id=client.client_id, redirect_uri=ctx.verified_redirect_uri, scopes=ctx.scopes,
+        state=ctx.param("state"), nonce=ctx.param("nonce"), code_challenge=ctx.code_challenge,
+        code_challenge_method=ctx.code_challenge_method, sid=session.sid,
+        issued_at=int(deps.clock.now().timestamp()))
+    return ConsentPrompt(client_id=client.client_id, client_name=client.name, scopes=ctx.scopes,
+                         redirect_uri=ctx.verified_redirect_uri,
+                         sealed_request=deps.pending.seal(pending),
+                         csrf_token=deps.csrf.for_sid(session.sid))

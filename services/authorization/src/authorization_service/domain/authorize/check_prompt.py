@@ -1,8 +1,9 @@
 """Step 7 — OIDC Core §3.1.2.1: prompt is a space-delimited list of none, login,
 consent, select_account; `none` must stand alone.
 
-For now only `none` changes behaviour (no session → login_required, in check_session);
-forcing re-authentication for `login` and `max_age` comes later.
+`none`: no page may be shown (login_required / consent_required instead); `login`: sign
+in again (check_fresh_login); `consent`: show the consent page even when approved before
+(check_consent); `select_account` is accepted and needs nothing, one account per session.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Step 8 — who is signing in: the SSO cookie, checked with the session service.
 
 No cookie, or one the session service does not accept: the browser goes to the
-login page and comes back to this very request afterwards. With prompt=none the
+login page and comes back to this very request afterwards (with a fresh-login marker
+when the request demands one, see fresh_login.py). With prompt=none the
 client asked not to show any UI, so it gets login_required instead (OIDC Core
 §3.1.2.6). If the session service cannot answer, the request fails closed (503).
 """
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 from authgate_common.errors import LoginRequired
 
-from .context import AuthorizeContext, AuthorizeDeps, Outcome, Redirect
-from .responses import login_location
+from .context import AuthorizeContext, AuthorizeDeps, Outcome
+from .fresh_login import to_login
 
 # A cookie longer than this is not one the session service issued; do not forward it.
 MAX_SESSION_TOKEN_LENGTH = 512
@@ -25,6 +26,6 @@ def check_session(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
     if session is None:
         if "none" in ctx.prompt:
             raise LoginRequired("The user is not signed in.")
-        return Redirect(login_location(deps.login_path, ctx.request.return_to))
+        return to_login(ctx, deps)
     ctx.session = session
     return None

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..codes import CodeIssuer
+from ..consent.book import ConsentBook
+from ..consent.pending import CsrfTokens, PendingRequests
 from ..models import Client, SessionInfo
-from ..ports import SessionLookup
+from ..ports import Clock, SessionLookup
+from .login_marker import LoginMarkers
 
 LOGIN_PATH = "/api/v1/sso/login"
 
@@ -42,7 +45,19 @@ class ErrorPage:
     status: int = 400
 
 
-Outcome = Redirect | ErrorPage
+@dataclass(frozen=True)
+class ConsentPrompt:
+    """Ask the user: the consent page, carrying the sealed pending request."""
+
+    client_id: str
+    client_name: str
+    scopes: tuple[str, ...]
+    redirect_uri: str
+    sealed_request: str
+    csrf_token: str
+
+
+Outcome = Redirect | ErrorPage | ConsentPrompt
 
 
 class ClientDirectory(Protocol):
@@ -55,6 +70,11 @@ class AuthorizeDeps:
     sessions: SessionLookup
     codes: CodeIssuer
     issuer: str
+    clock: Clock
+    consents: ConsentBook
+    pending: PendingRequests
+    csrf: CsrfTokens
+    login_markers: LoginMarkers
     login_path: str = LOGIN_PATH
 
 
@@ -68,6 +88,7 @@ class AuthorizeContext:
     code_challenge: str = ""
     code_challenge_method: str = ""
     prompt: frozenset[str] = frozenset()
+    max_age: int | None = None
     session: SessionInfo | None = None
 
     def param(self, name: str) -> str:

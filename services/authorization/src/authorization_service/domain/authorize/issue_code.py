@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..codes import CodeRequest
 from .context import AuthorizeContext, AuthorizeDeps, Outcome, Redirect
-from .responses import append_query, with_state_and_iss
+from .responses import client_location
 
 
 def issue_code(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
@@ -19,5 +19,4 @@ def issue_code(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
         redirect_uri=redirect_uri, scopes=ctx.scopes, nonce=ctx.param("nonce"),
         code_challenge=ctx.code_challenge, code_challenge_method=ctx.code_challenge_method,
         auth_time=session.auth_time, amr=session.amr))
-    params = with_state_and_iss(ctx, {"code": code}, deps.issuer)
-    return Redirect(append_query(redirect_uri, params))
+    return Redirect(client_location(redirect_uri, {"code": code}, ctx.param("state"), deps.issuer))

@@ -15,6 +15,8 @@ from authgate_common.errors import OAuthError
 
 from .check_client import check_client
 from .check_consent import check_consent
+from .check_fresh_login import check_fresh_login
+from .check_max_age import check_max_age
 from .check_no_duplicate_params import check_no_duplicate_params
 from .check_pkce import check_pkce
 from .check_prompt import check_prompt
@@ -36,7 +38,9 @@ STEPS: tuple[Step, ...] = (
     check_scope,
     check_pkce,
     check_prompt,
+    check_max_age,
     check_session,
+    check_fresh_login,
     check_consent,
     issue_code,
 )

@@ -25,18 +25,21 @@ def append_query(uri: str, params: dict[str, str]) -> str:
     return uri + sep + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
 
 
-def with_state_and_iss(ctx: AuthorizeContext, params: dict[str, str], issuer: str) -> dict[str, str]:
-    state = ctx.param("state")
+def client_location(redirect_uri: str, params: dict[str, str], state: str, issuer: str) -> str:
+    """The verified redirect URI with params, `state` (only when the client sent one) and `iss`."""
+    params = dict(params)
     if state:
         params["state"] = state
     params["iss"] = issuer
-    return params
+    return append_query(redirect_uri, params)
+
+
+def error_params(err: OAuthError) -> dict[str, str]:
+    return {"error": err.error, "error_description": err.description}
 
 
 def error_location(ctx: AuthorizeContext, err: OAuthError, issuer: str) -> str:
-    params = with_state_and_iss(
-        ctx, {"error": err.error, "error_description": err.description}, issuer)
-    return append_query(ctx.verified_redirect_uri, params)
+    return client_location(ctx.verified_redirect_uri, error_params(err), ctx.param("state"), issuer)
 
 
 def login_location(login_path: str, return_to: str) -> str:

@@ -1,0 +1,59 @@
+"""Consents and outbox messages in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.models import Consent
+from .client_repository import as_utc
+from .tables import consents, outbox
+
+
+def _to_consent(row: Any) -> Consent:
+    return Consent(user_id=row["user_id"], client_id=row["client_id"],
+                   scopes=tuple(row["scopes"].split()),
+                   granted_at=as_utc(row["granted_at"]),  # type: ignore[arg-type]
+                   revoked_at=as_utc(row["revoked_at"]))
+
+
+class SqlConsentRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, user_id: str, client_id: str) -> Consent | None:
+        row = self._s.execute(select(consents).where(
+            consents.c.user_id == user_id, consents.c.client_id == client_id)).mappings().first()
+        return _to_consent(row) if row is not None else None
+
+    def active_for_user(self, user_id: str) -> list[Consent]:
+        rows = self._s.execute(select(consents).where(
+            consents.c.user_id == user_id, consents.c.revoked_at.is_(None),
+        ).order_by(consents.c.client_id)).mappings()
+        return [_to_consent(r) for r in rows]
+
+    def save(self, consent: Consent) -> None:
+        values = dict(scopes=" ".join(consent.scopes), granted_at=consent.granted_at,
+                      revoked_at=consent.revoked_at)
+        updated = self._s.execute(update(consents).where(
+            consents.c.user_id == consent.user_id, consents.c.client_id == consent.client_id,
+        ).values(**values))
+        if not cast(CursorResult[Any], updated).rowcount:
+            # A concurrent first insert makes this raise IntegrityError; the use case retries.
+            self._s.execute(insert(consents).values(
+                user_id=consent.user_id, client_id=consent.client_id, **values))
+
+    def delete_for_client(self, client_id: str) -> int:
+        deleted = self._s.execute(delete(consents).where(consents.c.client_id == client_id))
+        return int(cast(CursorResult[Any], deleted).rowcount)
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, topic: str, payload: dict[str, Any], now: datetime) -> None:
+        self._s.execute(insert(outbox).values(topic=topic, payload=payload, created_at=now))

@@ -1,0 +1,103 @@
+"""Public HTTP routes of consent (OIDC Core §3.1.2.4):
+
+POST   /api/v1/oauth/consent            the consent page's form: Allow or Deny
+GET    /api/v1/consents                 the caller's standing approvals
+DELETE /api/v1/consents/{client_id}     withdraw one (204; 404 when there is none)
+
+Authenticated by the SSO cookie (checked with SessionService.ValidateSession). Withdrawal
+changes state on a cookie, so it must also come from our own origin (same_origin.py):
+403 otherwise. Thin shells over domain/consent.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+
+from authgate_common.errors import AccessDenied, InvalidToken
+from authgate_common.http import NO_STORE
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.authorize.check_session import MAX_SESSION_TOKEN_LENGTH
+from ..domain.authorize.context import ErrorPage
+from ..domain.consent.book import ConsentBook
+from ..domain.consent.decision import ConsentAnswer, ConsentDecision
+from ..domain.ports import SessionLookup
+from .consent_page import CONSENT_PATH
+from .error_page import render_error_page
+from .outcomes import respond
+from .same_origin import same_origin
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+CONSENTS_PATH = "/api/v1/consents"
+AUTH_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "Not signed in (no or expired SSO cookie)"},
+    403: {"description": "A cookie-authenticated change from another site"}}
+
+
+@dataclass(frozen=True)
+class ConsentHttpDeps:
+    decision: ConsentDecision
+    book: ConsentBook
+    sessions: SessionLookup
+    issuer: str
+    session_cookie_name: str = "sso_session"
+
+
+def _form_fields(request: Request, body: bytes) -> dict[str, str] | None:
+    if request.headers.get("content-type", "").split(";", 1)[0].strip().lower() != FORM_TYPE:
+        return None
+    try:
+        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)  # the first copy wins; the page sends one
+    return fields
+
+
+def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
+    def user_of(request: Request) -> str:
+        token = request.cookies.get(deps.session_cookie_name) or ""
+        session = (deps.sessions.validate(token)
+                   if token and len(token) <= MAX_SESSION_TOKEN_LENGTH else None)
+        if session is None:
+            raise InvalidToken("Sign in first.", metadata={"no_token": "1"})
+        return session.user_id
+
+    @app.post(CONSENT_PATH, tags=["oauth"], summary="The consent page's answer: Allow or Deny",
+              responses={303: {"description": "To the client with a code, or error=access_denied"},
+                         400: {"description": "HTML page: missing or wrong CSRF token, expired form"}})
+    async def consent_answer(request: Request) -> Response:
+        fields = _form_fields(request, await request.body())
+        if fields is None:
+            return render_error_page(ErrorPage(
+                "invalid_request", f"The form must be sent as UTF-8 {FORM_TYPE} data."))
+        answer = ConsentAnswer(
+            sealed_request=fields.get("request", ""), csrf_token=fields.get("csrf_token", ""),
+            decision=fields.get("decision", ""),
+            session_token=request.cookies.get(deps.session_cookie_name))
+        # 303: the browser follows the redirect with GET (RFC 9110 §15.4.4).
+        return respond(await run_in_threadpool(deps.decision, answer), redirect_status=303)
+
+    @app.get(CONSENTS_PATH, tags=["consents"], responses=AUTH_ERRORS,
+             summary="The applications the caller has approved, and for which scopes")
+    def list_consents(request: Request) -> JSONResponse:
+        views = deps.book.of_user(user_of(request))
+        return JSONResponse({"consents": [
+            {"client_id": v.client_id, "client_name": v.client_name, "scopes": list(v.scopes),
+             "granted_at": v.granted_at.strftime("%Y-%m-%dT%H:%M:%SZ")} for v in views]},
+            headers=NO_STORE)
+
+    @app.delete(CONSENTS_PATH + "/{client_id}", status_code=204,
+                responses={**AUTH_ERRORS, 404: {"description": "No standing approval of this client"}},
+                tags=["consents"], summary="Withdraw an approval (the client asks again next time)")
+    def withdraw_consent(client_id: str, request: Request) -> Response:
+        user_id = user_of(request)
+        if not same_origin(request.headers, deps.issuer):
+            raise AccessDenied("Cross-site request refused.")
+        deps.book.withdraw(user_id, client_id)
+        return Response(status_code=204, headers=NO_STORE)
