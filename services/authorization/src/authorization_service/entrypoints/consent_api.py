@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from authgate_common.errors import AccessDenied, InvalidToken
 from authgate_common.http import NO_STORE
+from authgate_common.same_origin import same_origin
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +29,6 @@ from ..domain.ports import SessionLookup
 from .consent_page import CONSENT_PATH
 from .error_page import render_error_page
 from .outcomes import respond
-from .same_origin import same_origin
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 CONSENTS_PATH = "/api/v1/consents"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from authgate_common.errors import AccessDenied
+from authgate_common.same_origin import same_origin
 from fastapi import Request, Response
 
 from ..domain.callers import (
@@ -20,7 +21,6 @@ from ..domain.callers import (
     no_credentials,
 )
 from ..domain.context import Deps
-from .csrf import same_origin
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Cross-site request forgery defence for cookie-authenticated changes (logout, end a device).
+"""Cross-site request forgery defence for cookie-authenticated changes (logout, end a
+device, withdraw a consent).
 
 The SSO cookie is SameSite=Lax, which still lets a top-level cross-site form POST
 carry it in some browsers' Lax-by-default grace period and in older ones. So a
@@ -6,8 +7,8 @@ cookie-authenticated change must prove it comes from our own pages (OWASP CSRF
 cheat sheet, "Verifying origin with standard headers"; Fetch Metadata, W3C):
 `Sec-Fetch-Site: same-origin` (Fetch Metadata; scripts cannot set it), or an
 `Origin`, or else a `Referer`, equal to the ISSUER's origin. Any of them naming
-another site refuses; a request with none of them is refused too. Bearer-token requests carry no ambient
-credential and need no such check.
+another site refuses; a request with none of them is refused too. Bearer-token requests
+carry no ambient credential and need no such check.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def origin_of(url: str) -> str | None:
 
 def same_origin(headers: Mapping[str, str], issuer: str) -> bool:
     ours = origin_of(issuer)
+    if ours is None:
+        return False
     fetch_site = (headers.get("sec-fetch-site") or "").strip().lower()
     origin = (headers.get("origin") or "").strip()
     # Any header that names another site refuses, whatever the others say.
@@ -44,6 +47,6 @@ def same_origin(headers: Mapping[str, str], issuer: str) -> bool:
     if origin and origin != "null" and origin_of(origin) != ours:
         return False
     if fetch_site == "same-origin" or (origin and origin != "null"):
-        return ours is not None
+        return True
     referer = headers.get("referer")
-    return ours is not None and referer is not None and origin_of(referer) == ours
+    return referer is not None and origin_of(referer) == ours
