@@ -14,16 +14,25 @@ import urllib.parse
 from dataclasses import dataclass
 
 import httpx
+from authgate_devstack.gateway import SERVICES
 from authgate_devstack.stack import Ports, Stack
 
 AUTHGATE = str(pathlib.Path(sys.executable).parent / "authgate")
 CODE_TTL_SECONDS = 5  # short, so the expired-code test need not wait a minute
 
 
-def start_stack(workdir: pathlib.Path, env: dict[str, str]) -> Stack:
+def start_stack(workdir: pathlib.Path, env: dict[str, str],
+                replicas: dict[str, int] | None = None) -> Stack:
+    """Migrate and start a stack on free ports; `replicas` maps a service to its count.
+
+    Without `replicas`, AUTHGATE_TEST_REPLICAS=N runs N replicas of every service, so the
+    whole suite can be run against a scaled-out stack.
+    """
+    if replicas is None and os.environ.get("AUTHGATE_TEST_REPLICAS"):
+        replicas = dict.fromkeys(SERVICES, int(os.environ["AUTHGATE_TEST_REPLICAS"]))
     base = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
             "AUTHORIZATION_CODE_TTL_SECONDS": str(CODE_TTL_SECONDS), "LOG_LEVEL": "INFO"}
-    stack = Stack(ports=Ports.free(), env={**base, **env}, workdir=workdir)
+    stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir)
     stack.migrate()
     try:
         stack.start(timeout=90)

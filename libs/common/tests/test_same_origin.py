@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from authgate_common.return_to import safe_return_to
 from authgate_common.same_origin import origin_of, same_origin
-from session_service.domain.return_to import safe_return_to
 
 ISSUER = "https://id.example.com"
 

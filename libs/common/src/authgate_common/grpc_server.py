@@ -1,4 +1,4 @@
-"""gRPC server factory: health service, error interceptor, graceful stop; client channels."""
+"""gRPC server factory: health service, error and telemetry interceptors; client channels."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError, raise_from_rpc_error
+from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,13 @@ def create_server(
     max_workers: int = 16,
     host: str = "0.0.0.0",
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """A threaded gRPC server with grpc.health.v1 and the error interceptor, started."""
+    """A threaded gRPC server with grpc.health.v1 and the error interceptor, started.
+
+    Telemetry (metrics, request id) wraps the error interceptor, so it sees the final code.
+    """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers),
-        interceptors=[ErrorInterceptor()],
+        interceptors=[TelemetryInterceptor(), ErrorInterceptor()],
         options=[("grpc.so_reuseport", 0)],
     )
     register(server)
@@ -79,12 +83,18 @@ def create_server(
 
 
 def channel(target: str) -> grpc.Channel:
-    return grpc.insecure_channel(
+    """A channel to another service; every call on it carries the current x-request-id.
+
+    `target` may list replicas (`ipv4:127.0.0.1:50054,127.0.0.1:50064`) or be a DNS name
+    that resolves to several (a headless Service): calls are spread over all of them.
+    """
+    raw = grpc.insecure_channel(
         target,
         # Round robin over every address a dns:/// target resolves to (each replica).
         options=[("grpc.keepalive_time_ms", 30000), ("grpc.enable_retries", 1),
                  ("grpc.lb_policy_name", "round_robin")],
     )
+    return grpc.intercept_channel(raw, RequestIdInterceptor())
 
 
 class RpcClient:

@@ -12,13 +12,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import InsufficientScope, InvalidClient, InvalidToken, OAuthError
+from .http_telemetry import TelemetryMiddleware
 
 log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# No `form-action`: browsers apply it to every redirect that follows a form post, and the
+# login form's post ends, through /authorize, at the client's redirect URI — an origin the
+# page cannot know. Pages that do know it (consent) add their own form-action.
 HTML_SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -96,7 +100,7 @@ class _TooLarge(Exception):
 
 
 def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> FastAPI:
-    """A FastAPI app with authgate's error mapping, body limit and a /healthz route."""
+    """A FastAPI app with authgate's error mapping, body limit, telemetry and a /healthz route."""
     # Each app keeps its own document off the public path: the gateway serves the merged
     # document of every service at /openapi.json (see authgate_common.public_docs).
     kwargs.setdefault("openapi_url", "/openapi.service.json")
@@ -131,6 +135,8 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    # Added last, so outermost of ours: it also counts the 413s the body limit answers.
+    app.add_middleware(TelemetryMiddleware, router=app.router)
     return app
 
 

@@ -1,4 +1,8 @@
-"""Logging set-up: plain lines in development, JSON lines when LOG_JSON is set."""
+"""Logging set-up: plain lines in development, JSON lines when LOG_JSON is set.
+
+Every record carries the service name and, inside a request, its x-request-id
+(authgate_common.request_id), so JSON lines can be joined across services.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import json
 import logging
 import sys
 import time
+
+from .request_id import RequestIdFilter
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,6 +37,8 @@ def configure_logging(service: str, level: str = "INFO", json_lines: bool = Fals
     else:
         handler.setFormatter(
             logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+    # On the handler, not a logger: a logger's filters skip records propagated from children.
+    handler.addFilter(RequestIdFilter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

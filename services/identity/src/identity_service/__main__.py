@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     serve(name="identity", grpc_port=settings.IDENTITY_GRPC_PORT, register=service.register,
           service_names=[SERVICE_NAME], http_app=service.http_app,
           http_port=settings.IDENTITY_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
-          on_stop=service.close)
+          on_stop=service.close, metrics_port=settings.IDENTITY_METRICS_PORT)
 
 
 if __name__ == "__main__":

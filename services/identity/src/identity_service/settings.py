@@ -14,6 +14,8 @@ _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 class Settings(BaseServiceSettings):
     IDENTITY_HTTP_PORT: int = 8101
     IDENTITY_GRPC_PORT: int = 50051
+    # Prometheus /metrics on its own port (never routed by the gateway); 0 turns it off.
+    IDENTITY_METRICS_PORT: int = Field(9101, ge=0, le=65535)
     # bcrypt cost (log2 of the rounds). Raising it upgrades each hash at its next login.
     BCRYPT_ROUNDS: int = Field(12, ge=4, le=31)
     # bcrypt reads 72 bytes at most, so a minimum above that could never be met.

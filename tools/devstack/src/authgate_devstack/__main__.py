@@ -21,8 +21,16 @@ def _settings() -> dict[str, str]:
     return values
 
 
+def _replicas(values: dict[str, str], service: str) -> int:
+    name = f"{service.upper()}_REPLICAS"
+    raw = values.get(name) or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 9:  # ports are 10 apart: at most 9 fit
+        raise SystemExit(f"authgate: {name} must be a number from 1 to 9, not {raw!r}")
+    return int(raw)
+
+
 def _stack(values: dict[str, str]) -> Stack:
-    replicas = {s: int(values.get(f"{s.upper()}_REPLICAS", "1")) for s in SERVICES}
+    replicas = {s: _replicas(values, s) for s in SERVICES}
     ports = Ports.defaults(replicas)
     ports.gateway = int(values.get("GATEWAY_PORT", ports.gateway))
     ports.admin = int(values.get("GATEWAY_ADMIN_PORT", ports.admin))
@@ -38,13 +46,27 @@ def _describe(values: dict[str, str], stack: Stack) -> str:
     store = (f"PostgreSQL ({db.split('@')[-1]})" if db
              else f"embedded SQLite files in {stack.env['VAR_DIR']}")
     cache = f"Redis ({kv.split('@')[-1]})" if kv else "an in-process session store (one replica only)"
-    return f"storage: {store}; sessions and revocation: {cache}"
+    replicas = ", ".join(f"{s} x{len(p)}" for s, p in stack.ports.http.items() if len(p) > 1)
+    return f"storage: {store}; sessions and revocation: {cache}" + (
+        f"; replicas: {replicas}" if replicas else "")
+
+
+def _replica_warning(values: dict[str, str], stack: Stack) -> str | None:
+    """Replicas share state only through PostgreSQL and Redis; say so before it bites."""
+    scaled = [s for s, p in stack.ports.http.items() if len(p) > 1]
+    if scaled and not (values.get("DATABASE_URL") and values.get("REDIS_URL")):
+        return (f"authgate: warning: {', '.join(scaled)} scaled out without DATABASE_URL and "
+                "REDIS_URL set; replicas then keep separate sessions and data")
+    return None
 
 
 def cmd_up(_args: argparse.Namespace) -> int:
     values = _settings()
     stack = _stack(values)
     print(f"authgate: {_describe(values, stack)}", flush=True)
+    warning = _replica_warning(values, stack)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     stack.migrate()
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -52,10 +74,13 @@ def cmd_up(_args: argparse.Namespace) -> int:
     try:
         stack.start(timeout=90)
         issuer = stack.env["ISSUER"]
+        metrics_ports = ", ".join(f"{svc} {','.join(map(str, stack.ports.metrics[svc]))}"
+                                  for svc in SERVICES)
         print(f"""
 authgate is up. Issuer: {issuer}
   discovery  {issuer}/.well-known/openid-configuration
   API docs   {issuer}/docs
+  metrics    http://127.0.0.1:<port>/metrics; {metrics_ports}
 Next:
   .venv/bin/authgate user create --username alice --email alice@example.com --password-stdin
   .venv/bin/authgate client create --client-id web --redirect-uri http://localhost:3000/cb \\

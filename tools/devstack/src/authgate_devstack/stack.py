@@ -1,7 +1,9 @@
 """Start the four services and Envoy as local processes: `make up` and the integration tests.
 
 One `Stack` runs one replica set: each service as `python -m <svc>_service serve` with
-its own HTTP and gRPC ports, and Envoy on a rendered local config in front of them.
+its own HTTP, gRPC and metrics ports, and Envoy on a rendered local config in front of
+them. With N replicas of a service, Envoy balances over all N and every process is given
+a `<SVC>_GRPC_TARGET` listing all N (gRPC's round_robin spreads calls over them).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Ports:
     gateway: int
     admin: int
     example: int = 8110
+    # Prometheus /metrics of each replica; a service missing here gets 0 (off).
+    metrics: dict[str, list[int]] = field(default_factory=dict)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
         """What the local gateway render needs: every replica, ext_authz's gRPC upstream
@@ -55,12 +59,14 @@ class Ports:
         replicas = replicas or {}
         base_http = {"identity": 8101, "session": 8102, "authorization": 8103, "token": 8104}
         base_grpc = {"identity": 50051, "session": 50052, "authorization": 50053, "token": 50054}
-        # Extra replicas take ports 10 apart: 8104, 8114, 8124 …
-        return cls(
-            http={s: [base_http[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES},
-            grpc={s: [base_grpc[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES},
-            gateway=8000, admin=9901,
-        )
+        base_metrics = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}
+
+        def spread(base: dict[str, int]) -> dict[str, list[int]]:
+            # Extra replicas take ports 10 apart: 8104, 8114, 8124 …
+            return {s: [base[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES}
+
+        return cls(http=spread(base_http), grpc=spread(base_grpc), metrics=spread(base_metrics),
+                   gateway=8000, admin=9901)
 
     @classmethod
     def free(cls, replicas: dict[str, int] | None = None) -> Ports:
@@ -68,8 +74,13 @@ class Ports:
         return cls(
             http={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
             grpc={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
+            metrics={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
             gateway=free_port(), admin=free_port(), example=free_port(),
         )
+
+    def metrics_port(self, service: str, replica: int = 0) -> int:
+        ports = self.metrics.get(service, [])
+        return ports[replica] if replica < len(ports) else 0
 
 
 @dataclass
@@ -90,23 +101,42 @@ class Stack:
     def grpc_target(self, service: str, replica: int = 0) -> str:
         return f"127.0.0.1:{self.ports.grpc[service][replica]}"
 
+    def grpc_targets(self, service: str) -> str:
+        """Every replica of `service` as one gRPC target (`ipv4:` takes a list of addresses)."""
+        ports = self.ports.grpc[service]
+        if len(ports) == 1:
+            return self.grpc_target(service)
+        return "ipv4:" + ",".join(f"127.0.0.1:{p}" for p in ports)
+
+    def metrics_url(self, service: str, replica: int = 0) -> str:
+        return f"http://127.0.0.1:{self.ports.metrics_port(service, replica)}/metrics"
+
+    @staticmethod
+    def process_name(service: str, replica: int = 0) -> str:
+        return service if replica == 0 else f"{service}-{replica}"
+
     def service_env(self, service: str | None = None, replica: int = 0) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
         env.update(self.env)
         env.setdefault("ISSUER", self.base_url)
         env["VAR_DIR"] = str(pathlib.Path(env.get("VAR_DIR", self.workdir / "var")).resolve())
         for svc in SERVICES:
-            env[f"{svc.upper()}_GRPC_TARGET"] = self.grpc_target(svc)
+            env[f"{svc.upper()}_GRPC_TARGET"] = self.grpc_targets(svc)
         if service:
             env[f"{service.upper()}_HTTP_PORT"] = str(self.ports.http[service][replica])
             env[f"{service.upper()}_GRPC_PORT"] = str(self.ports.grpc[service][replica])
+            env[f"{service.upper()}_METRICS_PORT"] = str(self.ports.metrics_port(service, replica))
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
     def migrate(self) -> None:
-        for svc in SERVICES:
-            subprocess.run([sys.executable, "-m", f"{svc}_service", "migrate"],
-                           env=self.service_env(svc), cwd=self.workdir, check=True)
+        # Each service owns its schema (or SQLite file), so the four can migrate at once.
+        procs = {svc: subprocess.Popen([sys.executable, "-m", f"{svc}_service", "migrate"],
+                                       env=self.service_env(svc), cwd=self.workdir)
+                 for svc in SERVICES}
+        failed = [svc for svc, proc in procs.items() if proc.wait() != 0]
+        if failed:
+            raise RuntimeError(f"migrations failed: {', '.join(failed)}")
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         if self.log_to is None:
@@ -127,8 +157,7 @@ class Stack:
             self.log_to(name, line.decode(errors="replace").rstrip())
 
     def start_service(self, svc: str, replica: int = 0) -> None:
-        name = svc if replica == 0 else f"{svc}-{replica}"
-        self._spawn(name, [sys.executable, "-m", f"{svc}_service", "serve"],
+        self._spawn(self.process_name(svc, replica), [sys.executable, "-m", f"{svc}_service", "serve"],
                     self.service_env(svc, replica))
 
     def start(self, timeout: float = 60) -> None:
@@ -192,8 +221,15 @@ class Stack:
             pass
 
     def stop(self) -> None:
-        for name in ["envoy", *[n for n in self.procs if n != "envoy"]]:
-            self.stop_process(name)
+        # The gateway first, so no new request comes in; then every service at once: each
+        # drains its own requests in flight, and stopping takes the slowest drain, not the sum.
+        self.stop_process("envoy")
+        stoppers = [threading.Thread(target=self.stop_process, args=(name,))
+                    for name in self.procs if name != "envoy"]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
 
 
 def _grpc_serving(port: int) -> bool:

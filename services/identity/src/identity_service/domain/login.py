@@ -3,10 +3,13 @@
 A login never adopts a session id the browser already holds (session fixation, OWASP
 Session Management Cheat Sheet "Renew the Session ID After Any Privilege Level Change"),
 and every failure — unknown user, wrong password, disabled user — reads the same.
+Each attempt is counted in `logins_total{result}`: success, failure (wrong credentials)
+or error (the directory or the session service could not answer).
 """
 
 from __future__ import annotations
 
+from authgate_common import metrics
 from authgate_common.errors import AccessDenied
 
 from .ports import Sessions, StartedSession
@@ -27,8 +30,17 @@ class Login:
         self._sessions = sessions
 
     def __call__(self, username: str, password: str, client_ip: str, user_agent: str) -> StartedSession:
-        user = self._verify(username, password, client_ip)
-        if user is None:
-            raise WrongCredentials()
-        return self._sessions.create_session(user.id, client_ip, user_agent[:MAX_USER_AGENT],
-                                             list(PASSWORD_AMR))
+        try:
+            user = self._verify(username, password, client_ip)
+            if user is None:
+                raise WrongCredentials()
+            started = self._sessions.create_session(user.id, client_ip, user_agent[:MAX_USER_AGENT],
+                                                    list(PASSWORD_AMR))
+        except WrongCredentials:
+            metrics.logins("failure")
+            raise
+        except Exception:
+            metrics.logins("error")
+            raise
+        metrics.logins("success")
+        return started

@@ -12,12 +12,12 @@ from typing import Annotated
 
 from authgate_common.errors import OAuthError
 from authgate_common.http import NO_STORE, client_ip, create_app
+from authgate_common.return_to import safe_return_to
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..domain.login import Login, WrongCredentials
 from ..domain.ports import StartedSession
-from ..domain.return_to import safe_return_to
 from .cookies import CookiePolicy
 from .login_body import FORM, JSON, LoginForm, UnsupportedMediaType, media_type, parse_form, parse_json
 from .login_page import LOGIN_PATH, render_login

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from authgate_common.errors import InvalidRequest, InvalidToken
 from authgate_common.http import NO_STORE, create_app
+from authgate_common.return_to import safe_return_to
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from ..domain.callers import TokenValidator
 from ..domain.context import Deps
 from ..domain.my_sessions import end_my_session, logout, my_sessions
-from ..domain.return_to import safe_return_to
 from .http_auth import Authenticator, WebConfig
 from .http_schemas import AUTH_ERRORS, DeviceOut, DevicesOut, LogoutOut
 from .logout_page import render_logout

@@ -1,4 +1,4 @@
-"""Where a login may send the browser next: same-origin paths only.
+"""Where a login or logout may send the browser next: same-origin paths only.
 
 An open redirector lets a phishing link borrow this site's name (RFC 9700 §4.11,
 RFC 6749 §10.15). Only an absolute path is accepted; anything that a browser could read
