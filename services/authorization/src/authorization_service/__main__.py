@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     serve(name="authorization", grpc_port=settings.AUTHORIZATION_GRPC_PORT, register=service.register,
           service_names=[SERVICE_NAME], http_app=service.http_app,
           http_port=settings.AUTHORIZATION_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
-          on_stop=service.close)
+          metrics_port=settings.AUTHORIZATION_METRICS_PORT, on_stop=service.close)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     service = bootstrap(settings)
     serve(name="session", grpc_port=settings.SESSION_GRPC_PORT, register=service.register,
           service_names=[SERVICE_NAME], http_app=service.http_app, http_port=settings.SESSION_HTTP_PORT,
-          max_workers=settings.GRPC_MAX_WORKERS, on_stop=service.close)
+          max_workers=settings.GRPC_MAX_WORKERS, metrics_port=settings.SESSION_METRICS_PORT,
+          on_drain=service.hub.close, on_stop=service.close)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ _COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 class Settings(BaseServiceSettings):
     SESSION_HTTP_PORT: int = 8102
     SESSION_GRPC_PORT: int = 50052
+    # Prometheus /metrics on its own port (never routed by the gateway); 0 turns it off.
+    SESSION_METRICS_PORT: int = 9102
     # Absolute lifetime: the session ends this long after login, however active.
     SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
     # The session ends when unused for longer than this; every validation slides it.

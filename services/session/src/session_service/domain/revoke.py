@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from authgate_common import metrics
 from authgate_common.errors import InvalidRequest, TemporarilyUnavailable
 
 from .context import MAX_SID_LENGTH, Deps, session_not_found
@@ -21,6 +22,8 @@ from .ports import PresenceUnavailable
 
 
 def _announce(deps: Deps, sessions: list[Session], when: datetime) -> None:
+    for _ in sessions:
+        metrics.revocations("session")
     if sessions:
         deps.publisher.publish([Revocation.of(s, s.revoked_at or when, deps.policy) for s in sessions])
 
