@@ -31,7 +31,10 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
     if replicas is None and os.environ.get("AUTHGATE_TEST_REPLICAS"):
         replicas = dict.fromkeys(SERVICES, int(os.environ["AUTHGATE_TEST_REPLICAS"]))
     base = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
-            "AUTHORIZATION_CODE_TTL_SECONDS": str(CODE_TTL_SECONDS), "LOG_LEVEL": "INFO"}
+            "AUTHORIZATION_CODE_TTL_SECONDS": str(CODE_TTL_SECONDS), "LOG_LEVEL": "INFO",
+            # Every test signs in from 127.0.0.1: the per-address lockout would let one
+            # test's wrong passwords lock out the next; per-account lockout stays on.
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
     stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir)
     stack.migrate()
     try:

@@ -6,11 +6,17 @@ increment and sets. Every key gets the configured prefix plus the service's own.
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import redis
+
+from .errors import TemporarilyUnavailable
+
+T = TypeVar("T")
 
 
 class KeyValueStore(Protocol):
@@ -132,3 +138,44 @@ class MemoryStore:
 
 def make_store(url: str | None, prefix: str) -> KeyValueStore:
     return RedisStore.from_url(url, prefix) if url else MemoryStore(prefix)
+
+
+class FailClosedStore:
+    """A store whose failures are TemporarilyUnavailable (503 / UNAVAILABLE).
+
+    When Redis cannot answer, the state it holds (a deny-list, a lockout) is unknown:
+    callers must refuse, never guess.
+    """
+
+    def __init__(self, inner: KeyValueStore) -> None:
+        self._inner = inner
+
+    def _run(self, op: Callable[[], T]) -> T:
+        try:
+            return op()
+        except (redis.RedisError, OSError) as exc:
+            raise TemporarilyUnavailable(detail=f"key-value store: {type(exc).__name__}") from exc
+
+    def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._run(lambda: self._inner.set(key, value, ttl_seconds))
+
+    def get(self, key: str) -> str | None:
+        return self._run(lambda: self._inner.get(key))
+
+    def delete(self, *keys: str) -> None:
+        self._run(lambda: self._inner.delete(*keys))
+
+    def exists_any(self, *keys: str) -> bool:
+        return self._run(lambda: self._inner.exists_any(*keys))
+
+    def incr(self, key: str, ttl_seconds: int) -> int:
+        return self._run(lambda: self._inner.incr(key, ttl_seconds))
+
+    def sadd(self, key: str, member: str, ttl_seconds: int) -> None:
+        self._run(lambda: self._inner.sadd(key, member, ttl_seconds))
+
+    def smembers(self, key: str) -> builtins.set[str]:  # `set` is a method here
+        return self._run(lambda: self._inner.smembers(key))
+
+    def ping(self) -> bool:
+        return self._run(self._inner.ping)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import grpc
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.grpc_server import channel
+from authgate_common.kv import FailClosedStore, make_store
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ from .domain.directory import Directory
 from .domain.login import Login
 from .domain.passwords import PasswordHasher
 from .domain.ports import Sessions, UserUnitOfWork
+from .domain.throttle import Counters, LoginThrottle, ThrottlePolicy
 from .domain.verify_password import VerifyPassword
 from .entrypoints.cookies import CookiePolicy
 from .entrypoints.grpc_api import UseCases, registrar
@@ -56,11 +58,21 @@ def migrate(settings: Settings) -> None:
         engine.dispose()
 
 
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        max_failures_per_account=settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        max_failures_per_address=settings.LOGIN_MAX_FAILURES_PER_ADDRESS,
+        window_seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS,
+        lockout_seconds=settings.LOGIN_LOCKOUT_SECONDS,
+        max_lockout_seconds=settings.LOGIN_LOCKOUT_MAX_SECONDS)
+
+
 def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
-          hasher: PasswordHasher | None = None) -> IdentityService:
+          hasher: PasswordHasher | None = None, counters: Counters | None = None) -> IdentityService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     hasher = hasher or PasswordHasher(settings.BCRYPT_ROUNDS)
-    verify = VerifyPassword(uow, hasher)
+    throttle = LoginThrottle(counters, throttle_policy(settings)) if counters is not None else None
+    verify = VerifyPassword(uow, hasher, throttle)
     use_cases = UseCases(create_user=CreateUser(uow, hasher, settings.PASSWORD_MIN_LENGTH),
                          directory=Directory(uow, sessions), verify_password=verify)
     login = Login(verify, sessions)
@@ -74,7 +86,10 @@ def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
 def bootstrap(settings: Settings) -> IdentityService:
     engine = engine_for(settings)
     session_channel = channel(settings.SESSION_GRPC_TARGET)
-    service = build(settings, uow=SqlUserUnitOfWork(engine),
+    # Failure counters are shared by every replica (Redis); a store that cannot answer
+    # makes logins answer 503 rather than skip the protection.
+    counters = FailClosedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "identity:"))
+    service = build(settings, uow=SqlUserUnitOfWork(engine), counters=counters,
                     sessions=GrpcSessions(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
     service.closers.extend([session_channel.close, engine.dispose])
     return service

@@ -20,6 +20,14 @@ class Settings(BaseServiceSettings):
     BCRYPT_ROUNDS: int = Field(12, ge=4, le=31)
     # bcrypt reads 72 bytes at most, so a minimum above that could never be met.
     PASSWORD_MIN_LENGTH: int = Field(8, ge=1, le=72)
+    # Login protection: failures counted per account and per client address within the
+    # window; past a threshold the account (or address) is locked, first for
+    # LOGIN_LOCKOUT_SECONDS, doubling with each further failure up to the maximum.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int = Field(5, ge=1)
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = Field(50, ge=1)
+    LOGIN_FAILURE_WINDOW_SECONDS: int = Field(900, ge=1)
+    LOGIN_LOCKOUT_SECONDS: int = Field(60, ge=1)
+    LOGIN_LOCKOUT_MAX_SECONDS: int = Field(3600, ge=1)
     SESSION_COOKIE_NAME: str = "sso_session"
     # true behind HTTPS: the browser then sends the session cookie over HTTPS only.
     SESSION_COOKIE_SECURE: bool = False

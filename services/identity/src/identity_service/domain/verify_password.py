@@ -2,7 +2,8 @@
 
 An unknown or disabled user is checked against a dummy hash of the same cost, so the
 answer takes as long as for a wrong password and says only valid=false (OWASP ASVS
-V2.2, and the constant-time login of the FastAPI full-stack template).
+V2.2, and the constant-time login of the FastAPI full-stack template). A locked
+account or address (domain/throttle.py) answers the same way after the same work.
 """
 
 from __future__ import annotations
@@ -13,28 +14,42 @@ from dataclasses import replace
 from .passwords import PasswordHasher
 from .ports import UserUnitOfWork
 from .text import is_identifier, username_key
+from .throttle import LoginThrottle
 from .users import User
 
 log = logging.getLogger(__name__)
 
 
 class VerifyPassword:
-    def __init__(self, uow: UserUnitOfWork, hasher: PasswordHasher) -> None:
+    def __init__(self, uow: UserUnitOfWork, hasher: PasswordHasher,
+                 throttle: LoginThrottle | None = None) -> None:
         self._uow = uow
         self._hasher = hasher
+        self._throttle = throttle
 
     def __call__(self, username: str, password: str, client_ip: str = "") -> User | None:
-        user = self._find(username)
+        account = username_key(username) if username and is_identifier(username) else ""
+        locked = self._throttle is not None and self._throttle.is_locked(account, client_ip)
+        user = None if locked else self._find(username)
         live = user is not None and not user.disabled
         stored = user.password_hash if user is not None and live else self._hasher.dummy_hash
         # The database transaction is closed before bcrypt runs: no connection held ~250 ms.
         matched = self._hasher.verify(password, stored)
         if not (matched and live and user is not None):
-            log.info("password login failed from %s", client_ip or "-")
+            log.info("password login failed from %s%s", client_ip or "-", " (locked)" if locked else "")
+            if self._throttle is not None and not locked:
+                self._throttle.failed(account, client_ip)
             return None
+        if self._throttle is not None:
+            self._throttle.succeeded(account)
         if self._hasher.needs_update(user.password_hash):
             user = self._rehash(user, password)
         return user
+
+    def unlock(self, user: User) -> None:
+        """An operator lifts the account's lockout and clears its failure count."""
+        if self._throttle is not None:
+            self._throttle.unlock(username_key(user.username))
 
     def _find(self, username: str) -> User | None:
         # Text no username can contain (NUL, lone surrogates…) is simply an unknown user.

@@ -69,6 +69,14 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
     def DisableUser(self, request: pb.DisableUserRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
         return pb.DisableUserResponse(user=user_message(self._uc.directory.disable(request.id)))
 
+    def UnlockUser(self, request: pb.UnlockUserRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
+        if request.WhichOneof("lookup") == "username":
+            user = self._uc.directory.get_by_username(request.username)
+        else:
+            user = self._uc.directory.get(request.id)
+        self._uc.verify_password.unlock(user)
+        return pb.UnlockUserResponse(user=user_message(user))
+
     def VerifyPassword(self, request: pb.VerifyPasswordRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
         user = self._uc.verify_password(request.username, request.password, request.client_ip)
         if user is None:
