@@ -1,11 +1,14 @@
 """The whole stack as real processes (four services + Envoy) on PostgreSQL and Redis.
 
 Started once per test session; every test talks to it through the gateway only, like
-a browser or an app would, and creates its own users and clients with the CLI.
+a browser or an app would, and creates its own users and clients with the CLI. The token
+service runs two replicas, so revocation is shown to reach every validator
+(AUTHGATE_TEST_REPLICAS=N scales every service instead).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +21,8 @@ from flowkit import Cli, Flow, start_stack
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with postgres_database("it") as db_url, redis_prefix("it") as prefix:
         st = start_stack(tmp_path_factory.mktemp("stack"),
-                         {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix})
+                         {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
+                         None if os.environ.get("AUTHGATE_TEST_REPLICAS") else {"token": 2})
         try:
             yield st
         finally:
