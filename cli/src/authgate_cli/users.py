@@ -1,4 +1,4 @@
-"""`authgate user create|list|disable`: users, through identity's gRPC API.
+"""`authgate user create|list|disable|unlock`: users, through identity's gRPC API.
 
 The password never appears on the command line (it would land in shell history
 and `ps`): it comes from stdin (--password-stdin) or a no-echo prompt.
@@ -79,6 +79,12 @@ def disable(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.record(user_dict(response.user), SHOWN)
 
 
+def unlock(args: argparse.Namespace, ctx: Context) -> None:
+    request = (identity_pb2.UnlockUserRequest(id=args.id) if args.id is not None
+               else identity_pb2.UnlockUserRequest(username=args.username))
+    ctx.out.record(user_dict(ctx.identity.call("UnlockUser", request).user), SHOWN)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 10_000:
@@ -133,3 +139,14 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     who.add_argument("--id", help="the user's id")
     who.add_argument("--username", help="the user's username (looked up first)")
     p.set_defaults(handler=disable)
+
+    p = commands.add_parser(
+        "unlock",
+        parents=[common],
+        help="lift a login lockout",
+        description="Clear a user's failed-login count and lift their temporary lockout.",
+    )
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--id", help="the user's id")
+    who.add_argument("--username", help="the user's username")
+    p.set_defaults(handler=unlock)
