@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from .settings import BaseServiceSettings
+
 
 def database_url(url: str | None, schema: str, var_dir: str) -> str:
     if not url:
@@ -49,6 +51,21 @@ def make_engine(url: str | None, schema: str, var_dir: str = "var", pool_size: i
         pool_recycle=1800,
         connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5},
     )
+
+
+def service_engine(settings: BaseServiceSettings, schema: str) -> Engine:
+    """The engine of one service's schema, sized by the common settings."""
+    return make_engine(settings.DATABASE_URL, schema, settings.VAR_DIR,
+                       pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_MAX_OVERFLOW)
+
+
+def migrate_service(settings: BaseServiceSettings, schema: str, script_location: str) -> None:
+    """`python -m <svc>_service migrate`: its migrations, on a short-lived engine."""
+    engine = service_engine(settings, schema)
+    try:
+        run_migrations(engine, schema, script_location)
+    finally:
+        engine.dispose()
 
 
 def ensure_schema(engine: Engine, schema: str) -> None:

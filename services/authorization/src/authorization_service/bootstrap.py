@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import grpc
 from authgate_common.crypto import derive_key
-from authgate_common.db import make_engine, run_migrations
+from authgate_common.db import migrate_service, service_engine
 from authgate_common.grpc_server import channel
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -55,16 +55,11 @@ class AuthorizationService:
 
 
 def engine_for(settings: Settings) -> Engine:
-    return make_engine(settings.DATABASE_URL, SCHEMA, settings.VAR_DIR,
-                       pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_MAX_OVERFLOW)
+    return service_engine(settings, SCHEMA)
 
 
 def migrate(settings: Settings) -> None:
-    engine = engine_for(settings)
-    try:
-        run_migrations(engine, SCHEMA, str(MIGRATIONS))
-    finally:
-        engine.dispose()
+    migrate_service(settings, SCHEMA, str(MIGRATIONS))
 
 
 def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import redis
 from authgate_common.crypto import derive_key
-from authgate_common.db import make_engine, run_migrations
+from authgate_common.db import migrate_service, service_engine
 from authgate_common.grpc_server import channel
 from authgate_common.kv import KeyValueStore, make_store
 from fastapi import FastAPI
@@ -54,16 +54,11 @@ class SessionService:
 
 
 def engine_for(settings: Settings) -> Engine:
-    return make_engine(settings.DATABASE_URL, SCHEMA, settings.VAR_DIR,
-                       pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_MAX_OVERFLOW)
+    return service_engine(settings, SCHEMA)
 
 
 def migrate(settings: Settings) -> None:
-    engine = engine_for(settings)
-    try:
-        run_migrations(engine, SCHEMA, str(MIGRATIONS))
-    finally:
-        engine.dispose()
+    migrate_service(settings, SCHEMA, str(MIGRATIONS))
 
 
 def utc_now() -> datetime:
