@@ -1,4 +1,5 @@
-"""In-memory IdentityService and AuthorizationService servicers: the real ones live elsewhere.
+"""In-memory IdentityService, AuthorizationService and TokenService servicers: the real
+ones live elsewhere.
 
 They raise the same OAuthErrors the contract names (ALREADY_EXISTS, NOT_FOUND, …), and the
 shared error interceptor turns them into gRPC statuses exactly as in production.
@@ -12,10 +13,12 @@ import time
 
 from authgate.authorization.v1 import authorization_pb2, authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2, identity_pb2_grpc
+from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_common.errors import AlreadyExists, InvalidRequest, NotFound
 from google.protobuf.timestamp_pb2 import Timestamp
 
 NOW = Timestamp(seconds=1_700_000_000)
+LATER = Timestamp(seconds=1_700_000_600)
 
 
 class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
@@ -92,3 +95,36 @@ class FakeAuthorization(authorization_pb2_grpc.AuthorizationServiceServicer):
         if self.clients.pop(request.client_id, None) is None:
             raise NotFound("No such client.")
         return authorization_pb2.DeleteClientResponse()
+
+
+class FakeToken(token_pb2_grpc.TokenServiceServicer):
+    """A current and a next key; an unforced rotation succeeds only once `ready`."""
+
+    def __init__(self) -> None:
+        self.keys = [
+            token_pb2.SigningKey(kid="kid-1", alg="RS256", state="current", created_at=NOW, activated_at=NOW),
+            token_pb2.SigningKey(kid="kid-2", alg="RS256", state="next", created_at=NOW),
+        ]
+        self.ready = False
+        self.requests: list[token_pb2.RotateSigningKeysRequest] = []
+        self._ids = itertools.count(3)
+
+    def ListSigningKeys(self, request, context):  # noqa: N802
+        return token_pb2.ListSigningKeysResponse(keys=self.keys)
+
+    def RotateSigningKeys(self, request, context):  # noqa: N802
+        self.requests.append(request)
+        current = next(k for k in self.keys if k.state == "current")
+        waiting = next(k for k in self.keys if k.state == "next")
+        if not (request.force or self.ready):
+            return token_pb2.RotateSigningKeysResponse(
+                rotated=False, current_kid=current.kid, keys=self.keys, not_before=LATER
+            )
+        current.state, waiting.state = "retired", "current"
+        current.retired_at.CopyFrom(LATER)
+        current.published_until.CopyFrom(LATER)
+        waiting.activated_at.CopyFrom(LATER)
+        self.keys.append(
+            token_pb2.SigningKey(kid=f"kid-{next(self._ids)}", alg="RS256", state="next", created_at=LATER)
+        )
+        return token_pb2.RotateSigningKeysResponse(rotated=True, current_kid=waiting.kid, keys=self.keys)

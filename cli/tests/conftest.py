@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from authgate.authorization.v1 import authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2_grpc
+from authgate.token.v1 import token_pb2_grpc
 from authgate_cli.main import main
 from authgate_common.grpc_server import create_server
 
 sys.path.insert(0, str(Path(__file__).parent))  # for cli_fakes (tests have no package)
-from cli_fakes import FakeAuthorization, FakeIdentity  # noqa: E402
+from cli_fakes import FakeAuthorization, FakeIdentity, FakeToken  # noqa: E402
 
 
 @dataclass
@@ -42,7 +43,12 @@ class Result:
 def _isolated(monkeypatch, tmp_path):
     """No developer `.env` or exported target may leak into a test."""
     monkeypatch.chdir(tmp_path)
-    for name in ("IDENTITY_GRPC_TARGET", "AUTHORIZATION_GRPC_TARGET", "GRPC_CLIENT_TIMEOUT_SECONDS"):
+    for name in (
+        "IDENTITY_GRPC_TARGET",
+        "AUTHORIZATION_GRPC_TARGET",
+        "TOKEN_GRPC_TARGET",
+        "GRPC_CLIENT_TIMEOUT_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -69,6 +75,28 @@ def services(monkeypatch) -> Iterator[Services]:
     yield svc
     id_server.stop(grace=None)
     az_server.stop(grace=None)
+
+
+@dataclass
+class TokenFake:
+    servicer: FakeToken
+    target: str
+
+
+@pytest.fixture
+def token_service(monkeypatch) -> Iterator[TokenFake]:
+    servicer = FakeToken()
+    server, port, _ = create_server(
+        0,
+        lambda s: token_pb2_grpc.add_TokenServiceServicer_to_server(servicer, s),
+        service_names=[],
+        host="127.0.0.1",
+        max_workers=4,
+    )
+    fake = TokenFake(servicer, f"127.0.0.1:{port}")
+    monkeypatch.setenv("TOKEN_GRPC_TARGET", fake.target)
+    yield fake
+    server.stop(grace=None)
 
 
 @pytest.fixture

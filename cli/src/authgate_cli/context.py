@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from authgate.authorization.v1 import authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2_grpc
+from authgate.token.v1 import token_pb2_grpc
 
 from .output import Output
 from .rpc import ServiceClient
@@ -17,6 +18,7 @@ class Context:
     out: Output
     identity: ServiceClient
     authorization: ServiceClient
+    token: ServiceClient
 
     @classmethod
     def build(
@@ -26,6 +28,7 @@ class Context:
         as_json: bool,
         identity_target: str | None,
         authorization_target: str | None,
+        token_target: str | None = None,
     ) -> Context:
         """The CLI's composition root: flags win over environment and `.env`."""
         timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
@@ -43,8 +46,15 @@ class Context:
                 authorization_pb2_grpc.AuthorizationServiceStub,
                 timeout,
             ),
+            token=ServiceClient(
+                "token",
+                token_target or settings.TOKEN_GRPC_TARGET,
+                token_pb2_grpc.TokenServiceStub,
+                timeout,
+            ),
         )
 
     def close(self) -> None:
         self.identity.close()
         self.authorization.close()
+        self.token.close()

@@ -1,7 +1,8 @@
 """`authgate`: argparse wiring, the exit codes and the promise of no traceback.
 
 Exit codes: 0 success; 1 the service refused (its RFC 6749 §5.2 error code and
-description are printed); 2 a service is unreachable, the configuration is
+description are printed) or could not do it yet (`keys rotate` without --force before
+the next key is in every cached JWKS); 2 a service is unreachable, the configuration is
 invalid or the command line is wrong (argparse's own convention); 130 interrupted.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from authgate_common.errors import OAuthError
 from pydantic import ValidationError
 
-from . import clients, users
+from . import clients, keys, users
 from .context import Context
 from .output import Output
 from .rpc import ServiceUnreachable
@@ -42,17 +43,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="authorization gRPC address (default $AUTHORIZATION_GRPC_TARGET or 127.0.0.1:50053)",
     )
+    common.add_argument(
+        "--token-target",
+        metavar="HOST:PORT",
+        default=argparse.SUPPRESS,
+        help="token gRPC address (default $TOKEN_GRPC_TARGET or 127.0.0.1:50054)",
+    )
     parser = argparse.ArgumentParser(
         prog="authgate",
         parents=[common],
-        description="Operate authgate: manage users and OAuth clients over the services' gRPC APIs.",
+        description="Operate authgate: manage users, OAuth clients and signing keys over the "
+        "services' gRPC APIs.",
         epilog="Settings come from the environment and .env: IDENTITY_GRPC_TARGET, "
-        "AUTHORIZATION_GRPC_TARGET, GRPC_CLIENT_TIMEOUT_SECONDS (default 5). "
+        "AUTHORIZATION_GRPC_TARGET, TOKEN_GRPC_TARGET, GRPC_CLIENT_TIMEOUT_SECONDS (default 5). "
         "Exit codes: 0 ok, 1 refused by the service, 2 unreachable or usage error.",
     )
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{user,client}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{user,client,keys}")
     users.register(groups, common)
     clients.register(groups, common)
+    keys.register(groups, common)
     return parser
 
 
@@ -75,10 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json=out.as_json,
         identity_target=getattr(args, "identity_target", None),
         authorization_target=getattr(args, "authorization_target", None),
+        token_target=getattr(args, "token_target", None),
     )
     try:
-        args.handler(args, ctx)
-        return 0
+        # A handler may return 1 for an answer that is not a success (e.g. not rotated).
+        return args.handler(args, ctx) or 0
     except ServiceUnreachable as exc:
         out.error("temporarily_unavailable", str(exc))
         return 2

@@ -13,5 +13,6 @@ class CliSettings(BaseSettings):
 
     IDENTITY_GRPC_TARGET: str = "127.0.0.1:50051"
     AUTHORIZATION_GRPC_TARGET: str = "127.0.0.1:50053"
+    TOKEN_GRPC_TARGET: str = "127.0.0.1:50054"
     # Deadline of every call, in seconds (same variable the services use).
     GRPC_CLIENT_TIMEOUT_SECONDS: float = 5.0

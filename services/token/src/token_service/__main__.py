@@ -11,6 +11,7 @@ from authgate_common.runner import serve
 from .bootstrap import bootstrap, migrate
 from .entrypoints.cleanup_job import CleanupJob
 from .entrypoints.grpc_api import SERVICE_NAMES
+from .entrypoints.key_refresh_job import KeyRefreshJob
 from .settings import Settings
 
 log = logging.getLogger("token_service")
@@ -34,8 +35,11 @@ def main(argv: list[str] | None = None) -> None:
         log.warning("revocation feed not synced yet; token validation answers 503 until it is")
     cleanup = CleanupJob(service.cleanup, settings.REFRESH_CLEANUP_INTERVAL_SECONDS)
     cleanup.start()
+    key_refresh = KeyRefreshJob(service.signing_keys, settings.SIGNING_KEY_REFRESH_SECONDS)
+    key_refresh.start()
 
     def stop() -> None:
+        key_refresh.stop()
         cleanup.stop()
         service.close()
 

@@ -29,7 +29,9 @@ from .domain.grants.client_credentials import ClientCredentialsGrant
 from .domain.grants.refresh_token import RefreshTokenGrant
 from .domain.introspection import Introspection
 from .domain.issuance import TokenIssuer
-from .domain.key_bootstrap import load_or_create_keys
+from .domain.key_lifecycle import KeyPolicy
+from .domain.key_ring import KeyRing
+from .domain.key_rotation import KeyRotation
 from .domain.keys import KeySet
 from .domain.minting import TokenMinter
 from .domain.ports import AuthorizationPort, IdentityPort, SessionLiveness
@@ -37,6 +39,7 @@ from .domain.refresh_cleanup import RefreshCleanup
 from .domain.refresh_store import RefreshUnitOfWork
 from .domain.refresh_tokens import RefreshTokens
 from .domain.revocation import Revocation
+from .domain.signing_keys import SigningKeys
 from .domain.token_endpoint import TokenEndpoint
 from .domain.userinfo import UserInfo
 from .domain.validation import TokenValidator
@@ -51,7 +54,7 @@ REFRESH_HASH_PURPOSE = "token/refresh"
 
 @dataclass
 class TokenService:
-    keys: KeySet
+    signing_keys: SigningKeys
     minter: TokenMinter
     validator: TokenValidator
     ledger: GrantLedger
@@ -64,6 +67,11 @@ class TokenService:
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
     feed: RevokedSessions | None = None
+
+    @property
+    def keys(self) -> KeySet:
+        """The keys in use right now (a snapshot; rotations swap in a new one)."""
+        return self.signing_keys.ring.current()
 
     def close(self) -> None:
         for close in self.closers:
@@ -83,12 +91,32 @@ def migrate(settings: Settings) -> None:
         engine.dispose()
 
 
+def key_policy(settings: Settings) -> KeyPolicy:
+    refresh = timedelta(seconds=settings.SIGNING_KEY_REFRESH_SECONDS)
+    longest_token = max(settings.ACCESS_TOKEN_EXPIRE_SECONDS, settings.ID_TOKEN_EXPIRE_SECONDS)
+    return KeyPolicy(
+        rotate_every=timedelta(days=settings.SIGNING_KEY_ROTATION_DAYS) or None,
+        # Replicas publish a new next key within one refresh; caches then hold the JWKS
+        # they fetched just before for up to JWKS_CACHE_SECONDS.
+        publish_ahead=timedelta(seconds=settings.JWKS_CACHE_SECONDS) + refresh,
+        # A replica that has not noticed a rotation yet signs with the old key up to one
+        # refresh longer; its tokens live the longest lifetime plus the allowed skew.
+        retire_for=timedelta(seconds=longest_token + settings.CLOCK_SKEW_SECONDS) + refresh)
+
+
+def load_signing_keys(settings: Settings, engine: Engine) -> SigningKeys:
+    """The keys from the database, created on first start (current + next)."""
+    uow = SqlKeyUnitOfWork(engine, make_cipher(settings.SECRET_KEY))
+    return SigningKeys.start(KeyRotation(uow, key_policy(settings)))
+
+
 def load_keys(settings: Settings, engine: Engine) -> KeySet:
-    return load_or_create_keys(SqlKeyUnitOfWork(engine, make_cipher(settings.SECRET_KEY)))
+    return load_signing_keys(settings, engine).ring.current()
 
 
-def build(settings: Settings, *, keys: KeySet, store: KeyValueStore, authorization: AuthorizationPort,
-          identity: IdentityPort, sessions: SessionLiveness, refresh_uow: RefreshUnitOfWork,
+def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore,
+          authorization: AuthorizationPort, identity: IdentityPort, sessions: SessionLiveness,
+          refresh_uow: RefreshUnitOfWork,
           access_liveness: SessionLiveness | None = None) -> TokenService:
     """Wire the core and transports from already-built adapters (tests call this too).
 
@@ -96,6 +124,7 @@ def build(settings: Settings, *, keys: KeySet, store: KeyValueStore, authorizati
     revocation feed in production); `sessions` asks the session service and serves the
     refresh grant and refresh-token introspection.
     """
+    keys: KeyRing = signing_keys.ring
     ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
@@ -114,14 +143,15 @@ def build(settings: Settings, *, keys: KeySet, store: KeyValueStore, authorizati
         token_endpoint=endpoint, userinfo=UserInfo(validator, identity), revocation=revocation,
         introspection=introspection, keys=keys, issuer=settings.issuer,
         jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES))
-    return TokenService(keys=keys, minter=minter, validator=validator, ledger=ledger, refresh=refresh,
-                        cleanup=RefreshCleanup(refresh), token_endpoint=endpoint, revocation=revocation,
-                        introspection=introspection, http_app=app, register=registrar(validator))
+    return TokenService(signing_keys=signing_keys, minter=minter, validator=validator, ledger=ledger,
+                        refresh=refresh, cleanup=RefreshCleanup(refresh), token_endpoint=endpoint,
+                        revocation=revocation, introspection=introspection, http_app=app,
+                        register=registrar(validator, signing_keys))
 
 
 def bootstrap(settings: Settings) -> TokenService:
     engine = engine_for(settings)
-    keys = load_keys(settings, engine)
+    signing_keys = load_signing_keys(settings, engine)
     # Keys are in memory now: validation (userinfo, ValidateToken, ext_authz) reads no
     # database; only the refresh grant, revocation and introspection use the engine.
     store = GuardedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "token:"))
@@ -134,7 +164,7 @@ def bootstrap(settings: Settings) -> TokenService:
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
                                heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS).start()
     service = build(
-        settings, keys=keys, store=store,
+        settings, signing_keys=signing_keys, store=store,
         access_liveness=FeedSessionLiveness(feed) if feed else None,
         authorization=GrpcAuthorizationClient(channels["authorization"], timeout),
         identity=GrpcIdentityClient(channels["identity"], timeout),

@@ -22,7 +22,14 @@ class Settings(BaseServiceSettings):
     # Only RS256 is implemented; anything else is refused at start rather than ignored.
     JWT_ALGORITHM: str = "RS256"
     CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
+    # Cache-Control max-age of the JWKS and discovery documents. A next signing key is
+    # published this long (plus SIGNING_KEY_REFRESH_SECONDS) before it starts signing.
     JWKS_CACHE_SECONDS: int = Field(300, ge=0)
+    # The scheduled rotation: the current signing key signs this many days, then the next
+    # key (already published) takes over and a new next key is published. 0: never.
+    SIGNING_KEY_ROTATION_DAYS: int = Field(30, ge=0)
+    # How often each replica runs the rotation check and reloads keys rotated elsewhere.
+    SIGNING_KEY_REFRESH_SECONDS: float = Field(30.0, gt=0)
     # How access-token validation learns that a session ended: "feed" keeps the pushed
     # revocation set in memory (no I/O per token); "rpc" asks the session service for
     # every token (slower; for deployments that cannot hold a stream open).

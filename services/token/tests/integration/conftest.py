@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from token_service.bootstrap import TokenService, bootstrap, migrate
 from token_service.entrypoints.grpc_api import SERVICE_NAMES
+from token_service.entrypoints.key_refresh_job import KeyRefreshJob
 from token_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -165,3 +166,46 @@ def lifecycle():  # type: ignore[no-untyped-def]
 def grpc_channel(harness: Harness) -> Iterator[grpc.Channel]:
     with grpc.insecure_channel(harness.grpc_target) as ch:
         yield ch
+
+
+@dataclass
+class Replica:
+    service: TokenService
+    http: TestClient
+    grpc_target: str
+    settings: Settings
+
+
+# Short lifetimes so a whole key lifecycle fits in a test (yet slack enough for a loaded
+# machine): a next key may sign 3 + 0.2 s after it was published, a retired key leaves
+# the JWKS 6 + 0 + 0.2 s after it stopped signing.
+ROTATION_SETTINGS = {"ACCESS_TOKEN_EXPIRE_SECONDS": 6, "ID_TOKEN_EXPIRE_SECONDS": 6,
+                     "CLOCK_SKEW_SECONDS": 0, "JWKS_CACHE_SECONDS": 3,
+                     "SIGNING_KEY_REFRESH_SECONDS": 0.2}
+
+
+@pytest.fixture
+def replicas(harness: Harness) -> Iterator[tuple[Replica, Replica]]:
+    """Two token-service replicas (two bootstrap()s, each refreshing its keys in the
+    background as `serve` does) on a fresh database of their own, sharing Redis and the
+    harness's fake authorization, identity and session services."""
+    with postgres_database("tokenkeys") as url:
+        settings = harness.settings.model_copy(update={"DATABASE_URL": url, **ROTATION_SETTINGS})
+        migrate(settings)
+        started: list[tuple[Replica, grpc.Server, KeyRefreshJob, TestClient]] = []
+        try:
+            for _ in range(2):
+                service = bootstrap(settings)
+                server, port, _ = create_server(0, service.register, service_names=SERVICE_NAMES,
+                                                host="127.0.0.1")
+                job = KeyRefreshJob(service.signing_keys, settings.SIGNING_KEY_REFRESH_SECONDS)
+                job.start()
+                http = TestClient(service.http_app).__enter__()
+                started.append((Replica(service, http, f"127.0.0.1:{port}", settings), server, job, http))
+            yield started[0][0], started[1][0]
+        finally:
+            for replica, server, job, http in started:
+                job.stop()
+                http.__exit__(None, None, None)
+                server.stop(None)
+                replica.service.close()

@@ -1,5 +1,5 @@
-"""Signing keys at rest: encrypted, in the `token` schema, one current key however many
-replicas start at once."""
+"""Signing keys at rest: encrypted, in the `token` schema, one current key (and one next
+key published ahead) however many replicas start at once."""
 
 from __future__ import annotations
 
@@ -26,14 +26,16 @@ def _rows(settings: Settings) -> list[dict]:
 
 def test_key_is_stored_encrypted_and_published(harness) -> None:  # type: ignore[no-untyped-def]
     rows = _rows(harness.settings)
-    assert len(rows) == 1
-    row = rows[0]
-    assert row["kid"] == harness.service.keys.current_kid and row["state"] == "current"
+    assert sorted(r["state"] for r in rows) == ["current", "next"]
+    row = next(r for r in rows if r["state"] == "current")
+    assert row["kid"] == harness.service.keys.current_kid
     assert row["alg"] == "RS256" and row["activated_at"] is not None and row["retired_at"] is None
-    assert not any("PRIVATE KEY" in str(v) or "BEGIN" in str(v) for v in row.values())
-    pem = make_cipher(harness.settings.SECRET_KEY).decrypt(row["private_key_encrypted"].encode())
-    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
-    assert json.loads(row["public_jwk"]) == harness.service.keys.jwks()["keys"][0]
+    published = {k["kid"]: k for k in harness.service.keys.jwks()["keys"]}
+    for r in rows:
+        assert not any("PRIVATE KEY" in str(v) or "BEGIN" in str(v) for v in r.values())
+        pem = make_cipher(harness.settings.SECRET_KEY).decrypt(r["private_key_encrypted"].encode())
+        assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
+        assert json.loads(r["public_jwk"]) == published[r["kid"]]
 
 
 def test_another_secret_key_cannot_read_the_keys(harness) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +71,9 @@ def test_replicas_starting_together_agree_on_one_key() -> None:
             t.join(60)
         assert not errors
         assert len(kids) == 4 and len(set(kids)) == 1
-        assert [r["kid"] for r in _rows(settings)] == kids[:1]
+        rows = _rows(settings)
+        assert sorted(r["state"] for r in rows) == ["current", "next"]
+        assert [r["kid"] for r in rows if r["state"] == "current"] == kids[:1]
 
 
 def test_embedded_sqlite_default(tmp_path) -> None:  # type: ignore[no-untyped-def]

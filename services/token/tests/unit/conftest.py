@@ -11,16 +11,19 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from authgate_common.errors import InvalidClient, InvalidGrant, NotFound, TemporarilyUnavailable
 from authgate_common.kv import MemoryStore
-from token_service.bootstrap import TokenService, build
-from token_service.domain.keys import KeySet, generate_signing_key
+from token_service.bootstrap import TokenService, build, key_policy
+from token_service.domain.key_ring import KeyRing
+from token_service.domain.key_rotation import KeyRotation
+from token_service.domain.keys import KeyConflict, KeySet, StoredKey, generate_signing_key
 from token_service.domain.ports import Client, RedeemedGrant
 from token_service.domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
+from token_service.domain.signing_keys import SigningKeys
 from token_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -169,6 +172,59 @@ class FakeRefreshStore:
         return [e.event for _at, e in self.audit_rows]
 
 
+class FakeKeyRepository:
+    """Enforces what the table does: unique kids, at most one current key."""
+
+    def __init__(self, store: FakeKeyStore, keys: dict[str, StoredKey]) -> None:
+        self._store = store
+        self.keys = keys
+
+    def lock(self) -> None:
+        self._store.locks += 1
+
+    def list_keys(self) -> list[StoredKey]:
+        return sorted(self.keys.values(), key=lambda k: (k.created_at, k.kid))
+
+    def add(self, key: StoredKey) -> None:
+        if key.kid in self.keys:
+            raise KeyConflict()
+        self.keys[key.kid] = key
+        self._one_current()
+
+    def set_state(self, kid: str, state: str, *, activated_at: datetime | None = None,
+                  retired_at: datetime | None = None) -> None:
+        key = self.keys[kid]
+        self.keys[kid] = replace(key, state=state, activated_at=activated_at or key.activated_at,
+                                 retired_at=retired_at or key.retired_at)
+        self._one_current()
+
+    def delete(self, kid: str) -> None:
+        del self.keys[kid]
+
+    def _one_current(self) -> None:
+        if sum(k.state == "current" for k in self.keys.values()) > 1:
+            raise KeyConflict()
+
+
+class FakeKeyStore:
+    """The signing_keys table: one transaction at a time; an exception rolls back."""
+
+    def __init__(self, keys: Sequence[StoredKey] = ()) -> None:
+        self.keys = {k.kid: k for k in keys}
+        self.locks = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def __call__(self) -> Iterator[FakeKeyRepository]:
+        with self._lock:
+            repo = FakeKeyRepository(self, dict(self.keys))
+            yield repo
+            self.keys = repo.keys
+
+    def states(self) -> dict[str, str]:
+        return {k.kid: k.state for k in self.keys.values()}
+
+
 @dataclass
 class World:
     service: TokenService
@@ -181,8 +237,13 @@ class World:
 
 
 @pytest.fixture(scope="session")
-def keys() -> KeySet:
-    return KeySet([generate_signing_key(datetime.now(UTC))])
+def signing_key() -> StoredKey:
+    return generate_signing_key(datetime.now(UTC))
+
+
+@pytest.fixture(scope="session")
+def keys(signing_key: StoredKey) -> KeySet:
+    return KeySet([signing_key])
 
 
 @pytest.fixture(scope="session")
@@ -190,11 +251,15 @@ def other_keys() -> KeySet:
     return KeySet([generate_signing_key(datetime.now(UTC))])
 
 
-def make_world(keys: KeySet, **settings_overrides: Any) -> World:
+def make_world(keys: KeySet, signing_key: StoredKey, signing_keys: SigningKeys | None = None,
+               **settings_overrides: Any) -> World:
     settings = Settings(_env_file=None, ISSUER=ISSUER + "/", **settings_overrides)  # type: ignore[call-arg]
     authorization, identity, sessions = FakeAuthorization(), FakeIdentity(), FakeSessions()
     store, refresh_store = MemoryStore("token:"), FakeRefreshStore()
-    service = build(settings, keys=keys, store=store, authorization=authorization,
+    # The key set is parsed once per session; the store holds the key it was built from.
+    signing_keys = signing_keys or SigningKeys(
+        KeyRotation(FakeKeyStore([signing_key]), key_policy(settings)), KeyRing(keys))
+    service = build(settings, signing_keys=signing_keys, store=store, authorization=authorization,
                     identity=identity, sessions=sessions, refresh_uow=refresh_store)
     identity.users["u1"] = {"name": "Alice", "username": "alice", "email": "alice@example.com"}
     sessions.alive.add("sid-1")
@@ -204,14 +269,14 @@ def make_world(keys: KeySet, **settings_overrides: Any) -> World:
 
 
 @pytest.fixture
-def world(keys: KeySet) -> World:
-    return make_world(keys)
+def world(keys: KeySet, signing_key: StoredKey) -> World:
+    return make_world(keys, signing_key)
 
 
 @pytest.fixture
-def world_factory(keys: KeySet):  # type: ignore[no-untyped-def]
+def world_factory(keys: KeySet, signing_key: StoredKey):  # type: ignore[no-untyped-def]
     """A world with other settings, e.g. world_factory(REFRESH_REUSE_GRACE_SECONDS=10)."""
-    return lambda **overrides: make_world(keys, **overrides)
+    return lambda **overrides: make_world(keys, signing_key, **overrides)
 
 
 def grant(grant_id: str = "g1", scopes: tuple[str, ...] = ("openid", "profile", "email", "read"),
@@ -318,3 +383,47 @@ def add_lifecycle_clients(world: World) -> None:
 def calls(world: World) -> Calls:
     add_lifecycle_clients(world)
     return Calls(world)
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2030, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def key_store() -> FakeKeyStore:
+    return FakeKeyStore()
+
+
+@pytest.fixture
+def rotating_world(keys: KeySet, signing_key: StoredKey, key_store: FakeKeyStore,  # type: ignore[no-untyped-def]
+                   clock: FakeClock):
+    """A world whose keys live in `key_store` on the fake `clock` (real, distinct RSA keys):
+    rotating_world(**settings) → (world, signing_keys)."""
+    def make(**overrides: Any) -> tuple[World, SigningKeys]:
+        settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+        signing_keys = SigningKeys.start(KeyRotation(key_store, key_policy(settings), clock=clock))
+        return make_world(keys, signing_key, signing_keys, **overrides), signing_keys
+    return make
+
+
+@pytest.fixture(scope="session")
+def cheap_keys(signing_key: StoredKey):  # type: ignore[no-untyped-def]
+    """A key generator for lifecycle tests: fresh kids on one RSA key (no 2048-bit keygen)."""
+    def generate(now: datetime, state: str = "current") -> StoredKey:
+        kid = secrets.token_urlsafe(16)
+        return replace(signing_key, kid=kid, state=state, public_jwk={**signing_key.public_jwk, "kid": kid},
+                       created_at=now, activated_at=now if state == "current" else None, retired_at=None)
+    return generate

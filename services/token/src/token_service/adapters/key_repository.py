@@ -11,11 +11,12 @@ import json
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from authgate_common.crypto import derive_key
 from authgate_common.db import UnitOfWork
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -24,11 +25,21 @@ from .tables import signing_keys
 
 ENCRYPTION_PURPOSE = "token/signing-key-encryption"
 # pg_advisory_xact_lock takes a bigint; any fixed value private to this purpose will do.
-BOOTSTRAP_LOCK_ID = zlib.crc32(b"authgate/token/signing-keys")
+# Creation at start and every rotation take the same lock: all key writes serialise.
+KEYS_LOCK_ID = zlib.crc32(b"authgate/token/signing-keys")
 
 
 def make_cipher(secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derive_key(secret_key, ENCRYPTION_PURPOSE)))
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return _utc(value) if value is not None else None
 
 
 class SqlKeyRepository:
@@ -38,10 +49,11 @@ class SqlKeyRepository:
 
     def lock(self) -> None:
         if self._s.bind is not None and self._s.bind.dialect.name == "postgresql":
-            self._s.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": BOOTSTRAP_LOCK_ID})
+            self._s.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": KEYS_LOCK_ID})
 
     def list_keys(self) -> list[StoredKey]:
-        rows = self._s.execute(select(signing_keys).order_by(signing_keys.c.created_at)).mappings()
+        rows = self._s.execute(select(signing_keys).order_by(signing_keys.c.created_at,
+                                                             signing_keys.c.kid)).mappings()
         return [self._to_key(r) for r in rows]
 
     def add(self, key: StoredKey) -> None:
@@ -51,14 +63,28 @@ class SqlKeyRepository:
             public_jwk=json.dumps(key.public_jwk, sort_keys=True), created_at=key.created_at,
             activated_at=key.activated_at, retired_at=key.retired_at))
 
+    def set_state(self, kid: str, state: str, *, activated_at: datetime | None = None,
+                  retired_at: datetime | None = None) -> None:
+        values: dict[str, object] = {"state": state}
+        if activated_at is not None:
+            values["activated_at"] = activated_at
+        if retired_at is not None:
+            values["retired_at"] = retired_at
+        self._s.execute(update(signing_keys).where(signing_keys.c.kid == kid).values(**values))
+
+    def delete(self, kid: str) -> None:
+        # The row goes, private key included: nothing it signed is still valid.
+        self._s.execute(delete(signing_keys).where(signing_keys.c.kid == kid))
+
     def _to_key(self, row) -> StoredKey:  # type: ignore[no-untyped-def]
         try:
             pem = self._cipher.decrypt(row["private_key_encrypted"].encode()).decode()
         except InvalidToken as exc:
             raise RuntimeError(f"cannot decrypt signing key {row['kid']}: was SECRET_KEY changed?") from exc
         return StoredKey(kid=row["kid"], alg=row["alg"], state=row["state"], private_pem=pem,
-                         public_jwk=json.loads(row["public_jwk"]), created_at=row["created_at"],
-                         activated_at=row["activated_at"], retired_at=row["retired_at"])
+                         public_jwk=json.loads(row["public_jwk"]), created_at=_utc(row["created_at"]),
+                         activated_at=_maybe_utc(row["activated_at"]),
+                         retired_at=_maybe_utc(row["retired_at"]))
 
 
 class SqlKeyUnitOfWork:

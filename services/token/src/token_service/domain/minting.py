@@ -16,7 +16,8 @@ from typing import Any
 
 from jose import jws
 
-from .keys import ALGORITHM, KeySet
+from .key_ring import KeySource
+from .keys import ALGORITHM
 
 # Claims an identity lookup may never override in a token we sign.
 PROTECTED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce",
@@ -47,7 +48,7 @@ class MintedToken:
 
 
 class TokenMinter:
-    def __init__(self, keys: KeySet, issuer: str, access_ttl: int, id_ttl: int,
+    def __init__(self, keys: KeySource, issuer: str, access_ttl: int, id_ttl: int,
                  clock: Callable[[], float] = time.time) -> None:
         self._keys = keys
         self.issuer = issuer.rstrip("/")
@@ -56,8 +57,9 @@ class TokenMinter:
         self._clock = clock
 
     def _sign(self, claims: Mapping[str, Any], typ: str) -> str:
-        headers = {"typ": typ, "kid": self._keys.current_kid}
-        return jws.sign(dict(claims), self._keys.signing_key, headers=headers, algorithm=ALGORITHM)
+        keys = self._keys.current()  # one snapshot: the kid and the key always match
+        headers = {"typ": typ, "kid": keys.current_kid}
+        return jws.sign(dict(claims), keys.signing_key, headers=headers, algorithm=ALGORITHM)
 
     def access_token(self, req: AccessTokenRequest) -> MintedToken:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope, sid, auth_time)."""

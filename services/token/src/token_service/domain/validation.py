@@ -21,7 +21,8 @@ from jose import jws
 from jose.exceptions import JOSEError
 
 from .grant_ledger import GrantLedger
-from .keys import ALGORITHM, KeySet
+from .key_ring import KeySource
+from .keys import ALGORITHM
 from .ports import SessionLiveness
 
 MAX_TOKEN_BYTES = 8192
@@ -49,7 +50,7 @@ def unverified_header(token: str) -> dict[str, Any]:
 
 
 class TokenValidator:
-    def __init__(self, keys: KeySet, issuer: str, ledger: GrantLedger, sessions: SessionLiveness,
+    def __init__(self, keys: KeySource, issuer: str, ledger: GrantLedger, sessions: SessionLiveness,
                  clock_skew: int = 30, clock: Callable[[], float] = time.time) -> None:
         self._keys = keys
         self._issuer = issuer.rstrip("/")
@@ -90,7 +91,7 @@ class TokenValidator:
         if any(name in header for name in REFUSED_HEADERS):
             raise InvalidToken("The access token carries a refused header parameter.")
         kid = header.get("kid")
-        key = self._keys.public_key(kid) if isinstance(kid, str) else None
+        key = self._keys.current().public_key(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidToken("The access token was not signed by a known key.")
         try:

@@ -1,5 +1,5 @@
 """authgate.token.v1.TokenService (and Envoy's ext_authz Check) over gRPC: thin shells
-over the token validator.
+over the token validator and the signing keys (ListSigningKeys, RotateSigningKeys).
 
 Errors are raised as OAuthError; the shared interceptor turns them into
 UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE with the code in trailing metadata.
@@ -8,12 +8,15 @@ UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE with the code in trailing meta
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import grpc
 from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
+from ..domain.signing_keys import KeyInfo, SigningKeys
 from ..domain.validation import TokenValidator
 from .ext_authz import SERVICE_NAME as EXT_AUTHZ_SERVICE_NAME
 from .ext_authz import AuthorizationServicer
@@ -22,9 +25,24 @@ SERVICE_NAME = "authgate.token.v1.TokenService"
 SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
 
 
+def _ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def _key(info: KeyInfo) -> pb.SigningKey:
+    return pb.SigningKey(kid=info.kid, alg=info.alg, state=info.state, created_at=_ts(info.created_at),
+                         activated_at=_ts(info.activated_at), retired_at=_ts(info.retired_at),
+                         published_until=_ts(info.published_until))
+
+
 class TokenServicer(pb_grpc.TokenServiceServicer):
-    def __init__(self, validator: TokenValidator) -> None:
+    def __init__(self, validator: TokenValidator, signing_keys: SigningKeys) -> None:
         self._validator = validator
+        self._keys = signing_keys
 
     def ValidateToken(self, request: pb.ValidateTokenRequest,  # noqa: N802 - gRPC method name
                       context: grpc.ServicerContext) -> pb.ValidateTokenResponse:
@@ -38,12 +56,23 @@ class TokenServicer(pb_grpc.TokenServiceServicer):
             iss=claims["iss"], exp=int(claims["exp"]), iat=int(claims["iat"]),
             claims_json=json.dumps(claims, separators=(",", ":")))
 
+    def ListSigningKeys(self, request: pb.ListSigningKeysRequest,  # noqa: N802 - gRPC method name
+                        context: grpc.ServicerContext) -> pb.ListSigningKeysResponse:
+        return pb.ListSigningKeysResponse(keys=[_key(k) for k in self._keys.describe()])
 
-def registrar(validator: TokenValidator):  # type: ignore[no-untyped-def]
+    def RotateSigningKeys(self, request: pb.RotateSigningKeysRequest,  # noqa: N802 - gRPC method name
+                          context: grpc.ServicerContext) -> pb.RotateSigningKeysResponse:
+        outcome = self._keys.rotate(force=request.force)
+        return pb.RotateSigningKeysResponse(rotated=outcome.rotated, current_kid=outcome.current_kid,
+                                            keys=[_key(k) for k in outcome.keys],
+                                            not_before=_ts(outcome.not_before))
+
+
+def registrar(validator: TokenValidator, signing_keys: SigningKeys):  # type: ignore[no-untyped-def]
     """The `register` callback for authgate_common's server factory."""
 
     def register(server: grpc.Server) -> None:
-        pb_grpc.add_TokenServiceServicer_to_server(TokenServicer(validator), server)
+        pb_grpc.add_TokenServiceServicer_to_server(TokenServicer(validator, signing_keys), server)
         ext_grpc.add_AuthorizationServicer_to_server(AuthorizationServicer(validator), server)
 
     return register

@@ -7,6 +7,7 @@ RFC 6750), discovery (OIDC Discovery 1.0 §4, RFC 8414 §3) and the JWKS (RFC 75
 
 from __future__ import annotations
 
+import json
 import pathlib
 from dataclasses import dataclass
 
@@ -20,10 +21,11 @@ from ..domain.bearer import extract_bearer
 from ..domain.discovery import provider_metadata
 from ..domain.form import is_form, parse_form
 from ..domain.introspection import Introspection
-from ..domain.keys import KeySet
+from ..domain.key_ring import KeySource
 from ..domain.revocation import Revocation
 from ..domain.token_endpoint import TokenEndpoint
 from ..domain.userinfo import UserInfo
+from .conditional import cacheable_json, strong_etag
 from .openapi import (
     INTROSPECTION_REQUEST_BODY,
     REVOCATION_REQUEST_BODY,
@@ -42,7 +44,7 @@ class HttpDeps:
     userinfo: UserInfo
     revocation: Revocation
     introspection: Introspection
-    keys: KeySet
+    keys: KeySource  # read on every request: a rotation shows at once
     issuer: str
     jwks_cache_seconds: int = 300
     max_body_bytes: int = 65536
@@ -50,9 +52,10 @@ class HttpDeps:
 
 def create_http_app(deps: HttpDeps) -> FastAPI:
     app = create_app("authgate token service", max_body_bytes=deps.max_body_bytes)
-    metadata = provider_metadata(deps.issuer)
-    discovery_headers = {"Cache-Control": "public, max-age=300"}
-    jwks_headers = {"Cache-Control": f"public, max-age={deps.jwks_cache_seconds}"}
+    # Same bytes as a JSONResponse would send, serialised once; its ETag never changes.
+    metadata = json.dumps(provider_metadata(deps.issuer), separators=(",", ":"))
+    metadata_etag = strong_etag(metadata)
+    max_age = deps.jwks_cache_seconds
 
     @app.post("/api/v1/oauth/token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
               openapi_extra={"requestBody": TOKEN_REQUEST_BODY})
@@ -96,17 +99,20 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
 
     @app.get("/.well-known/openid-configuration", tags=["discovery"],
              summary="OpenID Provider metadata (OIDC Discovery 1.0)")
-    def openid_configuration() -> JSONResponse:
-        return JSONResponse(metadata, headers=discovery_headers)
+    def openid_configuration(request: Request) -> Response:
+        return cacheable_json(metadata, metadata_etag, max_age, request.headers.get("if-none-match"))
 
     @app.get("/.well-known/oauth-authorization-server", tags=["discovery"],
              summary="Authorization server metadata (RFC 8414)")
-    def oauth_authorization_server() -> JSONResponse:
-        return JSONResponse(metadata, headers=discovery_headers)
+    def oauth_authorization_server(request: Request) -> Response:
+        return cacheable_json(metadata, metadata_etag, max_age, request.headers.get("if-none-match"))
 
     @app.get("/.well-known/jwks.json", tags=["discovery"], summary="Public signing keys (RFC 7517)")
-    def jwks() -> Response:
-        return Response(deps.keys.jwks_json, media_type="application/json", headers=jwks_headers)
+    def jwks(request: Request) -> Response:
+        # JWKS_CACHE_SECONDS bounds how stale a verifier's copy is; the key lifecycle
+        # publishes a key longer than that before it signs (domain/key_lifecycle.py).
+        keys = deps.keys.current()
+        return cacheable_json(keys.jwks_json, keys.etag, max_age, request.headers.get("if-none-match"))
 
     mount_public_docs(app, PUBLIC_OPENAPI)
     return app

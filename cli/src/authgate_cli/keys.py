@@ -1,0 +1,96 @@
+"""`authgate keys list|rotate`: the token service's signing keys (RFC 7517 JWKs), via its gRPC API.
+
+A key is `next` (published in the JWKS, not signing yet), `current` (signs new
+tokens) or `retired` (published until every token it signed has expired, then
+deleted). `rotate` makes the next key current and publishes a fresh next key; it
+waits until verifiers' cached JWKS copies hold the next key (OpenID Connect Core
+§10.1.1) unless --force. Private keys never leave the service.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from authgate.token.v1 import token_pb2
+
+from .context import Context
+from .output import timestamp
+
+COLUMNS = ["kid", "state", "created_at", "activated_at", "retired_at", "published_until"]
+
+
+def key_dict(key: token_pb2.SigningKey) -> dict[str, Any]:
+    return {
+        "kid": key.kid,
+        "alg": key.alg,
+        "state": key.state,
+        "created_at": timestamp(key.created_at),
+        "activated_at": timestamp(key.activated_at),
+        "retired_at": timestamp(key.retired_at),
+        "published_until": timestamp(key.published_until),
+    }
+
+
+def list_(args: argparse.Namespace, ctx: Context) -> None:
+    response = ctx.token.call("ListSigningKeys", token_pb2.ListSigningKeysRequest())
+    ctx.out.table([key_dict(k) for k in response.keys], COLUMNS)
+
+
+def rotate(args: argparse.Namespace, ctx: Context) -> int:
+    response = ctx.token.call("RotateSigningKeys", token_pb2.RotateSigningKeysRequest(force=args.force))
+    keys = [key_dict(k) for k in response.keys]
+    data = {
+        "rotated": response.rotated,
+        "current_kid": response.current_kid,
+        "not_before": timestamp(response.not_before),
+        "keys": keys,
+    }
+    shown = ["rotated", "current_kid"] + ([] if response.rotated else ["not_before"])
+    ctx.out.record(data, shown)
+    if not ctx.out.as_json:
+        print()
+        ctx.out.table(keys, COLUMNS)
+    if response.rotated:
+        return 0
+    ctx.out.error(
+        "not_rotated",
+        f"the next key is not in every cached JWKS yet; rotation is allowed "
+        f"from {data['not_before']} (--force rotates now)",
+    )
+    return 1
+
+
+def register(groups: Any, common: argparse.ArgumentParser) -> None:
+    group = groups.add_parser(
+        "keys",
+        parents=[common],
+        help="list and rotate the token signing keys (token service)",
+        description="The keys that sign access and ID tokens. The token service also rotates "
+        "them on its own every SIGNING_KEY_ROTATION_DAYS.",
+    )
+    commands = group.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "list",
+        parents=[common],
+        help="list signing keys",
+        description="List the signing keys, oldest first, with their state (never private keys).",
+    )
+    p.set_defaults(handler=list_)
+
+    p = commands.add_parser(
+        "rotate",
+        parents=[common],
+        help="make the next key current",
+        description="Make the next key sign and publish a new next key. Tokens signed before "
+        "keep validating until they expire. Without --force this happens only once the next "
+        "key has been published longer than verifiers cache the JWKS (exit code 1 otherwise).",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="rotate now, even if some verifiers' cached JWKS lacks the new key "
+        "(they reject new tokens until they fetch it again)",
+    )
+    p.set_defaults(handler=rotate)
