@@ -105,6 +105,11 @@ class RevokedSessions:
     def __len__(self) -> int:
         return len(self._revoked)
 
+    def __bool__(self) -> bool:
+        # A feed with nothing revoked yet is still a feed: `if feed:` must not read it as
+        # absent (that once sent every validation to the session service over gRPC).
+        return True
+
     # -- the feed thread ----------------------------------------------------------------
 
     def _run(self) -> None:

@@ -128,7 +128,8 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
-    validator = TokenValidator(keys, settings.issuer, ledger, access_liveness or sessions,
+    validator = TokenValidator(keys, settings.issuer, ledger,
+                               sessions if access_liveness is None else access_liveness,
                                settings.CLOCK_SKEW_SECONDS)
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
@@ -165,7 +166,7 @@ def bootstrap(settings: Settings) -> TokenService:
                                heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS).start()
     service = build(
         settings, signing_keys=signing_keys, store=store,
-        access_liveness=FeedSessionLiveness(feed) if feed else None,
+        access_liveness=FeedSessionLiveness(feed) if feed is not None else None,
         authorization=GrpcAuthorizationClient(channels["authorization"], timeout),
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
