@@ -23,6 +23,7 @@ from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
+from .domain.client_cache import CachingClientAuthentication
 from .domain.grant_ledger import GrantLedger
 from .domain.grants.authorization_code import AuthorizationCodeGrant
 from .domain.grants.client_credentials import ClientCredentialsGrant
@@ -167,7 +168,8 @@ def bootstrap(settings: Settings) -> TokenService:
     service = build(
         settings, signing_keys=signing_keys, store=store,
         access_liveness=FeedSessionLiveness(feed) if feed is not None else None,
-        authorization=GrpcAuthorizationClient(channels["authorization"], timeout),
+        authorization=CachingClientAuthentication(GrpcAuthorizationClient(channels["authorization"], timeout),
+                                                  settings.CLIENT_AUTH_CACHE_SECONDS),
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
         refresh_uow=SqlRefreshUnitOfWork(engine))

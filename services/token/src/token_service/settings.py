@@ -25,6 +25,10 @@ class Settings(BaseServiceSettings):
     # Cache-Control max-age of the JWKS and discovery documents. A next signing key is
     # published this long (plus SIGNING_KEY_REFRESH_SECONDS) before it starts signing.
     JWKS_CACHE_SECONDS: int = Field(300, ge=0)
+    # A successful client authentication (id + secret) is remembered this long per replica,
+    # so hot endpoints skip the round trip to the authorization service; a deleted client or
+    # changed secret stops working within this time. 0 = ask every time.
+    CLIENT_AUTH_CACHE_SECONDS: float = Field(5.0, ge=0, le=300)
     # The scheduled rotation: the current signing key signs this many days, then the next
     # key (already published) takes over and a new next key is published. 0: never.
     SIGNING_KEY_ROTATION_DAYS: int = Field(30, ge=0)
