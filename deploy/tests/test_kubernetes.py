@@ -82,7 +82,10 @@ def test_services_are_probed_over_grpc_health_and_http(overlay: str, objects: di
     for svc, (http_port, grpc_port) in PORTS.items():
         (c,) = deployments[svc]["spec"]["template"]["spec"]["containers"]
         ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-        assert ports == {"http": http_port, "grpc": grpc_port}
+        metrics_port = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}[svc]
+        assert ports == {"http": http_port, "grpc": grpc_port, "metrics": metrics_port}
+        annotations = deployments[svc]["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(metrics_port)
         assert c["readinessProbe"]["grpc"] == {"port": grpc_port}
         assert c["livenessProbe"]["grpc"] == {"port": grpc_port}
         assert c["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}

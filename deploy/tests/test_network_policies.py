@@ -109,3 +109,13 @@ def test_in_cluster_stores_admit_only_their_clients(objects: dict[str, list[dict
     assert not net.can("gateway", "postgres", 5432) and not net.can("gateway", "redis", 6379)
     assert not net.can(None, "postgres", 5432)
     assert not net.can("postgres", "token", 50054)
+
+
+METRICS = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}
+
+
+def test_metrics_ports_are_for_pods_of_the_cluster_only(net: Network) -> None:
+    for svc, port in METRICS.items():
+        assert net.can(MONITORING, svc, port)
+        assert not net.can(None, svc, port)  # never from outside the cluster
+        assert not net.can(None, "gateway", port)

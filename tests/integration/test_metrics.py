@@ -50,7 +50,8 @@ EXPECTED: dict[str, list[tuple[str, Callable[[dict[str, str]], bool]]]] = {
     "session": [("grpc_requests_total", _rpcs_of("session"))],  # identity started a session
     "authorization": [("http_requests_total", _http("/api/v1/oauth/authorize", "GET", "302")),
                       ("grpc_requests_total", _rpcs_of("authorization"))],
-    "token": [("http_requests_total", _http("/api/v1/oauth/token", "POST", "200"))],
+    "token": [("http_requests_total", _http("/api/v1/oauth/token", "POST", "200")),
+              ("tokens_issued_total", lambda lb: lb["grant_type"] == "authorization_code")],
 }
 
 
@@ -83,3 +84,40 @@ def test_metrics_are_not_reachable_through_the_gateway(stack: Stack) -> None:
 def test_the_gateway_request_id_comes_back_to_the_client(stack: Stack) -> None:
     resp = httpx.get(f"{stack.base_url}/.well-known/openid-configuration", timeout=10)
     assert resp.status_code == 200 and len(resp.headers["x-request-id"]) >= 32
+
+
+@pytest.mark.e2e
+def test_the_token_service_reports_its_signing_key_age(stack: Stack) -> None:
+    samples = _scrape(stack, "token")
+    replicas = len(stack.ports.http["token"])
+    age = _total(samples, "signing_key_age_seconds", lambda lb: True)
+    assert 0 <= age < replicas * 366 * 86400  # summed over replicas; set, and sane
+
+
+@pytest.mark.e2e
+def test_refresh_reuse_and_revocations_are_counted(stack: Stack, flow: Flow) -> None:
+    client = flow.client("--grant-type", "refresh_token")
+    auth = (client.client_id, client.client_secret)
+    before = _scrape(stack, "token")
+    first = flow.tokens(client=client)
+
+    def refresh(token: str) -> httpx.Response:
+        return httpx.post(f"{flow.base}/api/v1/oauth/token", auth=auth, timeout=30,
+                          data={"grant_type": "refresh_token", "refresh_token": token})
+
+    second = refresh(first["refresh_token"])
+    assert second.status_code == 200
+    assert refresh(first["refresh_token"]).status_code == 400  # reused: the family ends
+    third = flow.tokens(client=client)
+    revoked = httpx.post(f"{flow.base}/api/v1/oauth/revoke", auth=auth, timeout=30,
+                         data={"token": third["refresh_token"]})
+    assert revoked.status_code == 200
+    after = _scrape(stack, "token")
+
+    def moved(name: str, match: Callable[[dict[str, str]], bool] = lambda lb: True) -> float:
+        return _total(after, name, match) - _total(before, name, match)
+
+    assert moved("refresh_reuse_detected_total") == 1
+    assert moved("tokens_issued_total", lambda lb: lb["grant_type"] == "refresh_token") == 1
+    assert moved("tokens_issued_total", lambda lb: lb["grant_type"] == "authorization_code") == 2
+    assert moved("revocations_total", lambda lb: lb["kind"] == "refresh_token") == 1

@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> None:
 
     serve(name="token", grpc_port=settings.TOKEN_GRPC_PORT, register=service.register,
           service_names=SERVICE_NAMES, http_app=service.http_app, http_port=settings.TOKEN_HTTP_PORT,
-          max_workers=settings.GRPC_MAX_WORKERS, on_stop=stop)
+          max_workers=settings.GRPC_MAX_WORKERS, on_stop=stop,
+          metrics_port=settings.TOKEN_METRICS_PORT)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ class Settings(BaseServiceSettings):
     CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
     # Cache-Control max-age of the JWKS and discovery documents. A next signing key is
     # published this long (plus SIGNING_KEY_REFRESH_SECONDS) before it starts signing.
+    TOKEN_METRICS_PORT: int = Field(9104, ge=0, le=65535)
     JWKS_CACHE_SECONDS: int = Field(300, ge=0)
     # A successful client authentication (id + secret) is remembered this long per replica,
     # so hot endpoints skip the round trip to the authorization service; a deleted client or

@@ -97,6 +97,7 @@ class KeySet:
             raise ValueError("no current signing key")
         self.fingerprint = fingerprint(keys)
         self.current_kid = chosen.kid
+        self.current_created_at = chosen.created_at
         if previous is not None and previous.current_kid == chosen.kid:
             self.signing_key: Key = previous.signing_key
         else:

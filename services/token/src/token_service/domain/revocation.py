@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from authgate_common import metrics
 from authgate_common.errors import InvalidRequest, InvalidToken
 
 from .client_auth import authenticate_request
@@ -64,6 +65,7 @@ class Revocation:
         remaining = int(exp - self._clock()) + self._skew + 1
         if remaining > 0:
             self._ledger.revoke_jti(jti, remaining)
+            metrics.revocations("access_token")
 
     def _revoke_refresh_token(self, token: str, client: Client) -> None:
         with self._refresh.transaction() as repo:
@@ -73,4 +75,5 @@ class Revocation:
             self._refresh.revoke_family(repo, found.family_id, "revoked_by_client", AuditEvent(
                 "refresh_revoked", client_id=found.client_id, user_id=found.user_id, sid=found.sid,
                 family_id=found.family_id))
+        metrics.revocations("refresh_token")
         log.info("refresh family %s revoked by its client", found.family_id)

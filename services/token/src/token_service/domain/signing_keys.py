@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from authgate_common import metrics
+
 from .key_ring import KeyRing
 from .key_rotation import KeyRotation
 from .keys import KeySet, StoredKey, signing_key_of
@@ -45,12 +47,17 @@ class SigningKeys:
     @classmethod
     def start(cls, rotation: KeyRotation) -> SigningKeys:
         """First start creates the keys; a rotation overdue while nobody ran happens now."""
-        return cls(rotation, KeyRing(KeySet(rotation.check())))
+        keys = cls(rotation, KeyRing(KeySet(rotation.check())))
+        keys._report()
+        return keys
 
     def refresh(self) -> bool:
         """The periodic tick: the scheduled check, then a reload if anything changed."""
         with self._reload:
-            return self.ring.load(self._rotation.check())
+            swapped = self.ring.load(self._rotation.check())
+        if swapped:
+            self._report()
+        return swapped
 
     def describe(self) -> list[KeyInfo]:
         return [self._info(k) for k in self._sorted(self._rotation.keys())]
@@ -59,9 +66,14 @@ class SigningKeys:
         with self._reload:
             result = self._rotation.rotate(force)
             self.ring.load(result.keys)  # this replica signs with the new key at once
+        self._report()
         current = signing_key_of(result.keys)
         return RotationOutcome(result.rotated, current.kid if current else "",
                                [self._info(k) for k in self._sorted(result.keys)], result.not_before)
+
+    def _report(self) -> None:
+        """The signing key's age on the metrics port (signing_key_age_seconds)."""
+        metrics.signing_key_created_at(self.ring.current().current_created_at.timestamp())
 
     def _info(self, key: StoredKey) -> KeyInfo:
         return KeyInfo(key.kid, key.alg, key.state, key.created_at, key.activated_at, key.retired_at,

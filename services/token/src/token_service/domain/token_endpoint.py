@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from authgate_common import metrics
 from authgate_common.errors import InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 
 from .client_auth import authenticate, read_credentials
@@ -34,4 +35,6 @@ class TokenEndpoint:
         client = authenticate(self._authorization, read_credentials(params, authorization))
         if grant_type not in client.grant_types:
             raise UnauthorizedClient()
-        return grant.handle(TokenRequest(params), client)
+        response = grant.handle(TokenRequest(params), client)
+        metrics.tokens_issued(grant_type)
+        return response

@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from typing import TypeAlias
 
+from authgate_common import metrics
 from authgate_common.errors import InvalidGrant, InvalidScope, OAuthError
 
 from ..issuance import Issue, TokenIssuer
@@ -70,6 +71,7 @@ class RefreshTokenGrant:
                 repo.audit(_event("refresh_grace_retry", token), now)
                 return self._issue(repo, token, client, requested)
         log.warning("refresh token reuse detected: revoking family %s", token.family_id)
+        metrics.refresh_reuse_detected()
         self._refresh.revoke_family(repo, token.family_id, "refresh_reuse",
                                     _event("refresh_reuse_detected", token))
         return InvalidGrant("The refresh token was already used.")
