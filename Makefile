@@ -38,3 +38,12 @@ buf-lint:
 
 clean:
 	rm -rf .venv .venv-bootstrap proto/gen var
+
+# Side-by-side benchmark with node-oidc-provider (issue 8); not part of `make test`.
+# Installs wrk (Debian), the peer (bench/peer/node_modules) and matplotlib (bench/.venv) when missing.
+.PHONY: bench
+bench: install
+	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+	@test -d bench/peer/node_modules/oidc-provider || npm install --prefix bench/peer oidc-provider@9
+	@test -x bench/.venv/bin/python || (python3 -m venv bench/.venv && bench/.venv/bin/pip install -q matplotlib)
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -1,0 +1,56 @@
+"""latest.png from latest.json: req/s and p50 of each scenario, authgate beside the peer.
+Runs in bench/.venv (matplotlib), apart from the workspace venv.
+
+    bench/.venv/bin/python bench/chart.py bench/results/latest.json bench/results/latest.png
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
+
+LABELS = {"cc": "client_credentials", "introspect": "introspection", "code_flow": "code flow",
+          "refresh": "refresh", "validate": "ValidateToken\n(gRPC)", "ext_authz": "example API",
+          "login": "login"}
+COLORS = {"authgate": "#2b6cb0", "oidc-provider": "#dd6b20", "envoy+ext_authz": "#2b6cb0",
+          "direct (no envoy)": "#718096"}
+
+
+def main(src: str, dst: str) -> None:
+    res = json.load(open(src))
+    scen = {k: v for k, v in res["scenarios"].items() if k in LABELS}
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for ax, key, title in ((axes[0], "rps", "throughput, req/s (median; bars: min–max)"),
+                           (axes[1], "p50_ms", "latency p50, ms (median; bars: min–max)")):
+        x = 0.0
+        ticks, names = [], []
+        for name, systems in scen.items():
+            width = 0.8 / len(systems)
+            for i, (label, runs) in enumerate(systems.items()):
+                vals = [r[key] for r in runs]
+                m = statistics.median(vals)
+                ax.bar(x + i * width, m, width, color=COLORS.get(label, "#2b6cb0"),
+                       yerr=[[m - min(vals)], [max(vals) - m]], capsize=3,
+                       label=label if label not in ax.get_legend_handles_labels()[1] else None)
+            ticks.append(x + 0.4 - width / 2)
+            names.append(LABELS[name])
+            x += 1.2
+        ax.set_xticks(ticks, names, rotation=30, ha="right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8)
+    m = res["machine"]
+    fig.suptitle(f"authgate vs node-oidc-provider {res['versions']['oidc-provider']} — "
+                 f"{m['nproc']} cores, {m['cpu_model']} — {res['started']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(dst, dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

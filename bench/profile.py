@@ -1,0 +1,76 @@
+"""Where the token service spends its CPU under one scenario's load: py-spy (from
+bench/.venv) samples every token replica while bench/run.py's load runs, then the
+collapsed stacks are summed into the functions with the most inclusive samples.
+
+    .venv/bin/python bench/profile.py cc|introspect|validate [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+
+import scenarios as sc
+from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
+from load import grpc_validate
+from stacks import BENCH, AuthgateSystem
+
+PY_SPY = BENCH / ".venv" / "bin" / "py-spy"
+
+
+def summarize(raw: pathlib.Path, top: int = 25) -> list[str]:
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] + ")"
+                  for f in stack.split(";") if f]
+        for frame in set(frames):
+            inclusive[frame] += n
+        if frames:
+            own[frames[-1]] += n
+    out = [f"{total} samples", "inclusive:"]
+    out += [f"  {100 * n / total:5.1f}%  {f}" for f, n in inclusive.most_common(top)]
+    out += ["self:"] + [f"  {100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=["cc", "introspect", "validate"])
+    ap.add_argument("--seconds", type=int, default=10)
+    args = ap.parse_args()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-profile-"))
+    with postgres_database("prof") as db, redis_prefix("prof") as prefix:
+        ag = AuthgateSystem(work / "stack", db, REDIS_URL, prefix, token_replicas=1)
+        ag.start()
+        try:
+            a, fx = ag.setup()
+            load = {"cc": lambda: sc.client_credentials(a, args.seconds + 2, 16),
+                    "introspect": lambda: sc.introspection(a, args.seconds + 2, 16),
+                    "validate": lambda: grpc_validate(ag.stack.grpc_target("token"), fx["access_token"],
+                                                      in_flight=16, processes=2, seconds=args.seconds + 4,
+                                                      pids=[ag.stack.procs["token"].pid])}[args.scenario]
+            driver = threading.Thread(target=load)
+            driver.start()
+            raw = work / "token.raw"
+            subprocess.run([str(PY_SPY), "record", "-p", str(ag.stack.procs["token"].pid), "-d",
+                            str(args.seconds), "-r", "200", "-f", "raw", "-o", str(raw), "--nonblocking"],
+                           check=True, capture_output=True)
+            driver.join()
+            print("\n".join(summarize(raw)))
+        finally:
+            ag.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""`make bench`: authgate and node-oidc-provider side by side on this machine (issue 8).
+
+Starts both, drives them with the same load generators, alternating A B A B per scenario,
+and writes bench/results/latest.{json,md,png}. Figures are recorded, never asserted: the
+targets are compared in the report and in bench/NOTES.md.
+
+    .venv/bin/python bench/run.py [--seconds 8] [--rounds 2] [--only cc,introspect,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import scenarios as sc
+from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
+from report import write_markdown
+from stacks import BENCH, AuthgateSystem, PeerSystem, Target, versions
+
+ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "login", "revocation",
+       "growth"]
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def alternate(name: str, runs: dict[str, Callable[[], dict[str, Any]]], rounds: int,
+              warmup: dict[str, Callable[[], Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """A B A B: every system once per round, in the same order; a short warm-up first."""
+    for label, fn in (warmup or {}).items():
+        log(f"{name}: warm-up {label}")
+        fn()
+    out: dict[str, list[dict[str, Any]]] = {label: [] for label in runs}
+    for r in range(rounds):
+        for label, fn in runs.items():
+            result = fn()
+            out[label].append(result)
+            log(f"{name} round {r + 1} {label}: " + ", ".join(
+                f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()
+                if k in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_req", "errors", "first_error",
+                         "machine_cores_busy", "median_ms", "worst_ms")))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=8, help="duration of one run")
+    ap.add_argument("--rounds", type=int, default=2, help="A B rounds per scenario (≥ 2)")
+    ap.add_argument("--connections", type=int, default=16, help="wrk connections (fixed)")
+    ap.add_argument("--flow-workers", type=int, default=4, help="threads for multi-request flows")
+    ap.add_argument("--token-replicas", type=int, default=2)
+    ap.add_argument("--revocations", type=int, default=100)
+    ap.add_argument("--only", default=",".join(ALL), help="comma-separated subset of " + ",".join(ALL))
+    ap.add_argument("--out", default=str(BENCH / "results"))
+    args = ap.parse_args()
+    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    secs, conns = args.seconds, args.connections
+    started = time.time()
+
+    results: dict[str, Any] = {
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": sc.machine(), "versions": versions(),
+        "config": {"seconds_per_run": secs, "rounds": args.rounds, "wrk_connections": conns,
+                   "wrk_threads": 2, "flow_workers": args.flow_workers,
+                   "token_replicas": args.token_replicas, "authgate_storage": "PostgreSQL + Redis",
+                   "peer_storage": "oidc-provider in-memory adapter (its default), one Node process"},
+        "scenarios": {}, "skipped": {},
+        "loadavg_start": pathlib.Path("/proc/loadavg").read_text().split()[:3]}
+    log(f"machine {results['machine']}; versions {results['versions']}")
+    log("in-process bounds: bcrypt cost 12 verify, RS256 signatures per core")
+    bcrypt_s = sc.bcrypt_verify_seconds()
+    rs256 = sc.rs256_signatures_per_core()
+    results["bounds"] = {"bcrypt12_verify_ms": bcrypt_s * 1000,
+                         "login_bound_per_s": (results["machine"]["nproc"] or 1) / bcrypt_s,
+                         "rs256_signs_per_core_s": rs256}
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-bench-"))
+    log(f"workdir {work}")
+    with postgres_database("bench") as db_url, redis_prefix("bench") as prefix:
+        ag = AuthgateSystem(work / "stack", db_url, REDIS_URL, prefix, args.token_replicas)
+        peer = PeerSystem(work)
+        log("starting authgate (PostgreSQL + Redis) and node-oidc-provider")
+        ag.start()
+        try:
+            peer.start()
+            a, fixtures = ag.setup()
+            b, _ = peer.setup()
+            run_all(results, wanted, args, ag, a, b, fixtures)
+        finally:
+            peer.stop()
+            ag.stop()
+    results["wall_seconds"] = round(time.time() - started, 1)
+    results["loadavg_end"] = pathlib.Path("/proc/loadavg").read_text().split()[:3]
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_markdown(results, out / "latest.md")
+    chart_py = BENCH / ".venv" / "bin" / "python"
+    if chart_py.exists():
+        subprocess.run([str(chart_py), str(BENCH / "chart.py"), str(out / "latest.json"),
+                        str(out / "latest.png")], check=False)
+    else:
+        log("no bench/.venv with matplotlib: chart skipped (make bench creates it)")
+    log(f"done in {results['wall_seconds']} s: {out / 'latest.md'}")
+    return 0
+
+
+def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace,
+            ag: AuthgateSystem, a: Target, b: Target, fx: dict[str, Any]) -> None:
+    secs, conns, rounds, workers = args.seconds, args.connections, args.rounds, args.flow_workers
+    res, skipped = results["scenarios"], results["skipped"]
+    pair = {"authgate": a, "oidc-provider": b}
+    stack = ag.stack
+
+    def both(fn: Callable[..., dict[str, Any]], *extra: Any) -> dict[str, Callable[[], dict[str, Any]]]:
+        return {label: (lambda t=t: fn(t, secs, *extra)) for label, t in pair.items()}
+
+    def warm(fn: Callable[..., dict[str, Any]], *extra: Any) -> dict[str, Callable[[], Any]]:
+        return {label: (lambda t=t: fn(t, 2, *extra)) for label, t in pair.items()}
+
+    if "cc" in wanted:
+        res["cc"] = alternate("client_credentials", both(sc.client_credentials, conns), rounds,
+                              warm(sc.client_credentials, conns))
+    if "introspect" in wanted:
+        res["introspect"] = alternate("introspection", both(sc.introspection, conns), rounds,
+                                      warm(sc.introspection, conns))
+    if "code_flow" in wanted:
+        res["code_flow"] = alternate("code flow", both(sc.code_flow, workers), rounds,
+                                     warm(sc.code_flow, workers))
+    if "refresh" in wanted:
+        res["refresh"] = alternate("refresh", both(sc.refresh, workers), rounds, warm(sc.refresh, workers))
+    if "validate" in wanted:
+        from load import grpc_validate
+        target = stack.grpc_target("token", 0)
+        token_pids = [stack.procs["token"].pid]
+        res["validate"] = alternate("ValidateToken", {"authgate": lambda: grpc_validate(
+            target, fx["access_token"], in_flight=16, processes=2, seconds=secs, pids=token_pids)},
+            rounds)
+    if "ext_authz" in wanted and stack.with_example:
+        via = f"{stack.base_url}/api/v1/example/items"
+        direct = f"http://127.0.0.1:{stack.ports.example}/api/v1/example/items"
+        bearer = {"Authorization": f"Bearer {fx['access_token']}"}
+        trusted = {"x-auth-sub": "bench", "x-auth-scope": "read", "x-auth-sid": fx["sid"],
+                   "x-auth-client-id": a.flow_client[0]}
+        runs = {"envoy+ext_authz": lambda: sc.example_api(via, bearer, secs, conns, a.pids),
+                "direct (no envoy)": lambda: sc.example_api(direct, trusted, secs, conns, a.pids)}
+        warmups = {"envoy+ext_authz": lambda: sc.example_api(via, bearer, 2, conns, a.pids),
+                   "direct (no envoy)": lambda: sc.example_api(direct, trusted, 2, conns, a.pids)}
+        res["ext_authz"] = alternate("ext_authz", runs, rounds, warmups)
+    elif "ext_authz" in wanted:
+        skipped["ext_authz"] = "the example API (examples/resource_api) is not installed in .venv"
+    if "login" in wanted:
+        res["login"] = alternate("password login", {"authgate": lambda: sc.login(
+            a, fx["user"], secs, workers)}, rounds)
+    if "revocation" in wanted:
+        replicas = len(stack.ports.grpc["token"])
+        token_target = stack.grpc_target("token", replicas - 1)
+        res["revocation"] = alternate("revocation propagation", {
+            "authgate": lambda: sc.revocation_propagation(
+                a, stack.grpc_target("session"), token_target, fx["user_id"], args.revocations)}, 1)
+        results["config"]["revocation_poll_replica"] = f"token[{replicas - 1}] of {replicas}"
+    if "growth" in wanted:
+        skipped["growth"] = ("not run: seeding 1,000,000 sessions, 100,000 revoked ones and 1,000,000 "
+                             "refresh-token rows through the services' own APIs does not fit the "
+                             "10-minute budget on 2 cores, and writing rows into another service's "
+                             "schema from the benchmark would bypass its ownership (see bench/NOTES.md)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

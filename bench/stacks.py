@@ -1,0 +1,269 @@
+"""The two systems under test: authgate (four services + Envoy on PostgreSQL and Redis,
+started like tests/integration/flowkit.py's `start_stack`) and node-oidc-provider v9
+(bench/peer/server.js), plus the fixtures each scenario needs: a user, confidential
+clients, an SSO session, live tokens. Flows follow RFC 6749 §4.1 (code, with PKCE,
+RFC 7636), §4.4 (client_credentials) and §6 (refresh)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import pathlib
+import secrets
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+import httpx
+from authgate_devstack.gateway import dump, render
+from authgate_devstack.stack import VENV_BIN, Ports, Stack, free_port
+
+BENCH = pathlib.Path(__file__).resolve().parent
+AUTHGATE_CLI = str(VENV_BIN / "authgate")
+PASSWORD = "correct horse battery staple"
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass
+class Target:
+    """What a scenario needs to know about one system, authgate or the peer."""
+
+    name: str
+    base: str                      # where the load goes (the gateway for authgate)
+    token_path: str
+    introspect_path: str
+    authorize_path: str
+    cc_client: tuple[str, str]     # client_credentials client (id, secret)
+    flow_client: tuple[str, str]   # code-flow client (id, secret)
+    refresh_client: tuple[str, str]
+    redirect_uri: str
+    intro_caller: tuple[str, str] = ("", "")
+    intro_token: str = ""
+    flow_cookies: dict[str, str] = field(default_factory=dict)
+    flow_scope: str = "openid read"
+    refresh_scope: str = "openid read"
+    refresh_extra: dict[str, str] = field(default_factory=dict)
+    # The peer's prompt=consent interaction replaces the session it runs in, so each of its
+    # refresh workers signs in on its own (outside the clock).
+    refresh_shares_session: bool = True
+    pids: list[int] = field(default_factory=list)
+
+    def authorize(self, http: httpx.Client, client: tuple[str, str], scope: str,
+                  **extra: str) -> tuple[str, str]:
+        """One authorize request with the session cookie: returns (code, verifier)."""
+        verifier, challenge = pkce_pair()
+        query = {"response_type": "code", "client_id": client[0], "redirect_uri": self.redirect_uri,
+                 "scope": scope, "state": "s", "code_challenge": challenge,
+                 "code_challenge_method": "S256", **extra}
+        resp = http.get(self.base + self.authorize_path, params=query)
+        hops = 0
+        # The peer's first authorize passes through its (automatic) interaction.
+        while resp.status_code in (302, 303) and not resp.headers["location"].startswith(self.redirect_uri):
+            hops += 1
+            if hops > 6:
+                raise RuntimeError(f"{self.name}: authorize loops: {resp.headers['location']}")
+            resp = http.get(urllib.parse.urljoin(self.base, resp.headers["location"]))
+        if resp.status_code not in (302, 303):
+            raise RuntimeError(f"{self.name}: authorize {resp.status_code}: {resp.text[:300]}")
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(resp.headers["location"]).query)
+        if "code" not in q:
+            raise RuntimeError(f"{self.name}: no code in {resp.headers['location']}")
+        return q["code"][0], verifier
+
+    def exchange(self, http: httpx.Client, client: tuple[str, str], code: str, verifier: str) -> dict:
+        resp = http.post(self.base + self.token_path, auth=client,
+                         data={"grant_type": "authorization_code", "code": code,
+                               "redirect_uri": self.redirect_uri, "code_verifier": verifier})
+        if resp.status_code != 200:
+            raise RuntimeError(f"{self.name}: token {resp.status_code}: {resp.text[:300]}")
+        return resp.json()
+
+    def browser(self) -> httpx.Client:
+        return httpx.Client(follow_redirects=False, timeout=30, cookies=self.flow_cookies)
+
+    def code_flow(self, http: httpx.Client, client: tuple[str, str], scope: str, **extra: str) -> dict:
+        code, verifier = self.authorize(http, client, scope, **extra)
+        return self.exchange(http, client, code, verifier)
+
+
+class AuthgateSystem:
+    """The stack on a throwaway PostgreSQL database and Redis prefix, Envoy's per-address
+    rate limits off (every load request comes from 127.0.0.1)."""
+
+    def __init__(self, workdir: pathlib.Path, db_url: str, redis_url: str, prefix: str,
+                 token_replicas: int) -> None:
+        env = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
+               "LOG_LEVEL": "INFO", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
+               "REDIS_KEY_PREFIX": prefix}
+        self.stack = Stack(ports=Ports.free({"token": token_replicas}), env=env, workdir=workdir)
+
+    def start(self) -> None:
+        self.stack.workdir.mkdir(parents=True, exist_ok=True)
+        self.stack.migrate()
+        try:
+            self.stack.start(timeout=120)
+            self._restart_envoy_without_rate_limits()
+        except BaseException:
+            self.stack.stop()
+            raise
+
+    def _restart_envoy_without_rate_limits(self) -> None:
+        st = self.stack
+        st.stop_process("envoy")
+        config = st.workdir / "envoy-bench.yaml"
+        config.write_text(dump(render("local", st.ports.endpoints(), listener_port=st.ports.gateway,
+                                      admin_port=st.ports.admin, rate_limits={})))
+        st._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
+                            "--base-id", str(st.ports.admin)], dict(os.environ))
+        st.wait_ready(60)
+
+    def stop(self) -> None:
+        self.stack.stop()
+
+    def cli(self, *args: str, stdin: str | None = None) -> dict:
+        env = {**os.environ, "IDENTITY_GRPC_TARGET": self.stack.grpc_target("identity"),
+               "AUTHORIZATION_GRPC_TARGET": self.stack.grpc_target("authorization"),
+               "TOKEN_GRPC_TARGET": self.stack.grpc_target("token")}
+        proc = subprocess.run([AUTHGATE_CLI, *args, "--json"], input=stdin, capture_output=True,
+                              text=True, env=env, cwd=self.stack.workdir, timeout=60, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"authgate {' '.join(args)}: {proc.stdout}{proc.stderr}")
+        return json.loads(proc.stdout) if proc.stdout.strip() else {}
+
+    def client(self, cid: str, *grants: str, redirect: str) -> tuple[str, str]:
+        args = ["client", "create", "--client-id", cid, "--redirect-uri", redirect,
+                "--scope", "openid profile email read write", "--first-party"]
+        for grant in grants:
+            args += ["--grant-type", grant]
+        return cid, self.cli(*args)["client_secret"]
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.stack.procs.values()]
+
+    def setup(self) -> tuple[Target, dict]:
+        """A user, three confidential clients, an SSO session and a live access token."""
+        base = self.stack.base_url
+        redirect = "https://app.example/authgate/cb"
+        name = "bench" + secrets.token_hex(3)
+        user = self.cli("user", "create", "--username", name, "--email", f"{name}@example.com",
+                        "--name", "Bench User", "--password-stdin", stdin=PASSWORD + "\n")
+        target = Target(
+            name="authgate", base=base, token_path="/api/v1/oauth/token",
+            introspect_path="/api/v1/oauth/introspect", authorize_path="/api/v1/oauth/authorize",
+            cc_client=self.client("bench-cc", "client_credentials", redirect=redirect),
+            flow_client=self.client("bench-flow", "authorization_code", redirect=redirect),
+            refresh_client=self.client("bench-refresh", "authorization_code", "refresh_token",
+                                       redirect=redirect),
+            redirect_uri=redirect)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            resp = http.post("/api/v1/sso/login", json={"username": name, "password": PASSWORD})
+            if resp.status_code != 200:
+                raise RuntimeError(f"login {resp.status_code}: {resp.text}")
+            target.flow_cookies = dict(resp.cookies)
+            sid = resp.json()["sid"]
+        with target.browser() as browser:
+            tokens = target.code_flow(browser, target.flow_client, "openid read")
+        target.intro_caller = target.flow_client
+        target.intro_token = tokens["access_token"]
+        target.pids = self.pids()
+        return target, {"user": name, "user_id": user.get("id", ""), "sid": sid,
+                        "access_token": tokens["access_token"]}
+
+
+class PeerSystem:
+    """node-oidc-provider v9 as one Node.js process (bench/peer/server.js)."""
+
+    SECRET = "bench-secret-" + "0123456789abcdefghijklmnopqrstuv"
+
+    def __init__(self, workdir: pathlib.Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.workdir / "peer.log", "ab")  # noqa: SIM115 - lives with the process
+        env = {**os.environ, "PEER_PORT": str(self.port), "PEER_CLIENT_SECRET": self.SECRET,
+               "NODE_ENV": "production"}
+        self.proc = subprocess.Popen(["node", str(BENCH / "peer" / "server.js")], cwd=BENCH / "peer",
+                                     env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("oidc-provider exited:\n" + (self.workdir / "peer.log").read_text())
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/.well-known/openid-configuration",
+                             timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("oidc-provider not ready")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def setup(self) -> tuple[Target, dict]:
+        base = f"http://127.0.0.1:{self.port}"
+        bench, opaque = ("bench", self.SECRET), ("bench-opaque", self.SECRET)
+        target = Target(name="oidc-provider", base=base, token_path="/token",
+                        introspect_path="/token/introspection", authorize_path="/auth",
+                        cc_client=bench, flow_client=bench, refresh_client=bench,
+                        redirect_uri="https://app.example/peer/cb",
+                        refresh_scope="openid offline_access read",
+                        refresh_extra={"prompt": "consent"}, refresh_shares_session=False)
+        with target.browser() as browser:
+            # The first authorize signs in (automatic interaction): the SSO session.
+            target.code_flow(browser, bench, "openid read")
+            # Only the session cookies (path /): the interaction ones are per interaction.
+            target.flow_cookies = {c.name: c.value for c in browser.cookies.jar if c.path == "/"}
+        # oidc-provider refuses to introspect a JWT, so its introspection case is an opaque
+        # client_credentials token (a lookup in its in-memory store).
+        with httpx.Client(timeout=30) as http:
+            resp = http.post(base + "/token", auth=opaque, data={"grant_type": "client_credentials",
+                                                                 "scope": "read"})
+            resp.raise_for_status()
+            target.intro_token, target.intro_caller = resp.json()["access_token"], opaque
+            check = http.post(base + "/token/introspection", auth=opaque,
+                              data={"token": target.intro_token}).json()
+            if not check.get("active"):
+                raise RuntimeError(f"peer introspection inactive: {check}")
+        assert self.proc is not None
+        target.pids = [self.proc.pid]
+        return target, {}
+
+
+def version_of(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    peer_pkg = BENCH / "peer" / "node_modules" / "oidc-provider" / "package.json"
+    envoy = version_of([str(VENV_BIN / "envoy"), "--version"])
+    return {
+        "python": sys.version.split()[0],
+        "envoy": envoy.split("version:")[-1].strip() if "version:" in envoy else envoy,
+        "node": version_of(["node", "--version"]),
+        "oidc-provider": json.loads(peer_pkg.read_text())["version"] if peer_pkg.exists() else "missing",
+        "wrk": version_of(["wrk", "--version"]).split(" [")[0],
+        "authgate_commit": version_of(["git", "-C", str(BENCH.parent), "rev-parse", "--short", "HEAD"]),
+        "authgate_dirty": "yes" if version_of(["git", "-C", str(BENCH.parent), "status", "--porcelain"])
+        not in ("", "unknown") else "no",
+    }
