@@ -1,5 +1,5 @@
-"""In-memory IdentityService, AuthorizationService and TokenService servicers: the real
-ones live elsewhere.
+"""In-memory IdentityService, AuthorizationService, TokenService and SessionService
+servicers: the real ones live elsewhere.
 
 They raise the same OAuthErrors the contract names (ALREADY_EXISTS, NOT_FOUND, …), and the
 shared error interceptor turns them into gRPC statuses exactly as in production.
@@ -13,6 +13,7 @@ import time
 
 from authgate.authorization.v1 import authorization_pb2, authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2, identity_pb2_grpc
+from authgate.session.v1 import session_pb2, session_pb2_grpc
 from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_common.errors import AlreadyExists, InvalidRequest, NotFound
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -77,7 +78,7 @@ class FakeAuthorization(authorization_pb2_grpc.AuthorizationServiceServicer):
         if client.client_id in self.clients:
             raise AlreadyExists("The client_id is already registered.")
         secret = ""
-        if client.client_type == "confidential":
+        if client.client_type == "confidential" and client.token_endpoint_auth_method != "private_key_jwt":
             secret = request.client_secret or secrets.token_urlsafe(32)
             if len(secret) < 32:
                 raise InvalidRequest("The client secret must be at least 32 characters.")
@@ -128,3 +129,48 @@ class FakeToken(token_pb2_grpc.TokenServiceServicer):
             token_pb2.SigningKey(kid=f"kid-{next(self._ids)}", alg="RS256", state="next", created_at=LATER)
         )
         return token_pb2.RotateSigningKeysResponse(rotated=True, current_kid=waiting.kid, keys=self.keys)
+
+
+class FakeSession(session_pb2_grpc.SessionServiceServicer):
+    """Live sessions by sid; a revoked one is dropped, as the real service stops listing it."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, session_pb2.Session] = {}
+        self.revoked: list[str] = []
+
+    def add(self, sid: str, user_id: str, user_agent: str = "curl/8.5.0") -> session_pb2.Session:
+        session = session_pb2.Session(
+            sid=sid,
+            user_id=user_id,
+            client_ip="203.0.113.7",
+            user_agent=user_agent,
+            created_at=NOW,
+            expires_at=LATER,
+            auth_time=NOW,
+            last_seen_at=LATER,
+            amr=["pwd"],
+        )
+        self.sessions[sid] = session
+        return session
+
+    def ListSessions(self, request, context):  # noqa: N802
+        return session_pb2.ListSessionsResponse(
+            sessions=[s for s in self.sessions.values() if s.user_id == request.user_id]
+        )
+
+    def RevokeSession(self, request, context):  # noqa: N802
+        session = self.sessions.get(request.sid)
+        if session is None or (request.user_id and session.user_id != request.user_id):
+            raise NotFound("session not found")
+        del self.sessions[request.sid]
+        self.revoked.append(request.sid)
+        return session_pb2.RevokeSessionResponse()
+
+    def RevokeUserSessions(self, request, context):  # noqa: N802
+        if not request.user_id:
+            raise InvalidRequest("user_id is required")
+        sids = [sid for sid, s in self.sessions.items() if s.user_id == request.user_id]
+        for sid in sids:
+            del self.sessions[sid]
+        self.revoked.extend(sids)
+        return session_pb2.RevokeUserSessionsResponse(sids=sids)

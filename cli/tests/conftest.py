@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from authgate.authorization.v1 import authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2_grpc
+from authgate.session.v1 import session_pb2_grpc
 from authgate.token.v1 import token_pb2_grpc
 from authgate_cli.main import main
 from authgate_common.grpc_server import create_server
 
 sys.path.insert(0, str(Path(__file__).parent))  # for cli_fakes (tests have no package)
-from cli_fakes import FakeAuthorization, FakeIdentity, FakeToken  # noqa: E402
+from cli_fakes import FakeAuthorization, FakeIdentity, FakeSession, FakeToken  # noqa: E402
 
 
 @dataclass
@@ -47,6 +48,7 @@ def _isolated(monkeypatch, tmp_path):
         "IDENTITY_GRPC_TARGET",
         "AUTHORIZATION_GRPC_TARGET",
         "TOKEN_GRPC_TARGET",
+        "SESSION_GRPC_TARGET",
         "GRPC_CLIENT_TIMEOUT_SECONDS",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -95,6 +97,28 @@ def token_service(monkeypatch) -> Iterator[TokenFake]:
     )
     fake = TokenFake(servicer, f"127.0.0.1:{port}")
     monkeypatch.setenv("TOKEN_GRPC_TARGET", fake.target)
+    yield fake
+    server.stop(grace=None)
+
+
+@dataclass
+class SessionFake:
+    servicer: FakeSession
+    target: str
+
+
+@pytest.fixture
+def session_service(monkeypatch) -> Iterator[SessionFake]:
+    servicer = FakeSession()
+    server, port, _ = create_server(
+        0,
+        lambda s: session_pb2_grpc.add_SessionServiceServicer_to_server(servicer, s),
+        service_names=[],
+        host="127.0.0.1",
+        max_workers=4,
+    )
+    fake = SessionFake(servicer, f"127.0.0.1:{port}")
+    monkeypatch.setenv("SESSION_GRPC_TARGET", fake.target)
     yield fake
     server.stop(grace=None)
 

@@ -122,3 +122,25 @@ def test_list_json_and_delete(services, run):
     assert list(services.authorization.clients) == ["api"]
     again = run("client", "delete", "--client-id", "web")
     assert again.code == 1 and "not_found" in again.err
+
+
+def test_logout_registration_flags(services, run):
+    result = run(
+        *WEB,
+        "--post-logout-redirect-uri",
+        "https://app/bye",
+        "--post-logout-redirect-uri",
+        "https://app/bye",
+        "--post-logout-redirect-uri",
+        "https://app/bye2",
+        "--backchannel-logout-uri",
+        "https://app/bc",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    client = services.authorization.clients["web"]
+    assert list(client.post_logout_redirect_uris) == ["https://app/bye", "https://app/bye2"]
+    assert client.backchannel_logout_uri == "https://app/bc"
+    data = result.json()
+    assert data["post_logout_redirect_uris"] == ["https://app/bye", "https://app/bye2"]
+    assert data["backchannel_logout_uri"] == "https://app/bc"

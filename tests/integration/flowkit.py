@@ -34,7 +34,10 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
             "AUTHORIZATION_CODE_TTL_SECONDS": str(CODE_TTL_SECONDS), "LOG_LEVEL": "INFO",
             # Every test signs in from 127.0.0.1: the per-address lockout would let one
             # test's wrong passwords lock out the next; per-account lockout stays on.
-            "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000"}
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+            # Every test's clients share one stack: no test should meet the per-client
+            # limit by accident (test_client_rate_limit.py runs its own low-limit stack).
+            "TOKEN_CLIENT_RATE_LIMIT": "1000000"}
     stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir)
     stack.migrate()
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from authgate.authorization.v1 import authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2_grpc
+from authgate.session.v1 import session_pb2_grpc
 from authgate.token.v1 import token_pb2_grpc
 
 from .output import Output
@@ -19,6 +20,7 @@ class Context:
     identity: ServiceClient
     authorization: ServiceClient
     token: ServiceClient
+    session: ServiceClient
 
     @classmethod
     def build(
@@ -29,6 +31,7 @@ class Context:
         identity_target: str | None,
         authorization_target: str | None,
         token_target: str | None = None,
+        session_target: str | None = None,
     ) -> Context:
         """The CLI's composition root: flags win over environment and `.env`."""
         timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
@@ -52,9 +55,16 @@ class Context:
                 token_pb2_grpc.TokenServiceStub,
                 timeout,
             ),
+            session=ServiceClient(
+                "session",
+                session_target or settings.SESSION_GRPC_TARGET,
+                session_pb2_grpc.SessionServiceStub,
+                timeout,
+            ),
         )
 
     def close(self) -> None:
         self.identity.close()
         self.authorization.close()
         self.token.close()
+        self.session.close()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from authgate_common.errors import OAuthError
 from pydantic import ValidationError
 
-from . import clients, keys, users
+from . import audit, clients, keys, sessions, users
 from .context import Context
 from .output import Output
 from .rpc import ServiceUnreachable
@@ -49,19 +49,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="token gRPC address (default $TOKEN_GRPC_TARGET or 127.0.0.1:50054)",
     )
+    common.add_argument(
+        "--session-target",
+        metavar="HOST:PORT",
+        default=argparse.SUPPRESS,
+        help="session gRPC address (default $SESSION_GRPC_TARGET or 127.0.0.1:50052)",
+    )
     parser = argparse.ArgumentParser(
         prog="authgate",
         parents=[common],
-        description="Operate authgate: manage users, OAuth clients and signing keys over the "
+        description="Operate authgate: manage users, OAuth clients, signing keys and sessions over the "
         "services' gRPC APIs.",
         epilog="Settings come from the environment and .env: IDENTITY_GRPC_TARGET, "
-        "AUTHORIZATION_GRPC_TARGET, TOKEN_GRPC_TARGET, GRPC_CLIENT_TIMEOUT_SECONDS (default 5). "
+        "AUTHORIZATION_GRPC_TARGET, TOKEN_GRPC_TARGET, SESSION_GRPC_TARGET, "
+        "GRPC_CLIENT_TIMEOUT_SECONDS (default 5). "
         "Exit codes: 0 ok, 1 refused by the service, 2 unreachable or usage error.",
     )
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{user,client,keys}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{user,client,keys,session,audit}")
     users.register(groups, common)
     clients.register(groups, common)
     keys.register(groups, common)
+    sessions.register(groups, common)
+    audit.register(groups, common)
     return parser
 
 
@@ -85,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         identity_target=getattr(args, "identity_target", None),
         authorization_target=getattr(args, "authorization_target", None),
         token_target=getattr(args, "token_target", None),
+        session_target=getattr(args, "session_target", None),
     )
     try:
         # A handler may return 1 for an answer that is not a success (e.g. not rotated).

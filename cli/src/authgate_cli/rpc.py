@@ -55,6 +55,10 @@ class ServiceClient:
                 f"the {self.service} service at {self.target} did not answer within {self._timeout:g} s"
             ) from exc
 
+    def sibling(self, stub_factory: Callable[[grpc.Channel], Any]) -> ServiceClient:
+        """Another gRPC service on the same target (e.g. its AuditService), same deadline."""
+        return ServiceClient(self.service, self.target, stub_factory, self._timeout)
+
     def close(self) -> None:
         if self._channel is not None:
             self._channel.close()

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from .errors import TemporarilyUnavailable
+from .outages import STORE_OUTAGES
 from .settings import BaseServiceSettings
 
 
@@ -88,12 +90,20 @@ def run_migrations(engine: Engine, schema: str, script_location: str) -> None:
 
 
 class UnitOfWork:
-    """The use case owns the transaction; repositories never commit."""
+    """The use case owns the transaction; repositories never commit.
+
+    A database that cannot be reached ends the transaction (rolled back, nothing half
+    written) with TemporarilyUnavailable, which the use case and its transport can handle
+    like any other OAuthError.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._factory = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
     def __call__(self) -> Iterator[Session]:
-        with self._factory.begin() as session:
-            yield session
+        try:
+            with self._factory.begin() as session:
+                yield session
+        except STORE_OUTAGES as exc:
+            raise TemporarilyUnavailable(detail=f"database unavailable: {type(exc).__name__}") from exc

@@ -15,6 +15,8 @@ import grpc
 
 ERROR_KEY = "authgate-oauth-error"
 DESCRIPTION_KEY = "authgate-oauth-error-description"
+# Metadata key of an error that knows when to retry: the HTTP mapping sends it as Retry-After.
+RETRY_AFTER_KEY = "authgate-retry-after"
 
 
 class OAuthError(Exception):
@@ -109,6 +111,13 @@ class AlreadyExists(OAuthError):
 class TemporarilyUnavailable(OAuthError):
     error, status_code, grpc_code = "temporarily_unavailable", 503, grpc.StatusCode.UNAVAILABLE
     default_description = "The server is temporarily unable to handle the request."
+
+
+class TooManyRequests(OAuthError):
+    """A rate limit was hit (RFC 6585 §4); RFC 6749 has no code of its own for it."""
+
+    error, status_code, grpc_code = "temporarily_unavailable", 429, grpc.StatusCode.RESOURCE_EXHAUSTED
+    default_description = "Too many requests; retry later."
 
 
 class ServerError(OAuthError):

@@ -12,6 +12,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError, raise_from_rpc_error
 from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
+from .outages import as_outage
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,12 @@ class ErrorInterceptor(grpc.ServerInterceptor):
             except Exception as exc:  # noqa: BLE001 - the last line of defence
                 if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortError":
                     raise
-                log.exception("%s crashed", method)
-                _abort_with(context, OAuthError())
+                outage = as_outage(exc)
+                if outage is None:
+                    log.exception("%s crashed", method)
+                else:
+                    log.warning("%s failed: %s (%s)", method, outage, exc)
+                _abort_with(context, outage or OAuthError())
 
         return grpc.unary_unary_rpc_method_handler(
             wrapper,

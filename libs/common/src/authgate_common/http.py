@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import InsufficientScope, InvalidClient, InvalidToken, OAuthError
+from .audit_service import SourceAddressMiddleware
+from .errors import RETRY_AFTER_KEY, InsufficientScope, InvalidClient, InvalidToken, OAuthError
 from .http_telemetry import TelemetryMiddleware
+from .outages import as_outage
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ def oauth_error_response(err: OAuthError) -> JSONResponse:
     elif isinstance(err, InvalidToken | InsufficientScope):
         headers["WWW-Authenticate"] = bearer_challenge(
             None if err.metadata.get("no_token") else err)
-    if err.status_code == 503:
+    if RETRY_AFTER_KEY in err.metadata:
+        headers["Retry-After"] = err.metadata[RETRY_AFTER_KEY]
+    elif err.status_code == 503:
         headers["Retry-After"] = "1"
     return JSONResponse(err.to_dict(), status_code=err.status_code, headers=headers)
 
@@ -127,6 +131,10 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> Response:
+        outage = as_outage(exc)
+        if outage is not None:
+            log.warning("request failed: %s (%s)", outage, exc)
+            return oauth_error_response(outage)
         log.exception("unhandled error")
         return oauth_error_response(OAuthError())
 
@@ -135,6 +143,7 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SourceAddressMiddleware)  # the default `source` of audit rows
     # Added last, so outermost of ours: it also counts the 413s the body limit answers.
     app.add_middleware(TelemetryMiddleware, router=app.router)
     return app

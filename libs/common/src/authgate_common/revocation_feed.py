@@ -14,6 +14,10 @@ the snapshot has arrived, and whenever the stream is lost or silent for three
 heartbeats, `healthy` is False and `check` raises TemporarilyUnavailable rather
 than vouch for a token it cannot. It reconnects by itself with backoff, and each
 reconnection brings a fresh snapshot, so what was revoked meanwhile is learnt then.
+
+`on_revocations`, when given, also hears every revocation as it arrives (snapshots
+included, so again after each reconnection): the authorization service uses it to send
+back-channel logouts. It is called on the feed thread and must not block.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import grpc
 from authgate.session.v1 import session_pb2, session_pb2_grpc
@@ -39,8 +43,11 @@ PRUNE_EVERY_SECONDS = 30.0
 class RevokedSessions:
     def __init__(self, target: str, *, heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
                  backoff_initial: float = 0.1, backoff_max: float = 5.0,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time,
+                 on_revocations: Callable[[Sequence[session_pb2.Revocation]], None] | None = None,
+                 ) -> None:
         self._target = target
+        self._on_revocations = on_revocations
         # Replaced by the interval the server announces; this one covers the first connect.
         self._heartbeat = heartbeat_seconds
         self._backoff_initial, self._backoff_max = backoff_initial, backoff_max
@@ -150,6 +157,11 @@ class RevokedSessions:
             forget_at = r.expires_at.ToMicroseconds() / 1e6
             if forget_at > now:
                 self._revoked[r.sid] = forget_at
+        if self._on_revocations is not None and message.revocations:
+            try:
+                self._on_revocations(list(message.revocations))
+            except Exception:  # noqa: BLE001 - a listener's fault must not cost the feed
+                log.exception("revocation listener failed")
         if message.snapshot_complete and not self._synced:
             self._synced = True
             self._healthy_event.set()

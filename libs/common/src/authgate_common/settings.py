@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "insecure-development-secret-change-me"
@@ -37,6 +37,10 @@ class BaseServiceSettings(BaseSettings):
     DB_POOL_MAX_OVERFLOW: int = 10
     # Largest request body the public HTTP apps accept.
     MAX_BODY_BYTES: int = 65536
+    # Audit rows (authgate_common.audit) older than this are deleted, a bounded batch at a
+    # time, every AUDIT_PRUNE_INTERVAL_SECONDS by each replica.
+    AUDIT_RETENTION_DAYS: int = Field(365, ge=1)
+    AUDIT_PRUNE_INTERVAL_SECONDS: float = Field(3600.0, gt=0)
 
     IDENTITY_GRPC_TARGET: str = "127.0.0.1:50051"
     SESSION_GRPC_TARGET: str = "127.0.0.1:50052"

@@ -6,19 +6,32 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import grpc
+from authgate_common.audit_service import AuditTrailService
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
+from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_server import channel
+from authgate_common.revocation_feed import RevokedSessions
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from .adapters.jti_registry import MemoryJtiRegistry, RedisJtiRegistry
+from .adapters.logout_poster import HttpLogoutPoster
+from .adapters.logout_token_client import GrpcLogoutTokenSigner
 from .adapters.session_client import GrpcSessionLookup
+from .adapters.token_revoker import GrpcTokenRevoker
 from .adapters.unit_of_work import SqlUnitOfWork
 from .domain.authorize.context import AuthorizeDeps
 from .domain.authorize.login_marker import LoginMarkers
 from .domain.authorize.pipeline import AuthorizeEndpoint
+from .domain.backchannel.delivery import BackchannelDelivery
+from .domain.backchannel.models import RetryPolicy
+from .domain.backchannel.notices import LogoutNotices
+from .domain.backchannel.ports import DeliveryFailed, LogoutPoster, LogoutTokenSigner
+from .domain.client_assertion import ClientAssertions, JtiRegistry
 from .domain.client_registry import ClientRegistry
 from .domain.client_secrets import SecretHasher
 from .domain.clock import SystemClock
@@ -26,14 +39,18 @@ from .domain.codes import CodeHasher, CodeIssuer
 from .domain.consent.book import ConsentBook
 from .domain.consent.decision import ConsentDecision
 from .domain.consent.pending import CsrfTokens, PendingRequests
+from .domain.consent.relay import OutboxRelay, RelayPolicy, TokenRevoker
 from .domain.ports import Clock, SessionLookup, UnitOfWork
 from .domain.redeem import CodeRedeemer
+from .entrypoints.backchannel_worker import BackchannelWorker
 from .entrypoints.consent_api import ConsentHttpDeps
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
+from .entrypoints.outbox_relay_job import OutboxRelayJob
 from .settings import Settings
 
 SCHEMA = "authorization"
+TOKEN_ENDPOINT_PATH = "/api/v1/oauth/token"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
@@ -47,6 +64,9 @@ class AuthorizationService:
     decision: ConsentDecision
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
+    logout_notices: LogoutNotices
+    logout_delivery: BackchannelDelivery
+    outbox_relay: OutboxRelay
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -62,12 +82,50 @@ def migrate(settings: Settings) -> None:
     migrate_service(settings, SCHEMA, str(MIGRATIONS))
 
 
+class _NoBackchannel:
+    """Stands in where no token service or HTTP client was wired (tests of other parts)."""
+
+    def sign(self, client_id: str, sub: str, sid: str) -> str:
+        raise DeliveryFailed("back-channel logout is not wired")
+
+    def post(self, uri: str, logout_token: str) -> None:
+        raise DeliveryFailed("back-channel logout is not wired")
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    attempt = settings.GRPC_CLIENT_TIMEOUT_SECONDS + settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS
+    return RetryPolicy(base=timedelta(seconds=settings.BACKCHANNEL_LOGOUT_RETRY_BASE_SECONDS),
+                       cap=timedelta(seconds=settings.BACKCHANNEL_LOGOUT_RETRY_MAX_SECONDS),
+                       max_attempts=settings.BACKCHANNEL_LOGOUT_MAX_ATTEMPTS,
+                       # Comfortably past the longest an attempt can take (both timeouts).
+                       lease=timedelta(seconds=2 * attempt + 30))
+
+
+class _NoRevoker:
+    """Stands in where no token service was wired: messages wait in the outbox."""
+
+    def revoke_client_tokens(self, user_id: str, client_id: str) -> int:
+        raise TemporarilyUnavailable(detail="the token service is not wired")
+
+
+def relay_policy(settings: Settings) -> RelayPolicy:
+    return RelayPolicy(base=timedelta(seconds=settings.OUTBOX_RELAY_RETRY_BASE_SECONDS),
+                       cap=timedelta(seconds=settings.OUTBOX_RELAY_RETRY_MAX_SECONDS),
+                       lease=timedelta(seconds=2 * settings.GRPC_CLIENT_TIMEOUT_SECONDS + 30))
+
+
 def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
-          clock: Clock | None = None) -> AuthorizationService:
+          clock: Clock | None = None, signer: LogoutTokenSigner | None = None,
+          poster: LogoutPoster | None = None, jtis: JtiRegistry | None = None,
+          revoker: TokenRevoker | None = None) -> AuthorizationService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     clock = clock or SystemClock()
+    # RFC 7523 §3: the assertion's aud names this server: the issuer or the token endpoint.
+    assertions = ClientAssertions((settings.issuer, settings.issuer + TOKEN_ENDPOINT_PATH),
+                                  jtis or MemoryJtiRegistry(), settings.CLOCK_SKEW_SECONDS)
     registry = ClientRegistry(
-        uow, SecretHasher(derive_key(settings.SECRET_KEY, "authorization/client-secret")), clock)
+        uow, SecretHasher(derive_key(settings.SECRET_KEY, "authorization/client-secret")), clock,
+        assertions)
     code_hasher = CodeHasher(derive_key(settings.SECRET_KEY, "authorization/code"))
     codes = CodeIssuer(uow, code_hasher, clock, settings.AUTHORIZATION_CODE_TTL_SECONDS)
     redeemer = CodeRedeemer(uow, code_hasher, clock)
@@ -88,15 +146,46 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
     app = create_http_app(HttpDeps(authorize=authorize, consent=consent_http,
                                    session_cookie_name=settings.SESSION_COOKIE_NAME,
                                    max_body_bytes=settings.MAX_BODY_BYTES))
+    notices = LogoutNotices(
+        uow, clock, keep_finished=timedelta(seconds=settings.REVOCATION_FEED_WINDOW_SECONDS, days=1),
+        keep_participants=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS, days=1))
+    delivery = BackchannelDelivery(uow, clock, signer or _NoBackchannel(), poster or _NoBackchannel(),
+                                   retry_policy(settings))
     return AuthorizationService(registry=registry, codes=codes, redeemer=redeemer, authorize=authorize,
                                 consents=consents, decision=decision, http_app=app,
-                                register=registrar(registry, redeemer))
+                                register=registrar(registry, redeemer), logout_notices=notices,
+                                logout_delivery=delivery,
+                                outbox_relay=OutboxRelay(uow, clock, revoker or _NoRevoker(),
+                                                         relay_policy(settings)))
 
 
 def bootstrap(settings: Settings) -> AuthorizationService:
     engine = engine_for(settings)
     session_channel = channel(settings.SESSION_GRPC_TARGET)
+    token_channel = channel(settings.TOKEN_GRPC_TARGET)
+    poster = HttpLogoutPoster(settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS)
+    # Used assertion jtis are shared by every replica through Redis (the embedded default
+    # keeps them in memory: one replica).
+    jtis = (RedisJtiRegistry.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "authorization:")
+            if settings.REDIS_URL else MemoryJtiRegistry())
     service = build(settings, uow=SqlUnitOfWork(engine),
-                    sessions=GrpcSessionLookup(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
-    service.closers.extend([session_channel.close, engine.dispose])
+                    sessions=GrpcSessionLookup(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
+                    signer=GrpcLogoutTokenSigner(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
+                    poster=poster, jtis=jtis,
+                    revoker=GrpcTokenRevoker(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
+    # Consent withdrawals reach the token service from the outbox, off the request path.
+    relay_job = OutboxRelayJob(service.outbox_relay, settings.OUTBOX_RELAY_POLL_SECONDS).start()
+    # Back-channel logout: sessions that end reach every replica through the revocation
+    # feed; the worker queues and delivers their logouts off every request path.
+    worker = BackchannelWorker(service.logout_notices, service.logout_delivery,
+                               poll_seconds=settings.BACKCHANNEL_LOGOUT_POLL_SECONDS,
+                               concurrency=settings.BACKCHANNEL_LOGOUT_CONCURRENCY).start()
+    feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
+                           heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS,
+                           on_revocations=worker.sessions_ended).start()
+    service.closers.extend([relay_job.stop, jtis.close, feed.stop, worker.stop, poster.close,
+                            token_channel.close, session_channel.close, engine.dispose])
+    audit = AuditTrailService(engine, SCHEMA, settings).start()
+    service.register = audit.with_register(service.register)
+    service.closers.insert(0, audit.stop)
     return service

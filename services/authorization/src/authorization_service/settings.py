@@ -18,3 +18,27 @@ class Settings(BaseServiceSettings):
     CONSENT_REQUEST_TTL_SECONDS: int = Field(300, gt=0, le=3600)
     # How long after a prompt=login / max_age request the new login must come back.
     LOGIN_MARKER_TTL_SECONDS: int = Field(600, gt=0, le=3600)
+    # Back-channel logout (OIDC Back-Channel Logout 1.0): each POST to a client's
+    # backchannel_logout_uri times out after this long; failures are retried after
+    # RETRY_BASE, 2×, 4× … (at most RETRY_MAX) seconds, MAX_ATTEMPTS tries in all.
+    BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=60)
+    BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: int = Field(10, ge=1, le=50)
+    BACKCHANNEL_LOGOUT_RETRY_BASE_SECONDS: float = Field(1.0, gt=0)
+    BACKCHANNEL_LOGOUT_RETRY_MAX_SECONDS: float = Field(300.0, gt=0)
+    # How often each replica looks for due logouts, and how many it sends at once.
+    BACKCHANNEL_LOGOUT_POLL_SECONDS: float = Field(0.5, gt=0)
+    BACKCHANNEL_LOGOUT_CONCURRENCY: int = Field(8, ge=1, le=64)
+    # The session service's settings, read from the same environment: the revocation feed's
+    # heartbeat and window (finished logouts are remembered longer than the feed may report
+    # a revocation again) and the session lifetime (participants are kept that long).
+    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
+    REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
+    SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
+    # private_key_jwt (RFC 7523): leeway for the exp/iat/nbf of client assertions.
+    CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
+    # The outbox relay (consent withdrawals → TokenService.RevokeClientTokens): how often each
+    # replica looks for due messages; failures retried after RETRY_BASE, 2×, 4× … seconds, at
+    # most RETRY_MAX apart, until delivered.
+    OUTBOX_RELAY_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
+    OUTBOX_RELAY_RETRY_BASE_SECONDS: float = Field(1.0, gt=0)
+    OUTBOX_RELAY_RETRY_MAX_SECONDS: float = Field(300.0, gt=0)

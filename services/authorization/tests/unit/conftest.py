@@ -13,10 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from authgate_common.audit import MemoryAuditTrail
 from authgate_common.errors import TemporarilyUnavailable
 from authorization_service.bootstrap import AuthorizationService, build
 from authorization_service.domain.authorize.context import AuthorizeRequest, Outcome
-from authorization_service.domain.models import Client, Consent, SessionInfo, StoredCode
+from authorization_service.domain.backchannel.models import PENDING, Notice
+from authorization_service.domain.models import Client, Consent, OutboxMessage, SessionInfo, StoredCode
 from authorization_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -92,9 +94,92 @@ class FakeConsents:
 class FakeOutbox:
     def __init__(self) -> None:
         self.rows: list[tuple[str, dict, datetime]] = []
+        # Delivery state by message id (row index + 1): attempts, next, delivered, error.
+        self.meta: dict[int, dict] = {}
 
     def add(self, topic: str, payload: dict, now: datetime) -> None:
         self.rows.append((topic, payload, now))
+        self.meta[len(self.rows)] = {"attempts": 0, "next": now, "delivered": None, "error": ""}
+
+    def claim_due(self, topics, now: datetime, limit: int, lease_until: datetime) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+        claimed: list[OutboxMessage] = []
+        for i, (topic, payload, _) in enumerate(self.rows, start=1):
+            m = self.meta[i]
+            if len(claimed) < limit and topic in topics and m["delivered"] is None and m["next"] <= now:
+                m["attempts"] += 1
+                m["next"] = lease_until
+                claimed.append(OutboxMessage(i, topic, dict(payload), m["attempts"]))
+        return claimed
+
+    def delivered(self, message_id: int, now: datetime) -> None:
+        self.meta[message_id]["delivered"] = now
+
+    def retry_at(self, message_id: int, when: datetime, error: str) -> None:
+        self.meta[message_id].update(next=when, error=error)
+
+
+@dataclass
+class FakeLogout:
+    sid: str
+    client_id: str
+    user_id: str
+    state: str = PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_error: str = ""
+
+
+class FakeBackchannel:
+    """Participants and queued back-channel logouts; `clients` gives the registrations."""
+
+    def __init__(self, clients: FakeClients) -> None:
+        self.clients = clients
+        self.participants: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self.logouts: dict[int, FakeLogout] = {}
+
+    def add_participant(self, sid: str, client_id: str, user_id: str, now: datetime) -> None:
+        self.participants.setdefault((sid, client_id), (user_id, now))
+
+    def enqueue(self, sids: list[str], now: datetime) -> int:
+        queued = {(n.sid, n.client_id) for n in self.logouts.values()}
+        added = 0
+        for (sid, client_id), (user_id, _) in sorted(self.participants.items()):
+            client = self.clients.get(client_id)
+            if sid in sids and client and client.backchannel_logout_uri and (sid, client_id) not in queued:
+                self.logouts[len(self.logouts) + 1] = FakeLogout(sid, client_id, user_id, next_attempt_at=now)
+                added += 1
+        return added
+
+    def claim_due(self, now: datetime, limit: int, lease_until: datetime) -> list[Notice]:
+        due = [i for i, n in sorted(self.logouts.items())
+               if n.state == PENDING and n.next_attempt_at is not None and n.next_attempt_at <= now]
+        claimed: list[Notice] = []
+        for i in due[:limit]:
+            n = self.logouts[i]
+            n.attempts += 1
+            n.next_attempt_at = lease_until
+            claimed.append(Notice(i, n.sid, n.client_id, n.user_id, n.attempts))
+        return claimed
+
+    def delivered(self, notice_id: int, now: datetime) -> None:
+        self.logouts[notice_id].state, self.logouts[notice_id].finished_at = "delivered", now
+
+    def retry_at(self, notice_id: int, when: datetime, error: str) -> None:
+        self.logouts[notice_id].next_attempt_at, self.logouts[notice_id].last_error = when, error
+
+    def give_up(self, notice_id: int, now: datetime, error: str) -> None:
+        n = self.logouts[notice_id]
+        n.state, n.finished_at, n.last_error = "failed", now, error
+
+    def purge(self, finished_before: datetime, participants_before: datetime) -> int:
+        old = [i for i, n in self.logouts.items() if n.finished_at and n.finished_at < finished_before]
+        gone = [k for k, (_, at) in self.participants.items() if at < participants_before]
+        for i in old:
+            del self.logouts[i]
+        for k in gone:
+            del self.participants[k]
+        return len(old) + len(gone)
 
 
 @dataclass
@@ -103,6 +188,11 @@ class FakeRepositories:
     codes: FakeCodes = field(default_factory=FakeCodes)
     consents: FakeConsents = field(default_factory=FakeConsents)
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
+    backchannel: FakeBackchannel = field(init=False)
+    audit: MemoryAuditTrail = field(default_factory=MemoryAuditTrail)  # committed or not
+
+    def __post_init__(self) -> None:
+        self.backchannel = FakeBackchannel(self.clients)
 
 
 class FakeUnitOfWork:

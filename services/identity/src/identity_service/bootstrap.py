@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import grpc
+from authgate_common.audit_service import AuditTrailService
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.grpc_server import channel
 from authgate_common.kv import FailClosedStore, make_store
@@ -86,5 +87,7 @@ def bootstrap(settings: Settings) -> IdentityService:
     counters = FailClosedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "identity:"))
     service = build(settings, uow=SqlUserUnitOfWork(engine), counters=counters,
                     sessions=GrpcSessions(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
-    service.closers.extend([session_channel.close, engine.dispose])
+    audit = AuditTrailService(engine, SCHEMA, settings).start()
+    service.register = audit.with_register(service.register)
+    service.closers.extend([audit.stop, session_channel.close, engine.dispose])
     return service

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import grpc
 import pytest
+from authgate.audit.v1 import audit_pb2_grpc
 from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
 from authgate.session.v1 import session_pb2 as ss
@@ -56,6 +57,7 @@ class Harness:
     stub: pb_grpc.IdentityServiceStub
     settings: Settings
     password: str = PASSWORD  # what harness.user() sets
+    audit: audit_pb2_grpc.AuditServiceStub | None = None
 
     def user(self, password: str = PASSWORD, **fields: object) -> pb.User:
         """A fresh user with a unique name; the database is shared by the whole session."""
@@ -85,7 +87,8 @@ def harness(database_url: str) -> Iterator[Harness]:
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
         with TestClient(service.http_app) as http:
-            yield Harness(service, sessions, http, pb_grpc.IdentityServiceStub(channel), settings)
+            yield Harness(service, sessions, http, pb_grpc.IdentityServiceStub(channel), settings,
+                          audit=audit_pb2_grpc.AuditServiceStub(channel))
     finally:
         channel.close()
         server.stop(None)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from authgate_common.audit import MemoryAuditTrail
 from authgate_common.errors import AlreadyExists, OAuthError
 from identity_service.domain.create_user import CreateUser, NewUser
 from identity_service.domain.directory import Directory
@@ -28,6 +29,7 @@ class FakeUsers:
     def __init__(self) -> None:
         self.rows: dict[str, User] = {}
         self._pending: dict[str, User] | None = None
+        self.audit = MemoryAuditTrail()  # every event, committed or not
 
     @contextmanager
     def __call__(self) -> Iterator[FakeUsers]:

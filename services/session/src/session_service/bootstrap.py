@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import redis
+from authgate_common.audit_service import AuditTrailService
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
+from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_server import channel
 from authgate_common.kv import KeyValueStore, make_store
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from .adapters.logout_clients import GrpcClientDirectory, GrpcHintVerifier
 from .adapters.presence import KvPresence
 from .adapters.repository import SqlUnitOfWork
 from .adapters.revocation_bus import LocalPublisher, RedisListener, RedisPublisher
@@ -23,8 +26,10 @@ from .adapters.token_client import GrpcTokenValidator
 from .domain.callers import TokenValidator
 from .domain.context import Deps
 from .domain.feed import RevocationHub
+from .domain.logout_csrf import LogoutCsrf
 from .domain.model import Policy
 from .domain.ports import Clock, RevocationPublisher, UnitOfWork
+from .domain.rp_logout import ClientDirectory, Hint, HintVerifier, RegisteredClient, RpLogout
 from .entrypoints.feed_poller import RecordPoller
 from .entrypoints.feed_stream import RevocationStream
 from .entrypoints.grpc_api import registrar
@@ -35,6 +40,7 @@ from .settings import Settings
 SCHEMA = "session"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 TOKEN_KEY_PURPOSE = "session/token"
+LOGOUT_CSRF_PURPOSE = "session/logout-csrf"
 REVOCATION_CHANNEL = "session:revocations"
 
 
@@ -65,9 +71,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Unwired:
+    """Stands in for the end-session endpoint's gRPC peers where none were wired: fail closed."""
+
+    def verify(self, id_token_hint: str) -> Hint:
+        raise TemporarilyUnavailable(detail="id_token_hint verification not wired")
+
+    def get(self, client_id: str) -> RegisteredClient | None:
+        raise TemporarilyUnavailable(detail="client directory not wired")
+
+
 def build(settings: Settings, *, uow: UnitOfWork, store: KeyValueStore, tokens: TokenValidator,
           clock: Clock = utc_now,
-          publisher_for: Callable[[RevocationHub], RevocationPublisher] = LocalPublisher) -> SessionService:
+          publisher_for: Callable[[RevocationHub], RevocationPublisher] = LocalPublisher,
+          hints: HintVerifier | None = None, clients: ClientDirectory | None = None) -> SessionService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     policy = Policy(lifetime=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS),
                     idle_timeout=timedelta(seconds=settings.SESSION_IDLE_TIMEOUT_SECONDS),
@@ -81,8 +98,11 @@ def build(settings: Settings, *, uow: UnitOfWork, store: KeyValueStore, tokens: 
     web = WebConfig(issuer=settings.issuer, cookie_name=settings.SESSION_COOKIE_NAME,
                     cookie_secure=settings.SESSION_COOKIE_SECURE, max_body_bytes=settings.MAX_BODY_BYTES)
     stream = RevocationStream(deps, hub, settings.REVOCATION_FEED_HEARTBEAT_SECONDS)
+    rp_logout = RpLogout(deps, hints or _Unwired(), clients or _Unwired(),
+                         LogoutCsrf(derive_key(settings.SECRET_KEY, LOGOUT_CSRF_PURPOSE),
+                                    settings.LOGOUT_CONFIRM_TTL_SECONDS))
     return SessionService(deps=deps, store=store, hub=hub, register=registrar(deps, stream),
-                          http_app=create_http_app(web, deps, tokens))
+                          http_app=create_http_app(web, deps, tokens, rp_logout))
 
 
 def _redis_for_feed(url: str) -> redis.Redis:
@@ -96,14 +116,17 @@ def bootstrap(settings: Settings) -> SessionService:
     store = make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "session:")
     token_channel = channel(settings.TOKEN_GRPC_TARGET)
     tokens = GrpcTokenValidator(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS)
+    authorization_channel = channel(settings.AUTHORIZATION_GRPC_TARGET)
     topic = settings.REDIS_KEY_PREFIX + REVOCATION_CHANNEL
     client = _redis_for_feed(settings.REDIS_URL) if settings.REDIS_URL else None
     publisher_for: Callable[[RevocationHub], RevocationPublisher] = LocalPublisher
     if client is not None:
         publisher_for = lambda hub: RedisPublisher(hub, client, topic)  # noqa: E731
     service = build(settings, uow=SqlUnitOfWork(engine), store=store, tokens=tokens,
-                    publisher_for=publisher_for)
-    service.closers += [engine.dispose, token_channel.close]
+                    publisher_for=publisher_for,
+                    hints=GrpcHintVerifier(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
+                    clients=GrpcClientDirectory(authorization_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
+    service.closers += [engine.dispose, token_channel.close, authorization_channel.close]
     poller = None
     if settings.REVOCATION_FEED_POLL_SECONDS > 0:
         poller = RecordPoller(service.deps, service.hub, settings.REVOCATION_FEED_POLL_SECONDS).start()
@@ -112,4 +135,7 @@ def bootstrap(settings: Settings) -> SessionService:
         listener = RedisListener(service.hub, client, topic,
                                  on_resubscribed=poller.poke if poller else lambda: None).start()
         service.closers += [client.close, listener.stop]
+    audit = AuditTrailService(engine, SCHEMA, settings).start()
+    service.register = audit.with_register(service.register)
+    service.closers.append(audit.stop)
     return service

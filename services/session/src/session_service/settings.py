@@ -31,6 +31,8 @@ class Settings(BaseServiceSettings):
     # Every replica re-reads recent revocations from the record this often, catching what
     # Redis pub/sub lost (it delivers at most once). 0 turns this safety net off.
     REVOCATION_FEED_POLL_SECONDS: float = Field(5.0, ge=0)
+    # How long the end-session endpoint's confirmation form (its CSRF token) stays valid.
+    LOGOUT_CONFIRM_TTL_SECONDS: int = Field(600, gt=0, le=3600)
     # The token service's setting, read from the same environment only to check the window.
     ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
 

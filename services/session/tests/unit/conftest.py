@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis
+from authgate_common.audit import MemoryAuditTrail
 from authgate_common.errors import InvalidToken
 from session_service.bootstrap import SessionService, build
 from session_service.domain.callers import TokenInfo
@@ -65,9 +66,11 @@ class FakeKV:
 
 
 class FakeRepository:
-    def __init__(self, rows: dict[str, Session], calls: list[tuple[str, Any]]) -> None:
+    def __init__(self, rows: dict[str, Session], calls: list[tuple[str, Any]],
+                 audit: MemoryAuditTrail | None = None) -> None:
         self.rows = rows
         self.calls = calls
+        self.audit = audit or MemoryAuditTrail()
 
     def add(self, session: Session) -> None:
         self.calls.append(("add", session))
@@ -112,12 +115,13 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.rows: dict[str, Session] = {}
         self.calls: list[tuple[str, Any]] = []
+        self.audit = MemoryAuditTrail()  # every event, committed or not
 
     @contextmanager
     def __call__(self) -> Iterator[FakeRepository]:
         snapshot = copy.copy(self.rows)
         try:
-            yield FakeRepository(self.rows, self.calls)
+            yield FakeRepository(self.rows, self.calls, self.audit)
         except BaseException:
             self.rows.clear()
             self.rows.update(snapshot)

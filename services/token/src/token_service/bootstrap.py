@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
+from authgate_common.audit import AuditTrail, MemoryAuditTrail
+from authgate_common.audit_service import AuditTrailService
 from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.grpc_server import channel
@@ -24,16 +26,20 @@ from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.client_cache import CachingClientAuthentication
+from .domain.client_rate_limit import ClientRateLimit, RateLimitedClients
+from .domain.client_tokens import ClientTokenRevocation
 from .domain.grant_ledger import GrantLedger
 from .domain.grants.authorization_code import AuthorizationCodeGrant
 from .domain.grants.client_credentials import ClientCredentialsGrant
 from .domain.grants.refresh_token import RefreshTokenGrant
+from .domain.id_token_hints import IdTokenHints
 from .domain.introspection import Introspection
 from .domain.issuance import TokenIssuer
 from .domain.key_lifecycle import KeyPolicy
 from .domain.key_ring import KeyRing
 from .domain.key_rotation import KeyRotation
 from .domain.keys import KeySet
+from .domain.logout_tokens import LogoutTokens
 from .domain.minting import TokenMinter
 from .domain.ports import AuthorizationPort, IdentityPort, SessionLiveness
 from .domain.refresh_cleanup import RefreshCleanup
@@ -68,6 +74,7 @@ class TokenService:
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
     feed: RevokedSessions | None = None
+    audit: AuditTrail = field(default_factory=MemoryAuditTrail)  # tokens issued and revoked
 
     @property
     def keys(self) -> KeySet:
@@ -115,10 +122,19 @@ def load_keys(settings: Settings, engine: Engine) -> KeySet:
     return load_signing_keys(settings, engine).ring.current()
 
 
+def rate_limited(settings: Settings, authorization: AuthorizationPort,
+                 store: KeyValueStore) -> AuthorizationPort:
+    """Client authentication with the per-client request limit, when it is on."""
+    if settings.TOKEN_CLIENT_RATE_LIMIT == 0:
+        return authorization
+    return RateLimitedClients(authorization, ClientRateLimit(
+        store, settings.TOKEN_CLIENT_RATE_LIMIT, settings.TOKEN_CLIENT_RATE_WINDOW_SECONDS))
+
+
 def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore,
           authorization: AuthorizationPort, identity: IdentityPort, sessions: SessionLiveness,
           refresh_uow: RefreshUnitOfWork,
-          access_liveness: SessionLiveness | None = None) -> TokenService:
+          access_liveness: SessionLiveness | None = None, audit: AuditTrail | None = None) -> TokenService:
     """Wire the core and transports from already-built adapters (tests call this too).
 
     `access_liveness` checks sessions on the access-token validation path (the pushed
@@ -126,6 +142,7 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     refresh grant and refresh-token introspection.
     """
     keys: KeyRing = signing_keys.ring
+    audit = audit or MemoryAuditTrail()
     ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
@@ -135,20 +152,23 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
     issuer = TokenIssuer(minter, ledger, identity)
-    endpoint = TokenEndpoint(authorization, [
+    clients = rate_limited(settings, authorization, store)  # authenticates the callers below
+    endpoint = TokenEndpoint(clients, [
         AuthorizationCodeGrant(authorization, issuer, ledger, refresh),
         RefreshTokenGrant(refresh, issuer, sessions, settings.REFRESH_REUSE_GRACE_SECONDS),
-        ClientCredentialsGrant(issuer)])
-    revocation = Revocation(authorization, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS)
-    introspection = Introspection(authorization, validator, refresh, sessions, settings.issuer)
+        ClientCredentialsGrant(issuer)], audit=audit)
+    revocation = Revocation(clients, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS, audit=audit)
+    introspection = Introspection(clients, validator, refresh, sessions, settings.issuer)
     app = create_http_app(HttpDeps(
         token_endpoint=endpoint, userinfo=UserInfo(validator, identity), revocation=revocation,
         introspection=introspection, keys=keys, issuer=settings.issuer,
         jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES))
     return TokenService(signing_keys=signing_keys, minter=minter, validator=validator, ledger=ledger,
                         refresh=refresh, cleanup=RefreshCleanup(refresh), token_endpoint=endpoint,
-                        revocation=revocation, introspection=introspection, http_app=app,
-                        register=registrar(validator, signing_keys))
+                        revocation=revocation, introspection=introspection, http_app=app, audit=audit,
+                        register=registrar(validator, signing_keys, IdTokenHints(keys, settings.issuer),
+                                           LogoutTokens(keys, settings.issuer),
+                                           client_tokens=ClientTokenRevocation(refresh)))
 
 
 def bootstrap(settings: Settings) -> TokenService:
@@ -161,6 +181,7 @@ def bootstrap(settings: Settings) -> TokenService:
     channels = {name: channel(target) for name, target in [
         ("authorization", settings.AUTHORIZATION_GRPC_TARGET),
         ("identity", settings.IDENTITY_GRPC_TARGET), ("session", settings.SESSION_GRPC_TARGET)]}
+    audit = AuditTrailService(engine, SCHEMA, settings)
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
@@ -172,10 +193,12 @@ def bootstrap(settings: Settings) -> TokenService:
                                                   settings.CLIENT_AUTH_CACHE_SECONDS),
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
-        refresh_uow=SqlRefreshUnitOfWork(engine))
+        refresh_uow=SqlRefreshUnitOfWork(engine), audit=audit.log)
     if feed is not None:
         service.feed = feed
         service.closers.append(feed.stop)
     service.closers.extend(ch.close for ch in channels.values())
     service.closers.append(engine.dispose)
+    service.register = audit.start().with_register(service.register)
+    service.closers.insert(0, audit.stop)
     return service

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from authgate_common.audit import audit_events
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.errors import InvalidGrant
 from authgate_common.kv import MemoryStore
 from sqlalchemy import Engine, func, select, update
 from token_service.adapters.refresh_repository import SqlRefreshUnitOfWork
-from token_service.adapters.tables import refresh_families, refresh_tokens, token_audit
+from token_service.adapters.tables import refresh_families, refresh_tokens
 from token_service.bootstrap import MIGRATIONS, bootstrap, engine_for
 from token_service.domain.grant_ledger import GrantLedger
 from token_service.domain.refresh_cleanup import RefreshCleanup
@@ -69,9 +70,11 @@ def test_rotation_and_reuse_kill_the_family_and_its_access_tokens(harness, app_c
     rows = _family_rows(engine, harness.service.refresh, second["refresh_token"])
     assert len(rows) == 2 and all(r["revoked_at"] is not None for r in rows)
     with engine.connect() as conn:
-        audit = conn.execute(select(token_audit).where(token_audit.c.family_id == rows[0]["family_id"])
-                             ).mappings().one()
-    assert audit["event"] == "refresh_reuse_detected" and audit["client_id"] == app_client[0]
+        audit = [r for r in conn.execute(select(audit_events).where(
+            audit_events.c.type == "token.refresh_reuse_detected")).mappings()
+            if r["details"].get("family_id") == rows[0]["family_id"]]
+    assert len(audit) == 1 and audit[0]["client_id"] == app_client[0]
+    audit = audit[0]
     assert first["refresh_token"] not in str(dict(audit)) and rows[0]["token_hash"] not in str(dict(audit))
 
 

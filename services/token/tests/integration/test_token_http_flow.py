@@ -165,7 +165,8 @@ def test_discovery(harness, path) -> None:  # type: ignore[no-untyped-def]
     assert meta["id_token_signing_alg_values_supported"] == ["RS256"]
     assert meta["authorization_response_iss_parameter_supported"] is True
     assert set(meta["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post", "none"}
+        "client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+    assert meta["token_endpoint_auth_signing_alg_values_supported"] == ["RS256", "PS256", "ES256"]
 
 
 def test_jwks_holds_only_public_parts(harness) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from authgate_common.audit import MemoryAuditTrail
 from authgate_common.errors import InvalidClient, InvalidGrant, NotFound, TemporarilyUnavailable
 from authgate_common.kv import MemoryStore
 from token_service.bootstrap import TokenService, build, key_policy
@@ -42,7 +43,13 @@ class FakeAuthorization:
     def add_code(self, code: str, grant: RedeemedGrant, redirect_uri: str, verifier: str = "v") -> None:
         self.codes[code] = (grant, redirect_uri, verifier)
 
-    def authenticate_client(self, client_id: str, client_secret: str) -> Client:
+    def authenticate_client(self, client_id: str, client_secret: str, *, client_assertion_type: str = "",
+                            client_assertion: str = "") -> Client:
+        if client_assertion:  # the authorization service verifies assertions; here: "good:<id>"
+            client_id, _, _ = client_assertion.removeprefix("good:").partition(".")
+            if not client_assertion.startswith("good:") or client_id not in self.clients:
+                raise InvalidClient()
+            return self.clients[client_id][1]
         secret, client = self.clients.get(client_id, ("", None))  # type: ignore[assignment]
         if client is None or (not client.is_public and secret != client_secret):
             raise InvalidClient()
@@ -136,6 +143,10 @@ class FakeRefreshRepository:
     def families_of_grant(self, grant_id: str) -> list[str]:
         return [f.family_id for f in self.families.values() if f.grant_id == grant_id and not f.revoked_at]
 
+    def families_of_client_user(self, client_id: str, user_id: str) -> list[str]:
+        return [f.family_id for f in self.families.values()
+                if f.client_id == client_id and f.user_id == user_id and not f.revoked_at]
+
     def audit(self, event: AuditEvent, now: datetime) -> None:
         self.audit_rows.append((now, event))
 
@@ -178,6 +189,7 @@ class FakeKeyRepository:
     def __init__(self, store: FakeKeyStore, keys: dict[str, StoredKey]) -> None:
         self._store = store
         self.keys = keys
+        self.audit = store.audit
 
     def lock(self) -> None:
         self._store.locks += 1
@@ -212,6 +224,7 @@ class FakeKeyStore:
     def __init__(self, keys: Sequence[StoredKey] = ()) -> None:
         self.keys = {k.kid: k for k in keys}
         self.locks = 0
+        self.audit = MemoryAuditTrail()  # every event, committed or not
         self._lock = threading.Lock()
 
     @contextmanager

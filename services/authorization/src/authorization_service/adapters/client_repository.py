@@ -26,7 +26,11 @@ def _to_client(row: Any) -> Client:
         client_type=row["client_type"], token_endpoint_auth_method=row["token_endpoint_auth_method"],
         first_party=bool(row["first_party"]), pkce_optional=bool(row["pkce_optional"]),
         audiences=tuple(row["audiences"]), created_at=as_utc(row["created_at"]),
-        secret_hash=row["secret_hash"] or "")
+        secret_hash=row["secret_hash"] or "",
+        post_logout_redirect_uris=tuple(row["post_logout_redirect_uris"] or ()),
+        backchannel_logout_uri=row["backchannel_logout_uri"] or "",
+        backchannel_logout_session_required=bool(row["backchannel_logout_session_required"]),
+        jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]))
 
 
 class SqlClientRepository:
@@ -48,7 +52,11 @@ class SqlClientRepository:
             client_type=client.client_type, token_endpoint_auth_method=client.token_endpoint_auth_method,
             first_party=client.first_party, pkce_optional=client.pkce_optional,
             audiences=list(client.audiences), secret_hash=client.secret_hash or None,
-            created_at=client.created_at))
+            created_at=client.created_at,
+            post_logout_redirect_uris=list(client.post_logout_redirect_uris),
+            backchannel_logout_uri=client.backchannel_logout_uri,
+            backchannel_logout_session_required=client.backchannel_logout_session_required,
+            jwks=client.jwks, require_nonce=client.require_nonce))
 
     def delete(self, client_id: str) -> bool:
         result = self._s.execute(delete(clients).where(clients.c.client_id == client_id))

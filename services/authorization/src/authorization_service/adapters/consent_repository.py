@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import CursorResult, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..domain.models import Consent
+from ..domain.models import Consent, OutboxMessage
 from .client_repository import as_utc
 from .tables import consents, outbox
 
@@ -56,4 +57,30 @@ class SqlOutbox:
         self._s = session
 
     def add(self, topic: str, payload: dict[str, Any], now: datetime) -> None:
-        self._s.execute(insert(outbox).values(topic=topic, payload=payload, created_at=now))
+        self._s.execute(insert(outbox).values(topic=topic, payload=payload, created_at=now,
+                                              attempts=0, next_attempt_at=now, last_error=""))
+
+    def claim_due(self, topics: Sequence[str], now: datetime, limit: int,
+                  lease_until: datetime) -> list[OutboxMessage]:
+        # FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite drops it and serialises writers); the
+        # UPDATE re-checks the row is still due, so a row goes to one relay only.
+        due = and_(outbox.c.delivered_at.is_(None), outbox.c.topic.in_(list(topics)),
+                   or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
+        ids = self._s.execute(select(outbox.c.id).where(due).order_by(outbox.c.id).limit(limit)
+                              .with_for_update(skip_locked=True)).scalars().all()
+        if not ids:
+            return []
+        rows = self._s.execute(
+            update(outbox).where(outbox.c.id.in_(list(ids)), due)
+            .values(attempts=outbox.c.attempts + 1, next_attempt_at=lease_until)
+            .returning(outbox.c.id, outbox.c.topic, outbox.c.payload, outbox.c.attempts)).all()
+        return sorted((OutboxMessage(id=r[0], topic=r[1], payload=dict(r[2]), attempts=r[3]) for r in rows),
+                      key=lambda m: m.id)
+
+    def delivered(self, message_id: int, now: datetime) -> None:
+        self._s.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.delivered_at.is_(None))
+                        .values(delivered_at=now, last_error=""))
+
+    def retry_at(self, message_id: int, when: datetime, error: str) -> None:
+        self._s.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.delivered_at.is_(None))
+                        .values(next_attempt_at=when, last_error=error[:500]))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -34,6 +35,13 @@ clients = Table(
     # Keyed SHA-256 (hex) of the secret; NULL for public clients.
     Column("secret_hash", String(64), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # OIDC RP-Initiated Logout 1.0 §3.1 and Back-Channel Logout 1.0 §2.2 (migration 0003).
+    Column("post_logout_redirect_uris", JSON, nullable=False, default=list),
+    Column("backchannel_logout_uri", Text, nullable=False, default=""),
+    Column("backchannel_logout_session_required", Boolean, nullable=False, default=True),
+    # private_key_jwt (RFC 7523 §2.2): the normalised public JWKS; nonce required (migration 0005).
+    Column("jwks", Text, nullable=False, default=""),
+    Column("require_nonce", Boolean, nullable=False, default=False),
 )
 
 authorization_codes = Table(
@@ -79,5 +87,41 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
+    # Retries (migration 0005): tries so far, when the next is due (NULL: now), why the last failed.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
     Index("ix_outbox_undelivered", "delivered_at", "id"),
+)
+
+# Which clients took part in which session (got a code for it): the ones to tell when it
+# ends (OIDC Back-Channel Logout 1.0 §2.3).
+session_participants = Table(
+    "session_participants",
+    metadata,
+    Column("sid", Text, primary_key=True),
+    Column("client_id", String(128), primary_key=True),
+    Column("user_id", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_session_participants_created_at", "created_at"),
+)
+
+# One back-channel logout per ended session and client: the unique pair makes every
+# replica's enqueue idempotent; a delivery loop claims due rows with FOR UPDATE SKIP LOCKED.
+backchannel_logouts = Table(
+    "backchannel_logouts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("sid", Text, nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    # Pending: when the next attempt is due; a claim moves it past the attempt's deadline.
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+    UniqueConstraint("sid", "client_id", name="uq_backchannel_logouts_sid_client"),
+    Index("ix_backchannel_logouts_due", "state", "next_attempt_at"),
 )

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from authgate_common.audit import SqlAuditTrail
 from authgate_common.db import UnitOfWork
 from authgate_common.errors import AlreadyExists
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from .backchannel_repository import SqlBackchannelRepository
 from .client_repository import SqlClientRepository
 from .code_repository import SqlCodeRepository
 from .consent_repository import SqlConsentRepository, SqlOutbox
@@ -22,6 +24,8 @@ class SqlRepositories:
     codes: SqlCodeRepository
     consents: SqlConsentRepository
     outbox: SqlOutbox
+    backchannel: SqlBackchannelRepository
+    audit: SqlAuditTrail  # rows land in the same transaction
 
 
 class SqlUnitOfWork:
@@ -33,7 +37,8 @@ class SqlUnitOfWork:
         try:
             with self._uow() as session:
                 yield SqlRepositories(SqlClientRepository(session), SqlCodeRepository(session),
-                                      SqlConsentRepository(session), SqlOutbox(session))
+                                      SqlConsentRepository(session), SqlOutbox(session),
+                                      SqlBackchannelRepository(session), SqlAuditTrail(session))
         except IntegrityError as exc:
             # Two inserts of one key racing past the existence check (a client_id, or a
             # user's first approval of a client).

@@ -2,19 +2,29 @@
 
 AuthenticateClient answers `invalid_client` for every failure alike: unknown client,
 wrong or missing secret, or a public client presenting a secret (it has none, so a
-secret means the caller is confused or probing).
+secret means the caller is confused or probing). A private_key_jwt client has no secret:
+it authenticates with a signed assertion (RFC 7523 §2.2, checked in client_assertion).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from authgate_common.errors import AlreadyExists, InvalidClient, NotFound
+from authgate_common.audit import OPERATOR, AuditEvent
+from authgate_common.errors import AlreadyExists, InvalidClient, InvalidRequest, NotFound
 
-from .client_rules import validate_client
+from .client_assertion import JWT_BEARER, ClientAssertions, peek_subject
+from .client_rules import PRIVATE_KEY_JWT, validate_client
 from .client_secrets import SecretHasher, new_secret
 from .models import Client
 from .ports import Clock, UnitOfWork
+
+
+def _described(client: Client) -> dict[str, object]:
+    """What the audit trail keeps of a registration: never its secret or keys."""
+    return {"client_type": client.client_type, "grant_types": list(client.grant_types),
+            "scopes": list(client.scopes), "redirect_uris": list(client.redirect_uris),
+            "first_party": client.first_party, "pkce_optional": client.pkce_optional}
 
 
 @dataclass(frozen=True)
@@ -25,21 +35,28 @@ class Registered:
 
 
 class ClientRegistry:
-    def __init__(self, uow: UnitOfWork, hasher: SecretHasher, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, hasher: SecretHasher, clock: Clock,
+                 assertions: ClientAssertions | None = None) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
+        self._assertions = assertions
 
     def create(self, client: Client, client_secret: str = "") -> Registered:
         client = validate_client(client)
+        if client.token_endpoint_auth_method == PRIVATE_KEY_JWT and client_secret:
+            raise InvalidRequest("A private_key_jwt client has no secret: it signs with its keys.")
         # A secret given for a public client is ignored (the contract says so): it has none.
-        secret = "" if client.is_public else new_secret(client_secret)
+        has_secret = not client.is_public and client.token_endpoint_auth_method != PRIVATE_KEY_JWT
+        secret = new_secret(client_secret) if has_secret else ""
         client = replace(client, created_at=self._clock.now(),
                          secret_hash=self._hasher.hash(secret) if secret else "")
         with self._uow() as tx:
             if tx.clients.get(client.client_id) is not None:
                 raise AlreadyExists("The client_id is already registered.")
             tx.clients.add(client)
+            tx.audit.record(AuditEvent("client.created", actor=OPERATOR, client_id=client.client_id,
+                                       details=_described(client)))
         return Registered(client, secret)
 
     def get(self, client_id: str) -> Client:
@@ -62,9 +79,14 @@ class ClientRegistry:
             if not tx.clients.delete(client_id):
                 raise NotFound("No such client.")
             # A client registered later under the same id must not inherit these approvals.
-            tx.consents.delete_for_client(client_id)
+            dropped = tx.consents.delete_for_client(client_id)
+            tx.audit.record(AuditEvent("client.deleted", actor=OPERATOR, client_id=client_id,
+                                       details={"consents_removed": dropped}))
 
-    def authenticate(self, client_id: str, client_secret: str) -> Client:
+    def authenticate(self, client_id: str, client_secret: str, assertion_type: str = "",
+                     assertion: str = "") -> Client:
+        if assertion_type or assertion:
+            return self._authenticate_assertion(client_id, client_secret, assertion_type, assertion)
         with self._uow() as tx:
             client = tx.clients.get(client_id) if client_id else None
         stored = client.secret_hash if client is not None else None
@@ -78,4 +100,24 @@ class ClientRegistry:
             return client
         if not client_secret or not secret_ok:
             raise InvalidClient(detail="wrong or missing secret")
+        return client
+
+    def _authenticate_assertion(self, client_id: str, client_secret: str, assertion_type: str,
+                                assertion: str) -> Client:
+        if not assertion_type or not assertion:
+            raise InvalidRequest("client_assertion and client_assertion_type go together.")
+        if client_secret:
+            raise InvalidRequest("Use one client authentication method, not several.")
+        if assertion_type != JWT_BEARER:
+            raise InvalidClient("Unsupported client_assertion_type.", detail=assertion_type[:80])
+        subject = peek_subject(assertion)
+        if client_id and client_id != subject:
+            raise InvalidClient(detail="client_id is not the assertion's sub")
+        with self._uow() as tx:
+            client = tx.clients.get(subject)
+        if client is None or client.token_endpoint_auth_method != PRIVATE_KEY_JWT:
+            raise InvalidClient(detail="no private_key_jwt client by the assertion's sub")
+        if self._assertions is None:
+            raise InvalidClient(detail="client assertions are not wired")
+        self._assertions.verify(client.client_id, client.jwks, assertion)
         return client

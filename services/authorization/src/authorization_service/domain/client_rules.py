@@ -1,8 +1,9 @@
 """What a client registration must look like (RFC 6749 §2, RFC 7591 §2, RFC 9700 §2.1.1).
 
 A confidential client authenticates with a secret (client_secret_basic by default;
-the token endpoint accepts basic and post for it either way); a public client uses
-`none` and must use PKCE. Only a confidential client may opt out of PKCE (legacy
+the token endpoint accepts basic and post for it either way) or, registered with
+`private_key_jwt` and a JWKS, with signed assertions and no secret (RFC 7523 §2.2); a
+public client uses `none` and must use PKCE. Only a confidential client may opt out of PKCE (legacy
 clients) or use client_credentials (RFC 6749 §4.4 needs client authentication).
 """
 
@@ -13,12 +14,15 @@ from collections.abc import Iterable
 
 from authgate_common.errors import InvalidRequest
 
+from .client_keys import normalise_jwks
+from .logout_uris import validate_backchannel_logout_uri, validate_post_logout_redirect_uris
 from .models import CONFIDENTIAL, KNOWN_GRANT_TYPES, KNOWN_SCOPES, PUBLIC, Client
 from .redirect_uris import has_control_characters, validate_redirect_uri
 
 # Printable ASCII without space or colon: a colon would break HTTP Basic (RFC 7617 §2).
 _CLIENT_ID = re.compile(r"^[\x21-\x39\x3b-\x7e]{1,128}$")
-CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post")
+PRIVATE_KEY_JWT = "private_key_jwt"
+CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT)
 MAX_NAME_LENGTH = 200
 MAX_AUDIENCE_LENGTH = 256
 
@@ -35,8 +39,19 @@ def _auth_method(client_type: str, method: str) -> str:
     if method == "":
         return "client_secret_basic"
     if method not in CONFIDENTIAL_METHODS:
-        raise InvalidRequest("A confidential client uses client_secret_basic or client_secret_post.")
+        raise InvalidRequest(
+            "A confidential client uses client_secret_basic, client_secret_post or private_key_jwt.")
     return method
+
+
+def _jwks(method: str, jwks: str) -> str:
+    if method == PRIVATE_KEY_JWT:
+        if not jwks:
+            raise InvalidRequest("private_key_jwt needs the client's public keys (jwks).")
+        return normalise_jwks(jwks)
+    if jwks:
+        raise InvalidRequest("jwks is only for token_endpoint_auth_method private_key_jwt.")
+    return ""
 
 
 def validate_client(client: Client) -> Client:
@@ -64,9 +79,14 @@ def validate_client(client: Client) -> Client:
     audiences = _unique(client.audiences)
     if any(not a or len(a) > MAX_AUDIENCE_LENGTH or has_control_characters(a) for a in audiences):
         raise InvalidRequest("Each audience must be 1-256 characters without spaces.")
+    auth_method = _auth_method(client_type, client.token_endpoint_auth_method)
     return Client(
         client_id=client.client_id, name=client.name, redirect_uris=redirect_uris, scopes=scopes,
         grant_types=grant_types, client_type=client_type,
-        token_endpoint_auth_method=_auth_method(client_type, client.token_endpoint_auth_method),
+        token_endpoint_auth_method=auth_method, jwks=_jwks(auth_method, client.jwks),
+        require_nonce=client.require_nonce,
         first_party=client.first_party, pkce_optional=client.pkce_optional, audiences=audiences,
-        created_at=client.created_at)
+        created_at=client.created_at,
+        post_logout_redirect_uris=validate_post_logout_redirect_uris(client.post_logout_redirect_uris),
+        backchannel_logout_uri=validate_backchannel_logout_uri(client.backchannel_logout_uri),
+        backchannel_logout_session_required=client.backchannel_logout_session_required)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from authgate_common.audit import AuditEvent
 from authgate_common.crypto import keyed_hash, random_token
 
 from .models import StoredCode
@@ -64,4 +65,10 @@ class CodeIssuer:
             created_at=now, expires_at=now + self._ttl)
         with self._uow() as tx:
             tx.codes.add(stored)
+            tx.audit.record(AuditEvent("code.issued", req.user_id, req.user_id, req.client_id, req.sid,
+                                       details={"scope": list(req.scopes), "grant_id": stored.grant_id}))
+            if req.sid:
+                # The client takes part in the session: tell it when the session ends
+                # (OIDC Back-Channel Logout 1.0 §2.3).
+                tx.backchannel.add_participant(req.sid, req.client_id, req.user_id, now)
         return code

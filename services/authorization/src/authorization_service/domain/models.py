@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin"})
 KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
@@ -24,6 +25,14 @@ class Client:
     pkce_optional: bool = False
     audiences: tuple[str, ...] = ()
     created_at: datetime | None = None
+    # OIDC RP-Initiated Logout 1.0 §3.1 and Back-Channel Logout 1.0 §2.2.
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    backchannel_logout_uri: str = ""
+    backchannel_logout_session_required: bool = True
+    # RFC 7523 §2.2 private_key_jwt: the client's public keys (a normalised JWKS, JSON text).
+    jwks: str = ""
+    # OIDC Core §3.1.2.1: an openid request without a nonce is refused.
+    require_nonce: bool = False
     # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.
     secret_hash: str = field(default="", repr=False)
 
@@ -90,3 +99,14 @@ class Consent:
 
     def covers(self, scopes: tuple[str, ...]) -> bool:
         return self.revoked_at is None and set(scopes) <= set(self.scopes)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message for another service, claimed for delivery (transactional outbox)."""
+
+    id: int
+    topic: str
+    payload: dict[str, Any]
+    # Attempts so far, including the one this claim is for.
+    attempts: int

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from .models import Client, Consent, SessionInfo, StoredCode
+from authgate_common.audit import AuditTrail
+
+from .backchannel.ports import BackchannelRepository
+from .models import Client, Consent, OutboxMessage, SessionInfo, StoredCode
 
 
 class ClientRepository(Protocol):
@@ -46,6 +50,17 @@ class Outbox(Protocol):
 
     def add(self, topic: str, payload: dict[str, Any], now: datetime) -> None: ...
 
+    def claim_due(self, topics: Sequence[str], now: datetime, limit: int,
+                  lease_until: datetime) -> list[OutboxMessage]:
+        """Undelivered messages of `topics` due by `now`, oldest first, each counted as one
+        more attempt and hidden from other relays until `lease_until` (rows locked with
+        SKIP LOCKED meanwhile, so concurrent relays take different rows)."""
+        ...
+
+    def delivered(self, message_id: int, now: datetime) -> None: ...
+
+    def retry_at(self, message_id: int, when: datetime, error: str) -> None: ...
+
 
 class Repositories(Protocol):
     # Read-only members, so that a frozen dataclass of repositories satisfies the protocol.
@@ -57,6 +72,10 @@ class Repositories(Protocol):
     def consents(self) -> ConsentRepository: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def backchannel(self) -> BackchannelRepository: ...
+    @property
+    def audit(self) -> AuditTrail: ...
 
 
 class UnitOfWork(Protocol):

@@ -45,7 +45,8 @@ class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
 
     def AuthenticateClient(self, request: pb.AuthenticateClientRequest,  # noqa: N802
                            context: grpc.ServicerContext) -> pb.AuthenticateClientResponse:
-        client = self._registry.authenticate(request.client_id, request.client_secret)
+        client = self._registry.authenticate(request.client_id, request.client_secret,
+                                             request.client_assertion_type, request.client_assertion)
         return pb.AuthenticateClientResponse(client=client_message(client))
 
     def RedeemCode(self, request: pb.RedeemCodeRequest,  # noqa: N802

@@ -23,7 +23,14 @@ def client_from_message(msg: pb.Client) -> Client:
         client_id=msg.client_id, name=msg.name, redirect_uris=tuple(msg.redirect_uris),
         scopes=tuple(msg.scopes), grant_types=tuple(msg.grant_types), client_type=msg.client_type,
         token_endpoint_auth_method=msg.token_endpoint_auth_method, first_party=msg.first_party,
-        pkce_optional=msg.pkce_optional, audiences=tuple(msg.audiences))
+        pkce_optional=msg.pkce_optional, audiences=tuple(msg.audiences),
+        jwks=msg.jwks, require_nonce=msg.require_nonce,
+        post_logout_redirect_uris=tuple(msg.post_logout_redirect_uris),
+        backchannel_logout_uri=msg.backchannel_logout_uri,
+        # Unset means true (Back-Channel Logout 1.0 §2.2 leaves the default to the OP).
+        backchannel_logout_session_required=(msg.backchannel_logout_session_required
+                                             if msg.HasField("backchannel_logout_session_required")
+                                             else True))
 
 
 def client_message(client: Client) -> pb.Client:
@@ -33,7 +40,10 @@ def client_message(client: Client) -> pb.Client:
         scopes=client.scopes, grant_types=client.grant_types, client_type=client.client_type,
         token_endpoint_auth_method=client.token_endpoint_auth_method, first_party=client.first_party,
         pkce_optional=client.pkce_optional, audiences=client.audiences,
-        created_at=_timestamp(client.created_at))
+        created_at=_timestamp(client.created_at), jwks=client.jwks, require_nonce=client.require_nonce,
+        post_logout_redirect_uris=client.post_logout_redirect_uris,
+        backchannel_logout_uri=client.backchannel_logout_uri,
+        backchannel_logout_session_required=client.backchannel_logout_session_required)
 
 
 def grant_message(grant: Grant) -> pb.Grant:

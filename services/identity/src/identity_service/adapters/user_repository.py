@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from authgate_common.audit import SqlAuditTrail
 from authgate_common.db import UnitOfWork
 from authgate_common.errors import AlreadyExists
 from sqlalchemy import Engine, insert, select, update
@@ -36,6 +37,7 @@ def _to_user(row: Any) -> User:
 class SqlUserRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
+        self.audit = SqlAuditTrail(session)
 
     def add(self, user: User) -> None:
         self._s.execute(insert(users).values(

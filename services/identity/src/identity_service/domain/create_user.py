@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from authgate_common.audit import OPERATOR, AuditEvent
 from authgate_common.errors import AlreadyExists, InvalidRequest
 
 from .passwords import PasswordHasher, check_new_password
@@ -83,4 +84,6 @@ class CreateUser:
             if users.get_by_email_key(user.email_key) is not None:
                 raise AlreadyExists("email is already registered")
             users.add(user)  # a concurrent twin still fails here, on the unique index
+            users.audit.record(AuditEvent("user.created", user.id, OPERATOR,
+                                          details={"username": user.username}))
         return user

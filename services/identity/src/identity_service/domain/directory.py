@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from authgate_common.audit import OPERATOR, AuditEvent
 from authgate_common.errors import NotFound, OAuthError, TemporarilyUnavailable
 
 from .ports import Sessions, UserUnitOfWork
@@ -61,6 +62,7 @@ class Directory:
             user = replace(user, disabled=True, updated_at=self._now())
             with self._uow() as users:
                 users.save(user)
+                users.audit.record(AuditEvent("user.disabled", user.id, OPERATOR))
         try:
             self._sessions.revoke_user_sessions(user.id)
         except OAuthError as err:

@@ -4,12 +4,14 @@ A login never adopts a session id the browser already holds (session fixation, O
 Session Management Cheat Sheet "Renew the Session ID After Any Privilege Level Change"),
 and every failure — unknown user, wrong password, disabled user — reads the same.
 Each attempt is counted in `logins_total{result}`: success, failure (wrong credentials)
-or error (the directory or the session service could not answer).
+or error (the directory or the session service could not answer). A success is
+audited with the new session's sid (failures are, by VerifyPassword).
 """
 
 from __future__ import annotations
 
 from authgate_common import metrics
+from authgate_common.audit import AuditEvent
 from authgate_common.errors import AccessDenied
 
 from .ports import Sessions, StartedSession
@@ -43,4 +45,7 @@ class Login:
             metrics.logins("error")
             raise
         metrics.logins("success")
+        self._verify.audit.record(AuditEvent("login.success", started.user_id, started.user_id,
+                                             sid=started.sid, source=client_ip,
+                                             details={"amr": list(PASSWORD_AMR)}))
         return started

@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from authgate_common.audit import AuditTrail
+
 from .users import User
 
 
 class UserRepository(Protocol):
     """Never commits; raises AlreadyExists when a unique username or email is taken."""
+
+    audit: AuditTrail  # rows land in the same transaction
 
     def add(self, user: User) -> None: ...
     def save(self, user: User) -> None: ...

@@ -49,8 +49,10 @@ class LoginThrottle:
             keys.append(f"lock:acct:{account}")
         return bool(keys) and self._kv.exists_any(*keys)
 
-    def failed(self, account: str, address: str) -> None:
+    def failed(self, account: str, address: str) -> list[tuple[str, int]]:
+        """Count one failure; returns the lockouts it started as (acct|ip, seconds)."""
         p = self._policy
+        started = []
         for kind, key, threshold in [("acct", account, p.max_failures_per_account),
                                      ("ip", address, p.max_failures_per_address)]:
             if not key:
@@ -59,6 +61,8 @@ class LoginThrottle:
             lockout = p.lockout_after(failures, threshold)
             if lockout:
                 self._kv.set(f"lock:{kind}:{key}", "1", lockout)
+                started.append((kind, lockout))
+        return started
 
     def succeeded(self, account: str) -> None:
         if account:

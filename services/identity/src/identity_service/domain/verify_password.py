@@ -4,12 +4,16 @@ An unknown or disabled user is checked against a dummy hash of the same cost, so
 answer takes as long as for a wrong password and says only valid=false (OWASP ASVS
 V2.2, and the constant-time login of the FastAPI full-stack template). A locked
 account or address (domain/throttle.py) answers the same way after the same work.
+Every failure and every lockout it starts is audited with its reason; the username
+typed is not (it may be a password typed in the wrong field), only a known user's id.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+
+from authgate_common.audit import OPERATOR, AuditEvent, StandaloneAudit
 
 from .passwords import PasswordHasher
 from .ports import UserUnitOfWork
@@ -26,6 +30,7 @@ class VerifyPassword:
         self._uow = uow
         self._hasher = hasher
         self._throttle = throttle
+        self.audit = StandaloneAudit(uow)  # events that change nothing else: their own transaction
 
     def __call__(self, username: str, password: str, client_ip: str = "") -> User | None:
         account = username_key(username) if username and is_identifier(username) else ""
@@ -37,8 +42,8 @@ class VerifyPassword:
         matched = self._hasher.verify(password, stored)
         if not (matched and live and user is not None):
             log.info("password login failed from %s%s", client_ip or "-", " (locked)" if locked else "")
-            if self._throttle is not None and not locked:
-                self._throttle.failed(account, client_ip)
+            lockouts = self._throttle.failed(account, client_ip) if self._throttle and not locked else []
+            self._audit_failure(username, user, locked, client_ip, lockouts)
             return None
         if self._throttle is not None:
             self._throttle.succeeded(account)
@@ -50,6 +55,19 @@ class VerifyPassword:
         """An operator lifts the account's lockout and clears its failure count."""
         if self._throttle is not None:
             self._throttle.unlock(username_key(user.username))
+        self.audit.record(AuditEvent("user.unlocked", user.id, OPERATOR))
+
+    def _audit_failure(self, username: str, user: User | None, locked: bool, client_ip: str,
+                       lockouts: list[tuple[str, int]]) -> None:
+        reason = ("locked" if locked else "unknown_user" if user is None
+                  else "disabled" if user.disabled else "wrong_password")
+        # A locked attempt skipped the lookup (before bcrypt, to time like the others).
+        known = user or (self._find(username) if locked else None)
+        subject = known.id if known is not None else ""
+        self.audit.record(AuditEvent("login.failure", subject, source=client_ip, details={"reason": reason}))
+        for kind, seconds in lockouts:
+            self.audit.record(AuditEvent("login.lockout", subject, source=client_ip, details={
+                "scope": "account" if kind == "acct" else "address", "seconds": seconds}))
 
     def _find(self, username: str) -> User | None:
         # Text no username can contain (NUL, lone surrogates…) is simply an unknown user.

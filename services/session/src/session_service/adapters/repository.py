@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from authgate_common.audit import SqlAuditTrail
 from authgate_common.db import UnitOfWork
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session as DbSession
@@ -35,6 +36,7 @@ def _to_session(row: Any) -> Session:
 class SqlSessionRepository:
     def __init__(self, db: DbSession) -> None:
         self._db = db
+        self.audit = SqlAuditTrail(db)
 
     def add(self, s: Session) -> None:
         self._db.execute(insert(sessions).values(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from authgate_common.audit import AuditEvent
 from authgate_common.crypto import random_token
 from authgate_common.errors import InvalidRequest
 
@@ -40,5 +41,7 @@ def create_session(deps: Deps, user_id: str, client_ip: str, user_agent: str,
         created_at=now, auth_time=now, expires_at=now + deps.policy.lifetime, last_seen_at=now)
     with deps.uow() as repo:
         repo.add(session)
+        repo.audit.record(AuditEvent("session.created", user_id, user_id, sid=session.sid,
+                                     source=session.client_ip, details={"amr": list(amr)}))
     refresh_presence(deps, session, Seen(at=now, persisted=now))
     return session, token

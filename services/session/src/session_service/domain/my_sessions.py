@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from authgate_common.audit import AuditEvent, StandaloneAudit
 from authgate_common.errors import InvalidRequest
 
 from .callers import Caller
@@ -40,5 +41,9 @@ def logout(deps: Deps, caller: Caller, scope: str = "all") -> int:
         raise InvalidRequest("scope must be 'all' or 'current'")
     if scope == "current":
         revoke_session(deps, caller.sid, user_id=caller.user_id, reason="logout")
-        return 1
-    return len(revoke_user_sessions(deps, caller.user_id, reason="global_logout"))
+        ended = 1
+    else:
+        ended = len(revoke_user_sessions(deps, caller.user_id, reason="global_logout", actor=caller.user_id))
+    StandaloneAudit(deps.uow).record(AuditEvent("session.logout", caller.user_id, caller.user_id,
+                                                sid=caller.sid, details={"scope": scope, "ended": ended}))
+    return ended

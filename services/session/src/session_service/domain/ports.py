@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from authgate_common.audit import AuditTrail
+
 from .model import Revocation, Session
 
 Clock = Callable[[], datetime]
@@ -19,6 +21,8 @@ Clock = Callable[[], datetime]
 
 class SessionRepository(Protocol):
     """Session rows. Never commits: the use case's unit of work does."""
+
+    audit: AuditTrail  # rows land in the same transaction
 
     def add(self, session: Session) -> None: ...
     def get_by_token_hash(self, token_hash: str) -> Session | None: ...

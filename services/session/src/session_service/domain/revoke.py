@@ -6,7 +6,8 @@ it (every validator drops the session's access tokens), and presence loses its k
 and gains a `revoked` marker that outlives any stale key until the session's
 absolute expiry. A presence failure is reported (the caller retries; revoking is
 idempotent and a retry republishes) because a stale presence key would keep the
-session alive.
+session alive. Each session ended is audited (`session.revoked`, with the reason) in
+the transaction that records it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from authgate_common import metrics
+from authgate_common.audit import OPERATOR, AuditEvent
 from authgate_common.errors import InvalidRequest, TemporarilyUnavailable
 
 from .context import MAX_SID_LENGTH, Deps, session_not_found
@@ -38,8 +40,10 @@ def _forget(deps: Deps, sessions: list[Session]) -> None:
                                      detail="presence store unavailable") from exc
 
 
-def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revoked") -> Session:
-    """End one session (of `user_id` when given) and return it as it was before."""
+def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revoked",
+                   actor: str | None = None) -> Session:
+    """End one session (of `user_id` when given) and return it as it was before. The actor
+    is the user when `user_id` is given, else an operator, unless named."""
     if not sid or len(sid) > MAX_SID_LENGTH:
         raise session_not_found()
     now = deps.clock()
@@ -50,12 +54,14 @@ def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revok
             raise session_not_found()
         if session.revoked_at is None:
             repo.mark_revoked([sid], now, reason)
+            repo.audit.record(_revoked(session, actor or user_id or OPERATOR, reason, "one"))
     _announce(deps, [session], now)
     _forget(deps, [session])
     return session
 
 
-def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_revoked") -> list[str]:
+def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_revoked",
+                         actor: str = OPERATOR) -> list[str]:
     if not user_id:
         raise InvalidRequest("user_id is required")
     now = deps.clock()
@@ -63,6 +69,13 @@ def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_
         sessions = repo.list_active(user_id, now)
         if sessions:
             repo.mark_revoked([s.sid for s in sessions], now, reason)
+        for s in sessions:
+            repo.audit.record(_revoked(s, actor, reason, "all"))
     _announce(deps, sessions, now)
     _forget(deps, sessions)
     return [s.sid for s in sessions]
+
+
+def _revoked(session: Session, actor: str, reason: str, scope: str) -> AuditEvent:
+    return AuditEvent("session.revoked", session.user_id, actor, sid=session.sid,
+                      details={"reason": reason, "scope": scope})

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
+from authgate_common.audit import OPERATOR
 
 from ..domain.context import Deps
 from ..domain.create import create_session
@@ -59,7 +60,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
 
     def RevokeSession(self, request: pb.RevokeSessionRequest,  # noqa: N802
                       context: grpc.ServicerContext) -> pb.RevokeSessionResponse:
-        revoke_session(self._deps, request.sid, request.user_id)
+        revoke_session(self._deps, request.sid, request.user_id, actor=OPERATOR)
         return pb.RevokeSessionResponse()
 
     def RevokeUserSessions(self, request: pb.RevokeUserSessionsRequest,  # noqa: N802

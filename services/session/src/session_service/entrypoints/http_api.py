@@ -4,6 +4,7 @@ GET /api/v1/sessions             the caller's live sessions, the current one fla
 DELETE /api/v1/sessions/{sid}    end one of them (204); anyone else's or unknown: 404
 POST /api/v1/logout              end every session of the user (?scope=current: this one)
 GET /api/v1/logout               a page with the sign-out buttons
+GET|POST /api/v1/oauth/logout    OIDC RP-Initiated Logout (end_session_endpoint; rp_logout_api.py)
 
 Authenticated by the SSO cookie or a bearer token with `read` (RFC 6750 §3: 401 with a
 challenge, 403 insufficient_scope). Thin shells over domain/my_sessions.py.
@@ -24,9 +25,11 @@ from starlette.concurrency import run_in_threadpool
 from ..domain.callers import TokenValidator
 from ..domain.context import Deps
 from ..domain.my_sessions import end_my_session, logout, my_sessions
+from ..domain.rp_logout import RpLogout
 from .http_auth import Authenticator, WebConfig
 from .http_schemas import AUTH_ERRORS, DeviceOut, DevicesOut, LogoutOut
 from .logout_page import render_logout
+from .rp_logout_api import register_rp_logout
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -39,9 +42,12 @@ def _form_return_to(body: bytes) -> str:
     return safe_return_to(next((v for k, v in pairs if k == "return_to"), None))
 
 
-def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator) -> FastAPI:
+def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
+                    rp_logout: RpLogout | None = None) -> FastAPI:
     app = create_app("authgate session", max_body_bytes=web.max_body_bytes)
     auth = Authenticator(deps, tokens, web)
+    if rp_logout is not None:  # GET|POST /api/v1/oauth/logout (rp_logout_api.py)
+        register_rp_logout(app, rp_logout, web.cookie_name, auth.clear_cookie)
 
     @app.get("/api/v1/sessions", response_model=DevicesOut, responses=AUTH_ERRORS,
              summary="The caller's signed-in devices (live sessions)")

@@ -21,9 +21,11 @@ class GrpcAuthorizationClient:
     def __init__(self, channel: grpc.Channel, timeout: float) -> None:
         self._rpc = RpcClient(pb_grpc.AuthorizationServiceStub(channel), timeout)
 
-    def authenticate_client(self, client_id: str, client_secret: str) -> Client:
+    def authenticate_client(self, client_id: str, client_secret: str, *, client_assertion_type: str = "",
+                            client_assertion: str = "") -> Client:
         resp = self._rpc.call("AuthenticateClient", pb.AuthenticateClientRequest(
-            client_id=client_id, client_secret=client_secret))
+            client_id=client_id, client_secret=client_secret,
+            client_assertion_type=client_assertion_type, client_assertion=client_assertion))
         return _client(resp.client)
 
     def redeem_code(self, code: str, client_id: str, redirect_uri: str, code_verifier: str) -> RedeemedGrant:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from authgate_common.audit import SqlAuditTrail
 from authgate_common.crypto import derive_key
 from authgate_common.db import UnitOfWork
 from cryptography.fernet import Fernet, InvalidToken
@@ -46,6 +47,7 @@ class SqlKeyRepository:
     def __init__(self, session: Session, cipher: Fernet) -> None:
         self._s = session
         self._cipher = cipher
+        self.audit = SqlAuditTrail(session)
 
     def lock(self) -> None:
         if self._s.bind is not None and self._s.bind.dialect.name == "postgresql":

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from authgate_common import audit as trail
 from authgate_common.db import UnitOfWork
 from sqlalchemy import Engine, RowMapping, Select, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +22,6 @@ from sqlalchemy.orm import Session
 from ..domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
 from .tables import refresh_families as fam
 from .tables import refresh_tokens as tok
-from .tables import token_audit
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -106,10 +106,17 @@ class SqlRefreshRepository:
         stmt = select(fam.c.family_id).where(fam.c.grant_id == grant_id, fam.c.revoked_at.is_(None))
         return list(self._s.execute(stmt).scalars())
 
+    def families_of_client_user(self, client_id: str, user_id: str) -> list[str]:
+        stmt = select(fam.c.family_id).where(fam.c.client_id == client_id, fam.c.user_id == user_id,
+                                             fam.c.revoked_at.is_(None))
+        return list(self._s.execute(stmt).scalars())
+
     def audit(self, event: AuditEvent, now: datetime) -> None:
-        self._s.execute(insert(token_audit).values(
-            at=now, event=event.event, client_id=event.client_id, user_id=event.user_id, sid=event.sid,
-            family_id=event.family_id, detail=dict(event.detail)))
+        """Into the service's audit trail (authgate_common.audit), as `token.<event>`."""
+        details = {**event.detail, "family_id": event.family_id} if event.family_id else event.detail
+        trail.SqlAuditTrail(self._s, lambda: now).record(trail.AuditEvent(
+            "token." + event.event, event.user_id, trail.client_actor(event.client_id), event.client_id,
+            event.sid, details=details))
 
     def delete_stale(self, cutoff: datetime, limit: int) -> int:
         ids = list(self._s.execute(

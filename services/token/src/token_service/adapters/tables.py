@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -78,18 +77,5 @@ refresh_tokens = Table(
     Index("ix_refresh_tokens_revoked_at", "revoked_at"),
 )
 
-# Append-only: what happened to which family, never a token, hash or secret.
-token_audit = Table(
-    "token_audit",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("event", String(64), nullable=False),
-    Column("client_id", String(255), nullable=False, server_default=""),
-    Column("user_id", String(255), nullable=False, server_default=""),
-    Column("sid", String(255), nullable=False, server_default=""),
-    Column("family_id", String(64), nullable=False, server_default=""),
-    Column("detail", JSON, nullable=False),
-    Index("ix_token_audit_at", "at"),
-    Index("ix_token_audit_family_id", "family_id"),
-)
+# The audit trail (refresh reuse, revocations, tokens issued, key rotations) is the
+# shared `audit_events` table: authgate_common.audit (migration 0003).

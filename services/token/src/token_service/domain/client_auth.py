@@ -1,8 +1,10 @@
 """Client authentication at the token endpoint (RFC 6749 §2.3.1, §3.2.1; OIDC Core §9).
 
 Methods: client_secret_basic (the id and secret are form-urlencoded before going into
-Basic), client_secret_post, and none (client_id alone, public clients only). A client
-must use exactly one method.
+Basic), client_secret_post, private_key_jwt (`client_assertion_type` and
+`client_assertion`, RFC 7523 §2.2, verified by the authorization service, which holds the
+client's keys) and none (client_id alone, public clients only). A client must use
+exactly one method: mixing them is `invalid_request`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from .ports import AuthorizationPort, Client
 class Credentials:
     client_id: str
     client_secret: str
-    method: str  # client_secret_basic | client_secret_post | none
+    method: str  # client_secret_basic | client_secret_post | private_key_jwt | none
+    assertion_type: str = ""
+    assertion: str = ""
 
 
 def parse_basic(authorization: str) -> tuple[str, str]:
@@ -42,6 +46,13 @@ def parse_basic(authorization: str) -> tuple[str, str]:
 
 def read_credentials(params: Mapping[str, str], authorization: str | None) -> Credentials:
     form_id, form_secret = params.get("client_id"), params.get("client_secret")
+    assertion_type, assertion = params.get("client_assertion_type"), params.get("client_assertion")
+    if assertion_type is not None or assertion is not None:
+        if authorization or form_secret is not None:
+            raise InvalidRequest("Use one client authentication method, not several.")
+        if not assertion_type or not assertion:
+            raise InvalidRequest("client_assertion and client_assertion_type go together.")
+        return Credentials(form_id or "", "", "private_key_jwt", assertion_type, assertion)
     if authorization:
         if form_secret is not None:
             raise InvalidRequest("Use one client authentication method, not several.")
@@ -57,6 +68,10 @@ def read_credentials(params: Mapping[str, str], authorization: str | None) -> Cr
 
 
 def authenticate(authorization_service: AuthorizationPort, creds: Credentials) -> Client:
+    if creds.method == "private_key_jwt":
+        return authorization_service.authenticate_client(
+            creds.client_id, "", client_assertion_type=creds.assertion_type,
+            client_assertion=creds.assertion)
     if not creds.client_id or (creds.method != "none" and not creds.client_secret):
         raise InvalidClient()
     client = authorization_service.authenticate_client(creds.client_id, creds.client_secret)

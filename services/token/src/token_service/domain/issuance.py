@@ -54,4 +54,4 @@ class TokenIssuer:
                 user_claims=claims).token
         return TokenResponse(access_token=access.token, expires_in=access.expires_in,
                              scope=" ".join(req.scopes), id_token=id_token,
-                             refresh_token=refresh_token)
+                             refresh_token=refresh_token, claims=access.claims)

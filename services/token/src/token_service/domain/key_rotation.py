@@ -4,7 +4,8 @@ Every replica runs the scheduled check; the common case (nothing due) is one rea
 no lock. When something is due the repository lock (pg_advisory_xact_lock on
 PostgreSQL; SQLite serialises writers itself) is taken, the keys are read again and
 the decision is made again, so replicas racing each other rotate once: the second
-finds nothing left to do. The whole change is one transaction.
+finds nothing left to do. The whole change is one transaction, its audit row included
+(`key.rotated`, or `key.created` when there was no key to rotate from).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from authgate_common.audit import OPERATOR, SYSTEM, AuditEvent
 
 from .key_lifecycle import Decision, KeyPolicy, decide
 from .keys import KeyConflict, KeyRepository, KeyUnitOfWork, StoredKey, generate_signing_key
@@ -63,6 +66,8 @@ class KeyRotation:
                     now = self._clock()
                     decision = decide(repo.list_keys(), now, self.policy, rotate=rotate, force=force)
                     self._apply(repo, decision, now)
+                    if decision.rotates:
+                        repo.audit.record(_rotated(decision, repo.list_keys(), by_hand=rotate, force=force))
                     return RotationResult(decision.rotates, repo.list_keys(), decision.not_before)
             except KeyConflict:
                 log.info("signing keys written concurrently, reading again (attempt %d)", attempt + 1)
@@ -87,3 +92,10 @@ class KeyRotation:
             key = self._generate(now, "next")
             repo.add(key)
             log.info("created next signing key kid=%s (published, not signing yet)", key.kid)
+
+
+def _rotated(decision: Decision, keys: list[StoredKey], *, by_hand: bool, force: bool) -> AuditEvent:
+    current = next((k.kid for k in keys if k.state == "current"), "")
+    previous = decision.retire.kid if decision.retire is not None else ""
+    return AuditEvent("key.rotated" if previous else "key.created", actor=OPERATOR if by_hand else SYSTEM,
+                      details={"kid": current, "previous_kid": previous, "forced": force})

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from authgate_common.audit import AuditTrail
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
@@ -43,6 +44,8 @@ class KeyConflict(Exception):
 
 
 class KeyRepository(Protocol):
+    audit: AuditTrail  # rows land in the same transaction
+
     def lock(self) -> None:
         """Serialise key writes across replicas until the transaction ends."""
 

@@ -42,7 +42,10 @@ class RedeemedGrant:
 
 
 class AuthorizationPort(Protocol):
-    def authenticate_client(self, client_id: str, client_secret: str) -> Client: ...
+    def authenticate_client(self, client_id: str, client_secret: str, *, client_assertion_type: str = "",
+                            client_assertion: str = "") -> Client:
+        """A secret, or a private_key_jwt assertion (then client_id may be empty)."""
+        ...
 
     def redeem_code(self, code: str, client_id: str, redirect_uri: str,
                     code_verifier: str) -> RedeemedGrant: ...

@@ -82,6 +82,9 @@ class RefreshRepository(Protocol):
 
     def families_of_grant(self, grant_id: str) -> list[str]: ...
 
+    def families_of_client_user(self, client_id: str, user_id: str) -> list[str]:
+        """The unrevoked families this client holds for this user."""
+
     def audit(self, event: AuditEvent, now: datetime) -> None: ...
 
     def delete_stale(self, cutoff: datetime, limit: int) -> int:

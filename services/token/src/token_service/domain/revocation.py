@@ -6,6 +6,7 @@ on the same authorization grant"); access tokens are deny-listed by `jti` for as
 they could still be accepted. The answer is 200 whatever the token was (§2.2): unknown,
 malformed, already expired, or another client's, which is never revoked. The hint is
 not needed: our refresh tokens are opaque and dot-free, our access tokens are JWS.
+Each revocation is audited: `token.revoked` (by jti) or `token.refresh_revoked` (family).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from authgate_common import metrics
+from authgate_common.audit import AuditEvent as TrailEvent
+from authgate_common.audit import AuditTrail, MemoryAuditTrail, client_actor
 from authgate_common.errors import InvalidRequest, InvalidToken
 
 from .client_auth import authenticate_request
@@ -34,13 +38,14 @@ def looks_like_jwt(token: str) -> bool:
 class Revocation:
     def __init__(self, authorization: AuthorizationPort, validator: TokenValidator, ledger: GrantLedger,
                  refresh: RefreshTokens, clock_skew: int = 30,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, audit: AuditTrail | None = None) -> None:
         self._authorization = authorization
         self._validator = validator
         self._ledger = ledger
         self._refresh = refresh
         self._skew = clock_skew
         self._clock = clock
+        self._audit = audit or MemoryAuditTrail()
 
     def handle(self, content_type: str | None, body: bytes, authorization: str | None) -> None:
         params, client = authenticate_request(self._authorization, content_type, body, authorization)
@@ -65,6 +70,7 @@ class Revocation:
         remaining = int(exp - self._clock()) + self._skew + 1
         if remaining > 0:
             self._ledger.revoke_jti(jti, remaining)
+            self._audit.record(_access_revoked(claims, client.client_id, jti))
             metrics.revocations("access_token")
 
     def _revoke_refresh_token(self, token: str, client: Client) -> None:
@@ -77,3 +83,10 @@ class Revocation:
                 family_id=found.family_id))
         metrics.revocations("refresh_token")
         log.info("refresh family %s revoked by its client", found.family_id)
+
+
+def _access_revoked(claims: dict[str, Any], client_id: str, jti: str) -> TrailEvent:
+    sid = str(claims.get("sid", ""))
+    user = str(claims.get("sub", "")) if sid else ""  # a client's own token speaks for no user
+    return TrailEvent("token.revoked", user, client_actor(client_id), client_id, sid,
+                      details={"kind": "access", "jti": jti})

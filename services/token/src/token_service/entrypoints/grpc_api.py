@@ -16,10 +16,15 @@ from authgate.token.v1 import token_pb2_grpc as pb_grpc
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from ..domain.client_tokens import ClientTokenRevocation
+from ..domain.id_token_hints import IdTokenHints
+from ..domain.logout_tokens import LogoutTokens
 from ..domain.signing_keys import KeyInfo, SigningKeys
 from ..domain.validation import TokenValidator
+from .client_token_rpcs import ClientTokenRpcs
 from .ext_authz import SERVICE_NAME as EXT_AUTHZ_SERVICE_NAME
 from .ext_authz import AuthorizationServicer
+from .logout_rpcs import LogoutRpcs
 
 SERVICE_NAME = "authgate.token.v1.TokenService"
 SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
@@ -39,10 +44,15 @@ def _key(info: KeyInfo) -> pb.SigningKey:
                          published_until=_ts(info.published_until))
 
 
-class TokenServicer(pb_grpc.TokenServiceServicer):
-    def __init__(self, validator: TokenValidator, signing_keys: SigningKeys) -> None:
+class TokenServicer(LogoutRpcs, ClientTokenRpcs, pb_grpc.TokenServiceServicer):
+    def __init__(self, validator: TokenValidator, signing_keys: SigningKeys,
+                 hints: IdTokenHints | None = None, logout_tokens: LogoutTokens | None = None,
+                 client_tokens: ClientTokenRevocation | None = None) -> None:
         self._validator = validator
         self._keys = signing_keys
+        self._hints = hints
+        self._logout_tokens = logout_tokens
+        self._client_tokens = client_tokens
 
     def ValidateToken(self, request: pb.ValidateTokenRequest,  # noqa: N802 - gRPC method name
                       context: grpc.ServicerContext) -> pb.ValidateTokenResponse:
@@ -68,11 +78,14 @@ class TokenServicer(pb_grpc.TokenServiceServicer):
                                             not_before=_ts(outcome.not_before))
 
 
-def registrar(validator: TokenValidator, signing_keys: SigningKeys):  # type: ignore[no-untyped-def]
+def registrar(validator: TokenValidator, signing_keys: SigningKeys,  # type: ignore[no-untyped-def]
+              hints: IdTokenHints | None = None, logout_tokens: LogoutTokens | None = None,
+              client_tokens: ClientTokenRevocation | None = None):
     """The `register` callback for authgate_common's server factory."""
 
     def register(server: grpc.Server) -> None:
-        pb_grpc.add_TokenServiceServicer_to_server(TokenServicer(validator, signing_keys), server)
+        pb_grpc.add_TokenServiceServicer_to_server(
+            TokenServicer(validator, signing_keys, hints, logout_tokens, client_tokens), server)
         ext_grpc.add_AuthorizationServicer_to_server(AuthorizationServicer(validator), server)
 
     return register

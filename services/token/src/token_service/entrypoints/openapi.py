@@ -4,6 +4,15 @@ from __future__ import annotations
 
 FORM = "application/x-www-form-urlencoded"
 
+# private_key_jwt (RFC 7523 §2.2): instead of a secret, never together with one.
+ASSERTION_PROPERTIES = {
+    "client_assertion_type": {"type": "string",
+                              "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"],
+                              "description": "private_key_jwt"},
+    "client_assertion": {"type": "string",
+                         "description": "private_key_jwt: a JWT signed with a key of the client's JWKS"},
+}
+
 TOKEN_REQUEST_BODY = {
     "required": True,
     "content": {FORM: {"schema": {
@@ -20,6 +29,7 @@ TOKEN_REQUEST_BODY = {
                       "client_credentials: within the client's scopes"},
             "client_id": {"type": "string", "description": "client_secret_post or none"},
             "client_secret": {"type": "string", "description": "client_secret_post"},
+            **ASSERTION_PROPERTIES,
         },
     }}},
 }
@@ -45,6 +55,7 @@ def _client_authenticated(description: str) -> dict:
                                     "description": "a hint only"},
                 "client_id": {"type": "string", "description": "client_secret_post or none"},
                 "client_secret": {"type": "string", "description": "client_secret_post"},
+                **ASSERTION_PROPERTIES,
             },
         }}},
     }

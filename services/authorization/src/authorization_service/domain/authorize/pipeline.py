@@ -18,6 +18,7 @@ from .check_consent import check_consent
 from .check_fresh_login import check_fresh_login
 from .check_max_age import check_max_age
 from .check_no_duplicate_params import check_no_duplicate_params
+from .check_nonce import check_nonce
 from .check_pkce import check_pkce
 from .check_prompt import check_prompt
 from .check_redirect_uri import check_redirect_uri
@@ -37,6 +38,7 @@ STEPS: tuple[Step, ...] = (
     check_response_type,
     check_scope,
     check_pkce,
+    check_nonce,
     check_prompt,
     check_max_age,
     check_session,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from authgate_common.audit import AuditEvent
 from authgate_common.errors import AlreadyExists, NotFound
 
 from ..models import Consent
@@ -54,6 +55,8 @@ class ConsentBook:
             merged = tuple(dict.fromkeys((*kept, *scopes)))
             consent = Consent(user_id, client_id, merged, granted_at=now)
             tx.consents.save(consent)
+            tx.audit.record(AuditEvent("consent.given", user_id, user_id, client_id,
+                                       details={"scope": list(scopes), "now_granted": list(merged)}))
         return consent
 
     def of_user(self, user_id: str) -> list[ConsentView]:
@@ -74,3 +77,5 @@ class ConsentBook:
             tx.consents.save(replace(current, revoked_at=now))
             tx.outbox.add(WITHDRAWN_TOPIC, {"user_id": user_id, "client_id": client_id,
                                             "scopes": list(current.scopes)}, now)
+            tx.audit.record(AuditEvent("consent.withdrawn", user_id, user_id, client_id,
+                                       details={"scope": list(current.scopes)}))

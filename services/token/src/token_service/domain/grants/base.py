@@ -8,7 +8,7 @@ that it may use this grant.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from authgate_common.errors import InvalidRequest
@@ -37,6 +37,8 @@ class TokenResponse:
     id_token: str | None = None
     refresh_token: str | None = None
     token_type: str = "Bearer"
+    # The access token's claims (sub, sid, jti …), for the audit trail; never sent as such.
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"access_token": self.access_token, "token_type": self.token_type,

@@ -1,0 +1,176 @@
+"""Serving one service's audit trail: the gRPC AuditService (authgate.audit.v1), the
+retention job that keeps the table within AUDIT_RETENTION_DAYS, and the ASGI middleware
+that gives rows written during an HTTP request the caller's address (http.create_app).
+
+Each service's composition root wires it in three lines:
+
+    audit = AuditTrailService(engine, "identity", settings).start()
+    service.register = audit.with_register(service.register)
+    service.closers.append(audit.stop)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+from authgate.audit.v1 import audit_pb2 as pb
+from authgate.audit.v1 import audit_pb2_grpc as pb_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import Engine
+
+from .audit import AuditLog, AuditQuery, AuditRecord, current_source, utc_now
+from .settings import BaseServiceSettings
+
+SERVICE_NAME = "authgate.audit.v1.AuditService"
+log = logging.getLogger(__name__)
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def event_message(record: AuditRecord, service: str) -> pb.AuditEvent:
+    return pb.AuditEvent(
+        id=record.id,
+        time=_timestamp(record.at),
+        type=record.type,
+        actor=record.actor,
+        subject=record.subject,
+        client_id=record.client_id,
+        sid=record.sid,
+        request_id=record.request_id,
+        source_address=record.source,
+        details_json=json.dumps(record.details, separators=(",", ":"), sort_keys=True),
+        service=service,
+    )
+
+
+def source_of(scope: Mapping[str, Any]) -> str:
+    """The caller's address as the gateway vouches for it (see authgate_common.http.client_ip)."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    external = headers.get("x-envoy-external-address", "")
+    if external:
+        return external[:64]
+    forwarded = headers.get("x-forwarded-for", "")
+    if forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()[:64]
+    client = scope.get("client")
+    return str(client[0])[:64] if client else ""
+
+
+class SourceAddressMiddleware:
+    """ASGI: makes the caller's address the default `source` of audit rows written inside."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = current_source.set(source_of(scope))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_source.reset(token)
+
+
+class AuditServicer(pb_grpc.AuditServiceServicer):
+    def __init__(self, audit_log: AuditLog, service: str) -> None:
+        self._log = audit_log
+        self._service = service
+
+    def ListAuditEvents(
+        self,
+        request: pb.ListAuditEventsRequest,  # noqa: N802 - gRPC method name
+        context: grpc.ServicerContext,
+    ) -> pb.ListAuditEventsResponse:
+        query = AuditQuery(
+            user=request.user,
+            type=request.type,
+            limit=request.limit,
+            since=request.since.ToDatetime(UTC) if request.HasField("since") else None,
+            until=request.until.ToDatetime(UTC) if request.HasField("until") else None,
+        )
+        return pb.ListAuditEventsResponse(
+            events=[event_message(r, self._service) for r in self._log.query(query)]
+        )
+
+
+class RetentionJob:
+    """Every interval, delete rows older than the retention (bounded batches, one replica or many)."""
+
+    def __init__(
+        self,
+        audit_log: AuditLog,
+        retention: timedelta,
+        interval_seconds: float,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._log = audit_log
+        self._retention = retention
+        self._interval = interval_seconds
+        self._clock = clock
+        self._stop = threading.Event()
+
+    def run_once(self) -> int:
+        deleted = self._log.prune(self._clock() - self._retention)
+        if deleted:
+            log.info("audit retention: %d row(s) older than %s deleted", deleted, self._retention)
+        return deleted
+
+    def start(self) -> RetentionJob:
+        threading.Thread(target=self._run, name="audit-retention", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        # A random first delay, so replicas started together do not all prune at once.
+        delay = random.uniform(1, min(60.0, self._interval))  # noqa: S311 - not a secret
+        while not self._stop.wait(delay):
+            try:
+                self.run_once()
+            except Exception:  # noqa: BLE001 - the job must outlive a database hiccup
+                log.exception("audit retention failed; retrying next interval")
+            delay = self._interval
+
+
+class AuditTrailService:
+    """What a service wires: its trail's log, the gRPC servicer and the retention job."""
+
+    def __init__(self, engine: Engine, service: str, settings: BaseServiceSettings) -> None:
+        self.log = AuditLog(engine)
+        self.service = service
+        self._job = RetentionJob(
+            self.log, timedelta(days=settings.AUDIT_RETENTION_DAYS), settings.AUDIT_PRUNE_INTERVAL_SECONDS
+        )
+
+    def register(self, server: grpc.Server) -> None:
+        pb_grpc.add_AuditServiceServicer_to_server(AuditServicer(self.log, self.service), server)
+
+    def with_register(self, register: Callable[[grpc.Server], None]) -> Callable[[grpc.Server], None]:
+        """The service's own `register` callback, plus the AuditService."""
+
+        def both(server: grpc.Server) -> None:
+            register(server)
+            self.register(server)
+
+        return both
+
+    def start(self) -> AuditTrailService:
+        self._job.start()
+        return self
+
+    def stop(self) -> None:
+        self._job.stop()

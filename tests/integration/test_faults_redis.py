@@ -1,0 +1,270 @@
+"""Redis down (issue 7 §4): validation and ext_authz fail closed (503 / UNAVAILABLE, never
+200), login answers 503 with a clear message, and nothing a revocation could have killed
+is accepted; when Redis comes back — empty, it keeps nothing on disk — every service
+recovers on its own, and a session revoked before stays revoked (PostgreSQL is the record).
+
+A private stack on a throwaway `redis-server` this module starts and kills, so the shared
+Redis and the session stack are never touched.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import grpc
+import httpx
+import pytest
+import redis
+from authgate.token.v1 import token_pb2, token_pb2_grpc
+from authgate_common.testing import postgres_database
+from authgate_devstack.stack import Stack, free_port
+from flowkit import AppClient, Cli, Flow, pkce_pair, start_stack
+
+RECOVERY_SECONDS = 60  # generous: a loaded CI machine, not the expected time
+
+
+@dataclass
+class ThrowawayRedis:
+    workdir: pathlib.Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        # No RDB snapshots and no AOF: a restart comes back empty, as after a crash of a
+        # cache-only Redis.
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if client.ping():
+                    break
+            except redis.RedisError:
+                pass
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        client.close()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def key_count(self) -> int:
+        client = redis.Redis(port=self.port)
+        try:
+            return int(client.dbsize())  # type: ignore[arg-type]
+        finally:
+            client.close()
+
+
+@pytest.fixture(scope="module")
+def throwaway_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayRedis]:
+    server = ThrowawayRedis(tmp_path_factory.mktemp("redis"), free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture(scope="module")
+def private(throwaway_redis: ThrowawayRedis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
+    with postgres_database("fault_redis") as db_url:
+        stack = start_stack(
+            tmp_path_factory.mktemp("stack"),
+            {"DATABASE_URL": db_url, "REDIS_URL": throwaway_redis.url, "REDIS_KEY_PREFIX": "authgate:"},
+        )
+        try:
+            yield Flow(stack, Cli(stack))
+        finally:
+            stack.stop()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def userinfo(flow: Flow, token: str) -> httpx.Response:
+    return httpx.get(f"{flow.base}/api/v1/userinfo/me", headers=bearer(token), timeout=30)
+
+
+def example_api(flow: Flow, token: str) -> httpx.Response:
+    return httpx.get(f"{flow.base}/api/v1/example/items", headers=bearer(token), timeout=30)
+
+
+def validate(stack: Stack, token: str) -> list[grpc.StatusCode]:
+    """ValidateToken on every token replica."""
+    codes = []
+    for i in range(len(stack.ports.grpc["token"])):
+        with grpc.insecure_channel(stack.grpc_target("token", i)) as ch:
+            try:
+                token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
+                    token_pb2.ValidateTokenRequest(token=token), timeout=10
+                )
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as exc:
+                codes.append(exc.code())
+    return codes
+
+
+def device_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:
+    verifier, challenge = pkce_pair()
+    resp = flow.exchange(client, flow.code(browser, client, challenge, scope="openid read"), verifier)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def refresh(flow: Flow, client: AppClient, token: str) -> httpx.Response:
+    return httpx.post(
+        f"{flow.base}/api/v1/oauth/token",
+        auth=(client.client_id, client.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": token},
+        timeout=30,
+    )
+
+
+def eventually(check: Callable[[], bool], what: str, seconds: float = RECOVERY_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.25)
+
+
+def csrf_token(browser: httpx.Client) -> str:
+    page = browser.get("/api/v1/sso/login")
+    assert page.status_code == 200, page.text
+    match = re.search(r'name="csrf_token"\s+value="([^"]+)"', page.text)
+    assert match
+    return match.group(1)
+
+
+def test_redis_down_fails_closed_and_recovers_on_its_own(
+    private: Flow, throwaway_redis: ThrowawayRedis
+) -> None:
+    flow, stack = private, private.stack
+    user = flow.user()
+    client = flow.client("--grant-type", "refresh_token")
+    with flow.browser() as laptop, flow.browser() as phone, flow.browser() as tablet:
+        flow.login(laptop, user)
+        phone_sid = flow.login(phone, user).json()["sid"]
+        flow.login(tablet, user)
+        live = device_tokens(flow, laptop, client)
+        revoked_session = device_tokens(flow, phone, client)
+        revoked_jti = device_tokens(flow, tablet, client)
+        assert (
+            laptop.delete(f"/api/v1/sessions/{phone_sid}", headers={"Origin": flow.base}).status_code == 204
+        )
+        assert (
+            httpx.post(
+                f"{flow.base}/api/v1/oauth/revoke",
+                data={"token": revoked_jti["access_token"]},
+                auth=(client.client_id, client.client_secret),
+                timeout=30,
+            ).status_code
+            == 200
+        )
+        eventually(
+            lambda: userinfo(flow, revoked_session["access_token"]).status_code == 401,
+            "the revoked session's token rejected",
+        )
+        assert userinfo(flow, revoked_jti["access_token"]).status_code == 401
+        assert userinfo(flow, live["access_token"]).status_code == 200
+        assert throwaway_redis.key_count() > 0  # the stack really keeps its state there
+
+        throwaway_redis.kill()
+
+        # Live token: nobody can tell whether it was revoked, so nobody accepts it.
+        resp = userinfo(flow, live["access_token"])
+        assert resp.status_code == 503, resp.text
+        assert resp.json()["error"] == "temporarily_unavailable"
+        assert set(validate(stack, live["access_token"])) == {grpc.StatusCode.UNAVAILABLE}
+        assert example_api(flow, live["access_token"]).status_code == 503
+        introspected = httpx.post(
+            f"{flow.base}/api/v1/oauth/introspect",
+            timeout=30,
+            data={"token": live["access_token"]},
+            auth=(client.client_id, client.client_secret),
+        )
+        assert introspected.status_code == 503, introspected.text
+        # Revoked tokens stay dead, whichever way they were revoked.
+        for dead in (revoked_session, revoked_jti):
+            assert userinfo(flow, dead["access_token"]).status_code in (401, 503)
+            assert example_api(flow, dead["access_token"]).status_code in (401, 503)
+            assert grpc.StatusCode.OK not in validate(stack, dead["access_token"])
+        resp = refresh(flow, client, revoked_session["refresh_token"])
+        assert resp.status_code in (400, 503) and resp.status_code != 200, resp.text
+
+        # Login: a clear 503 for apps and for people, no session cookie, no stack trace.
+        with flow.browser() as browser:
+            resp = browser.post(
+                "/api/v1/sso/login", json={"username": user.username, "password": user.password}
+            )
+            assert resp.status_code == 503, resp.text
+            assert resp.json()["error"] == "temporarily_unavailable"
+            assert "sso_session" not in resp.headers.get("set-cookie", "")
+            form = browser.post(
+                "/api/v1/sso/login",
+                data={
+                    "username": user.username,
+                    "password": user.password,
+                    "return_to": "/",
+                    "csrf_token": csrf_token(browser),
+                },
+            )
+            assert form.status_code == 503
+            assert "unavailable right now" in form.text and "Traceback" not in form.text
+            assert "sso_session" not in form.headers.get("set-cookie", "")
+
+        throwaway_redis.start()  # empty: every presence key, counter and deny-list entry is gone
+
+        eventually(lambda: userinfo(flow, live["access_token"]).status_code == 200, "userinfo")
+        eventually(
+            lambda: set(validate(stack, live["access_token"])) == {grpc.StatusCode.OK},
+            "ValidateToken on every replica",
+        )
+        eventually(lambda: example_api(flow, live["access_token"]).status_code == 200, "ext_authz")
+        with flow.browser() as browser:
+            eventually(
+                lambda: (
+                    browser.post(
+                        "/api/v1/sso/login", json={"username": user.username, "password": user.password}
+                    ).status_code
+                    == 200
+                ),
+                "login",
+            )
+        # The revoked session's state lived in PostgreSQL too: an empty Redis cannot revive it.
+        assert userinfo(flow, revoked_session["access_token"]).status_code == 401
+        assert set(validate(stack, revoked_session["access_token"])) == {grpc.StatusCode.UNAUTHENTICATED}
+        assert example_api(flow, revoked_session["access_token"]).status_code == 401
+        resp = refresh(flow, client, revoked_session["refresh_token"])
+        assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
+        # The live session carries on: its cookie still authorizes, its refresh token rotates.
+        assert device_tokens(flow, laptop, client)["access_token"]
+        assert refresh(flow, client, live["refresh_token"]).status_code == 200
