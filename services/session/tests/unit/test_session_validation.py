@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -20,7 +21,9 @@ def test_created_session_validates_with_its_token(world) -> None:
 
 def test_token_and_sid_are_unguessable_and_distinct(world) -> None:
     session, token = create_session(world.deps, "u1", "", "", [])
-    assert len(token) >= 43 and len(session.sid) >= 22 and token != session.sid
+    assert len(token) >= 43 and token != session.sid
+    # 128 bits as hex: an operator can pass it to `authgate session revoke` as is (no leading "-").
+    assert re.fullmatch(r"[0-9a-f]{32}", session.sid)
     other, other_token = create_session(world.deps, "u1", "", "", [])
     assert other.sid != session.sid and other_token != token
 

@@ -1,11 +1,14 @@
 """CreateSession: start an SSO session for a user who has just authenticated.
 
 The session id (`sid`, OIDC Front-Channel Logout 1.0 §3) is public; the cookie value
-is a separate 256-bit secret returned once and stored only as its keyed hash.
+is a separate 256-bit secret returned once and stored only as its keyed hash. The sid is
+hex so that operators can paste it anywhere, `authgate session revoke SID` included (a
+base64url id starting with "-" would read as an option).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from authgate_common.audit import AuditEvent
@@ -36,7 +39,7 @@ def create_session(deps: Deps, user_id: str, client_ip: str, user_agent: str,
     now = deps.clock()
     token = random_token(32)
     session = Session(
-        sid=random_token(16), token_hash=deps.hash_token(token), user_id=user_id,
+        sid=secrets.token_hex(16), token_hash=deps.hash_token(token), user_id=user_id,
         client_ip=client_ip[:64], user_agent=user_agent[:512], amr=tuple(amr),
         created_at=now, auth_time=now, expires_at=now + deps.policy.lifetime, last_seen_at=now)
     with deps.uow() as repo:
