@@ -21,7 +21,7 @@ class Settings(BaseServiceSettings):
     REFRESH_CLEANUP_INTERVAL_SECONDS: int = Field(3600, gt=0)
     # Requests to /token, /introspect and /revoke per authenticated client in each window,
     # counted across replicas in Redis; past it, 429 with Retry-After. 0 turns it off.
-    TOKEN_CLIENT_RATE_LIMIT: int = Field(600, ge=0)
+    TOKEN_CLIENT_RATE_LIMIT: int = Field(6000, ge=0)
     TOKEN_CLIENT_RATE_WINDOW_SECONDS: int = Field(60, gt=0)
     # Only RS256 is implemented; anything else is refused at start rather than ignored.
     JWT_ALGORITHM: str = "RS256"
