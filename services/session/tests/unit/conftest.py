@@ -103,10 +103,13 @@ class FakeRepository:
             if self.rows[sid].revoked_at is None:
                 self.rows[sid] = replace(self.rows[sid], revoked_at=when, revoked_reason=reason)
 
-    def revoked_since(self, since: datetime) -> list[Session]:
+    def revoked_since(self, since: datetime, limit: int | None = None,
+                      after: tuple[datetime, str] | None = None) -> list[Session]:
         self.calls.append(("revoked_since", since))
-        hits = [r for r in self.rows.values() if r.revoked_at is not None and r.revoked_at > since]
-        return sorted(hits, key=lambda r: r.revoked_at)  # type: ignore[arg-type, return-value]
+        hits = sorted(((r.revoked_at, r.sid), r) for r in self.rows.values()
+                      if r.revoked_at is not None and r.revoked_at > since)
+        rows = [r for key, r in hits if after is None or key > after]
+        return rows if limit is None else rows[:limit]
 
 
 class FakeUnitOfWork:

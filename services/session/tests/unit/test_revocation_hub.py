@@ -10,7 +10,7 @@ from authgate_common.errors import TemporarilyUnavailable
 from session_service.domain.create import create_session
 from session_service.domain.feed import RevocationHub
 from session_service.domain.model import Revocation
-from session_service.domain.revocations import recent_revocations
+from session_service.domain.revocations import recent_revocation_pages, recent_revocations
 from session_service.domain.revoke import revoke_session, revoke_user_sessions
 
 
@@ -81,3 +81,19 @@ def test_recent_revocations_cover_the_window_only(world) -> None:
     revoke_session(world.deps, new.sid)
     assert [r.sid for r in recent_revocations(world.deps)] == [new.sid]
     assert recent_revocations(world.deps, since=world.clock.now) == []
+
+
+def test_snapshot_pages_hold_the_whole_window_once_in_order(world) -> None:
+    old, _ = create_session(world.deps, "u1", "", "", [])
+    revoke_session(world.deps, old.sid)
+    world.clock.advance(3601)
+    sids = {create_session(world.deps, "u1", "", "", [])[0].sid for _ in range(5)}
+    revoke_user_sessions(world.deps, "u1")  # five revocations at the same instant
+    world.clock.advance(1)
+    last, _ = create_session(world.deps, "u2", "", "", [])
+    revoke_session(world.deps, last.sid)
+    pages = list(recent_revocation_pages(world.deps, page_size=2))
+    assert [len(p) for p in pages] == [2, 2, 2]
+    flat = [r.sid for p in pages for r in p]
+    assert flat == [r.sid for r in recent_revocations(world.deps)]
+    assert set(flat) == sids | {last.sid} and len(flat) == len(set(flat))

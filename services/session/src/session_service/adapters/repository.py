@@ -10,7 +10,7 @@ from typing import Any
 
 from authgate_common.audit import SqlAuditTrail
 from authgate_common.db import UnitOfWork
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, tuple_, update
 from sqlalchemy.orm import Session as DbSession
 
 from ..domain.model import Session
@@ -71,10 +71,13 @@ class SqlSessionRepository:
             sessions.c.sid.in_(list(sids)), sessions.c.revoked_at.is_(None)).values(
             revoked_at=when, revoked_reason=reason[:64]))
 
-    def revoked_since(self, since: datetime) -> list[Session]:
-        rows = self._db.execute(select(sessions).where(sessions.c.revoked_at > since)
-                                .order_by(sessions.c.revoked_at)).mappings()
-        return [_to_session(r) for r in rows]
+    def revoked_since(self, since: datetime, limit: int | None = None,
+                      after: tuple[datetime, str] | None = None) -> list[Session]:
+        query = select(sessions).where(sessions.c.revoked_at > since)
+        if after is not None:  # keyset pagination on the (revoked_at, sid) index
+            query = query.where(tuple_(sessions.c.revoked_at, sessions.c.sid) > tuple_(*after))
+        query = query.order_by(sessions.c.revoked_at, sessions.c.sid).limit(limit)
+        return [_to_session(r) for r in self._db.execute(query).mappings()]
 
 
 class SqlUnitOfWork:

@@ -25,6 +25,7 @@ sessions = Table(
     Column("revoked_reason", String(64), nullable=True),
     Index("uq_sessions_token_hash", "token_hash", unique=True),
     Index("ix_sessions_user_id", "user_id"),
-    # The revocation feed's snapshot reads the last hour of revocations.
-    Index("ix_sessions_revoked_at", "revoked_at"),
+    # The revocation feed's snapshot reads the last hour of revocations, a page at a time
+    # in (revoked_at, sid) order (migration 0004 replaced the revoked_at-only index).
+    Index("ix_sessions_revoked_at_sid", "revoked_at", "sid"),
 )

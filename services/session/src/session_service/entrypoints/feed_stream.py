@@ -2,8 +2,9 @@
 
 On subscribe the stream is registered with the hub first and the record read second,
 so a revocation committed in between is sent twice rather than never (validators keep
-a set, duplicates are harmless). The snapshot goes out in chunks, its last message
-flagged `snapshot_complete`; then every new revocation as the hub hands it over, and
+a set, duplicates are harmless). The snapshot goes out in pages as they are read from
+the record (so a large one starts at once), then an empty message flagged
+`snapshot_complete`; then every new revocation as the hub hands it over, and
 an empty message whenever nothing happened for a heartbeat interval.
 """
 
@@ -21,11 +22,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from ..domain.context import Deps
 from ..domain.feed import RevocationHub
 from ..domain.model import Revocation
-from ..domain.revocations import recent_revocations
+from ..domain.revocations import recent_revocation_pages
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_CHUNK = 500
+SNAPSHOT_PAGE = 2000  # about 100 kB of protobuf per message
 
 
 def timestamp(value: datetime) -> Timestamp:
@@ -54,14 +55,12 @@ class RevocationStream:
         with self._hub.subscribe() as inbox:
             context.add_callback(inbox.close)  # a cancelled stream frees its thread at once
             try:
-                snapshot = recent_revocations(self._deps)
+                for page in recent_revocation_pages(self._deps, SNAPSHOT_PAGE):
+                    yield self._message(page, complete=False)
             except Exception as exc:  # noqa: BLE001 - the validator retries; say why, not how
                 log.warning("revocation snapshot failed: %s", exc)
                 context.abort(grpc.StatusCode.UNAVAILABLE, "revocation record unavailable")
-            chunks = [snapshot[i:i + SNAPSHOT_CHUNK] for i in range(0, len(snapshot), SNAPSHOT_CHUNK)]
-            for chunk in chunks[:-1]:
-                yield self._message(chunk, complete=False)
-            yield self._message(chunks[-1] if chunks else [], complete=True)
+            yield self._message([], complete=True)
             while not inbox.closed and context.is_active():
                 batch = inbox.take(self._heartbeat)
                 if batch or not inbox.closed:
