@@ -17,7 +17,7 @@ import threading
 
 import scenarios as sc
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
-from load import grpc_validate
+from load import cpu_seconds, grpc_validate
 from stacks import BENCH, AuthgateSystem
 
 PY_SPY = BENCH / ".venv" / "bin" / "py-spy"
@@ -59,6 +59,11 @@ def main() -> int:
                     "validate": lambda: grpc_validate(ag.stack.grpc_target("token"), fx["access_token"],
                                                       in_flight=16, processes=2, seconds=args.seconds + 4,
                                                       pids=[ag.stack.procs["token"].pid])}[args.scenario]
+            procs = {name: proc.pid for name, proc in ag.stack.procs.items()}
+            postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True,
+                                                       text=True).stdout.split()]
+            before = {name: cpu_seconds([pid]) for name, pid in procs.items()}
+            pg_before = sum(cpu_seconds([p]) for p in postgres)
             driver = threading.Thread(target=load)
             driver.start()
             raw = work / "token.raw"
@@ -66,6 +71,11 @@ def main() -> int:
                             str(args.seconds), "-r", "200", "-f", "raw", "-o", str(raw), "--nonblocking"],
                            check=True, capture_output=True)
             driver.join()
+            used = {name: cpu_seconds([pid]) - before[name] for name, pid in procs.items()}
+            used["postgres (every backend)"] = sum(cpu_seconds([p]) for p in postgres) - pg_before
+            print("CPU seconds by process over the whole load:")
+            for name, secs in sorted(used.items(), key=lambda kv: -kv[1]):
+                print(f"  {secs:7.2f}  {name}")
             print("\n".join(summarize(raw)))
         finally:
             ag.stop()

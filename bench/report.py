@@ -68,7 +68,31 @@ def targets(res: dict[str, Any], bounds: dict[str, float], nproc: int) -> list[t
                      f"median {r['median_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
                      f"worst {r['worst_ms']:.1f} ms",
                      verdict(r["p99_ms"] < 100)))
+    if "growth" in s:
+        g = s["growth"]
+        for name, what in (("validate", "ValidateToken"), ("cc", "/token client_credentials"),
+                           ("refresh", "/token refresh")):
+            small, large = growth_cost(g["small"], name), growth_cost(g["large"], name)
+            rows.append((f"growth: {what} cost at 1,000,000 sessions within 10% of 1,000",
+                         f"{large:.3f} vs {small:.3f} CPU ms/req ({100 * (large / small - 1):+.0f}%)",
+                         verdict(large <= 1.1 * small)))
     return rows
+
+
+def growth_cost(runs: list[dict[str, Any]], name: str) -> float:
+    return statistics.median(r[name]["cpu_ms_per_req"] for r in runs)
+
+
+def growth_table(g: dict[str, list[dict[str, Any]]]) -> list[str]:
+    lines = ["| measure | size | " + " | ".join(h for _, h, _ in FIELDS) + " | errors |",
+             "|---|---|" + "---:|" * (len(FIELDS) + 1)]
+    for name, what in (("validate", "ValidateToken"), ("cc", "client_credentials"), ("refresh", "refresh")):
+        for size, runs in g.items():
+            figures = [r[name] for r in runs]
+            lines.append(f"| {what} | {size} ({runs[0]['sessions']:,} sessions) | "
+                         + " | ".join(cell(figures, f, d) for f, _, d in FIELDS)
+                         + f" | {sum(x.get('errors', 0) for x in figures)} |")
+    return lines
 
 
 def table(res: dict[str, Any]) -> list[str]:
@@ -114,6 +138,16 @@ def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
                 f"ValidateToken UNAUTHENTICATED on {c.get('revocation_poll_replica', 'token')}): median "
                 f"{r['median_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, worst {r['worst_ms']:.1f} ms "
                 f"(the DELETE itself answers in {r['delete_p50_ms']:.1f} ms at p50).", ""]
+    if "growth" in res["scenarios"]:
+        g = res["scenarios"]["growth"]
+        large = g["large"][0]
+        out += ["Growth (scenario 9): small = 1,000 sessions (100 revoked), 1,000 refresh-token rows; "
+                f"large = {large['sessions']:,} sessions ({large['revoked']:,} revoked, all in every "
+                f"validator's memory), {large['refresh_rows']:,} refresh-token rows. Sizes alternated, "
+                "token replicas restarted after each switch (seeding took "
+                f"{max(r['seed_seconds'] for r in g['large']):.0f} s, a restart with the large "
+                f"revocation snapshot {max(r['restart_seconds'] for r in g['large']):.1f} s).", "",
+                *growth_table(g), ""]
     out += [f"In-process bounds: one bcrypt verify at cost 12 = {bounds['bcrypt12_verify_ms']:.0f} ms → "
             f"{bounds['login_bound_per_s']:.1f} logins/s on {m['nproc']} cores; RS256 (RSA-2048) "
             f"{bounds['rs256_signs_per_core_s']:.0f} signatures/s per core.", "",

@@ -97,13 +97,18 @@ class Target:
 
 class AuthgateSystem:
     """The stack on a throwaway PostgreSQL database and Redis prefix, Envoy's per-address
-    rate limits off (every load request comes from 127.0.0.1)."""
+    and the token service's per-client rate limits off (every load request comes from
+    127.0.0.1 with one client)."""
 
     def __init__(self, workdir: pathlib.Path, db_url: str, redis_url: str, prefix: str,
                  token_replicas: int) -> None:
+        self.db_url = db_url
         env = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
                "LOG_LEVEL": "INFO", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
-               "REDIS_KEY_PREFIX": prefix}
+               "REDIS_KEY_PREFIX": prefix,
+               # Throughput is the measure: the per-client limit (like Envoy's per-address
+               # ones below) would answer 429 to the load generator's single client.
+               "TOKEN_CLIENT_RATE_LIMIT": "0"}
         self.stack = Stack(ports=Ports.free({"token": token_replicas}), env=env, workdir=workdir)
 
     def start(self) -> None:
