@@ -19,6 +19,7 @@ from authgate_common.audit import (
     AuditEvent,
     AuditLog,
     AuditQuery,
+    BufferedAuditLog,
     SqlAuditTrail,
     audit_events,
     current_source,
@@ -282,3 +283,44 @@ def test_a_change_and_its_row_fail_together(engine: Engine) -> None:
         SqlAuditTrail(conn).record(AuditEvent("client.created", client_id="web"))
         conn.execute(text("SELECT * FROM no_such_table"))  # the change itself fails
     assert _rows(engine) == []
+
+
+def test_buffered_rows_keep_their_request_context_and_land_in_batches(engine: Engine) -> None:
+    log = BufferedAuditLog(engine, flush_seconds=3600)  # only explicit flushes here
+    rid, src = request_id.current.set("req-7"), current_source.set("203.0.113.5")
+    try:
+        for i in range(5):
+            log.record(AuditEvent("token.issued", subject=f"u-{i}", details={"jti": f"j-{i}"}))
+    finally:
+        request_id.current.reset(rid)
+        current_source.reset(src)
+    assert _rows(engine) == []  # queued, not written yet
+    newest_first = [r.subject for r in log.query(AuditQuery(type="token.issued"))]
+    assert newest_first == [f"u-{i}" for i in reversed(range(5))]
+    rows = _rows(engine)
+    assert {(r["request_id"], r["source"]) for r in rows} == {("req-7", "203.0.113.5")}
+    log.record(AuditEvent("token.issued", subject="u-last"))
+    log.close()  # shutdown writes what is left
+    assert _rows(engine)[-1]["subject"] == "u-last"
+
+
+def test_the_background_writer_flushes_without_being_asked(engine: Engine) -> None:
+    log = BufferedAuditLog(engine, flush_seconds=0.02)
+    log.record(AuditEvent("token.issued", subject="u-bg"))
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while not _rows(engine) and datetime.now(UTC) < deadline:
+        pass
+    assert [r["subject"] for r in _rows(engine)] == ["u-bg"]
+    log.close()
+
+
+def test_a_buffered_batch_the_store_refuses_waits_bounded_and_is_never_raised(caplog) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", SCHEMA)  # nothing listens
+    log = BufferedAuditLog(engine, flush_seconds=3600, max_pending=3)
+    with caplog.at_level("WARNING", logger="authgate_common.audit"):
+        for i in range(5):
+            log.record(AuditEvent("token.issued", subject=f"u-{i}"))
+        assert log.flush() == 0
+    assert "not stored yet" in caplog.text and "dropped" in caplog.text
+    assert len(log._pending) == 3  # the oldest kept for the next attempt, the rest dropped
+    engine.dispose()

@@ -18,6 +18,8 @@ import contextvars
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -264,6 +266,9 @@ class AuditLog:
             rows = conn.execute(stmt).mappings().all()
         return [AuditRecord(**{**r, "at": _utc(r["at"]), "details": dict(r["details"] or {})}) for r in rows]
 
+    def close(self) -> None:
+        """Nothing is pending here; BufferedAuditLog writes what it holds."""
+
     def prune(self, before: datetime, batch: int = 1000, max_batches: int = 10) -> int:
         """Delete rows older than `before`: at most batch × max_batches, a batch per transaction."""
         deleted = 0
@@ -280,3 +285,87 @@ class AuditLog:
             if count < batch:
                 break
         return deleted
+
+
+class BufferedAuditLog(AuditLog):
+    """An AuditLog whose standalone rows are written by a background thread, many per INSERT.
+
+    For a hot path: every access token minted is a `token.issued` row, and a transaction of
+    its own per token cost the token service more CPU than signing the token did (and held
+    a pooled connection per request). The row is built when the event happens (time,
+    request id, source address); it reaches the table within `flush_seconds`, together
+    with the others of that moment. It stays best effort, as AuditLog's standalone rows
+    are: a store that cannot take a batch keeps it for the next attempt, up to
+    `max_pending` rows, beyond which new rows are dropped with a warning; `close()` (the
+    service's shutdown) writes what is left. A read through `query()` on this replica
+    writes first, so it sees its own rows.
+    """
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now, *,
+                 flush_seconds: float = 0.05, max_pending: int = 10_000, batch: int = 500) -> None:
+        super().__init__(engine, clock)
+        self._flush_seconds, self._max_pending, self._batch = flush_seconds, max_pending, batch
+        self._pending: list[dict[str, Any]] = []
+        self._lock = threading.Lock()  # guards _pending, _dropped and _writer
+        self._write_lock = threading.Lock()  # one batch at a time, in order
+        self._dropped = 0
+        self._warned_at = 0.0
+        self._stop = threading.Event()
+        self._writer: threading.Thread | None = None
+
+    def record(self, event: AuditEvent) -> None:
+        item = row(event, self._clock())
+        with self._lock:
+            if len(self._pending) >= self._max_pending:
+                self._dropped += 1
+                self._warn_dropped()
+                return
+            self._pending.append(item)
+            if self._writer is None and not self._stop.is_set():
+                self._writer = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+                self._writer.start()
+
+    def _warn_dropped(self) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 10:
+            self._warned_at = now
+            log.warning("audit: %d event(s) dropped so far, %d waiting for the store",
+                        self._dropped, len(self._pending))
+
+    def flush(self) -> int:
+        """Write what is pending now; returns the rows written (0 if the store refused)."""
+        written = 0
+        with self._write_lock:
+            while True:
+                with self._lock:
+                    rows, self._pending = self._pending[:self._batch], self._pending[self._batch:]
+                if not rows:
+                    return written
+                try:
+                    with self._engine.begin() as conn:
+                        conn.execute(insert(audit_events), rows)
+                except SQLAlchemyError as exc:
+                    with self._lock:  # back to the front, for the next attempt
+                        self._pending = (rows + self._pending)[:self._max_pending]
+                    log.warning("audit: %d event(s) not stored yet: %s", len(rows), exc.__class__.__name__)
+                    return written
+                written += len(rows)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._flush_seconds):
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - the writer must outlive any surprise
+                log.exception("audit writer failed; retrying")
+
+    def query(self, query: AuditQuery) -> list[AuditRecord]:
+        self.flush()
+        return super().query(query)
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            writer = self._writer
+        if writer is not None:
+            writer.join(timeout=5)
+        self.flush()

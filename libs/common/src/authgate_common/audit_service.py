@@ -25,7 +25,7 @@ from authgate.audit.v1 import audit_pb2_grpc as pb_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine
 
-from .audit import AuditLog, AuditQuery, AuditRecord, current_source, utc_now
+from .audit import AuditLog, AuditQuery, AuditRecord, BufferedAuditLog, current_source, utc_now
 from .settings import BaseServiceSettings
 
 SERVICE_NAME = "authgate.audit.v1.AuditService"
@@ -149,8 +149,10 @@ class RetentionJob:
 class AuditTrailService:
     """What a service wires: its trail's log, the gRPC servicer and the retention job."""
 
-    def __init__(self, engine: Engine, service: str, settings: BaseServiceSettings) -> None:
-        self.log = AuditLog(engine)
+    def __init__(self, engine: Engine, service: str, settings: BaseServiceSettings,
+                 buffered: bool = False) -> None:
+        # `buffered`: standalone rows written in batches by a background thread (a hot path).
+        self.log = BufferedAuditLog(engine) if buffered else AuditLog(engine)
         self.service = service
         self._job = RetentionJob(
             self.log, timedelta(days=settings.AUDIT_RETENTION_DAYS), settings.AUDIT_PRUNE_INTERVAL_SECONDS
@@ -174,3 +176,4 @@ class AuditTrailService:
 
     def stop(self) -> None:
         self._job.stop()
+        self.log.close()

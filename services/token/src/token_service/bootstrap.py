@@ -181,7 +181,8 @@ def bootstrap(settings: Settings) -> TokenService:
     channels = {name: channel(target) for name, target in [
         ("authorization", settings.AUTHORIZATION_GRPC_TARGET),
         ("identity", settings.IDENTITY_GRPC_TARGET), ("session", settings.SESSION_GRPC_TARGET)]}
-    audit = AuditTrailService(engine, SCHEMA, settings)
+    # Buffered: every token minted is a `token.issued` row (authgate_common.audit.BufferedAuditLog).
+    audit = AuditTrailService(engine, SCHEMA, settings, buffered=True)
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
