@@ -47,6 +47,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("scenario", choices=["cc", "introspect", "validate"])
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU, not waits)")
     args = ap.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-profile-"))
     with postgres_database("prof") as db, redis_prefix("prof") as prefix:
@@ -64,15 +65,18 @@ def main() -> int:
                                                        text=True).stdout.split()]
             before = {name: cpu_seconds([pid]) for name, pid in procs.items()}
             pg_before = sum(cpu_seconds([p]) for p in postgres)
-            driver = threading.Thread(target=load)
+            figures: dict = {}
+            driver = threading.Thread(target=lambda: figures.update(load()))
             driver.start()
             raw = work / "token.raw"
             subprocess.run([str(PY_SPY), "record", "-p", str(ag.stack.procs["token"].pid), "-d",
-                            str(args.seconds), "-r", "200", "-f", "raw", "-o", str(raw), "--nonblocking"],
+                            str(args.seconds), "-r", "200", "-f", "raw", "-o", str(raw), "--nonblocking",
+                            *(["--gil"] if args.gil else [])],
                            check=True, capture_output=True)
             driver.join()
             used = {name: cpu_seconds([pid]) - before[name] for name, pid in procs.items()}
             used["postgres (every backend)"] = sum(cpu_seconds([p]) for p in postgres) - pg_before
+            print("load:", {k: round(v, 2) for k, v in figures.items() if isinstance(v, float | int)})
             print("CPU seconds by process over the whole load:")
             for name, secs in sorted(used.items(), key=lambda kv: -kv[1]):
                 print(f"  {secs:7.2f}  {name}")
