@@ -150,7 +150,9 @@ def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
                 *growth_table(g), ""]
     out += [f"In-process bounds: one bcrypt verify at cost 12 = {bounds['bcrypt12_verify_ms']:.0f} ms → "
             f"{bounds['login_bound_per_s']:.1f} logins/s on {m['nproc']} cores; RS256 (RSA-2048) "
-            f"{bounds['rs256_signs_per_core_s']:.0f} signatures/s per core.", "",
+            f"{bounds['rs256_signs_per_core_s']:.0f} signatures/s per core"
+            + (f"; ES256 (P-256) {bounds['es256_signs_per_core_s']:.0f}/s, not offered (bench/NOTES.md)"
+               if "es256_signs_per_core_s" in bounds else "") + ".", "",
             "## Targets (issue 8)", "", "| target | measured | verdict |", "|---|---|---|"]
     out += [f"| {t} | {meas} | {ok} |" for t, meas, ok in targets(res, bounds, m["nproc"] or 1)]
     notes = [

@@ -82,7 +82,8 @@ def main() -> int:
     rs256 = sc.rs256_signatures_per_core()
     results["bounds"] = {"bcrypt12_verify_ms": bcrypt_s * 1000,
                          "login_bound_per_s": (results["machine"]["nproc"] or 1) / bcrypt_s,
-                         "rs256_signs_per_core_s": rs256}
+                         "rs256_signs_per_core_s": rs256,
+                         "es256_signs_per_core_s": sc.es256_signatures_per_core()}
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-bench-"))
     log(f"workdir {work}")

@@ -101,6 +101,22 @@ def rs256_signatures_per_core(seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - t0)
 
 
+def es256_signatures_per_core(seconds: float = 2.0) -> float:
+    """ES256 (P-256, SHA-256) signatures per second on one core: the figure for an option
+    authgate does not offer (RS256 is pinned; bench/NOTES.md says why)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    payload, count = b"x" * 300, 0
+    stop = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    while time.perf_counter() < stop:
+        key.sign(payload, ec.ECDSA(hashes.SHA256()))
+        count += 1
+    return count / (time.perf_counter() - t0)
+
+
 def revocation_propagation(t: Target, session_target: str, token_target: str, user_id: str,
                            times: int) -> dict[str, Any]:
     """`times` times: a fresh session and token, DELETE the session through the gateway
