@@ -71,6 +71,7 @@ class FakeAuthorization(authorization_pb2_grpc.AuthorizationServiceServicer):
     def __init__(self) -> None:
         self.clients: dict[str, authorization_pb2.Client] = {}
         self.secrets: dict[str, str] = {}
+        self.requests: list = []  # UpdateClient and RotateClientSecret requests, as received
 
     def CreateClient(self, request, context):  # noqa: N802
         client = authorization_pb2.Client()
@@ -91,6 +92,36 @@ class FakeAuthorization(authorization_pb2_grpc.AuthorizationServiceServicer):
         return authorization_pb2.ListClientsResponse(
             clients=sorted(self.clients.values(), key=lambda c: c.client_id)
         )
+
+    def UpdateClient(self, request, context):  # noqa: N802
+        self.requests.append(request)
+        client = self.clients.get(request.client.client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        changed = []
+        for path in request.update_mask.paths:
+            new = getattr(request.client, path)
+            if getattr(client, path) != new:
+                changed.append(path)
+            client.ClearField(path)
+            if isinstance(new, str | bool):
+                setattr(client, path, new)
+            else:
+                getattr(client, path).extend(new)
+        return authorization_pb2.UpdateClientResponse(client=client, changed_fields=changed)
+
+    def RotateClientSecret(self, request, context):  # noqa: N802
+        self.requests.append(request)
+        client = self.clients.get(request.client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        if not self.secrets.get(request.client_id):
+            raise InvalidRequest("A public client has no secret to rotate.")
+        secret = request.client_secret or secrets.token_urlsafe(32)
+        if len(secret) < 32:
+            raise InvalidRequest("The client secret must be at least 32 characters.")
+        self.secrets[request.client_id] = secret
+        return authorization_pb2.RotateClientSecretResponse(client=client, client_secret=secret)
 
     def DeleteClient(self, request, context):  # noqa: N802
         if self.clients.pop(request.client_id, None) is None:

@@ -1,14 +1,16 @@
 """Redis down (issue 7 §4): validation and ext_authz fail closed (503 / UNAVAILABLE, never
 200), login answers 503 with a clear message, and nothing a revocation could have killed
 is accepted; when Redis comes back — empty, it keeps nothing on disk — every service
-recovers on its own, and a session revoked before stays revoked (PostgreSQL is the record).
+recovers on its own, and a session or access token revoked before stays revoked
+(PostgreSQL is the record), whichever way it was revoked, on both token replicas.
 
-A private stack on a throwaway `redis-server` this module starts and kills, so the shared
-Redis and the session stack are never touched.
+A private stack on a throwaway `redis-server` this module starts, kills and flushes, so
+the shared Redis and the session stack are never touched.
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import subprocess
@@ -82,6 +84,13 @@ class ThrowawayRedis:
         finally:
             client.close()
 
+    def flushall(self) -> None:
+        client = redis.Redis(port=self.port)
+        try:
+            client.flushall()
+        finally:
+            client.close()
+
 
 @pytest.fixture(scope="module")
 def throwaway_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayRedis]:
@@ -99,6 +108,7 @@ def private(throwaway_redis: ThrowawayRedis, tmp_path_factory: pytest.TempPathFa
         stack = start_stack(
             tmp_path_factory.mktemp("stack"),
             {"DATABASE_URL": db_url, "REDIS_URL": throwaway_redis.url, "REDIS_KEY_PREFIX": "authgate:"},
+            None if os.environ.get("AUTHGATE_TEST_REPLICAS") else {"token": 2},
         )
         try:
             yield Flow(stack, Cli(stack))
@@ -259,12 +269,90 @@ def test_redis_down_fails_closed_and_recovers_on_its_own(
                 ),
                 "login",
             )
-        # The revoked session's state lived in PostgreSQL too: an empty Redis cannot revive it.
-        assert userinfo(flow, revoked_session["access_token"]).status_code == 401
-        assert set(validate(stack, revoked_session["access_token"])) == {grpc.StatusCode.UNAUTHENTICATED}
-        assert example_api(flow, revoked_session["access_token"]).status_code == 401
+        # The revoked session's and jti's state lived in PostgreSQL too: an empty Redis
+        # cannot revive them.
+        for dead in (revoked_session, revoked_jti):
+            assert userinfo(flow, dead["access_token"]).status_code == 401
+            assert set(validate(stack, dead["access_token"])) == {grpc.StatusCode.UNAUTHENTICATED}
+            assert example_api(flow, dead["access_token"]).status_code == 401
         resp = refresh(flow, client, revoked_session["refresh_token"])
         assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
         # The live session carries on: its cookie still authorizes, its refresh token rotates.
         assert device_tokens(flow, laptop, client)["access_token"]
         assert refresh(flow, client, live["refresh_token"]).status_code == 200
+
+
+def revoke(flow: Flow, client: AppClient, token: str) -> None:
+    resp = httpx.post(
+        f"{flow.base}/api/v1/oauth/revoke",
+        data={"token": token},
+        auth=(client.client_id, client.client_secret),
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+
+
+def introspect(flow: Flow, client: AppClient, token: str) -> httpx.Response:
+    return httpx.post(
+        f"{flow.base}/api/v1/oauth/introspect",
+        data={"token": token},
+        auth=(client.client_id, client.client_secret),
+        timeout=30,
+    )
+
+
+def test_revoked_access_tokens_stay_revoked_when_redis_loses_its_data(
+    private: Flow, throwaway_redis: ThrowawayRedis
+) -> None:
+    """Issue 7: an access token revoked by its client (RFC 7009), by a replayed code or by a
+    reused refresh token is recorded in PostgreSQL, so a Redis emptied while it runs
+    (FLUSHALL: no connection drops, nothing looks wrong but the missing keys) is reloaded
+    before any token is accepted again, on both token replicas."""
+    flow, stack = private, private.stack
+    assert len(stack.ports.grpc["token"]) >= 2
+    user = flow.user()
+    client = flow.client("--grant-type", "refresh_token")
+    with flow.browser() as browser:
+        flow.login(browser, user)
+        revoked = device_tokens(flow, browser, client)
+        verifier, challenge = pkce_pair()
+        code = flow.code(browser, client, challenge, scope="openid read")
+        replayed = flow.exchange(client, code, verifier)
+        assert replayed.status_code == 200, replayed.text
+        again = flow.exchange(client, code, verifier)
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+        reused = device_tokens(flow, browser, client)
+        successor = refresh(flow, client, reused["refresh_token"])
+        assert successor.status_code == 200, successor.text
+        again = refresh(flow, client, reused["refresh_token"])
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+        live = device_tokens(flow, browser, client)
+    revoke(flow, client, revoked["access_token"])
+    dead = {
+        "revoked by its client": revoked["access_token"],
+        "issued for a replayed code": replayed.json()["access_token"],
+        "of a reused refresh token's family": reused["access_token"],
+        "the reused token's successor": successor.json()["access_token"],
+    }
+    for what, token in dead.items():
+        assert set(validate(stack, token)) == {grpc.StatusCode.UNAUTHENTICATED}, what
+
+    throwaway_redis.flushall()
+
+    def rejected(token: str) -> bool:
+        codes = validate(stack, token)  # every replica; one may wait on the other's reload
+        assert grpc.StatusCode.OK not in codes, codes
+        return set(codes) == {grpc.StatusCode.UNAUTHENTICATED}
+
+    for what, token in dead.items():
+        eventually(lambda token=token: rejected(token), f"the token {what} rejected on every replica")
+        assert userinfo(flow, token).status_code == 401, what
+        assert example_api(flow, token).status_code == 401, what
+        resp = introspect(flow, client, token)
+        assert resp.status_code == 200 and resp.json() == {"active": False}, what
+    # Nothing revoked stays usable: the live token works on every replica.
+    assert set(validate(stack, live["access_token"])) == {grpc.StatusCode.OK}
+    assert userinfo(flow, live["access_token"]).status_code == 200
+    assert example_api(flow, live["access_token"]).status_code == 200
+    assert introspect(flow, client, live["access_token"]).json()["active"] is True
+    assert throwaway_redis.key_count() > 0  # the deny-list is back in Redis

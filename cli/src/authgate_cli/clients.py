@@ -1,4 +1,5 @@
-"""`authgate client create|list|delete`: the client registry (RFC 6749 §2), via authorization's gRPC API.
+"""`authgate client create|list|delete`: the client registry (RFC 6749 §2), via authorization's gRPC API
+(`update` and `rotate-secret` are in client_updates).
 
 A confidential client authenticates with `client_secret_basic` (RFC 6749 §2.3.1), or
 with `private_key_jwt` (RFC 7523 §2.2) when registered with `--jwks-file`: then it has no
@@ -227,3 +228,7 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--client-id", required=True, help="the client to remove")
     p.set_defaults(handler=delete)
+
+    from . import client_updates  # it builds on this module's helpers
+
+    client_updates.register(commands, common)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import grpc
 from authgate_common.audit_service import AuditTrailService
+from authgate_common.client_changes import ClientChangePublisher
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.errors import TemporarilyUnavailable
@@ -34,13 +35,14 @@ from .domain.backchannel.ports import DeliveryFailed, LogoutPoster, LogoutTokenS
 from .domain.client_assertion import ClientAssertions, JtiRegistry
 from .domain.client_registry import ClientRegistry
 from .domain.client_secrets import SecretHasher
+from .domain.client_updates import ClientUpdates
 from .domain.clock import SystemClock
 from .domain.codes import CodeHasher, CodeIssuer
 from .domain.consent.book import ConsentBook
 from .domain.consent.decision import ConsentDecision
 from .domain.consent.pending import CsrfTokens, PendingRequests
 from .domain.consent.relay import OutboxRelay, RelayPolicy, TokenRevoker
-from .domain.ports import Clock, SessionLookup, UnitOfWork
+from .domain.ports import ClientChanges, Clock, SessionLookup, UnitOfWork
 from .domain.redeem import CodeRedeemer
 from .entrypoints.backchannel_worker import BackchannelWorker
 from .entrypoints.consent_api import ConsentHttpDeps
@@ -57,6 +59,7 @@ MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 @dataclass
 class AuthorizationService:
     registry: ClientRegistry
+    updates: ClientUpdates
     codes: CodeIssuer
     redeemer: CodeRedeemer
     authorize: AuthorizeEndpoint
@@ -101,6 +104,13 @@ def retry_policy(settings: Settings) -> RetryPolicy:
                        lease=timedelta(seconds=2 * attempt + 30))
 
 
+class _Unannounced:
+    """No Redis (the embedded default): no token replica caches client authentications then."""
+
+    def announce(self, client_id: str) -> None:
+        pass
+
+
 class _NoRevoker:
     """Stands in where no token service was wired: messages wait in the outbox."""
 
@@ -117,15 +127,15 @@ def relay_policy(settings: Settings) -> RelayPolicy:
 def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
           clock: Clock | None = None, signer: LogoutTokenSigner | None = None,
           poster: LogoutPoster | None = None, jtis: JtiRegistry | None = None,
-          revoker: TokenRevoker | None = None) -> AuthorizationService:
+          revoker: TokenRevoker | None = None, changes: ClientChanges | None = None) -> AuthorizationService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     clock = clock or SystemClock()
     # RFC 7523 §3: the assertion's aud names this server: the issuer or the token endpoint.
     assertions = ClientAssertions((settings.issuer, settings.issuer + TOKEN_ENDPOINT_PATH),
                                   jtis or MemoryJtiRegistry(), settings.CLOCK_SKEW_SECONDS)
-    registry = ClientRegistry(
-        uow, SecretHasher(derive_key(settings.SECRET_KEY, "authorization/client-secret")), clock,
-        assertions)
+    hasher = SecretHasher(derive_key(settings.SECRET_KEY, "authorization/client-secret"))
+    changes = changes or _Unannounced()
+    registry = ClientRegistry(uow, hasher, clock, assertions, changes)
     code_hasher = CodeHasher(derive_key(settings.SECRET_KEY, "authorization/code"))
     codes = CodeIssuer(uow, code_hasher, clock, settings.AUTHORIZATION_CODE_TTL_SECONDS)
     redeemer = CodeRedeemer(uow, code_hasher, clock)
@@ -151,9 +161,10 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
         keep_participants=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS, days=1))
     delivery = BackchannelDelivery(uow, clock, signer or _NoBackchannel(), poster or _NoBackchannel(),
                                    retry_policy(settings))
-    return AuthorizationService(registry=registry, codes=codes, redeemer=redeemer, authorize=authorize,
-                                consents=consents, decision=decision, http_app=app,
-                                register=registrar(registry, redeemer), logout_notices=notices,
+    updates = ClientUpdates(uow, hasher, changes)
+    return AuthorizationService(registry=registry, updates=updates, codes=codes, redeemer=redeemer,
+                                authorize=authorize, consents=consents, decision=decision, http_app=app,
+                                register=registrar(registry, updates, redeemer), logout_notices=notices,
                                 logout_delivery=delivery,
                                 outbox_relay=OutboxRelay(uow, clock, revoker or _NoRevoker(),
                                                          relay_policy(settings)))
@@ -168,7 +179,10 @@ def bootstrap(settings: Settings) -> AuthorizationService:
     # keeps them in memory: one replica).
     jtis = (RedisJtiRegistry.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "authorization:")
             if settings.REDIS_URL else MemoryJtiRegistry())
-    service = build(settings, uow=SqlUnitOfWork(engine),
+    # Changed, rotated and deleted clients reach every token replica's cache at once.
+    publisher = (ClientChangePublisher.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
+                 if settings.REDIS_URL else None)
+    service = build(settings, uow=SqlUnitOfWork(engine), changes=publisher,
                     sessions=GrpcSessionLookup(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     signer=GrpcLogoutTokenSigner(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     poster=poster, jtis=jtis,
@@ -185,6 +199,8 @@ def bootstrap(settings: Settings) -> AuthorizationService:
                            on_revocations=worker.sessions_ended).start()
     service.closers.extend([relay_job.stop, jtis.close, feed.stop, worker.stop, poster.close,
                             token_channel.close, session_channel.close, engine.dispose])
+    if publisher is not None:
+        service.closers.append(publisher.close)
     audit = AuditTrailService(engine, SCHEMA, settings).start()
     service.register = audit.with_register(service.register)
     service.closers.insert(0, audit.stop)

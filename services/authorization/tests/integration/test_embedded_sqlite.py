@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from authgate_common.errors import InvalidGrant
+from authgate_common.errors import InvalidClient, InvalidGrant
 from authorization_service.adapters.unit_of_work import SqlUnitOfWork
 from authorization_service.bootstrap import build, engine_for, migrate
 from authorization_service.domain.authorize.context import AuthorizeRequest
@@ -45,5 +45,25 @@ def test_code_flow_on_sqlite(tmp_path, harness) -> None:  # type: ignore[no-unty
         assert [v.scopes for v in service.consents.of_user("u1")] == [("openid",)]
         service.consents.withdraw("u1", "web")
         assert service.consents.of_user("u1") == []
+    finally:
+        engine.dispose()
+
+
+def test_a_client_changes_and_rotates_its_secret_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(_env_file=None, VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
+    migrate(settings)
+    engine = engine_for(settings)
+    service = build(settings, uow=SqlUnitOfWork(engine), sessions=OneSession())
+    try:
+        old = service.registry.create(Client(client_id="web", redirect_uris=("https://a.example/cb",),
+                                             scopes=("openid",))).client_secret
+        updated = service.updates.update("web", {"redirect_uris": ("https://b.example/cb",),
+                                                 "scopes": ("openid", "read")})
+        assert updated.changed == ("redirect_uris", "scopes")
+        assert service.registry.get("web") == updated.client
+        new = service.updates.rotate_secret("web").client_secret
+        with pytest.raises(InvalidClient):
+            service.registry.authenticate("web", old)
+        assert service.registry.authenticate("web", new).redirect_uris == ("https://b.example/cb",)
     finally:
         engine.dispose()

@@ -40,13 +40,16 @@ class FakeClients:
     def __init__(self) -> None:
         self.rows: dict[str, Client] = {}
 
-    def get(self, client_id: str) -> Client | None:
+    def get(self, client_id: str, *, for_update: bool = False) -> Client | None:
         return self.rows.get(client_id)
 
     def all(self) -> list[Client]:
         return [self.rows[k] for k in sorted(self.rows)]
 
     def add(self, client: Client) -> None:
+        self.rows[client.client_id] = client
+
+    def save(self, client: Client) -> None:
         self.rows[client.client_id] = client
 
     def delete(self, client_id: str) -> bool:
@@ -216,6 +219,17 @@ class FakeUnitOfWork:
         self.commits += 1
 
 
+class FakeChanges:
+    """Client changes announced to the token replicas, with the commit count at the time."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+        self.announced: list[tuple[str, int]] = []
+
+    def announce(self, client_id: str) -> None:
+        self.announced.append((client_id, self.uow.commits))
+
+
 class FakeSessions:
     def __init__(self) -> None:
         self.tokens: dict[str, SessionInfo] = {}
@@ -252,6 +266,7 @@ class Core:
     uow: FakeUnitOfWork
     sessions: FakeSessions
     clock: FakeClock
+    changes: FakeChanges
     query = staticmethod(query_of)
     pkce_pair = staticmethod(pkce_pair)
 
@@ -293,7 +308,9 @@ def settings() -> Settings:
 @pytest.fixture
 def core(settings: Settings) -> Core:
     uow, sessions, clock = FakeUnitOfWork(), FakeSessions(), FakeClock()
-    return Core(build(settings, uow=uow, sessions=sessions, clock=clock), uow, sessions, clock)
+    changes = FakeChanges(uow)
+    return Core(build(settings, uow=uow, sessions=sessions, clock=clock, changes=changes), uow, sessions,
+                clock, changes)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from authgate_common.runner import serve
 
 from .bootstrap import bootstrap, migrate
 from .entrypoints.cleanup_job import CleanupJob
+from .entrypoints.deny_list_sync_job import DenyListSyncJob
 from .entrypoints.grpc_api import SERVICE_NAMES
 from .entrypoints.key_refresh_job import KeyRefreshJob
 from .settings import Settings
@@ -37,8 +38,11 @@ def main(argv: list[str] | None = None) -> None:
     cleanup.start()
     key_refresh = KeyRefreshJob(service.signing_keys, settings.SIGNING_KEY_REFRESH_SECONDS)
     key_refresh.start()
+    deny_list_sync = DenyListSyncJob(service.keeper, settings.REVOKED_JTI_SYNC_SECONDS)
+    deny_list_sync.start()
 
     def stop() -> None:
+        deny_list_sync.stop()
         key_refresh.stop()
         cleanup.stop()
         service.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,8 +11,10 @@ from datetime import timedelta
 import grpc
 from authgate_common.audit import AuditTrail, MemoryAuditTrail
 from authgate_common.audit_service import AuditTrailService
+from authgate_common.client_changes import ClientChangeListener
 from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
+from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_server import channel
 from authgate_common.kv import KeyValueStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
@@ -19,6 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from .adapters.authorization_client import GrpcAuthorizationClient
+from .adapters.deny_list import MemoryDenyList, RedisDenyList
 from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.guarded_store import GuardedStore
 from .adapters.identity_client import GrpcIdentityClient
@@ -28,6 +32,7 @@ from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.client_cache import CachingClientAuthentication
 from .domain.client_rate_limit import ClientRateLimit, RateLimitedClients
 from .domain.client_tokens import ClientTokenRevocation
+from .domain.deny_list import DenyList, DenyListKeeper
 from .domain.grant_ledger import GrantLedger
 from .domain.grants.authorization_code import AuthorizationCodeGrant
 from .domain.grants.client_credentials import ClientCredentialsGrant
@@ -43,7 +48,7 @@ from .domain.logout_tokens import LogoutTokens
 from .domain.minting import TokenMinter
 from .domain.ports import AuthorizationPort, IdentityPort, SessionLiveness
 from .domain.refresh_cleanup import RefreshCleanup
-from .domain.refresh_store import RefreshUnitOfWork
+from .domain.refresh_store import RefreshUnitOfWork, jti_unit_of_work
 from .domain.refresh_tokens import RefreshTokens
 from .domain.revocation import Revocation
 from .domain.signing_keys import SigningKeys
@@ -54,6 +59,7 @@ from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
 from .settings import Settings
 
+log = logging.getLogger(__name__)
 SCHEMA = "token"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 REFRESH_HASH_PURPOSE = "token/refresh"
@@ -65,6 +71,7 @@ class TokenService:
     minter: TokenMinter
     validator: TokenValidator
     ledger: GrantLedger
+    keeper: DenyListKeeper  # keeps the Redis deny-list whole (DenyListSyncJob runs it)
     refresh: RefreshTokens
     cleanup: RefreshCleanup
     token_endpoint: TokenEndpoint
@@ -131,7 +138,27 @@ def rate_limited(settings: Settings, authorization: AuthorizationPort,
         store, settings.TOKEN_CLIENT_RATE_LIMIT, settings.TOKEN_CLIENT_RATE_WINDOW_SECONDS))
 
 
-def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore,
+def client_authentication(
+        settings: Settings, authorization: AuthorizationPort,
+) -> tuple[AuthorizationPort, list[Callable[[], None]]]:
+    """Client authentication with the per-replica cache, when it can be kept honest: a change
+    to a client reaches it over Redis pub/sub (authgate_common.client_changes); with no
+    Redis nothing would, so the cache is off. Returns the port and what closes it."""
+    if settings.CLIENT_AUTH_CACHE_SECONDS == 0:
+        return authorization, []
+    if not settings.REDIS_URL:
+        log.info("client authentication cache off: without REDIS_URL no client change reaches it")
+        return authorization, []
+    listener = ClientChangeListener.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX,
+                                             ping_seconds=settings.CLIENT_CHANGES_PING_SECONDS)
+    # Bypassed (neither read nor filled) until the subscription is confirmed, and whenever lost.
+    cache = CachingClientAuthentication(authorization, settings.CLIENT_AUTH_CACHE_SECONDS,
+                                        trusted=lambda: listener.healthy)
+    listener.start(on_change=cache.forget, on_reset=cache.forget_all)
+    return cache, [listener.stop]
+
+
+def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore, deny_list: DenyList,
           authorization: AuthorizationPort, identity: IdentityPort, sessions: SessionLiveness,
           refresh_uow: RefreshUnitOfWork,
           access_liveness: SessionLiveness | None = None, audit: AuditTrail | None = None) -> TokenService:
@@ -143,7 +170,10 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     """
     keys: KeyRing = signing_keys.ring
     audit = audit or MemoryAuditTrail()
-    ledger = GrantLedger(store, settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    jti_uow = jti_unit_of_work(refresh_uow)
+    keeper = DenyListKeeper(jti_uow, deny_list)
+    ledger = GrantLedger(jti_uow, deny_list, keeper, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
+                         settings.CLOCK_SKEW_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
     validator = TokenValidator(keys, settings.issuer, ledger,
@@ -164,8 +194,9 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
         introspection=introspection, keys=keys, issuer=settings.issuer,
         jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES))
     return TokenService(signing_keys=signing_keys, minter=minter, validator=validator, ledger=ledger,
-                        refresh=refresh, cleanup=RefreshCleanup(refresh), token_endpoint=endpoint,
-                        revocation=revocation, introspection=introspection, http_app=app, audit=audit,
+                        keeper=keeper, refresh=refresh, cleanup=RefreshCleanup(refresh),
+                        token_endpoint=endpoint, revocation=revocation, introspection=introspection,
+                        http_app=app, audit=audit,
                         register=registrar(validator, signing_keys, IdTokenHints(keys, settings.issuer),
                                            LogoutTokens(keys, settings.issuer),
                                            client_tokens=ClientTokenRevocation(refresh)))
@@ -175,29 +206,40 @@ def bootstrap(settings: Settings) -> TokenService:
     engine = engine_for(settings)
     signing_keys = load_signing_keys(settings, engine)
     # Keys are in memory now: validation (userinfo, ValidateToken, ext_authz) reads no
-    # database; only the refresh grant, revocation and introspection use the engine.
-    store = GuardedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "token:"))
+    # database (but to reload an emptied deny-list); the grants, revocation and
+    # introspection use the engine.
+    prefix = settings.REDIS_KEY_PREFIX + "token:"
+    store = GuardedStore(make_store(settings.REDIS_URL, prefix))
+    deny_list = RedisDenyList.from_url(settings.REDIS_URL, prefix) if settings.REDIS_URL else MemoryDenyList()
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     channels = {name: channel(target) for name, target in [
         ("authorization", settings.AUTHORIZATION_GRPC_TARGET),
         ("identity", settings.IDENTITY_GRPC_TARGET), ("session", settings.SESSION_GRPC_TARGET)]}
     # Buffered: every token minted is a `token.issued` row (authgate_common.audit.BufferedAuditLog).
     audit = AuditTrailService(engine, SCHEMA, settings, buffered=True)
+    authorization, close_cache = client_authentication(
+        settings, GrpcAuthorizationClient(channels["authorization"], timeout))
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
                                heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS).start()
     service = build(
-        settings, signing_keys=signing_keys, store=store,
+        settings, signing_keys=signing_keys, store=store, deny_list=deny_list,
         access_liveness=FeedSessionLiveness(feed) if feed is not None else None,
-        authorization=CachingClientAuthentication(GrpcAuthorizationClient(channels["authorization"], timeout),
-                                                  settings.CLIENT_AUTH_CACHE_SECONDS),
+        authorization=authorization,
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
         refresh_uow=SqlRefreshUnitOfWork(engine), audit=audit.log)
     if feed is not None:
         service.feed = feed
         service.closers.append(feed.stop)
+    service.closers.extend(close_cache)
+    try:
+        service.keeper.ensure_complete()
+    except TemporarilyUnavailable as exc:
+        log.warning("jti deny-list not loaded yet (%s); validation answers 503 until it is", exc.detail)
+    if isinstance(deny_list, RedisDenyList):
+        service.closers.append(deny_list.close)
     service.closers.extend(ch.close for ch in channels.values())
     service.closers.append(engine.dispose)
     service.register = audit.start().with_register(service.register)

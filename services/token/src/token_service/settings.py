@@ -17,8 +17,13 @@ class Settings(BaseServiceSettings):
     # A retry of the just-rotated refresh token within this many seconds gets a new
     # successor instead of revoking the family (lost responses); 0 = strict rotation.
     REFRESH_REUSE_GRACE_SECONDS: int = Field(0, ge=0, le=300)
-    # How often each replica deletes refresh tokens expired or revoked over a day ago.
+    # How often each replica deletes refresh tokens expired or revoked over a day ago, and
+    # the recorded jtis of access tokens that have expired.
     REFRESH_CLEANUP_INTERVAL_SECONDS: int = Field(3600, gt=0)
+    # How often each replica pushes recently revoked jtis from PostgreSQL (the record) to
+    # the Redis deny-list (a push a Redis outage or crash cut off) and reloads the whole
+    # deny-list if Redis came back empty. Validation itself notices an emptied Redis at once.
+    REVOKED_JTI_SYNC_SECONDS: float = Field(5.0, gt=0)
     # Requests to /token, /introspect and /revoke per authenticated client in each window,
     # counted across replicas in Redis; past it, 429 with Retry-After. 0 turns it off.
     TOKEN_CLIENT_RATE_LIMIT: int = Field(6000, ge=0)
@@ -31,9 +36,14 @@ class Settings(BaseServiceSettings):
     TOKEN_METRICS_PORT: int = Field(9104, ge=0, le=65535)
     JWKS_CACHE_SECONDS: int = Field(300, ge=0)
     # A successful client authentication (id + secret) is remembered this long per replica,
-    # so hot endpoints skip the round trip to the authorization service; a deleted client or
-    # changed secret stops working within this time. 0 = ask every time.
+    # so hot endpoints skip the round trip to the authorization service. A changed, rotated
+    # or deleted client is forgotten at once (Redis pub/sub from the authorization service);
+    # this is the backstop should that message be lost. 0 = ask every time. Without
+    # REDIS_URL nothing announces changes, so the cache is off.
     CLIENT_AUTH_CACHE_SECONDS: float = Field(5.0, ge=0, le=300)
+    # The client-change subscription is pinged this often; after three silent intervals (or
+    # any error) the cache is bypassed until Redis confirms a new subscription.
+    CLIENT_CHANGES_PING_SECONDS: float = Field(1.0, gt=0, le=60)
     # The scheduled rotation: the current signing key signs this many days, then the next
     # key (already published) takes over and a new next key is published. 0: never.
     SIGNING_KEY_ROTATION_DAYS: int = Field(30, ge=0)

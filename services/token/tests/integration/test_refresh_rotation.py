@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,13 +14,15 @@ import pytest
 from authgate_common.audit import audit_events
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.errors import InvalidGrant
-from authgate_common.kv import MemoryStore
 from sqlalchemy import Engine, func, select, update
+from token_service.adapters.deny_list import MemoryDenyList
 from token_service.adapters.refresh_repository import SqlRefreshUnitOfWork
 from token_service.adapters.tables import refresh_families, refresh_tokens
 from token_service.bootstrap import MIGRATIONS, bootstrap, engine_for
+from token_service.domain.deny_list import DenyListKeeper
 from token_service.domain.grant_ledger import GrantLedger
 from token_service.domain.refresh_cleanup import RefreshCleanup
+from token_service.domain.refresh_store import AuditEvent, jti_unit_of_work
 from token_service.domain.refresh_tokens import FamilyStart, RefreshTokens
 
 USERINFO = "/api/v1/userinfo/me"
@@ -186,10 +189,13 @@ def test_cleanup_deletes_only_long_dead_rows(harness, app_client, lifecycle, eng
 def test_the_embedded_sqlite_default_rotates_and_detects_reuse(tmp_path, harness) -> None:  # type: ignore[no-untyped-def]
     sqlite = make_engine(None, "token", str(tmp_path))
     run_migrations(sqlite, "token", str(MIGRATIONS))
-    ledger = GrantLedger(MemoryStore(), 900)
-    refresh = RefreshTokens(SqlRefreshUnitOfWork(sqlite), b"k" * 32, timedelta(days=30), ledger)
+    uow = SqlRefreshUnitOfWork(sqlite)
+    jtis, deny_list = jti_unit_of_work(uow), MemoryDenyList()
+    ledger = GrantLedger(jtis, deny_list, DenyListKeeper(jtis, deny_list), 900)
+    refresh = RefreshTokens(uow, b"k" * 32, timedelta(days=30), ledger)
     with refresh.transaction() as repo:
         raw, token = refresh.start_family(repo, FamilyStart("c", "u", "sid", "g", ("read",)))
+        ledger.record("jti-1", int(time.time()) + 900, "g", token.family_id, into=repo.jtis)
     now = datetime.now(UTC)
     with refresh.transaction() as repo:
         assert repo.consume(token.token_hash, "c", now) is not None
@@ -200,6 +206,13 @@ def test_the_embedded_sqlite_default_rotates_and_detects_reuse(tmp_path, harness
         assert repo.delete_stale(now - timedelta(days=1), 10) == 0
     found = refresh.find(raw)
     assert found is not None and found[0].expires_at > now and found[1].grant_id == "g"
+    # The jti record on SQLite: a family's access tokens revoked with it, twice is harmless.
+    for _ in range(2):
+        with refresh.transaction() as repo:
+            refresh.revoke_family(repo, token.family_id, "test", AuditEvent("refresh_revoked"))
+    assert ledger.is_revoked("jti-1") and not ledger.is_revoked("jti-2")
+    deny_list.flush()
+    assert ledger.is_revoked("jti-1") and deny_list.is_complete()
     sqlite.dispose()
 
 

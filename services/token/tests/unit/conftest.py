@@ -18,7 +18,9 @@ import pytest
 from authgate_common.audit import MemoryAuditTrail
 from authgate_common.errors import InvalidClient, InvalidGrant, NotFound, TemporarilyUnavailable
 from authgate_common.kv import MemoryStore
+from token_service.adapters.deny_list import MemoryDenyList
 from token_service.bootstrap import TokenService, build, key_policy
+from token_service.domain.jti_record import IssuedJti, JtiEntry
 from token_service.domain.key_ring import KeyRing
 from token_service.domain.key_rotation import KeyRotation
 from token_service.domain.keys import KeyConflict, KeySet, StoredKey, generate_signing_key
@@ -96,12 +98,53 @@ class FakeSessions:
         return sid in self.alive
 
 
+class FakeJtiRecord:
+    """In-memory issued_jtis and revoked_jtis with the same contract as the SQL repository."""
+
+    def __init__(self, issued: dict[str, IssuedJti], revoked: dict[str, tuple[JtiEntry, datetime]]) -> None:
+        self.issued, self.revoked_rows = issued, revoked
+
+    def add_issued(self, issued: IssuedJti) -> None:
+        assert issued.jti not in self.issued
+        self.issued[issued.jti] = issued
+
+    def of_grant(self, grant_id: str, now: datetime) -> list[JtiEntry]:
+        return [JtiEntry(i.jti, i.expires_at) for i in self.issued.values()
+                if i.grant_id == grant_id and i.expires_at > now]
+
+    def of_family(self, family_id: str, now: datetime) -> list[JtiEntry]:
+        return [JtiEntry(i.jti, i.expires_at) for i in self.issued.values()
+                if family_id and i.family_id == family_id and i.expires_at > now]
+
+    def revoke(self, entries: Sequence[JtiEntry], now: datetime) -> None:
+        for entry in entries:
+            self.revoked_rows.setdefault(entry.jti, (entry, now))
+
+    def revoked(self, now: datetime, *, since: datetime | None = None, after: str = "",
+                limit: int = 1000) -> list[JtiEntry]:
+        rows = sorted((e for e, at in self.revoked_rows.values()
+                       if e.expires_at > now and e.jti > after and (since is None or at >= since)),
+                      key=lambda e: e.jti)
+        return rows[:limit]
+
+    def purge(self, before: datetime, limit: int) -> int:
+        issued = [j for j, i in self.issued.items() if i.expires_at < before][:limit]
+        revoked = [j for j, (e, _at) in self.revoked_rows.items()
+                   if e.expires_at < before][:limit - len(issued)]
+        for j in issued:
+            del self.issued[j]
+        for j in revoked:
+            del self.revoked_rows[j]
+        return len(issued) + len(revoked)
+
+
 class FakeRefreshRepository:
     """In-memory refresh tables with the same contract as the SQL repository."""
 
     def __init__(self, families: dict[str, RefreshFamily], tokens: dict[str, RefreshToken],
-                 audit_rows: list[tuple[datetime, AuditEvent]]) -> None:
+                 audit_rows: list[tuple[datetime, AuditEvent]], jtis: FakeJtiRecord) -> None:
         self.families, self.tokens, self.audit_rows = families, tokens, audit_rows
+        self.jtis = jtis
 
     def add_family(self, family: RefreshFamily) -> None:
         self.families[family.family_id] = family
@@ -170,14 +213,21 @@ class FakeRefreshStore:
         self.families: dict[str, RefreshFamily] = {}
         self.tokens: dict[str, RefreshToken] = {}
         self.audit_rows: list[tuple[datetime, AuditEvent]] = []
+        self.issued: dict[str, IssuedJti] = {}
+        self.revoked: dict[str, tuple[JtiEntry, datetime]] = {}
+        self.unavailable = False  # the database is down
         self._lock = threading.Lock()
 
     @contextmanager
     def __call__(self) -> Iterator[FakeRefreshRepository]:
+        if self.unavailable:
+            raise TemporarilyUnavailable(detail="database unavailable")
         with self._lock:
-            repo = FakeRefreshRepository(dict(self.families), dict(self.tokens), list(self.audit_rows))
+            repo = FakeRefreshRepository(dict(self.families), dict(self.tokens), list(self.audit_rows),
+                                         FakeJtiRecord(dict(self.issued), dict(self.revoked)))
             yield repo
             self.families, self.tokens, self.audit_rows = repo.families, repo.tokens, repo.audit_rows
+            self.issued, self.revoked = repo.jtis.issued, repo.jtis.revoked_rows
 
     def events(self) -> list[str]:
         return [e.event for _at, e in self.audit_rows]
@@ -247,6 +297,7 @@ class World:
     store: MemoryStore
     keys: KeySet
     refresh_store: FakeRefreshStore
+    deny_list: MemoryDenyList  # Redis: flush() is what a restart without persistence does
 
 
 @pytest.fixture(scope="session")
@@ -268,17 +319,19 @@ def make_world(keys: KeySet, signing_key: StoredKey, signing_keys: SigningKeys |
                **settings_overrides: Any) -> World:
     settings = Settings(_env_file=None, ISSUER=ISSUER + "/", **settings_overrides)  # type: ignore[call-arg]
     authorization, identity, sessions = FakeAuthorization(), FakeIdentity(), FakeSessions()
-    store, refresh_store = MemoryStore("token:"), FakeRefreshStore()
+    store, refresh_store, deny_list = MemoryStore("token:"), FakeRefreshStore(), MemoryDenyList()
     # The key set is parsed once per session; the store holds the key it was built from.
     signing_keys = signing_keys or SigningKeys(
         KeyRotation(FakeKeyStore([signing_key]), key_policy(settings)), KeyRing(keys))
-    service = build(settings, signing_keys=signing_keys, store=store, authorization=authorization,
-                    identity=identity, sessions=sessions, refresh_uow=refresh_store)
+    service = build(settings, signing_keys=signing_keys, store=store, deny_list=deny_list,
+                    authorization=authorization, identity=identity, sessions=sessions,
+                    refresh_uow=refresh_store)
+    service.keeper.ensure_complete()  # as bootstrap() does
     identity.users["u1"] = {"name": "Alice", "username": "alice", "email": "alice@example.com"}
     sessions.alive.add("sid-1")
     authorization.add_client(Client("web", grant_types=("authorization_code",),
                                     scopes=("openid", "profile", "email", "read")), "s3cret")
-    return World(service, authorization, identity, sessions, store, keys, refresh_store)
+    return World(service, authorization, identity, sessions, store, keys, refresh_store, deny_list)
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from authgate_common.errors import InvalidClient
+from token_service.bootstrap import client_authentication
 from token_service.domain.client_cache import CachingClientAuthentication
 from token_service.domain.ports import Client
+from token_service.settings import Settings
 
 
 class Counting:
@@ -77,3 +79,58 @@ def test_it_stays_bounded_and_passes_everything_else_through() -> None:
         auth.authenticate_client(f"c{i}", "s")
     assert len(auth._entries) <= 10
     assert auth.redeem_code("a", "b") == ("redeemed", ("a", "b"))
+
+
+def test_a_changed_client_is_forgotten_at_once_and_only_that_client() -> None:
+    inner = Counting()
+    inner.secrets["api"] = "right"
+    auth = CachingClientAuthentication(inner, ttl_seconds=300, clock=Clock())
+    auth.authenticate_client("svc", "right")
+    auth.authenticate_client("api", "right")
+    inner.secrets["svc"] = "rotated"
+    auth.forget("svc")  # the authorization service announced the rotation
+    with pytest.raises(InvalidClient):
+        auth.authenticate_client("svc", "right")
+    auth.authenticate_client("api", "right")  # still remembered
+    assert [c[0] for c in inner.calls] == ["svc", "api", "svc"]
+    auth.forget_all()
+    auth.authenticate_client("api", "right")
+    assert [c[0] for c in inner.calls][-1] == "api" and len(inner.calls) == 4
+
+
+def test_while_untrusted_the_cache_is_neither_read_nor_filled() -> None:
+    inner, trusted = Counting(), [True]
+    auth = CachingClientAuthentication(inner, ttl_seconds=300, clock=Clock(), trusted=lambda: trusted[0])
+    auth.authenticate_client("svc", "right")
+    trusted[0] = False  # the subscription is lost: a change may pass unheard
+    inner.secrets["svc"] = "rotated"
+    with pytest.raises(InvalidClient):
+        auth.authenticate_client("svc", "right")
+    auth.authenticate_client("svc", "rotated")
+    auth.authenticate_client("svc", "rotated")
+    assert len(inner.calls) == 4 and len(auth._entries) == 1  # only the entry from before the loss
+
+
+def test_an_answer_in_flight_when_its_client_changed_is_not_remembered() -> None:
+    class ChangesMidCall(Counting):
+        def authenticate_client(self, client_id: str, client_secret: str, *args, **kwargs) -> Client:
+            client = super().authenticate_client(client_id, client_secret)
+            # The authorization service read the old secret; the rotation commits and is
+            # announced before this answer is back.
+            self.secrets[client_id] = "rotated"
+            auth.forget(client_id)
+            return client
+
+    inner = ChangesMidCall()
+    auth = CachingClientAuthentication(inner, ttl_seconds=300, clock=Clock())
+    assert auth.authenticate_client("svc", "right").client_id == "svc"
+    with pytest.raises(InvalidClient):
+        auth.authenticate_client("svc", "right")
+
+
+def test_without_redis_nothing_announces_changes_so_there_is_no_cache() -> None:
+    inner = Counting()
+    for overrides in ({"REDIS_URL": None},
+                      {"REDIS_URL": "redis://127.0.0.1:1/0", "CLIENT_AUTH_CACHE_SECONDS": 0}):
+        settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+        assert client_authentication(settings, inner) == (inner, [])

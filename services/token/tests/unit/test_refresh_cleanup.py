@@ -1,5 +1,6 @@
 """The cleanup job removes refresh tokens expired or revoked over a day ago (and families
-left empty), in bounded batches, and keeps everything that reuse detection still needs."""
+left empty), in bounded batches, and keeps everything that reuse detection still needs;
+it also purges the recorded jtis of access tokens that have expired."""
 
 from __future__ import annotations
 
@@ -47,3 +48,19 @@ def test_stale_rows_go_and_live_or_recently_used_ones_stay(calls) -> None:  # ty
 def test_nothing_to_do_is_cheap(calls) -> None:  # type: ignore[no-untyped-def]
     calls.sign_in()
     assert calls.world.service.cleanup.run_once() == 0
+
+
+def test_jtis_of_expired_access_tokens_are_purged(calls) -> None:  # type: ignore[no-untyped-def]
+    store = calls.world.refresh_store
+    expired = calls.sign_in()
+    calls.revoke(expired.access_token)
+    hour = timedelta(hours=1)
+    store.issued = {j: replace(i, expires_at=i.expires_at - hour) for j, i in store.issued.items()}
+    store.revoked = {j: (replace(e, expires_at=e.expires_at - hour), at)
+                     for j, (e, at) in store.revoked.items()}
+    live = calls.sign_in()
+    calls.revoke(live.access_token)
+
+    assert RefreshCleanup(calls.world.service.refresh, batch_size=1).run_once() == 2
+
+    assert set(store.issued) == set(store.revoked) == {live.claims["jti"]}

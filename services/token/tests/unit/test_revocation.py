@@ -5,6 +5,7 @@ unknown, malformed and foreign tokens are answered the same and never revoked.""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 from authgate_common.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidToken
@@ -23,9 +24,11 @@ def test_revoking_an_access_token_deny_lists_its_jti_until_it_expires(calls) -> 
     tokens = calls.sign_in()
     calls.revoke(tokens.access_token, token_type_hint="refresh_token")  # a wrong hint changes nothing
     assert not _alive(calls.world, tokens.access_token)
-    jti = calls.world.store  # the deny-list entry lives no longer than the token could
-    key = next(k for k in jti._data if "revoked:jti:" in k)
-    assert jti._data[key][1] - time.monotonic() <= 900 + 31
+    # The deny-list entry and its record live no longer than the token could.
+    jti = calls.world.service.validator.signed_claims(tokens.access_token)["jti"]
+    assert calls.world.deny_list._expiry[jti] - time.monotonic() <= 900 + 31
+    entry, _revoked_at = calls.world.refresh_store.revoked[jti]
+    assert entry.ttl_seconds(datetime.now(UTC)) <= 900 + 31
     assert calls.refresh(tokens.refresh_token).access_token  # the refresh token was not touched
 
 
@@ -57,7 +60,7 @@ def test_an_expired_access_token_of_ours_is_fine_to_revoke(calls, keys) -> None:
     old = TokenMinter(keys, "https://auth.example", 60, 60, clock=lambda: time.time() - 3600)
     token = old.access_token(AccessTokenRequest(subject="u1", client_id="app", scopes=["read"])).token
     calls.revoke(token)
-    assert not any("revoked:jti:" in k for k in calls.world.store._data)
+    assert not calls.world.deny_list._expiry and not calls.world.refresh_store.revoked
 
 
 def test_client_authentication_and_the_token_parameter_are_required(calls) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.models import Client
@@ -33,12 +33,29 @@ def _to_client(row: Any) -> Client:
         jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]))
 
 
+def _columns(client: Client) -> dict[str, Any]:
+    """Every column but the key and the registration time."""
+    return dict(
+        name=client.name, redirect_uris=list(client.redirect_uris),
+        scopes=list(client.scopes), grant_types=list(client.grant_types),
+        client_type=client.client_type, token_endpoint_auth_method=client.token_endpoint_auth_method,
+        first_party=client.first_party, pkce_optional=client.pkce_optional,
+        audiences=list(client.audiences), secret_hash=client.secret_hash or None,
+        post_logout_redirect_uris=list(client.post_logout_redirect_uris),
+        backchannel_logout_uri=client.backchannel_logout_uri,
+        backchannel_logout_session_required=client.backchannel_logout_session_required,
+        jwks=client.jwks, require_nonce=client.require_nonce)
+
+
 class SqlClientRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def get(self, client_id: str) -> Client | None:
-        row = self._s.execute(select(clients).where(clients.c.client_id == client_id)).mappings().first()
+    def get(self, client_id: str, *, for_update: bool = False) -> Client | None:
+        query = select(clients).where(clients.c.client_id == client_id)
+        if for_update:
+            query = query.with_for_update()  # SQLite: a no-op, its writes are serialised anyway
+        row = self._s.execute(query).mappings().first()
         return _to_client(row) if row is not None else None
 
     def all(self) -> list[Client]:
@@ -46,17 +63,12 @@ class SqlClientRepository:
         return [_to_client(r) for r in rows]
 
     def add(self, client: Client) -> None:
-        self._s.execute(insert(clients).values(
-            client_id=client.client_id, name=client.name, redirect_uris=list(client.redirect_uris),
-            scopes=list(client.scopes), grant_types=list(client.grant_types),
-            client_type=client.client_type, token_endpoint_auth_method=client.token_endpoint_auth_method,
-            first_party=client.first_party, pkce_optional=client.pkce_optional,
-            audiences=list(client.audiences), secret_hash=client.secret_hash or None,
-            created_at=client.created_at,
-            post_logout_redirect_uris=list(client.post_logout_redirect_uris),
-            backchannel_logout_uri=client.backchannel_logout_uri,
-            backchannel_logout_session_required=client.backchannel_logout_session_required,
-            jwks=client.jwks, require_nonce=client.require_nonce))
+        self._s.execute(insert(clients).values(client_id=client.client_id, created_at=client.created_at,
+                                               **_columns(client)))
+
+    def save(self, client: Client) -> None:
+        self._s.execute(update(clients).where(clients.c.client_id == client.client_id)
+                        .values(**_columns(client)))
 
     def delete(self, client_id: str) -> bool:
         result = self._s.execute(delete(clients).where(clients.c.client_id == client_id))

@@ -17,7 +17,7 @@ from .client_assertion import JWT_BEARER, ClientAssertions, peek_subject
 from .client_rules import PRIVATE_KEY_JWT, validate_client
 from .client_secrets import SecretHasher, new_secret
 from .models import Client
-from .ports import Clock, UnitOfWork
+from .ports import ClientChanges, Clock, UnitOfWork
 
 
 def _described(client: Client) -> dict[str, object]:
@@ -36,11 +36,12 @@ class Registered:
 
 class ClientRegistry:
     def __init__(self, uow: UnitOfWork, hasher: SecretHasher, clock: Clock,
-                 assertions: ClientAssertions | None = None) -> None:
+                 assertions: ClientAssertions | None, changes: ClientChanges) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
         self._assertions = assertions
+        self._changes = changes
 
     def create(self, client: Client, client_secret: str = "") -> Registered:
         client = validate_client(client)
@@ -82,6 +83,8 @@ class ClientRegistry:
             dropped = tx.consents.delete_for_client(client_id)
             tx.audit.record(AuditEvent("client.deleted", actor=OPERATOR, client_id=client_id,
                                        details={"consents_removed": dropped}))
+        # Token replicas may remember its authentications: they must stop now, not at their TTL.
+        self._changes.announce(client_id)
 
     def authenticate(self, client_id: str, client_secret: str, assertion_type: str = "",
                      assertion: str = "") -> Client:

@@ -14,10 +14,27 @@ from .models import Client, Consent, OutboxMessage, SessionInfo, StoredCode
 
 
 class ClientRepository(Protocol):
-    def get(self, client_id: str) -> Client | None: ...
+    def get(self, client_id: str, *, for_update: bool = False) -> Client | None:
+        """With for_update, the row stays locked until the transaction ends (so two changes
+        to one client apply one after the other, neither lost)."""
+        ...
+
     def all(self) -> list[Client]: ...
     def add(self, client: Client) -> None: ...
+
+    def save(self, client: Client) -> None:
+        """Replace the stored client of this client_id (secret hash included)."""
+        ...
+
     def delete(self, client_id: str) -> bool: ...
+
+
+class ClientChanges(Protocol):
+    def announce(self, client_id: str) -> None:
+        """Tell every token-service replica that this client changed, once the change has
+        committed, so none goes on accepting what it remembered of it. Never raises: the
+        change stands whatever happens here (the replicas' cache TTL is the backstop)."""
+        ...
 
 
 class CodeRepository(Protocol):

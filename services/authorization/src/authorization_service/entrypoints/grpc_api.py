@@ -13,15 +13,17 @@ from authgate.authorization.v1 import authorization_pb2 as pb
 from authgate.authorization.v1 import authorization_pb2_grpc as pb_grpc
 
 from ..domain.client_registry import ClientRegistry
+from ..domain.client_updates import ClientUpdates
 from ..domain.redeem import CodeRedeemer
-from .messages import client_from_message, client_message, grant_message
+from .messages import client_from_message, client_message, grant_message, update_values
 
 SERVICE_NAME = "authgate.authorization.v1.AuthorizationService"
 
 
 class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
-    def __init__(self, registry: ClientRegistry, redeemer: CodeRedeemer) -> None:
+    def __init__(self, registry: ClientRegistry, updates: ClientUpdates, redeemer: CodeRedeemer) -> None:
         self._registry = registry
+        self._updates = updates
         self._redeemer = redeemer
 
     def CreateClient(self, request: pb.CreateClientRequest,  # noqa: N802 - gRPC method name
@@ -37,6 +39,18 @@ class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
     def ListClients(self, request: pb.ListClientsRequest,  # noqa: N802
                     context: grpc.ServicerContext) -> pb.ListClientsResponse:
         return pb.ListClientsResponse(clients=[client_message(c) for c in self._registry.list_clients()])
+
+    def UpdateClient(self, request: pb.UpdateClientRequest,  # noqa: N802
+                     context: grpc.ServicerContext) -> pb.UpdateClientResponse:
+        updated = self._updates.update(request.client.client_id, update_values(request))
+        return pb.UpdateClientResponse(client=client_message(updated.client),
+                                       changed_fields=updated.changed)
+
+    def RotateClientSecret(self, request: pb.RotateClientSecretRequest,  # noqa: N802
+                           context: grpc.ServicerContext) -> pb.RotateClientSecretResponse:
+        rotated = self._updates.rotate_secret(request.client_id, request.client_secret)
+        return pb.RotateClientSecretResponse(client=client_message(rotated.client),
+                                             client_secret=rotated.client_secret)
 
     def DeleteClient(self, request: pb.DeleteClientRequest,  # noqa: N802
                      context: grpc.ServicerContext) -> pb.DeleteClientResponse:
@@ -56,10 +70,12 @@ class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
         return pb.RedeemCodeResponse(grant=grant_message(grant))
 
 
-def registrar(registry: ClientRegistry, redeemer: CodeRedeemer) -> Callable[[grpc.Server], None]:
+def registrar(registry: ClientRegistry, updates: ClientUpdates,
+              redeemer: CodeRedeemer) -> Callable[[grpc.Server], None]:
     """The `register` callback for authgate_common's server factory."""
 
     def register(server: grpc.Server) -> None:
-        pb_grpc.add_AuthorizationServiceServicer_to_server(AuthorizationServicer(registry, redeemer), server)
+        pb_grpc.add_AuthorizationServiceServicer_to_server(
+            AuthorizationServicer(registry, updates, redeemer), server)
 
     return register

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from authgate.authorization.v1 import authorization_pb2 as pb
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -31,6 +32,22 @@ def client_from_message(msg: pb.Client) -> Client:
         backchannel_logout_session_required=(msg.backchannel_logout_session_required
                                              if msg.HasField("backchannel_logout_session_required")
                                              else True))
+
+
+def update_values(request: pb.UpdateClientRequest) -> dict[str, Any]:
+    """The fields named in update_mask with their new values (lists as tuples). A path that
+    names no scalar or list field of Client goes on with None, for the core to refuse by name."""
+    fields = pb.Client.DESCRIPTOR.fields_by_name
+    values: dict[str, Any] = {}
+    for path in request.update_mask.paths:
+        field = fields.get(path)
+        if field is None or field.message_type is not None:
+            values[path] = None
+        elif field.is_repeated:
+            values[path] = tuple(getattr(request.client, path))
+        else:
+            values[path] = getattr(request.client, path)
+    return values
 
 
 def client_message(client: Client) -> pb.Client:

@@ -1,7 +1,6 @@
-"""The key-value store behind the deny-list, failing closed.
-
-When Redis cannot answer, revocation state is unknown: callers get
-TemporarilyUnavailable (503 / UNAVAILABLE), never a token accepted on a guess.
+"""The key-value store (the per-client rate limit), failing closed: when Redis cannot
+answer, callers get TemporarilyUnavailable (503 / UNAVAILABLE) and decide. The jti
+deny-list has its own adapter (deny_list.py), failing closed the same way.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, RowMapping, Select, delete, exists, insert, or_, 
 from sqlalchemy.orm import Session
 
 from ..domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
+from .jti_repository import SqlJtiRecord
 from .tables import refresh_families as fam
 from .tables import refresh_tokens as tok
 
@@ -51,6 +52,7 @@ def _family(row: RowMapping) -> RefreshFamily:
 class SqlRefreshRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
+        self.jtis = SqlJtiRecord(session)
 
     def _one(self, stmt: Select[Any], lock: bool) -> RowMapping | None:
         return self._s.execute(stmt.with_for_update() if lock else stmt).mappings().first()

@@ -77,5 +77,31 @@ refresh_tokens = Table(
     Index("ix_refresh_tokens_revoked_at", "revoked_at"),
 )
 
+# Access tokens by jti (RFC 7009, RFC 9700 §4.2.4): the ones the code and refresh grants
+# issued, so a replayed code or a reused refresh token can revoke them, and every revoked
+# one: the record the Redis deny-list is a copy of. `expires_at` is when the token would be
+# refused anyway (exp + clock skew); rows past it are purged.
+issued_jtis = Table(
+    "issued_jtis",
+    metadata,
+    Column("jti", String(255), primary_key=True),
+    Column("grant_id", String(255), nullable=False),
+    Column("family_id", String(64), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_issued_jtis_grant_id", "grant_id"),
+    Index("ix_issued_jtis_family_id", "family_id"),
+    Index("ix_issued_jtis_expires_at", "expires_at"),
+)
+
+revoked_jtis = Table(
+    "revoked_jtis",
+    metadata,
+    Column("jti", String(255), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=False),
+    Index("ix_revoked_jtis_expires_at", "expires_at"),
+    Index("ix_revoked_jtis_revoked_at", "revoked_at"),
+)
+
 # The audit trail (refresh reuse, revocations, tokens issued, key rotations) is the
 # shared `audit_events` table: authgate_common.audit (migration 0003).

@@ -9,11 +9,16 @@ a per-process random key): the secret itself is never kept, and a different secr
 a different entry, so it is checked by the authorization service like any other.
 
 Failures are never remembered (each wrong guess still reaches the authorization
-service and its limits). What is remembered can outlive a change for at most `ttl`
-seconds: deleting a client or changing its secret stops it on every replica within
-that time (CLIENT_AUTH_CACHE_SECONDS; 0 turns the cache off). Calls that carry more
-than an id and a secret (a signed client assertion, whose `jti` is single-use) always
-go through.
+service and its limits). A change to a client (an update, a rotated secret, a deletion)
+is pushed to every replica (authgate_common.client_changes), which `forget`s that
+client at once; the push can only be trusted while its subscription is live, so
+`trusted()` false means the cache is bypassed, neither read nor filled, and each
+(re)subscription and loss `forget_all`s. An authentication that was in flight while a
+change arrived is not remembered (the epoch moved), so its answer, read before the
+change, cannot come back afterwards. The TTL (CLIENT_AUTH_CACHE_SECONDS; 0 turns the
+cache off) stays as the backstop for a change whose publication failed. Calls that carry
+more than an id and a secret (a signed client assertion, whose `jti` is single-use)
+always go through.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,29 +38,50 @@ class CachingClientAuthentication:
     """An AuthorizationPort that remembers successful secret-based authentications."""
 
     def __init__(self, inner: AuthorizationPort, ttl_seconds: float, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 trusted: Callable[[], bool] = lambda: True) -> None:
         self._inner = inner
         self._ttl = ttl_seconds
         self._max = max_entries
         self._clock = clock
+        self._trusted = trusted
         self._key = secrets.token_bytes(32)
         self._entries: dict[tuple[str, bytes], tuple[float, Client]] = {}
+        # Moves on every forget: an answer fetched before a forget is not stored after it.
+        self._epoch = 0
+        self._lock = threading.Lock()
 
     def authenticate_client(self, client_id: str, client_secret: str, *args: Any, **kwargs: Any) -> Client:
-        if self._ttl <= 0 or args or any(v for v in kwargs.values()):
+        if self._ttl <= 0 or args or any(v for v in kwargs.values()) or not self._trusted():
             return self._inner.authenticate_client(client_id, client_secret, *args, **kwargs)
         key = (client_id, hmac.new(self._key, client_secret.encode(), hashlib.sha256).digest())
         now = self._clock()
         hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        epoch = self._epoch
         client = self._inner.authenticate_client(client_id, client_secret, *args, **kwargs)
-        if len(self._entries) >= self._max:
-            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+        with self._lock:
+            if epoch != self._epoch or not self._trusted():
+                return client
             if len(self._entries) >= self._max:
-                self._entries = {}
-        self._entries[key] = (now + self._ttl, client)
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) >= self._max:
+                    self._entries = {}
+            self._entries[key] = (now + self._ttl, client)
         return client
+
+    def forget(self, client_id: str) -> None:
+        """The client changed: its remembered authentications go, on this replica, now."""
+        with self._lock:
+            self._epoch += 1
+            self._entries = {k: v for k, v in self._entries.items() if k[0] != client_id}
+
+    def forget_all(self) -> None:
+        """Changes may have been missed (the subscription was lost or is new)."""
+        with self._lock:
+            self._epoch += 1
+            self._entries = {}
 
     def __getattr__(self, name: str) -> Any:
         # Everything else (redeem_code, …) goes straight to the authorization service.

@@ -1,6 +1,7 @@
 """Issuing the tokens of one grant: the access token, and the ID token when `openid`
-was granted (OIDC Core §3.1.3.3). Every grant type goes through here, so each jti is
-recorded under its grant for revocation (RFC 9700 §4.2.4)."""
+was granted (OIDC Core §3.1.3.3). Every grant type goes through here, so each jti of the
+code and refresh grants is recorded under its grant and family for revocation (RFC 9700
+§4.2.4), in the caller's transaction when it has one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from .grant_ledger import GrantLedger
 from .grants.base import TokenResponse
+from .jti_record import JtiRecord
 from .minting import AccessTokenRequest, TokenMinter
 from .ports import Client, IdentityPort
 
@@ -35,15 +37,14 @@ class TokenIssuer:
         self._ledger = ledger
         self._identity = identity
 
-    def issue(self, req: Issue, refresh_token: str | None = None) -> TokenResponse:
+    def issue(self, req: Issue, refresh_token: str | None = None,
+              record: JtiRecord | None = None) -> TokenResponse:
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
             audiences=req.client.audiences, sid=req.sid, auth_time=req.auth_time))
-        jti = access.claims["jti"]
-        if req.grant_id:
-            self._ledger.record(req.grant_id, jti)
-        if req.family_id:
-            self._ledger.record_family(req.family_id, jti)
+        if req.grant_id or req.family_id:
+            self._ledger.record(access.claims["jti"], access.claims["exp"], req.grant_id, req.family_id,
+                                into=record)
         id_token = None
         if "openid" in req.scopes and req.user_id:
             wanted = [s for s in req.scopes if s in CLAIM_SCOPES]

@@ -9,11 +9,13 @@ audit trail survive until the cleanup job removes what has long expired.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from .jti_record import JtiRecord, JtiUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class AuditEvent:
 
 
 class RefreshRepository(Protocol):
+    @property
+    def jtis(self) -> JtiRecord:
+        """The jti record, in the same transaction."""
+
     def add_family(self, family: RefreshFamily) -> None: ...
 
     def add_token(self, token: RefreshToken) -> None: ...
@@ -92,3 +98,12 @@ class RefreshRepository(Protocol):
 
 
 RefreshUnitOfWork = Callable[[], AbstractContextManager[RefreshRepository]]
+
+
+def jti_unit_of_work(uow: RefreshUnitOfWork) -> JtiUnitOfWork:
+    """Transactions of the jti record alone (it lives in the same database)."""
+    @contextmanager
+    def transaction() -> Iterator[JtiRecord]:
+        with uow() as repo:
+            yield repo.jtis
+    return transaction

@@ -1,9 +1,10 @@
 """Minting, finding and revoking refresh tokens (RFC 6749 §1.5, §6; RFC 9700 §4.14.2).
 
 Values are opaque and 256-bit (nothing to parse or forge) and stored as an HMAC under a
-key derived for this purpose only. Revoking a family also deny-lists every access token
-it issued, before the caller's transaction commits: should the deny-list be down, the
-revocation fails as a whole rather than half-way in the unsafe direction.
+key derived for this purpose only. Revoking a family also revokes every access token it
+issued: recorded in the same transaction, then pushed to the deny-list once that has
+committed, so a crash never leaves a revocation that only Redis knows (a push that fails
+after the commit is made good by the deny-list sync, deny_list.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from authgate_common.crypto import keyed_hash, random_token
 
 from .grant_ledger import GrantLedger
+from .jti_record import JtiEntry
 from .refresh_store import AuditEvent, RefreshFamily, RefreshRepository, RefreshToken, RefreshUnitOfWork
 
 MAX_REFRESH_TOKEN_CHARS = 512  # ours are 43; longer input is refused before hashing
@@ -40,6 +42,8 @@ class RefreshTokens:
         self._ttl = ttl
         self._ledger = ledger
         self._clock = clock
+        # What each open transaction (by its repository) revoked, pushed once it commits.
+        self._denied: dict[int, list[JtiEntry]] = {}
 
     def now(self) -> datetime:
         return self._clock()
@@ -49,8 +53,14 @@ class RefreshTokens:
 
     @contextmanager
     def transaction(self) -> Iterator[RefreshRepository]:
+        denied: list[JtiEntry] = []
         with self._uow() as repo:
-            yield repo
+            self._denied[id(repo)] = denied
+            try:
+                yield repo
+            finally:
+                del self._denied[id(repo)]
+        self._ledger.deny(denied)
 
     def start_family(self, repo: RefreshRepository, start: FamilyStart) -> tuple[str, RefreshToken]:
         now = self.now()
@@ -77,9 +87,10 @@ class RefreshTokens:
 
     def revoke_family(self, repo: RefreshRepository, family_id: str, reason: str,
                       event: AuditEvent) -> None:
+        """In a transaction of `transaction()`: its access tokens reach the deny-list on commit."""
         now = self.now()
         repo.revoke_family(family_id, reason, now)
-        self._ledger.revoke_family(family_id)
+        self._denied[id(repo)].extend(self._ledger.revoke_family(repo.jtis, family_id))
         repo.audit(event, now)
 
     def revoke_grant(self, grant_id: str) -> int:

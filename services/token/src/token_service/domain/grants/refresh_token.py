@@ -87,7 +87,7 @@ class RefreshTokenGrant:
                                         _event("refresh_session_ended", parent))
             return InvalidGrant("The session behind the refresh token has ended.")
         raw, _successor = self._refresh.successor(repo, parent)
-        return self._issuer.issue(_issue_for(family, client, scopes), refresh_token=raw)
+        return self._issuer.issue(_issue_for(family, client, scopes), refresh_token=raw, record=repo.jtis)
 
 
 def narrowed_scopes(granted: tuple[str, ...], client: Client, requested: list[str] | None) -> list[str]:

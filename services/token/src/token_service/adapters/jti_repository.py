@@ -1,0 +1,77 @@
+"""The jti record in SQL (PostgreSQL, or the embedded SQLite): issued_jtis and revoked_jtis.
+
+It shares the refresh repository's session (`SqlRefreshRepository.jtis`), so a family's
+access tokens are recorded as revoked in the same transaction as the family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..domain.jti_record import IssuedJti, JtiEntry
+from .tables import issued_jtis as issued
+from .tables import revoked_jtis as revoked
+
+INSERT_BATCH = 1000
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class SqlJtiRecord:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add_issued(self, entry: IssuedJti) -> None:
+        self._s.execute(issued.insert().values(
+            jti=entry.jti, grant_id=entry.grant_id, family_id=entry.family_id or None,
+            expires_at=entry.expires_at))
+
+    def of_grant(self, grant_id: str, now: datetime) -> list[JtiEntry]:
+        return self._entries(select(issued.c.jti, issued.c.expires_at)
+                             .where(issued.c.grant_id == grant_id, issued.c.expires_at > now))
+
+    def of_family(self, family_id: str, now: datetime) -> list[JtiEntry]:
+        return self._entries(select(issued.c.jti, issued.c.expires_at)
+                             .where(issued.c.family_id == family_id, issued.c.expires_at > now))
+
+    def revoke(self, entries: Sequence[JtiEntry], now: datetime) -> None:
+        insert = postgresql.insert if self._s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        for start in range(0, len(entries), INSERT_BATCH):
+            rows = [{"jti": e.jti, "expires_at": e.expires_at, "revoked_at": now}
+                    for e in entries[start:start + INSERT_BATCH]]
+            self._s.execute(insert(revoked).values(rows).on_conflict_do_nothing(index_elements=["jti"]))
+
+    def revoked(self, now: datetime, *, since: datetime | None = None, after: str = "",
+                limit: int = 1000) -> list[JtiEntry]:
+        stmt = select(revoked.c.jti, revoked.c.expires_at).where(revoked.c.expires_at > now,
+                                                                  revoked.c.jti > after)
+        if since is not None:
+            stmt = stmt.where(revoked.c.revoked_at >= since)
+        return self._entries(stmt.order_by(revoked.c.jti).limit(limit))
+
+    def purge(self, before: datetime, limit: int) -> int:
+        deleted = 0
+        for table in (issued, revoked):
+            deleted += self._purge(table, before, limit - deleted)
+        return deleted
+
+    def _purge(self, table: Table, before: datetime, limit: int) -> int:
+        if limit <= 0:
+            return 0
+        jtis = list(self._s.execute(select(table.c.jti).where(table.c.expires_at < before)
+                                    .limit(limit)).scalars())
+        if jtis:
+            self._s.execute(delete(table).where(table.c.jti.in_(jtis)))
+        return len(jtis)
+
+    def _entries(self, stmt: Any) -> list[JtiEntry]:
+        return [JtiEntry(jti, _utc(at)) for jti, at in self._s.execute(stmt)]
