@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 import httpx
-from authgate_devstack.gateway import SERVICES
+from authgate_devstack.gateway import SERVICES, load_source
 from authgate_devstack.stack import Ports, Stack
 
 AUTHGATE = str(pathlib.Path(sys.executable).parent / "authgate")
@@ -38,7 +38,12 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
             # Every test's clients share one stack: no test should meet the per-client
             # limit by accident (test_client_rate_limit.py runs its own low-limit stack).
             "TOKEN_CLIENT_RATE_LIMIT": "1000000"}
-    stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir)
+    # Likewise the gateway's per-address limits: every test comes from 127.0.0.1, and the
+    # fuzzing run (test_schemathesis.py) alone would empty gateway.yaml's buckets and 429
+    # the tests after it. The limits stay on, out of reach; test_rate_limits.py checks
+    # them on a strict gateway of its own.
+    limits = {name: {"requests": 1_000_000, "per_seconds": 60} for name in load_source()["rate_limits"]}
+    stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir, rate_limits=limits)
     stack.migrate()
     try:
         stack.start(timeout=90)

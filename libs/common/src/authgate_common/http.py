@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .audit_service import SourceAddressMiddleware
 from .errors import RETRY_AFTER_KEY, InsufficientScope, InvalidClient, InvalidToken, OAuthError
 from .http_telemetry import TelemetryMiddleware
+from .openapi import validation_as_400
 from .outages import as_outage
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,14 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
     # document of every service at /openapi.json (see authgate_common.public_docs).
     kwargs.setdefault("openapi_url", "/openapi.service.json")
     app = FastAPI(title=title, docs_url=None, redoc_url=None, **kwargs)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        document = build_openapi()  # cached by FastAPI after the first call
+        return validation_as_400(document) if first else document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(OAuthError)
     async def _oauth_error(_request: Request, err: OAuthError) -> Response:

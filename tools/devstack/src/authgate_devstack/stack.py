@@ -91,6 +91,8 @@ class Stack:
     log_to: Callable[[str, str], None] | None = None  # None: per-process log files in workdir
     # The example resource API behind ext_authz (examples/resource_api), when installed.
     with_example: bool = field(default_factory=lambda: importlib.util.find_spec("example_api") is not None)
+    # Envoy's per-address limits (gateway.yaml `rate_limits` shape); None: gateway.yaml's own.
+    rate_limits: dict[str, dict[str, int]] | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _pumps: list[threading.Thread] = field(default_factory=list)
 
@@ -170,7 +172,7 @@ class Stack:
                         {**self.service_env(), "EXAMPLE_API_PORT": str(self.ports.example)})
         config = self.workdir / "envoy.yaml"
         config.write_text(dump(render("local", self.ports.endpoints(), listener_port=self.ports.gateway,
-                                      admin_port=self.ports.admin)))
+                                      admin_port=self.ports.admin, rate_limits=self.rate_limits)))
         self._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                               "--base-id", str(self.ports.admin)], dict(os.environ))
         self.wait_ready(timeout)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
 from authgate_common.errors import AccessDenied, InvalidToken
 from authgate_common.http import NO_STORE
+from authgate_common.openapi import error
 from authgate_common.same_origin import same_origin
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -28,13 +30,14 @@ from ..domain.consent.decision import ConsentAnswer, ConsentDecision
 from ..domain.ports import SessionLookup
 from .consent_page import CONSENT_PATH
 from .error_page import render_error_page
+from .openapi import CONSENT_FORM, CONSENT_RESPONSES
 from .outcomes import respond
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 CONSENTS_PATH = "/api/v1/consents"
-AUTH_ERRORS: dict[int | str, dict[str, str]] = {
-    401: {"description": "Not signed in (no or expired SSO cookie)"},
-    403: {"description": "A cookie-authenticated change from another site"}}
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: error("Not signed in (no or expired SSO cookie)"),
+    403: error("A cookie-authenticated change from another site")}
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,8 @@ def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
         return session.user_id
 
     @app.post(CONSENT_PATH, tags=["oauth"], summary="The consent page's answer: Allow or Deny",
-              responses={303: {"description": "To the client with a code, or error=access_denied"},
-                         400: {"description": "HTML page: missing or wrong CSRF token, expired form"}})
+              status_code=303, response_class=Response, responses=CONSENT_RESPONSES,
+              openapi_extra={"requestBody": CONSENT_FORM})
     async def consent_answer(request: Request) -> Response:
         fields = _form_fields(request, await request.body())
         if fields is None:
@@ -93,7 +96,7 @@ def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
             headers=NO_STORE)
 
     @app.delete(CONSENTS_PATH + "/{client_id}", status_code=204,
-                responses={**AUTH_ERRORS, 404: {"description": "No standing approval of this client"}},
+                responses={**AUTH_ERRORS, 404: error("No standing approval of this client")},
                 tags=["consents"], summary="Withdraw an approval (the client asks again next time)")
     def withdraw_consent(client_id: str, request: Request) -> Response:
         user_id = user_of(request)

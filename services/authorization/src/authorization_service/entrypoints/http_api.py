@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from authgate_common.http import create_app
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..domain.authorize.context import AuthorizeRequest, ErrorPage, Outcome
 from ..domain.authorize.pipeline import AuthorizeEndpoint
 from .consent_api import ConsentHttpDeps, add_consent_routes
 from .error_page import render_error_page
+from .openapi import AUTHORIZE_FORM, AUTHORIZE_QUERY, AUTHORIZE_RESPONSES
 from .outcomes import respond
 
 AUTHORIZE_PATH = "/api/v1/oauth/authorize"
@@ -51,9 +52,8 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
             return_to=return_to))
 
     @app.get(AUTHORIZE_PATH, tags=["oauth"], summary="Authorization endpoint (RFC 6749 §4.1.1)",
-             responses={302: {"description": "To the client with a code or an error, or to the login page"},
-                        200: {"description": "HTML consent page (client not first-party, not yet approved)"},
-                        400: {"description": "HTML page: unknown client or unregistered redirect_uri"}})
+             response_class=HTMLResponse, responses=AUTHORIZE_RESPONSES,
+             openapi_extra={"parameters": AUTHORIZE_QUERY})
     def authorize_get(request: Request) -> Response:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return_to = f"{AUTHORIZE_PATH}?{query}" if query else AUTHORIZE_PATH
@@ -61,7 +61,8 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
 
     @app.post(AUTHORIZE_PATH, tags=["oauth"],
               summary="Authorization endpoint, form post (OIDC Core §3.1.2.1)",
-              responses={302: {"description": "As for GET"}, 400: {"description": "As for GET"}})
+              response_class=HTMLResponse, responses=AUTHORIZE_RESPONSES,
+              openapi_extra={"requestBody": AUTHORIZE_FORM})
     async def authorize_post(request: Request) -> Response:
         pairs = _parse_form(request, await request.body())
         if pairs is None:

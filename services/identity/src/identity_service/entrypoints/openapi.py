@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from authgate_common.openapi import HTML, JSON_ERROR, error
+
 LOGIN_REQUEST_BODY = {
     "required": True,
     "content": {
@@ -30,7 +32,9 @@ LOGIN_RESPONSES = {
               "sid": {"type": "string"}, "user_id": {"type": "string"},
               "expires_at": {"type": "string", "format": "date-time"}}}}}},
     303: {"description": "Form login: the session cookie is set; go to return_to"},
-    400: {"description": "invalid_request, or the form's CSRF token did not match"},
-    401: {"description": "access_denied: wrong username or password"},
-    415: {"description": "neither a form nor JSON"},
+    # A form gets the login page again, with the message; JSON gets the RFC 6749 §5.2 error.
+    400: {"description": "invalid_request, or the form's CSRF token did not match",
+          "content": {**HTML, **JSON_ERROR}},
+    401: {"description": "access_denied: wrong username or password", "content": {**HTML, **JSON_ERROR}},
+    415: error("neither a form nor JSON"),
 }

@@ -27,7 +27,7 @@ from ..domain.context import Deps
 from ..domain.my_sessions import end_my_session, logout, my_sessions
 from ..domain.rp_logout import RpLogout
 from .http_auth import Authenticator, WebConfig
-from .http_schemas import AUTH_ERRORS, DeviceOut, DevicesOut, LogoutOut
+from .http_schemas import AUTH_ERRORS, LOGOUT_FORM, DeviceOut, DevicesOut, LogoutOut
 from .logout_page import render_logout
 from .rp_logout_api import register_rp_logout
 
@@ -80,6 +80,7 @@ def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
 
     @app.post("/api/v1/logout", response_model=LogoutOut, responses={
         **AUTH_ERRORS, 303: {"description": "Form post: signed out; go to return_to"}},
+        openapi_extra={"requestBody": LOGOUT_FORM},
         summary="Sign out: every session of the user, or only this one")
     async def logout_route(request: Request, scope: Annotated[
             Literal["all", "current"], Query(description="`current`: only this session")] = "all",

@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from authgate_common.openapi import error
 from pydantic import BaseModel, Field
 
 from ..domain.my_sessions import Device
 
-_ERROR = {"application/json": {"schema": {"type": "object", "properties": {
-    "error": {"type": "string"}, "error_description": {"type": "string"}}}}}
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid cookie or bearer token (RFC 6750 §3)", "content": _ERROR},
-    403: {"description": "insufficient_scope (bearer lacks `read`) or a cross-site request",
-          "content": _ERROR},
-    404: {"description": "not_found: no such session of the caller", "content": _ERROR},
+    401: error("No valid cookie or bearer token (RFC 6750 §3)"),
+    403: error("insufficient_scope (bearer lacks `read`) or a cross-site request"),
+    404: error("not_found: no such session of the caller"),
 }
+# The sign-out page's form: a browser is sent on to return_to (303) instead of reading JSON.
+LOGOUT_FORM = {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object",
+    "properties": {"return_to": {"type": "string", "description": "same-origin path; anything else is /"}},
+}}}}
 
 
 class DeviceOut(BaseModel):

@@ -28,9 +28,13 @@ from ..domain.userinfo import UserInfo
 from .conditional import cacheable_json, strong_etag
 from .openapi import (
     INTROSPECTION_REQUEST_BODY,
+    INTROSPECTION_RESPONSES,
     REVOCATION_REQUEST_BODY,
+    REVOCATION_RESPONSES,
     TOKEN_REQUEST_BODY,
+    TOKEN_RESPONSES,
     USERINFO_REQUEST_BODY,
+    USERINFO_RESPONSES,
 )
 
 # The merged OpenAPI document of every service's public routes, served at /openapi.json
@@ -58,7 +62,7 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
     max_age = deps.jwks_cache_seconds
 
     @app.post("/api/v1/oauth/token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
-              openapi_extra={"requestBody": TOKEN_REQUEST_BODY})
+              openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES)
     async def token(request: Request) -> JSONResponse:
         body = await request.body()
         result = await run_in_threadpool(deps.token_endpoint.handle, request.headers.get("content-type"),
@@ -66,7 +70,8 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         return JSONResponse(result.to_dict(), headers=NO_STORE)
 
     @app.post("/api/v1/oauth/revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
-              openapi_extra={"requestBody": REVOCATION_REQUEST_BODY})
+              openapi_extra={"requestBody": REVOCATION_REQUEST_BODY}, responses=REVOCATION_RESPONSES,
+              response_class=Response)
     async def revoke(request: Request) -> Response:
         body = await request.body()
         await run_in_threadpool(deps.revocation.handle, request.headers.get("content-type"), body,
@@ -74,20 +79,22 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         return Response(status_code=200, headers=NO_STORE)
 
     @app.post("/api/v1/oauth/introspect", tags=["oauth"], summary="Token introspection (RFC 7662)",
-              openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY})
+              openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY},
+              responses=INTROSPECTION_RESPONSES)
     async def introspect(request: Request) -> JSONResponse:
         body = await request.body()
         result = await run_in_threadpool(deps.introspection.handle, request.headers.get("content-type"),
                                          body, request.headers.get("authorization"))
         return JSONResponse(result, headers=NO_STORE)
 
-    @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)")
+    @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
+             responses=USERINFO_RESPONSES)
     def userinfo_get(request: Request) -> JSONResponse:
         token = extract_bearer(request.headers.get("authorization"))
         return JSONResponse(deps.userinfo.claims(token), headers=NO_STORE)
 
     @app.post("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
-              openapi_extra={"requestBody": USERINFO_REQUEST_BODY})
+              openapi_extra={"requestBody": USERINFO_REQUEST_BODY}, responses=USERINFO_RESPONSES)
     async def userinfo_post(request: Request) -> JSONResponse:
         content_type = request.headers.get("content-type")
         form_token = None

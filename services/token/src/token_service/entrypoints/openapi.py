@@ -1,6 +1,9 @@
-"""OpenAPI descriptions of the form bodies the routes parse themselves (for /docs)."""
+"""OpenAPI descriptions of the form bodies the routes parse themselves, and of what the
+routes answer (for /docs)."""
 
 from __future__ import annotations
+
+from authgate_common.openapi import error
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -63,3 +66,37 @@ def _client_authenticated(description: str) -> dict:
 
 REVOCATION_REQUEST_BODY = _client_authenticated("the access or refresh token to revoke")
 INTROSPECTION_REQUEST_BODY = _client_authenticated("the access or refresh token to describe")
+
+
+_CLIENT_ERRORS = {
+    400: error("invalid_request (RFC 6749 §5.2), e.g. two client authentication methods"),
+    401: error("invalid_client: client authentication failed (with WWW-Authenticate)"),
+}
+TOKEN_RESPONSES = {
+    200: {"description": "Tokens (RFC 6749 §5.1), never cached", "content": {"application/json": {"schema": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in"],
+        "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string"},
+                       "expires_in": {"type": "integer"}, "scope": {"type": "string"},
+                       "refresh_token": {"type": "string"}, "id_token": {"type": "string"}},
+    }}}},
+    400: error("invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or "
+               "invalid_scope (RFC 6749 §5.2)"),
+    401: _CLIENT_ERRORS[401],
+}
+# RFC 7009 §2.2: 200 with nothing to read, whether or not the token was valid.
+REVOCATION_RESPONSES = {200: {"description": "Revoked, or nothing to revoke", "content": {}},
+                        **_CLIENT_ERRORS}
+INTROSPECTION_RESPONSES = {
+    200: {"description": "RFC 7662 §2.2; an unusable token is exactly {\"active\": false}",
+          "content": {"application/json": {"schema": {
+              "type": "object", "required": ["active"], "properties": {"active": {"type": "boolean"}}}}}},
+    **_CLIENT_ERRORS,
+}
+USERINFO_RESPONSES = {
+    200: {"description": "Claims of the user (OIDC Core §5.3.2)", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["sub"], "properties": {"sub": {"type": "string"}}}}}},
+    400: error("invalid_request: the token sent more than one way (RFC 6750 §2)"),
+    401: error("invalid_token, or no token (RFC 6750 §3.1, with WWW-Authenticate)"),
+    403: error("insufficient_scope (RFC 6750 §3.1)"),
+}
