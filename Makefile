@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .venv-bootstrap/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install stubs migrate up test test-unit test-integration lint buf-lint clean
+.PHONY: install stubs migrate up test test-replicas test-unit test-integration lint buf-lint clean
 
 $(UV):
 	python3 -m venv .venv-bootstrap && .venv-bootstrap/bin/pip install -q uv
@@ -26,6 +26,11 @@ up: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite with two replicas of every service behind the local Envoy (`make test`
+# runs two token replicas only; this takes about twice as long on two cores).
+test-replicas: install
+	AUTHGATE_TEST_REPLICAS=2 $(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
 	$(PY) -m pytest services/*/tests/unit libs cli $(PYTEST_ARGS)
