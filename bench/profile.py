@@ -27,8 +27,10 @@ def summarize(raw: pathlib.Path, top: int = 25) -> list[str]:
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in raw.read_text().splitlines():
+    for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # a frame name with a space or odd bytes: not a sample line
+            continue
         n = int(count)
         total += n
         frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] + ")"
