@@ -3,6 +3,10 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo .venv-bootstrap/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
+# Two pytest workers, a test file each at a time: each worker starts its own stack, and
+# much of the integration tier waits (stack starts, polls), so two overlap well on two
+# cores. `make test PYTEST_PARALLEL=` runs in one process.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
 .PHONY: install stubs migrate up test test-replicas test-unit test-integration lint buf-lint clean
 
@@ -25,12 +29,12 @@ up: install
 	.venv/bin/authgate-stack up
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The whole suite with two replicas of every service behind the local Envoy (`make test`
 # runs two token replicas only; this takes about twice as long on two cores).
 test-replicas: install
-	AUTHGATE_TEST_REPLICAS=2 $(PY) -m pytest $(PYTEST_ARGS)
+	AUTHGATE_TEST_REPLICAS=2 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-unit: install
 	$(PY) -m pytest services/*/tests/unit libs cli $(PYTEST_ARGS)
