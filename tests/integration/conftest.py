@@ -38,3 +38,12 @@ def cli(stack: Stack) -> Cli:
 def flow(stack: Stack, cli: Cli) -> Flow:
     return Flow(stack, cli)
 
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis 4.32 under pytest 9 gives each generated item its test function's node
+    id (the operation is only in the item's name). pytest-xdist keys reports by node id, so
+    `make test`'s two workers would count one of them; the name makes the id unique."""
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith(item.name):
+            item._id = item.parent.id.child(item.name)  # noqa: SLF001 - no public setter
