@@ -85,41 +85,36 @@ class TokenFake:
     target: str
 
 
-@pytest.fixture
-def token_service(monkeypatch) -> Iterator[TokenFake]:
-    servicer = FakeToken()
-    server, port, _ = create_server(
-        0,
-        lambda s: token_pb2_grpc.add_TokenServiceServicer_to_server(servicer, s),
-        service_names=[],
-        host="127.0.0.1",
-        max_workers=4,
-    )
-    fake = TokenFake(servicer, f"127.0.0.1:{port}")
-    monkeypatch.setenv("TOKEN_GRPC_TARGET", fake.target)
-    yield fake
-    server.stop(grace=None)
-
-
 @dataclass
 class SessionFake:
     servicer: FakeSession
     target: str
 
 
+def _serve(monkeypatch, servicer, add, env: str):  # type: ignore[no-untyped-def]
+    """One fake gRPC service on a free port, its target in `env`: (server, target)."""
+    server, port, _ = create_server(0, lambda s: add(servicer, s), service_names=[], host="127.0.0.1",
+                                    max_workers=4)
+    target = f"127.0.0.1:{port}"
+    monkeypatch.setenv(env, target)
+    return server, target
+
+
+@pytest.fixture
+def token_service(monkeypatch) -> Iterator[TokenFake]:
+    servicer = FakeToken()
+    server, target = _serve(monkeypatch, servicer, token_pb2_grpc.add_TokenServiceServicer_to_server,
+                            "TOKEN_GRPC_TARGET")
+    yield TokenFake(servicer, target)
+    server.stop(grace=None)
+
+
 @pytest.fixture
 def session_service(monkeypatch) -> Iterator[SessionFake]:
     servicer = FakeSession()
-    server, port, _ = create_server(
-        0,
-        lambda s: session_pb2_grpc.add_SessionServiceServicer_to_server(servicer, s),
-        service_names=[],
-        host="127.0.0.1",
-        max_workers=4,
-    )
-    fake = SessionFake(servicer, f"127.0.0.1:{port}")
-    monkeypatch.setenv("SESSION_GRPC_TARGET", fake.target)
-    yield fake
+    server, target = _serve(monkeypatch, servicer, session_pb2_grpc.add_SessionServiceServicer_to_server,
+                            "SESSION_GRPC_TARGET")
+    yield SessionFake(servicer, target)
     server.stop(grace=None)
 
 

@@ -16,7 +16,7 @@ from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_server import channel
-from authgate_common.kv import KeyValueStore, make_store
+from authgate_common.kv import FailClosedStore, KeyValueStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -24,7 +24,6 @@ from sqlalchemy import Engine
 from .adapters.authorization_client import GrpcAuthorizationClient
 from .adapters.deny_list import MemoryDenyList, RedisDenyList
 from .adapters.feed_liveness import FeedSessionLiveness
-from .adapters.guarded_store import GuardedStore
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
@@ -209,7 +208,7 @@ def bootstrap(settings: Settings) -> TokenService:
     # database (but to reload an emptied deny-list); the grants, revocation and
     # introspection use the engine.
     prefix = settings.REDIS_KEY_PREFIX + "token:"
-    store = GuardedStore(make_store(settings.REDIS_URL, prefix))
+    store = FailClosedStore(make_store(settings.REDIS_URL, prefix))
     deny_list = RedisDenyList.from_url(settings.REDIS_URL, prefix) if settings.REDIS_URL else MemoryDenyList()
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     channels = {name: channel(target) for name, target in [
