@@ -12,7 +12,6 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError, raise_from_rpc_error
 from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
-from .outages import as_outage
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +43,10 @@ class ErrorInterceptor(grpc.ServerInterceptor):
             except Exception as exc:  # noqa: BLE001 - the last line of defence
                 if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortError":
                     raise
+                # Imported here: it pulls in the database and Redis drivers, which the
+                # CLI (a client of this module's `channel`) never needs to load.
+                from .outages import as_outage
+
                 outage = as_outage(exc)
                 if outage is None:
                     log.exception("%s crashed", method)
