@@ -36,8 +36,12 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
             # test's wrong passwords lock out the next; per-account lockout stays on.
             "LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
             # Every test's clients share one stack: no test should meet the per-client
-            # limit by accident (test_client_rate_limit.py runs its own low-limit stack).
-            "TOKEN_CLIENT_RATE_LIMIT": "1000000"}
+            # limit by accident (test_client_rate_limit.py restarts the token replicas with a low one).
+            "TOKEN_CLIENT_RATE_LIMIT": "1000000",
+            # Every test signs users up and in; at the production cost (12) each hash is
+            # ~0.3 s of a core. The cost is a setting like any other: the identity tests
+            # check hashing at, and upgrading to, a configured cost.
+            "BCRYPT_ROUNDS": "4"}
     # Likewise the gateway's per-address limits: every test comes from 127.0.0.1, and the
     # fuzzing run (test_schemathesis.py) alone would empty gateway.yaml's buckets and 429
     # the tests after it. The limits stay on, out of reach; test_rate_limits.py checks
