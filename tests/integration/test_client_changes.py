@@ -4,8 +4,9 @@ replicas remember client authentications for five minutes, yet a secret rotated 
 within a second — through the push (Redis pub/sub), not the TTL. A changed redirect_uris
 list is what /authorize honours, and each change is in the audit trail, with no secret.
 
-A private stack: two token replicas and a client-authentication cache far longer than
-the test, so only the push can explain a change seen in time.
+The session stack's token replicas (two or more), restarted for this module with a
+client-authentication cache far longer than the test, so only the push can explain a
+change seen in time.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import psycopg
 import pytest
 import redis
 from authgate_common.client_changes import channel_name
-from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
+from authgate_common.testing import REDIS_URL
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Cli, Flow, pkce_pair, start_stack
+from flowkit import AUTHGATE, AppClient, Cli, Flow, pkce_pair
 
 pytestmark = pytest.mark.e2e
 CACHE_SECONDS = 300
@@ -54,23 +55,16 @@ def eventually(check: Callable[[], bool], what: str, seconds: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Private]:
-    with postgres_database("client_changes") as db_url, redis_prefix("client_changes") as prefix:
-        stack = start_stack(tmp_path_factory.mktemp("client_changes"),
-                            {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix,
-                             "CLIENT_AUTH_CACHE_SECONDS": str(CACHE_SECONDS)},
-                            {"token": 2})
-        try:
-            # Both token replicas listen before any test warms a cache (until then it is bypassed).
-            r = redis.Redis.from_url(REDIS_URL)
-            channel = channel_name(prefix)
-            eventually(lambda: r.pubsub_numsub(channel)[0][1] == 2, "both token replicas subscribed", 30)
-            r.close()
-            time.sleep(0.2)  # and have read the confirmation
-            cli = Cli(stack)
-            yield Private(stack, Flow(stack, cli), cli, db_url)
-        finally:
-            stack.stop()
+def private(stack: Stack, cli: Cli, flow: Flow) -> Iterator[Private]:
+    with stack.reconfigured("token", {"CLIENT_AUTH_CACHE_SECONDS": str(CACHE_SECONDS)}):
+        # Every token replica listens before any test warms a cache (until then it is bypassed).
+        r = redis.Redis.from_url(REDIS_URL)
+        channel = channel_name(stack.env["REDIS_KEY_PREFIX"])
+        replicas = len(stack.ports.http["token"])
+        eventually(lambda: r.pubsub_numsub(channel)[0][1] == replicas, "every token replica subscribed", 30)
+        r.close()
+        time.sleep(0.2)  # and have read the confirmation
+        yield Private(stack, flow, cli, stack.env["DATABASE_URL"])
 
 
 def client_credentials(http: httpx.Client, client_id: str, secret: str,

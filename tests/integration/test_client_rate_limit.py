@@ -2,7 +2,8 @@
 share one budget per authenticated client, counted in Redis, so two token replicas
 together allow exactly the limit; past it, 429 `temporarily_unavailable` with Retry-After.
 
-A private stack with a low limit (the session stack's is set out of reach)."""
+The session stack's token replicas, restarted with a low limit for this module (the
+limit is otherwise set out of reach)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from authgate_devstack.stack import Stack
-from flowkit import Cli, Flow, start_stack
+from flowkit import Cli, Flow
 
 LIMIT = 4
 WINDOW = 10
@@ -22,23 +22,10 @@ CC = {"grant_type": "client_credentials"}
 
 
 @pytest.fixture(scope="module")
-def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with postgres_database("rl") as db_url, redis_prefix("rl") as prefix:
-        stack = start_stack(
-            tmp_path_factory.mktemp("rl"),
-            {
-                "DATABASE_URL": db_url,
-                "REDIS_URL": REDIS_URL,
-                "REDIS_KEY_PREFIX": prefix,
-                "TOKEN_CLIENT_RATE_LIMIT": str(LIMIT),
-                "TOKEN_CLIENT_RATE_WINDOW_SECONDS": str(WINDOW),
-            },
-            {"token": 2},
-        )
-        try:
-            yield stack
-        finally:
-            stack.stop()
+def limited(stack: Stack) -> Iterator[Stack]:
+    with stack.reconfigured("token", {"TOKEN_CLIENT_RATE_LIMIT": str(LIMIT),
+                                      "TOKEN_CLIENT_RATE_WINDOW_SECONDS": str(WINDOW)}):
+        yield stack
 
 
 def service_client(stack: Stack) -> tuple[str, str]:

@@ -6,8 +6,8 @@ snapshot of PostgreSQL: a session revoked while the feed was down is rejected.
 
 "While down" is a network partition: the token replicas' session service is killed, and
 a separate session process on ports no validator knows revokes a session in the shared
-record, so no push can reach a validator. A private stack, because the test kills
-processes."""
+record, so no push can reach a validator. On the session stack: the test brings back
+what it kills."""
 
 from __future__ import annotations
 
@@ -22,10 +22,8 @@ import httpx
 import pytest
 from authgate.session.v1 import session_pb2, session_pb2_grpc
 from authgate.token.v1 import token_pb2, token_pb2_grpc
-from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from authgate_devstack.stack import Stack, free_port
 from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair
-from flowkit import start_stack as start_private_stack
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 pytestmark = pytest.mark.e2e
@@ -37,17 +35,13 @@ RECOVERED_WITHIN = 30.0
 
 
 @pytest.fixture(scope="module")
-def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with postgres_database("feedcut") as db_url, redis_prefix("feedcut") as prefix:
-        stack = start_private_stack(
-            tmp_path_factory.mktemp("feedcut"),
-            {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
-            {"token": 2},
-        )
-        try:
-            yield stack
-        finally:
-            stack.stop()
+def private(stack: Stack) -> Iterator[Stack]:
+    """The session stack (token ×2 or more); whatever the test does, its session service
+    runs again for the tests after it."""
+    try:
+        yield stack
+    finally:
+        stack.revive("session")
 
 
 def _device(flow: Flow, client: AppClient, user: SignInUser) -> tuple[str, str]:

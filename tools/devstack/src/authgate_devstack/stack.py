@@ -8,6 +8,7 @@ a `<SVC>_GRPC_TARGET` listing all N (gRPC's round_robin spreads calls over them)
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import pathlib
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import grpc
@@ -94,6 +95,8 @@ class Stack:
     # Envoy's per-address limits (gateway.yaml `rate_limits` shape); None: gateway.yaml's own.
     rate_limits: dict[str, dict[str, int]] | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Settings one service runs with on top of `env` (see `reconfigured`).
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     _pumps: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -125,6 +128,7 @@ class Stack:
         for svc in SERVICES:
             env[f"{svc.upper()}_GRPC_TARGET"] = self.grpc_targets(svc)
         if service:
+            env.update(self.overrides.get(service, {}))
             env[f"{service.upper()}_HTTP_PORT"] = str(self.ports.http[service][replica])
             env[f"{service.upper()}_GRPC_PORT"] = str(self.ports.grpc[service][replica])
             env[f"{service.upper()}_METRICS_PORT"] = str(self.ports.metrics_port(service, replica))
@@ -162,6 +166,50 @@ class Stack:
         self._spawn(self.process_name(svc, replica), [sys.executable, "-m", f"{svc}_service", "serve"],
                     self.service_env(svc, replica))
 
+    @contextlib.contextmanager
+    def reconfigured(self, service: str, env: dict[str, str], timeout: float = 60) -> Iterator[None]:
+        """Every replica of `service` restarted with `env` on top of the stack's settings,
+        and restarted as it was on exit; the other services and Envoy keep running.
+
+        Cheaper than a stack of its own for tests that need one setting changed (a low
+        limit, a short cache) and run alone on this stack meanwhile.
+        """
+        self._restart(service, env, timeout)
+        try:
+            yield
+        finally:
+            self._restart(service, {}, timeout)
+
+    def _restart(self, service: str, env: dict[str, str], timeout: float) -> None:
+        replicas = range(len(self.ports.http[service]))
+        stoppers = [threading.Thread(target=self.stop_process, args=(self.process_name(service, i),))
+                    for i in replicas]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
+        self.overrides[service] = dict(env)
+        for i in replicas:
+            self.start_service(service, i)
+        deadline = time.monotonic() + timeout
+        for i in replicas:
+            self._wait_replica(service, i, deadline)
+
+    def revive(self, service: str, timeout: float = 60) -> None:
+        """Start again every replica of `service` that is not running (a test killed it)."""
+        deadline = time.monotonic() + timeout
+        for i in range(len(self.ports.http[service])):
+            proc = self.procs.get(self.process_name(service, i))
+            if proc is None or proc.poll() is not None:
+                self.start_service(service, i)
+                self._wait_replica(service, i, deadline)
+
+    def _wait_replica(self, service: str, replica: int, deadline: float) -> None:
+        grpc_port, http_port = self.ports.grpc[service][replica], self.ports.http[service][replica]
+        self._wait(lambda: _grpc_serving(grpc_port), deadline, f"{service}[{replica}] gRPC")
+        self._wait(lambda: _http_ok(f"http://127.0.0.1:{http_port}/healthz"), deadline,
+                   f"{service}[{replica}] HTTP")
+
     def start(self, timeout: float = 60) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         for svc in SERVICES:
@@ -180,11 +228,8 @@ class Stack:
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         for svc in SERVICES:
-            for i, port in enumerate(self.ports.grpc[svc]):
-                self._wait(lambda p=port: _grpc_serving(p), deadline, f"{svc}[{i}] gRPC")
-            for i, port in enumerate(self.ports.http[svc]):
-                self._wait(lambda p=port: _http_ok(f"http://127.0.0.1:{p}/healthz"), deadline,
-                           f"{svc}[{i}] HTTP")
+            for i in range(len(self.ports.http[svc])):
+                self._wait_replica(svc, i, deadline)
         if self.with_example:
             self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.example}/healthz"), deadline,
                        "example API")
