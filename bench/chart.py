@@ -18,8 +18,13 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless back
 LABELS = {"cc": "client_credentials", "introspect": "introspection", "code_flow": "code flow",
           "refresh": "refresh", "validate": "ValidateToken\n(gRPC)", "ext_authz": "example API",
           "login": "login"}
+# Scenario 6's labels carry their connection count ("envoy+ext_authz, 1 conn"): by prefix.
 COLORS = {"authgate": "#2b6cb0", "oidc-provider": "#dd6b20", "envoy+ext_authz": "#2b6cb0",
-          "direct (no envoy)": "#718096"}
+          "envoy, no ext_authz": "#718096"}
+
+
+def color(label: str) -> str:
+    return next((c for prefix, c in COLORS.items() if label.startswith(prefix)), "#2b6cb0")
 
 
 def main(src: str, dst: str) -> None:
@@ -35,7 +40,7 @@ def main(src: str, dst: str) -> None:
             for i, (label, runs) in enumerate(systems.items()):
                 vals = [r[key] for r in runs]
                 m = statistics.median(vals)
-                ax.bar(x + i * width, m, width, color=COLORS.get(label, "#2b6cb0"),
+                ax.bar(x + i * width, m, width, color=color(label),
                        yerr=[[m - min(vals)], [max(vals) - m]], capsize=3,
                        label=label if label not in ax.get_legend_handles_labels()[1] else None)
             ticks.append(x + 0.4 - width / 2)

@@ -144,15 +144,19 @@ def summarize(latencies: list[float], duration: float) -> dict[str, Any]:
             "requests": len(ordered)}
 
 
-def _grpc_worker(target: str, token: str, threads: int, ready: Any, seconds: float,
+def _grpc_worker(target: str, token: str | None, threads: int, ready: Any, seconds: float,
                  out: Any) -> None:
     import grpc
     from authgate.token.v1 import token_pb2, token_pb2_grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     channel = grpc.insecure_channel(target)
-    stub = token_pb2_grpc.TokenServiceStub(channel)
-    request = token_pb2.ValidateTokenRequest(token=token)
-    stub.ValidateToken(request, timeout=5)  # connect before the clock starts
+    if token is None:  # the floor: the same server answering its health check (no work)
+        call, request = health_pb2_grpc.HealthStub(channel).Check, health_pb2.HealthCheckRequest()
+    else:
+        call, request = (token_pb2_grpc.TokenServiceStub(channel).ValidateToken,
+                         token_pb2.ValidateTokenRequest(token=token))
+    call(request, timeout=5)  # connect before the clock starts
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -164,7 +168,7 @@ def _grpc_worker(target: str, token: str, threads: int, ready: Any, seconds: flo
         while time.monotonic() < stop_at:
             t0 = time.perf_counter()
             try:
-                stub.ValidateToken(request, timeout=5)
+                call(request, timeout=5)
             except grpc.RpcError:
                 errors[0] += 1
                 continue
@@ -180,9 +184,10 @@ def _grpc_worker(target: str, token: str, threads: int, ready: Any, seconds: flo
     out.put((latencies, errors[0]))
 
 
-def grpc_validate(target: str, token: str, *, in_flight: int, processes: int, seconds: float,
+def grpc_validate(target: str, token: str | None, *, in_flight: int, processes: int, seconds: float,
                   pids: list[int]) -> dict[str, Any]:
-    """`in_flight` blocking ValidateToken calls at all times, spread over `processes`."""
+    """`in_flight` blocking ValidateToken calls at all times, spread over `processes`
+    (`token` None: gRPC health checks instead, the server's own floor)."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     per = in_flight // processes

@@ -23,10 +23,11 @@ from typing import Any
 import growth
 import scenarios as sc
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
+from load import grpc_validate
 from report import write_markdown
-from stacks import BENCH, AuthgateSystem, PeerSystem, Target, versions
+from stacks import BENCH, ENVOY_ONLY_PATH, NO_EXT_AUTHZ_PATH, AuthgateSystem, PeerSystem, Target, versions
 
-ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "login", "revocation",
+ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "floors", "login", "revocation",
        "growth"]
 
 
@@ -145,25 +146,40 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
     if "refresh" in wanted:
         res["refresh"] = alternate("refresh", both(sc.refresh, workers), rounds, warm(sc.refresh, workers))
     if "validate" in wanted:
-        from load import grpc_validate
         target = stack.grpc_target("token", 0)
         token_pids = [stack.procs["token"].pid]
         res["validate"] = alternate("ValidateToken", {"authgate": lambda: grpc_validate(
             target, fx["access_token"], in_flight=16, processes=2, seconds=secs, pids=token_pids)},
             rounds)
     if "ext_authz" in wanted and stack.with_example:
+        # The same Envoy, route shape and upstream with and without ext_authz: the difference
+        # is what ext_authz adds. At one connection (nothing queues: the latency a request
+        # pays) and at the fixed concurrency (the cost under load, CPU shared with the check).
         via = f"{stack.base_url}/api/v1/example/items"
-        direct = f"http://127.0.0.1:{stack.ports.example}/api/v1/example/items"
+        plain = f"{stack.base_url}{NO_EXT_AUTHZ_PATH}"
         bearer = {"Authorization": f"Bearer {fx['access_token']}"}
-        trusted = {"x-auth-sub": "bench", "x-auth-scope": "read", "x-auth-sid": fx["sid"],
-                   "x-auth-client-id": a.flow_client[0]}
-        runs = {"envoy+ext_authz": lambda: sc.example_api(via, bearer, secs, conns, a.pids),
-                "direct (no envoy)": lambda: sc.example_api(direct, trusted, secs, conns, a.pids)}
-        warmups = {"envoy+ext_authz": lambda: sc.example_api(via, bearer, 2, conns, a.pids),
-                   "direct (no envoy)": lambda: sc.example_api(direct, trusted, 2, conns, a.pids)}
+        runs, warmups = {}, {}
+        for c in (1, conns):
+            for label, url, headers in (("envoy+ext_authz", via, bearer), ("envoy, no ext_authz", plain, {})):
+                key = f"{label}, {c} conn"
+                runs[key] = lambda u=url, h=headers, c=c: sc.example_api(u, h, secs, c, a.pids)
+                warmups[key] = lambda u=url, h=headers, c=c: sc.example_api(u, h, 2, c, a.pids)
         res["ext_authz"] = alternate("ext_authz", runs, rounds, warmups)
     elif "ext_authz" in wanted:
         skipped["ext_authz"] = "the example API (examples/resource_api) is not installed in .venv"
+    if "floors" in wanted:
+        # What no authgate code runs in, measured like the scenarios: Envoy answering by itself
+        # (every public filter, no upstream), and the token process's gRPC server answering its
+        # health check. Every path through the gateway pays the first, ValidateToken and
+        # ext_authz the second; the targets are read against them (bench/NOTES.md).
+        envoy_pid = [stack.procs["envoy"].pid]
+        token_pids = [stack.procs["token"].pid]
+        target = stack.grpc_target("token", 0)
+        res["floors"] = alternate("floors", {
+            "envoy alone (direct response)": lambda: sc.example_api(
+                f"{stack.base_url}{ENVOY_ONLY_PATH}", {}, secs, conns, envoy_pid),
+            "gRPC health check (token process)": lambda: grpc_validate(
+                target, None, in_flight=16, processes=2, seconds=secs, pids=token_pids)}, rounds)
     if "login" in wanted:
         res["login"] = alternate("password login", {"authgate": lambda: sc.login(
             a, fx["user"], secs, workers)}, rounds)
@@ -175,8 +191,6 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
                 a, stack.grpc_target("session"), token_target, fx["user_id"], args.revocations)}, 1)
         results["config"]["revocation_poll_replica"] = f"token[{replicas - 1}] of {replicas}"
     if "growth" in wanted:
-        from load import grpc_validate
-
         def validate() -> dict[str, Any]:
             return grpc_validate(stack.grpc_target("token", 0), fx["access_token"], in_flight=16,
                                  processes=2, seconds=secs, pids=[stack.procs["token"].pid])

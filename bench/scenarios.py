@@ -60,8 +60,9 @@ def refresh(t: Target, seconds: float, workers: int) -> dict[str, Any]:
 
 
 def example_api(url: str, headers: dict[str, str], seconds: float, conns: int,
-                pids: list[int]) -> dict[str, Any]:
-    return wrk(url, seconds=seconds, connections=conns, headers=headers, pids=pids)
+                pids: list[int], threads: int = 2) -> dict[str, Any]:
+    return wrk(url, seconds=seconds, connections=conns, threads=min(threads, conns), headers=headers,
+               pids=pids)
 
 
 def login(t: Target, username: str, seconds: float, workers: int) -> dict[str, Any]:

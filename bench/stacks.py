@@ -95,6 +95,34 @@ class Target:
         return self.exchange(http, client, code, verifier)
 
 
+# Scenario 6's baseline: the example API through the same Envoy, filters and cluster, on a
+# route without ext_authz. The route sets the x-auth-* headers ext_authz would (values of
+# the same sizes), so the API gives the same answer. Bench only: never in gateway.yaml.
+NO_EXT_AUTHZ_PATH = "/bench/no-ext-authz/items"
+NO_EXT_AUTHZ_IDENTITY = {"x-auth-sub": "0" * 36, "x-auth-scope": "openid read", "x-auth-sid": "0" * 32,
+                         "x-auth-client-id": "authgate-bench"}
+
+
+# The Envoy floor: the gateway answering by itself (every filter, no upstream).
+ENVOY_ONLY_PATH = "/bench/envoy-only"
+
+
+def add_bench_routes(config: dict) -> None:
+    hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    routes = hcm["route_config"]["virtual_hosts"][0]["routes"]
+    routes.insert(0, {"match": {"path": ENVOY_ONLY_PATH},
+                      "direct_response": {"status": 200, "body": {"inline_string": "{}"}}})
+    if not any(c["name"] == "example_http" for c in config["static_resources"]["clusters"]):
+        return  # the example API is not installed
+    routes.insert(0, {
+        "match": {"path": NO_EXT_AUTHZ_PATH},
+        "route": {"cluster": "example_http", "prefix_rewrite": "/api/v1/example/items", "timeout": "15s"},
+        "request_headers_to_add": [{"header": {"key": k, "value": v},
+                                    "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+                                   for k, v in NO_EXT_AUTHZ_IDENTITY.items()],
+    })
+
+
 class AuthgateSystem:
     """The stack on a throwaway PostgreSQL database and Redis prefix, Envoy's per-address
     and the token service's per-client rate limits off (every load request comes from
@@ -125,8 +153,10 @@ class AuthgateSystem:
         st = self.stack
         st.stop_process("envoy")
         config = st.workdir / "envoy-bench.yaml"
-        config.write_text(dump(render("local", st.ports.endpoints(), listener_port=st.ports.gateway,
-                                      admin_port=st.ports.admin, rate_limits={})))
+        rendered = render("local", st.ports.endpoints(), listener_port=st.ports.gateway,
+                          admin_port=st.ports.admin, rate_limits={})
+        add_bench_routes(rendered)
+        config.write_text(dump(rendered))
         st._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                             "--base-id", str(st.ports.admin)], dict(os.environ))
         st.wait_ready(60)
