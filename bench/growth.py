@@ -27,6 +27,7 @@ from typing import Any
 
 import psycopg
 from authgate_devstack.stack import Stack
+from load import machine_busy
 
 SIZES = {"small": {"sessions": 1_000, "revoked": 100, "refresh_rows": 1_000},
          "large": {"sessions": 1_000_000, "revoked": 100_000, "refresh_rows": 1_000_000}}
@@ -111,6 +112,19 @@ def restart_token_replicas(stack: Stack, token: str, timeout: float = 300) -> fl
     return time.monotonic() - t0
 
 
+def settle(quiet_cores: float = 0.25, timeout: float = 30) -> float:
+    """Wait until the machine is nearly idle (the replicas done loading their snapshot,
+    PostgreSQL done with what the seeding left it): a measure started at once counted that
+    work as the first size's cost. Returns the seconds waited (`timeout` at most)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        before = machine_busy()
+        time.sleep(1)
+        if machine_busy() - before < quiet_cores:
+            break
+    return time.monotonic() - t0
+
+
 def run(db_url: str, stack: Stack, token: str, measures: dict[str, Callable[[], dict[str, Any]]],
         rounds: int, log: Callable[[str], None]) -> dict[str, list[dict[str, Any]]]:
     """A B A B over the two sizes; each run holds every measure's figures at that size."""
@@ -120,8 +134,9 @@ def run(db_url: str, stack: Stack, token: str, measures: dict[str, Callable[[], 
             for label, size in SIZES.items():
                 seeded = seed(db_url, **size)
                 ready = restart_token_replicas(stack, token)
+                quiet = settle()
                 log(f"growth {label}: seeded {size} in {seeded:.1f} s, token replicas validating again in "
-                    f"{ready:.1f} s")
+                    f"{ready:.1f} s, machine quiet after {quiet:.1f} s more")
                 figures: dict[str, Any] = {"seed_seconds": seeded, "restart_seconds": ready, **size}
                 for name, measure in measures.items():
                     figures[name] = measure()
