@@ -7,6 +7,7 @@ increment and sets. Every key gets the configured prefix plus the service's own.
 from __future__ import annotations
 
 import builtins
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -179,3 +180,33 @@ class FailClosedStore:
 
     def ping(self) -> bool:
         return self._run(self._inner.ping)
+
+
+def require_no_eviction(url: str | None, log: logging.Logger) -> None:
+    """Refuse to serve on a Redis that may evict keys.
+
+    Redis holds what must not silently vanish: the access-token deny-list, session
+    revocations, login lockouts, used client-assertion jtis. An evicted deny-list entry
+    is a revoked token accepted again, so any `maxmemory-policy` but `noeviction` (Redis's
+    default: writes fail when memory is full, which the services answer 503) stops the
+    service at start (exit status 2, the reason logged). Where CONFIG is disabled (some
+    managed Redis offerings) or Redis is not reachable yet, the policy cannot be read:
+    that is logged, and the service starts.
+    """
+    if not url:
+        return
+    client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.ResponseError as exc:
+        log.warning("could not read Redis maxmemory-policy (%s); it must be noeviction", exc)
+        return
+    except redis.RedisError as exc:
+        log.warning("Redis not reachable at start (%s); its maxmemory-policy was not checked", exc)
+        return
+    finally:
+        client.close()
+    if policy and policy != "noeviction":
+        log.critical("Redis maxmemory-policy is %r: it may evict revocations and lockouts. Set "
+                     "`maxmemory-policy noeviction` (redis-server --maxmemory-policy noeviction).", policy)
+        raise SystemExit(2)

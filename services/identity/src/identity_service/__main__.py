@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from authgate_common.kv import require_no_eviction
 from authgate_common.logs import configure_logging
 from authgate_common.runner import serve
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         migrate(settings)
         log.info("migrations applied")
         return
+    require_no_eviction(settings.REDIS_URL, log)
     service = bootstrap(settings)
     serve(name="identity", grpc_port=settings.IDENTITY_GRPC_PORT, register=service.register,
           service_names=[SERVICE_NAME], http_app=service.http_app,

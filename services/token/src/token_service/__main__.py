@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from authgate_common.kv import require_no_eviction
 from authgate_common.logs import configure_logging
 from authgate_common.runner import serve
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         migrate(settings)
         log.info("migrations applied")
         return
+    require_no_eviction(settings.REDIS_URL, log)
     service = bootstrap(settings)
     log.info("serving with signing key kid=%s", service.keys.current_kid)
     if service.feed is not None and not service.feed.wait_healthy(
