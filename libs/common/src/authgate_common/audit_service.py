@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine
 
 from .audit import AuditLog, AuditQuery, AuditRecord, BufferedAuditLog, current_source, utc_now
+from .periodic_job import PeriodicJob
 from .settings import BaseServiceSettings
 
 SERVICE_NAME = "authgate.audit.v1.AuditService"
@@ -106,7 +106,7 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
         )
 
 
-class RetentionJob:
+class RetentionJob(PeriodicJob):
     """Every interval, delete rows older than the retention (bounded batches, one replica or many)."""
 
     def __init__(
@@ -116,34 +116,18 @@ class RetentionJob:
         interval_seconds: float,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        # A random first delay, so replicas started together do not all prune at once.
+        super().__init__("audit-retention", self.run_once, interval_seconds,
+                         first_delay_seconds=random.uniform(1, min(60.0, interval_seconds)))  # noqa: S311
         self._log = audit_log
         self._retention = retention
-        self._interval = interval_seconds
         self._clock = clock
-        self._stop = threading.Event()
 
     def run_once(self) -> int:
         deleted = self._log.prune(self._clock() - self._retention)
         if deleted:
             log.info("audit retention: %d row(s) older than %s deleted", deleted, self._retention)
         return deleted
-
-    def start(self) -> RetentionJob:
-        threading.Thread(target=self._run, name="audit-retention", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        # A random first delay, so replicas started together do not all prune at once.
-        delay = random.uniform(1, min(60.0, self._interval))  # noqa: S311 - not a secret
-        while not self._stop.wait(delay):
-            try:
-                self.run_once()
-            except Exception:  # noqa: BLE001 - the job must outlive a database hiccup
-                log.exception("audit retention failed; retrying next interval")
-            delay = self._interval
 
 
 class AuditTrailService:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
+from authgate_common.periodic_job import PeriodicJob
+
 from ..domain.refresh_cleanup import RefreshCleanup
-from .periodic_job import PeriodicJob
 
 
 class CleanupJob(PeriodicJob):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.periodic_job import PeriodicJob
 
 from ..domain.deny_list import DenyListKeeper
-from .periodic_job import PeriodicJob
 
 log = logging.getLogger(__name__)
 

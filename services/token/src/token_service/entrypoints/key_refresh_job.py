@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
+from authgate_common.periodic_job import PeriodicJob
+
 from ..domain.signing_keys import SigningKeys
-from .periodic_job import PeriodicJob
 
 log = logging.getLogger(__name__)
 

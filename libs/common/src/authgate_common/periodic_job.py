@@ -1,4 +1,5 @@
-"""A task every replica repeats in the background of `serve` (a daemon thread)."""
+"""A task every replica repeats in the background of `serve` (a daemon thread): key
+refresh, refresh-token cleanup, deny-list sync, audit retention, the outbox relay."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ log = logging.getLogger(__name__)
 
 
 class PeriodicJob:
+    """Runs `task` every `interval_seconds` (the first time after `first_delay_seconds`);
+    a failing round is logged and the next one comes as usual."""
+
     def __init__(self, name: str, task: Callable[[], object], interval_seconds: float,
                  first_delay_seconds: float | None = None) -> None:
         self._name = name
@@ -19,12 +23,20 @@ class PeriodicJob:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def start(self) -> PeriodicJob:
         self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
+        return self
 
-    def stop(self) -> None:
+    def stop(self, wait_seconds: float = 0) -> None:
+        """Ask the thread to end; with `wait_seconds`, let a round in progress finish first."""
         self._stop.set()
+        if wait_seconds and self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(wait_seconds)
 
     def _run(self) -> None:
         delay = self._first_delay
