@@ -27,8 +27,10 @@ from ..domain.token_endpoint import TokenEndpoint
 from ..domain.userinfo import UserInfo
 from .conditional import cacheable_json, strong_etag
 from .openapi import (
+    DISCOVERY_RESPONSES,
     INTROSPECTION_REQUEST_BODY,
     INTROSPECTION_RESPONSES,
+    JWKS_RESPONSES,
     REVOCATION_REQUEST_BODY,
     REVOCATION_RESPONSES,
     TOKEN_REQUEST_BODY,
@@ -105,16 +107,17 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         return JSONResponse(claims, headers=NO_STORE)
 
     @app.get("/.well-known/openid-configuration", tags=["discovery"],
-             summary="OpenID Provider metadata (OIDC Discovery 1.0)")
+             summary="OpenID Provider metadata (OIDC Discovery 1.0)", responses=DISCOVERY_RESPONSES)
     def openid_configuration(request: Request) -> Response:
         return cacheable_json(metadata, metadata_etag, max_age, request.headers.get("if-none-match"))
 
     @app.get("/.well-known/oauth-authorization-server", tags=["discovery"],
-             summary="Authorization server metadata (RFC 8414)")
+             summary="Authorization server metadata (RFC 8414)", responses=DISCOVERY_RESPONSES)
     def oauth_authorization_server(request: Request) -> Response:
         return cacheable_json(metadata, metadata_etag, max_age, request.headers.get("if-none-match"))
 
-    @app.get("/.well-known/jwks.json", tags=["discovery"], summary="Public signing keys (RFC 7517)")
+    @app.get("/.well-known/jwks.json", tags=["discovery"], summary="Public signing keys (RFC 7517)",
+             responses=JWKS_RESPONSES)
     def jwks(request: Request) -> Response:
         # JWKS_CACHE_SECONDS bounds how stale a verifier's copy is; the key lifecycle
         # publishes a key longer than that before it signs (domain/key_lifecycle.py).

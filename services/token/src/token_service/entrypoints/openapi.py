@@ -100,3 +100,41 @@ USERINFO_RESPONSES = {
     401: error("invalid_token, or no token (RFC 6750 §3.1, with WWW-Authenticate)"),
     403: error("insufficient_scope (RFC 6750 §3.1)"),
 }
+
+# Discovery and the JWKS carry a strong ETag and Cache-Control max-age; a matching
+# If-None-Match is answered 304 with no body (RFC 9110 §13.1.2, §15.4.5).
+_NOT_MODIFIED = {304: {"description": "Not Modified: If-None-Match matched the current ETag",
+                       "content": {}}}
+_METADATA = {
+    "type": "object",
+    "required": ["issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
+                 "response_types_supported", "subject_types_supported",
+                 "id_token_signing_alg_values_supported"],
+    "properties": {
+        "issuer": {"type": "string"}, "authorization_endpoint": {"type": "string"},
+        "token_endpoint": {"type": "string"}, "jwks_uri": {"type": "string"},
+        "userinfo_endpoint": {"type": "string"}, "introspection_endpoint": {"type": "string"},
+        "revocation_endpoint": {"type": "string"}, "end_session_endpoint": {"type": "string"},
+        "response_types_supported": {"type": "array", "items": {"type": "string"}},
+        "subject_types_supported": {"type": "array", "items": {"type": "string"}},
+        "id_token_signing_alg_values_supported": {"type": "array", "items": {"type": "string"}},
+        "scopes_supported": {"type": "array", "items": {"type": "string"}},
+        "grant_types_supported": {"type": "array", "items": {"type": "string"}},
+    },
+}
+DISCOVERY_RESPONSES = {
+    200: {"description": "Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2)",
+          "content": {"application/json": {"schema": _METADATA}}},
+    **_NOT_MODIFIED,
+}
+JWKS_RESPONSES = {
+    200: {"description": "The public keys that verify our tokens: current, next and retiring (RFC 7517 §5)",
+          "content": {"application/json": {"schema": {
+              "type": "object", "required": ["keys"],
+              "properties": {"keys": {"type": "array", "items": {
+                  "type": "object", "required": ["kty", "kid"],
+                  "properties": {"kty": {"type": "string"}, "kid": {"type": "string"},
+                                 "use": {"type": "string"}, "alg": {"type": "string"},
+                                 "n": {"type": "string"}, "e": {"type": "string"}}}}}}}}},
+    **_NOT_MODIFIED,
+}
