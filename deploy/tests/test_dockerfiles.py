@@ -4,6 +4,7 @@ non-root user, carries no build tools, and starts `python -m <svc>_service serve
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -115,13 +116,20 @@ def test_entrypoint_ports_and_no_baked_secrets(service: str) -> None:
             assert (REPO / rest.split()[0]).exists(), rest
 
 
-@pytest.mark.skipif(shutil.which("uv") is None, reason="uv not installed")
+# uv on PATH, or the one `make install` bootstraps (the Makefile's choice, in that order).
+BOOTSTRAPPED_UV = REPO / ".venv-bootstrap" / "bin" / "uv"
+UV = shutil.which("uv") or (str(BOOTSTRAPPED_UV) if BOOTSTRAPPED_UV.exists() else None)
+
+
+@pytest.mark.skipif(UV is None, reason="uv not installed (make install bootstraps it)")
 def test_the_lock_pins_the_stub_generator_the_builder_installs() -> None:
     # The builder's exact pipeline: grpcio-tools comes from the lock's dev group, pinned.
     builder = stages(REPO / "services" / "token" / "Dockerfile")[0]
     run = next(rest for word, rest in builder if word == "RUN" and "uv export" in rest)
     export = run[run.index("uv export"):run.index(" > ")]  # the pipeline, minus its redirect
-    proc = subprocess.run(["bash", "-o", "pipefail", "-c", export], cwd=REPO,
+    assert UV is not None
+    env = {**os.environ, "PATH": f"{pathlib.Path(UV).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", export], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120, check=True)
     pins = dict(line.split("==", 1) for line in proc.stdout.splitlines() if "==" in line)
     assert {"grpcio-tools", "grpcio", "protobuf"} <= set(pins)
