@@ -13,14 +13,18 @@ PYTEST_PARALLEL ?= -n 2 --dist loadfile
 $(UV):
 	python3 -m venv .venv-bootstrap && .venv-bootstrap/bin/pip install -q uv
 
+# Compiled bytecode up front: with PYTHONDONTWRITEBYTECODE set (as on this machine and in
+# the images) Python would otherwise compile every module again in every process — about
+# 3 s of a core per service start, 0.7 s per CLI call.
 .venv/.installed: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml) $(wildcard */*/pyproject.toml)
-	$(UV) sync --all-packages --frozen
+	$(UV) sync --all-packages --frozen --compile-bytecode
 	@touch $@
 
 install: .venv/.installed stubs
 
 stubs: .venv/.installed
 	$(PY) proto/generate.py
+	$(PY) -m compileall -q -j 0 proto/gen libs services cli tools examples > /dev/null
 
 migrate: install
 	.venv/bin/authgate-stack migrate

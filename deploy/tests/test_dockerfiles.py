@@ -97,6 +97,9 @@ def test_builder_uses_the_lock_and_generates_the_stubs(service: str) -> None:
     assert sync, "the builder installs with uv sync"
     flags = sync.group(1).split()
     assert {"--frozen", "--no-dev", "--no-editable"} <= set(flags)
+    # The final image sets PYTHONDONTWRITEBYTECODE on a read-only filesystem: without
+    # compiled bytecode every start (and every migrate job) compiles every module again.
+    assert "--compile-bytecode" in flags
     assert f"authgate-{service}" in flags
     assert "proto/generate.py" in runs
     assert any(word == "COPY" and "uv.lock" in rest.split() for word, rest in builder)
