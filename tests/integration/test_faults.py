@@ -33,6 +33,7 @@ import httpx
 import pytest
 import redis
 from authgate.token.v1 import token_pb2, token_pb2_grpc
+from authgate_common.testing import spawn_redis_server
 from authgate_devstack.stack import Stack, free_port
 from flowkit import AppClient, Cli, Flow, pkce_pair, start_stack
 
@@ -51,36 +52,7 @@ class ThrowawayRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        # No RDB snapshots and no AOF: a restart comes back empty, as after a crash of a
-        # cache-only Redis.
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if client.ping():
-                    break
-            except redis.RedisError:
-                pass
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        client.close()
+        self.proc = spawn_redis_server(self.port, self.workdir)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -12,13 +12,11 @@ import pathlib
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import redis
 from authgate_common.kv import require_no_eviction
-from authgate_common.testing import REDIS_URL
+from authgate_common.testing import REDIS_URL, spawn_redis_server
 
 LOG = logging.getLogger("test_redis_eviction")
 
@@ -35,20 +33,7 @@ def redis_server(tmp_path: pathlib.Path) -> Iterator[Callable[..., str]]:
 
     def start(*options: str) -> str:
         port = free_port()
-        proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", str(tmp_path), *options],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        client = redis.Redis(port=port, socket_connect_timeout=1)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if client.ping():
-                    break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        client.close()
+        procs.append(spawn_redis_server(port, tmp_path, *options))
         return f"redis://127.0.0.1:{port}/0"
 
     yield start

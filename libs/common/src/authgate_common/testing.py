@@ -6,7 +6,10 @@ Real stores, never fakes: tests of adapters and the whole stack use these.
 from __future__ import annotations
 
 import os
+import pathlib
 import secrets
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -46,4 +49,29 @@ def redis_prefix(label: str = "t") -> Iterator[str]:
         keys = list(client.scan_iter(match=prefix + "*", count=1000))
         for i in range(0, len(keys), 500):
             client.delete(*keys[i:i + 500])
+        client.close()
+
+
+def spawn_redis_server(port: int, workdir: pathlib.Path, *options: str) -> subprocess.Popen[bytes]:
+    """A throwaway `redis-server` on 127.0.0.1:`port` that keeps nothing on disk (a restart
+    comes back empty, as a cache-only Redis after a crash), with extra `options`; returns
+    once it answers PING. The caller kills it."""
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + 15
+    try:
+        while True:
+            try:
+                if client.ping():
+                    return proc
+            except redis.RedisError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"redis-server on port {port} did not start")
+            time.sleep(0.05)
+    finally:
         client.close()
