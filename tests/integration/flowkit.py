@@ -13,7 +13,9 @@ import sys
 import urllib.parse
 from dataclasses import dataclass
 
+import grpc
 import httpx
+from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_devstack.gateway import SERVICES, load_source
 from authgate_devstack.stack import Ports, Stack
 
@@ -55,6 +57,20 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
         stack.stop()
         raise
     return stack
+
+
+def validate_on_each_replica(stack: Stack, token: str, timeout: float = 10) -> list[grpc.StatusCode]:
+    """ValidateToken on every token replica in turn (Envoy would pick one): each one's code."""
+    codes = []
+    for i in range(len(stack.ports.grpc["token"])):
+        with grpc.insecure_channel(stack.grpc_target("token", i)) as ch:
+            try:
+                token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
+                    token_pb2.ValidateTokenRequest(token=token), timeout=timeout)
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as exc:
+                codes.append(exc.code())
+    return codes
 
 
 @dataclass

@@ -32,10 +32,10 @@ import grpc
 import httpx
 import pytest
 import redis
-from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_common.testing import spawn_redis_server
-from authgate_devstack.stack import Stack, free_port
+from authgate_devstack.stack import free_port
 from flowkit import AppClient, Cli, Flow, pkce_pair, start_stack
+from flowkit import validate_on_each_replica as validate  # every token replica
 
 RECOVERY_SECONDS = 60  # generous: a loaded CI machine, not the expected time
 PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -181,21 +181,6 @@ def userinfo(flow: Flow, token: str) -> httpx.Response:
 
 def example_api(flow: Flow, token: str) -> httpx.Response:
     return httpx.get(f"{flow.base}/api/v1/example/items", headers=bearer(token), timeout=30)
-
-
-def validate(stack: Stack, token: str) -> list[grpc.StatusCode]:
-    """ValidateToken on every token replica."""
-    codes = []
-    for i in range(len(stack.ports.grpc["token"])):
-        with grpc.insecure_channel(stack.grpc_target("token", i)) as ch:
-            try:
-                token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
-                    token_pb2.ValidateTokenRequest(token=token), timeout=10
-                )
-                codes.append(grpc.StatusCode.OK)
-            except grpc.RpcError as exc:
-                codes.append(exc.code())
-    return codes
 
 
 def device_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:

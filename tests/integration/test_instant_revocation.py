@@ -12,9 +12,8 @@ from collections.abc import Callable
 import grpc
 import httpx
 import pytest
-from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_devstack.stack import Stack
-from flowkit import AppClient, Flow, pkce_pair
+from flowkit import AppClient, Flow, pkce_pair, validate_on_each_replica
 
 
 def _device_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:
@@ -29,19 +28,6 @@ def _userinfo_on_each_replica(stack: Stack, access: str) -> list[int]:
     return [httpx.get(f"http://127.0.0.1:{port}/api/v1/userinfo/me", timeout=10,
                       headers={"Authorization": f"Bearer {access}"}).status_code
             for port in stack.ports.http["token"]]
-
-
-def _validate_on_each_replica(stack: Stack, access: str) -> list[grpc.StatusCode]:
-    codes = []
-    for i in range(len(stack.ports.grpc["token"])):
-        with grpc.insecure_channel(stack.grpc_target("token", i)) as ch:
-            try:
-                token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
-                    token_pb2.ValidateTokenRequest(token=access), timeout=5)
-                codes.append(grpc.StatusCode.OK)
-            except grpc.RpcError as exc:
-                codes.append(exc.code())
-    return codes
 
 
 def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
@@ -65,7 +51,7 @@ def test_revoking_one_device_kills_its_tokens_on_every_replica(flow: Flow, stack
         assert resp.status_code == 204
 
         _eventually(lambda: set(_userinfo_on_each_replica(stack, laptop_tokens["access_token"])) == {401})
-        assert set(_validate_on_each_replica(stack, laptop_tokens["access_token"])) == {
+        assert set(validate_on_each_replica(stack, laptop_tokens["access_token"], timeout=5)) == {
             grpc.StatusCode.UNAUTHENTICATED}
         assert set(_userinfo_on_each_replica(stack, phone_tokens["access_token"])) == {200}
 
@@ -85,7 +71,7 @@ def test_global_logout_kills_every_token_everywhere(flow: Flow, stack: Stack) ->
     for t in tokens:
         access = t["access_token"]
         _eventually(lambda a=access: set(_userinfo_on_each_replica(stack, a)) == {401})
-        assert set(_validate_on_each_replica(stack, access)) == {grpc.StatusCode.UNAUTHENTICATED}
+        assert set(validate_on_each_replica(stack, access, timeout=5)) == {grpc.StatusCode.UNAUTHENTICATED}
         example = httpx.get(f"{flow.base}/api/v1/example/items", timeout=10,
                             headers={"Authorization": f"Bearer {access}"})
         assert example.status_code == 401

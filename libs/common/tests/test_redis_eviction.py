@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -17,14 +16,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from authgate_common.kv import require_no_eviction
 from authgate_common.testing import REDIS_URL, spawn_redis_server
+from authgate_devstack.stack import free_port
 
 LOG = logging.getLogger("test_redis_eviction")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

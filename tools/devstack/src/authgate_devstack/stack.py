@@ -182,12 +182,7 @@ class Stack:
 
     def _restart(self, service: str, env: dict[str, str], timeout: float) -> None:
         replicas = range(len(self.ports.http[service]))
-        stoppers = [threading.Thread(target=self.stop_process, args=(self.process_name(service, i),))
-                    for i in replicas]
-        for thread in stoppers:
-            thread.start()
-        for thread in stoppers:
-            thread.join()
+        self._stop_at_once([self.process_name(service, i) for i in replicas])
         self.overrides[service] = dict(env)
         for i in replicas:
             self.start_service(service, i)
@@ -271,8 +266,11 @@ class Stack:
         # The gateway first, so no new request comes in; then every service at once: each
         # drains its own requests in flight, and stopping takes the slowest drain, not the sum.
         self.stop_process("envoy")
-        stoppers = [threading.Thread(target=self.stop_process, args=(name,))
-                    for name in self.procs if name != "envoy"]
+        self._stop_at_once([name for name in self.procs if name != "envoy"])
+
+    def _stop_at_once(self, names: list[str]) -> None:
+        """SIGTERM each process at once: stopping takes the slowest drain, not the sum."""
+        stoppers = [threading.Thread(target=self.stop_process, args=(name,)) for name in names]
         for thread in stoppers:
             thread.start()
         for thread in stoppers:
