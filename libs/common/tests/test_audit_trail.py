@@ -304,6 +304,22 @@ def test_buffered_rows_keep_their_request_context_and_land_in_batches(engine: En
     assert _rows(engine)[-1]["subject"] == "u-last"
 
 
+def test_buffered_rows_reach_postgresql_exactly_as_a_standalone_row_would(engine: Engine) -> None:
+    # The buffered writer uses COPY on PostgreSQL; every column must come back as written.
+    details = {"grant_type": "client_credentials", "scope": ["read", "wr\u00eete"], "refresh": False,
+               "oidc": None, "n": 3, "quote": 'a "b" \\ c\td\ne'}
+    event = AuditEvent("token.issued", subject="s\u00fcb", actor="client:c-1", client_id="c-1", sid="sid-1",
+                       source="198.51.100.7", details=details)
+    AuditLog(engine, clock=lambda: T0).record(event)
+    buffered = BufferedAuditLog(engine, clock=lambda: T0, flush_seconds=3600)
+    buffered.record(event)
+    assert buffered.flush() == 1
+    standalone, copied = ({k: v for k, v in r.items() if k != "id"} for r in _rows(engine))
+    assert copied == standalone
+    assert copied["details"] == details and copied["at"] == T0 and copied["subject"] == "s\u00fcb"
+    buffered.close()
+
+
 def test_the_background_writer_flushes_without_being_asked(engine: Engine) -> None:
     log = BufferedAuditLog(engine, flush_seconds=0.02)
     log.record(AuditEvent("token.issued", subject="u-bg"))
