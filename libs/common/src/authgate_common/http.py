@@ -58,6 +58,20 @@ def oauth_error_response(err: OAuthError) -> JSONResponse:
     return JSONResponse(err.to_dict(), status_code=err.status_code, headers=headers)
 
 
+def error_response(exc: Exception) -> JSONResponse:
+    """What a request that raised answers: its OAuth error, 503 for a store outage, else 500."""
+    if isinstance(exc, OAuthError):
+        if exc.status_code >= 500:
+            log.warning("request failed: %s", exc)
+        return oauth_error_response(exc)
+    outage = as_outage(exc)
+    if outage is not None:
+        log.warning("request failed: %s (%s)", outage, exc)
+        return oauth_error_response(outage)
+    log.exception("unhandled error", exc_info=exc)
+    return oauth_error_response(OAuthError())
+
+
 class BodySizeLimit:
     """Refuses bodies larger than max_bytes with 413, whether or not Content-Length is sent."""
 
@@ -95,9 +109,12 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        resp = JSONResponse({"error": "invalid_request", "error_description": "Request body too large."},
-                            status_code=413)
-        await resp(scope, receive, send)
+        await too_large_response()(scope, receive, send)
+
+
+def too_large_response() -> JSONResponse:
+    return JSONResponse({"error": "invalid_request", "error_description": "Request body too large."},
+                        status_code=413, headers=NO_STORE)
 
 
 class _TooLarge(Exception):
@@ -121,9 +138,7 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
 
     @app.exception_handler(OAuthError)
     async def _oauth_error(_request: Request, err: OAuthError) -> Response:
-        if err.status_code >= 500:
-            log.warning("request failed: %s", err)
-        return oauth_error_response(err)
+        return error_response(err)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
@@ -140,12 +155,7 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
 
     @app.exception_handler(Exception)
     async def _crash(_request: Request, exc: Exception) -> Response:
-        outage = as_outage(exc)
-        if outage is not None:
-            log.warning("request failed: %s (%s)", outage, exc)
-            return oauth_error_response(outage)
-        log.exception("unhandled error")
-        return oauth_error_response(OAuthError())
+        return error_response(exc)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

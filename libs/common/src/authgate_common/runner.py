@@ -17,8 +17,8 @@ from types import FrameType
 
 import grpc
 import uvicorn
-from fastapi import FastAPI
 from grpc_health.v1 import health
+from starlette.types import ASGIApp
 
 from . import metrics
 from .grpc_server import create_server
@@ -84,7 +84,7 @@ def serve(
     grpc_port: int,
     register: Callable[[grpc.Server], None],
     service_names: list[str],
-    http_app: FastAPI | None = None,
+    http_app: ASGIApp | None = None,
     http_port: int | None = None,
     http_host: str = "0.0.0.0",
     max_workers: int = 16,

@@ -18,8 +18,8 @@ from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_server import channel
 from authgate_common.kv import FailClosedStore, KeyValueStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
-from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from .adapters.authorization_client import GrpcAuthorizationClient
 from .adapters.deny_list import MemoryDenyList, RedisDenyList
@@ -76,7 +76,7 @@ class TokenService:
     token_endpoint: TokenEndpoint
     revocation: Revocation
     introspection: Introspection
-    http_app: FastAPI
+    http_app: ASGIApp
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
     feed: RevokedSessions | None = None

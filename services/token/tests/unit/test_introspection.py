@@ -79,3 +79,14 @@ def test_unknown_revocation_state_is_an_error_not_inactive(calls) -> None:  # ty
     calls.world.sessions.unavailable = True
     with pytest.raises(TemporarilyUnavailable):
         calls.introspect(tokens.access_token)
+
+
+def test_only_access_tokens_are_quick(calls) -> None:  # type: ignore[no-untyped-def]
+    # A JWT is validated from memory and Redis; a refresh token is read from PostgreSQL, so
+    # the HTTP fast lane must hand it to a worker thread (authgate_common.fast_lane).
+    tokens = calls.sign_in()
+    quick = calls.world.service.introspection.is_quick
+    form = "application/x-www-form-urlencoded"
+    assert quick(form, f"token={tokens.access_token}".encode())
+    assert not quick(form, f"token={tokens.refresh_token}".encode())
+    assert quick("text/plain", b"token=x")  # refused before any store is touched

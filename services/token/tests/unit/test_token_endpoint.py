@@ -141,3 +141,16 @@ def test_bad_code_or_verifier_is_invalid_grant(world, make_grant) -> None:  # ty
     world.authorization.add_code("c1", make_grant(), "https://app/cb")
     assert isinstance(_error(world, _code_body("nope"), _basic("web", "s3cret")), InvalidGrant)
     assert isinstance(_error(world, _code_body(code_verifier="w"), _basic("web", "s3cret")), InvalidGrant)
+
+
+def test_only_grants_without_a_database_are_quick(world) -> None:  # type: ignore[no-untyped-def]
+    # The HTTP fast lane answers quick requests on its event loop (authgate_common.fast_lane):
+    # a grant that writes PostgreSQL or waits on a row lock must never be one of them.
+    quick = world.service.token_endpoint.is_quick
+    assert quick(FORM, b"grant_type=client_credentials&scope=read")
+    assert not quick(FORM, _code_body().encode())
+    assert not quick(FORM, b"grant_type=refresh_token&refresh_token=r1")
+    # Refused before any store is touched: quick.
+    assert quick(FORM, b"grant_type=password")
+    assert quick("application/json", b"{}")
+    assert quick(FORM, b"grant_type=client_credentials&grant_type=refresh_token")

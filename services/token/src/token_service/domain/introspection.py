@@ -16,6 +16,7 @@ from typing import Any
 from authgate_common.errors import InvalidRequest, InvalidToken
 
 from .client_auth import authenticate_request
+from .form import parse_form
 from .ports import AuthorizationPort, Client, SessionLiveness
 from .refresh_tokens import RefreshTokens
 from .revocation import looks_like_jwt
@@ -34,6 +35,15 @@ class Introspection:
         self._refresh = refresh
         self._sessions = sessions
         self._issuer = issuer.rstrip("/")
+
+    def is_quick(self, content_type: str | None, body: bytes) -> bool:
+        """Whether the request is answered without the database: an access token (a JWT) is
+        validated from memory and one Redis round trip; a refresh token is looked up in
+        PostgreSQL (see TokenEndpoint.is_quick)."""
+        try:
+            return looks_like_jwt(parse_form(content_type, body).get("token", ""))
+        except InvalidRequest:
+            return True
 
     def handle(self, content_type: str | None, body: bytes, authorization: str | None) -> dict[str, Any]:
         params, client = authenticate_request(self._authorization, content_type, body, authorization)

@@ -28,6 +28,15 @@ class TokenEndpoint:
     def grant_types(self) -> list[str]:
         return list(self._grants)
 
+    def is_quick(self, content_type: str | None, body: bytes) -> bool:
+        """Whether the request names a grant that is `quick` (grants/base.py). Anything
+        unparseable is quick too: it is refused without touching a store."""
+        try:
+            grant = self._grants.get(parse_form(content_type, body).get("grant_type", ""))
+        except InvalidRequest:
+            return True
+        return grant is None or grant.quick
+
     def handle(self, content_type: str | None, body: bytes, authorization: str | None) -> TokenResponse:
         params = parse_form(content_type, body)
         grant_type = params.get("grant_type")

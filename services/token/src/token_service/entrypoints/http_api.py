@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import pathlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from authgate_common.fast_lane import FastLane, HotRoute
 from authgate_common.http import NO_STORE, create_app
 from authgate_common.public_docs import mount_public_docs
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
 
 from ..domain.bearer import extract_bearer
 from ..domain.discovery import provider_metadata
@@ -42,6 +45,9 @@ from .openapi import (
 # The merged OpenAPI document of every service's public routes, served at /openapi.json
 # with Swagger UI at /docs; tests/integration/test_public_openapi.py keeps it current.
 PUBLIC_OPENAPI = pathlib.Path(__file__).resolve().parents[1] / "public_openapi.json"
+TOKEN_PATH = "/api/v1/oauth/token"
+REVOKE_PATH = "/api/v1/oauth/revoke"
+INTROSPECT_PATH = "/api/v1/oauth/introspect"
 
 
 @dataclass(frozen=True)
@@ -56,38 +62,31 @@ class HttpDeps:
     max_body_bytes: int = 65536
 
 
-def create_http_app(deps: HttpDeps) -> FastAPI:
+def create_http_app(deps: HttpDeps) -> ASGIApp:
     app = create_app("authgate token service", max_body_bytes=deps.max_body_bytes)
     # Same bytes as a JSONResponse would send, serialised once; its ETag never changes.
     metadata = json.dumps(provider_metadata(deps.issuer), separators=(",", ":"))
     metadata_etag = strong_etag(metadata)
     max_age = deps.jwks_cache_seconds
 
-    @app.post("/api/v1/oauth/token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
-              openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES)
-    async def token(request: Request) -> JSONResponse:
-        body = await request.body()
-        result = await run_in_threadpool(deps.token_endpoint.handle, request.headers.get("content-type"),
-                                         body, request.headers.get("authorization"))
-        return JSONResponse(result.to_dict(), headers=NO_STORE)
-
-    @app.post("/api/v1/oauth/revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
-              openapi_extra={"requestBody": REVOCATION_REQUEST_BODY}, responses=REVOCATION_RESPONSES,
-              response_class=Response)
-    async def revoke(request: Request) -> Response:
-        body = await request.body()
-        await run_in_threadpool(deps.revocation.handle, request.headers.get("content-type"), body,
-                                request.headers.get("authorization"))
-        return Response(status_code=200, headers=NO_STORE)
-
-    @app.post("/api/v1/oauth/introspect", tags=["oauth"], summary="Token introspection (RFC 7662)",
-              openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY},
-              responses=INTROSPECTION_RESPONSES)
-    async def introspect(request: Request) -> JSONResponse:
-        body = await request.body()
-        result = await run_in_threadpool(deps.introspection.handle, request.headers.get("content-type"),
-                                         body, request.headers.get("authorization"))
-        return JSONResponse(result, headers=NO_STORE)
+    # The three hot form POSTs are answered by the fast lane (authgate_common.fast_lane);
+    # they stay declared here, for the OpenAPI document and the other methods' 405.
+    hot = [HotRoute(TOKEN_PATH, lambda ct, body, auth: deps.token_endpoint.handle(ct, body, auth).to_dict(),
+                    is_quick=deps.token_endpoint.is_quick),
+           HotRoute(REVOKE_PATH, deps.revocation.handle),
+           HotRoute(INTROSPECT_PATH, deps.introspection.handle, is_quick=deps.introspection.is_quick)]
+    declared = {
+        TOKEN_PATH: dict(name="token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
+                         openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES),
+        REVOKE_PATH: dict(name="revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
+                          openapi_extra={"requestBody": REVOCATION_REQUEST_BODY},
+                          responses=REVOCATION_RESPONSES, response_class=Response),
+        INTROSPECT_PATH: dict(name="introspect", tags=["oauth"], summary="Token introspection (RFC 7662)",
+                              openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY},
+                              responses=INTROSPECTION_RESPONSES),
+    }
+    for route in hot:
+        app.post(route.path, **declared[route.path])(_declared_endpoint(route))
 
     @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
              responses=USERINFO_RESPONSES)
@@ -125,4 +124,13 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         return cacheable_json(keys.jwks_json, keys.etag, max_age, request.headers.get("if-none-match"))
 
     mount_public_docs(app, PUBLIC_OPENAPI)
-    return app
+    return FastLane(app, hot, max_body_bytes=deps.max_body_bytes)
+
+
+def _declared_endpoint(route: HotRoute) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # Reached only if a request bypassed the fast lane (it answers every POST here).
+        result = await run_in_threadpool(route.handler, request.headers.get("content-type"),
+                                         await request.body(), request.headers.get("authorization"))
+        return JSONResponse(result, headers=NO_STORE) if result is not None else Response(headers=NO_STORE)
+    return endpoint

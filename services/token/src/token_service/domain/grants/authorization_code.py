@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 class AuthorizationCodeGrant:
     grant_type = "authorization_code"
+    quick = False  # consumes the code over gRPC, records the jti in PostgreSQL
 
     def __init__(self, authorization: AuthorizationPort, issuer: TokenIssuer, ledger: GrantLedger,
                  refresh: RefreshTokens) -> None:

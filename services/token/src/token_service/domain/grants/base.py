@@ -52,5 +52,9 @@ class TokenResponse:
 
 class Grant(Protocol):
     grant_type: str
+    # True when the grant needs no database and waits on nothing but short Redis round
+    # trips and a cached client lookup: the HTTP layer may then answer it on its event
+    # loop rather than hand it to a worker thread (authgate_common.fast_lane).
+    quick: bool
 
     def handle(self, request: TokenRequest, client: Client) -> TokenResponse: ...

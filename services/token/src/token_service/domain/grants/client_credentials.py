@@ -21,6 +21,7 @@ USER_SCOPES = frozenset({"openid", "profile", "email"})
 
 class ClientCredentialsGrant:
     grant_type = "client_credentials"
+    quick = True  # signs a token; writes no row
 
     def __init__(self, issuer: TokenIssuer) -> None:
         self._issuer = issuer

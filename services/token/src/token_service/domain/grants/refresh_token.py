@@ -30,6 +30,7 @@ Outcome: TypeAlias = TokenResponse | OAuthError  # errors returned (not raised) 
 
 class RefreshTokenGrant:
     grant_type = "refresh_token"
+    quick = False  # rotates under a row lock in PostgreSQL
 
     def __init__(self, refresh: RefreshTokens, issuer: TokenIssuer, sessions: SessionLiveness,
                  grace_seconds: int = 0) -> None:

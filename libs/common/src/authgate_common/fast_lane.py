@@ -1,0 +1,162 @@
+"""The hot form-POST endpoints, answered straight from ASGI ahead of FastAPI's stack.
+
+`/token`, `/introspect` and `/revoke` take a form body and an Authorization header, hand
+them to a core that knows nothing of HTTP, and answer JSON. Through FastAPI each such
+request paid for the middleware stack, routing, dependency solving and a thread-pool
+hand-off — several times the cost of the work itself (bench/NOTES.md, item 15). The
+fast lane does, for exactly those routes and only for POST, what that stack did for
+them and nothing else:
+
+- the request id (Envoy's `x-request-id`, echoed; authgate_common.request_id),
+- the caller's address as the default `source` of audit rows (audit.current_source),
+- the body limit (413 whether or not Content-Length is sent),
+- the same error mapping as every app's exception handlers (http.error_response),
+- `Cache-Control: no-store` on every answer (RFC 6749 §5.1),
+- the same request metrics, labelled with the route's path.
+
+Every other method and path goes to the wrapped app unchanged, and the routes stay
+declared there too, so the OpenAPI document and the 405 answers do not change.
+
+A request runs on the event loop when its route's `is_quick` says it needs no database
+(client_credentials; introspecting a JWT): its only waits are a Redis round trip or two
+and, on a cache miss, one call to another service — shorter than the thread hand-off
+they would otherwise pay, and on a GIL-bound process a thread buys no parallelism.
+Anything that may wait on PostgreSQL (a row lock, a commit) goes to a worker thread, so
+one slow request does not hold up the others. The health probes are gRPC, on their own
+threads (k8s/), so a store that hangs delays requests, never the probes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import metrics, request_id
+from .audit import current_source
+from .http import NO_STORE, error_response, too_large_response
+
+# (content type, body, Authorization header) -> the JSON body of a 200, or None for an empty 200.
+FormHandler = Callable[[str | None, bytes, str | None], Any]
+# (content type, body) -> whether this request may be answered on the event loop.
+QuickTest = Callable[[str | None, bytes], bool]
+
+
+@dataclass(frozen=True)
+class HotRoute:
+    path: str
+    handler: FormHandler
+    is_quick: QuickTest | None = None  # None: always in a worker thread
+
+
+_RID_HEADER = request_id.HEADER.encode()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class FastLane:
+    def __init__(self, app: ASGIApp, routes: Sequence[HotRoute], *, max_body_bytes: int) -> None:
+        self.app = app
+        self._routes = {r.path: r for r in routes}
+        self._max = max_body_bytes
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = self._routes.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        content_type = authorization = rid_in = external = forwarded = None
+        length = b""
+        # The first of a repeated header counts, as with Starlette's request.headers.get().
+        for name, value in scope["headers"]:
+            if name == b"content-type" and content_type is None:
+                content_type = value.decode("latin-1")
+            elif name == b"authorization" and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == b"content-length" and not length:
+                length = value
+            elif name == b"x-request-id" and rid_in is None:
+                rid_in = value
+            elif name == b"x-envoy-external-address" and external is None:
+                external = value.decode("latin-1")
+            elif name == b"x-forwarded-for" and forwarded is None:
+                forwarded = value.decode("latin-1")
+        rid = request_id.accept(rid_in)
+        rid_token = request_id.current.set(rid)
+        source_token = current_source.set(_source(external, forwarded, scope.get("client")))
+        status = 500  # if sending the response fails
+        try:
+            try:
+                body = await self._body(receive, length)
+                if body is None:  # the client went away mid-body: nothing to answer
+                    status = 499
+                    return
+                if route.is_quick is not None and route.is_quick(content_type, body):
+                    result = route.handler(content_type, body, authorization)
+                else:
+                    result = await run_in_threadpool(route.handler, content_type, body, authorization)
+                response: Response = (JSONResponse(result, headers=NO_STORE) if result is not None
+                                      else Response(status_code=200, headers=NO_STORE))
+            except _TooLarge:
+                response = too_large_response()
+            except Exception as exc:  # noqa: BLE001 - mapped exactly as the app's handlers map it
+                response = error_response(exc)
+            response.raw_headers.append((_RID_HEADER, rid.encode()))
+            status = response.status_code
+            await response(scope, receive, send)
+        finally:
+            current_source.reset(source_token)
+            request_id.current.reset(rid_token)
+            self._count(route.path, status, started)
+
+    def _count(self, route: str, status: int, started: float) -> None:
+        key = (metrics.service(), route, status)
+        series = self._series.get(key)
+        if series is None:  # a few routes × a few statuses: bounded
+            m = metrics.get()
+            series = self._series[key] = (
+                m.http_requests.labels(service=key[0], route=route, method="POST", status=str(status)),
+                m.http_duration.labels(service=key[0], route=route))
+        series[0].inc()
+        series[1].observe(time.perf_counter() - started)
+
+    async def _body(self, receive: Receive, length: bytes) -> bytes | None:
+        if length:
+            try:
+                if int(length) > self._max:
+                    raise _TooLarge()
+            except ValueError:
+                raise _TooLarge() from None
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message: Message = await receive()
+            if message["type"] != "http.request":  # http.disconnect
+                return None
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self._max:
+                raise _TooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _source(external: str | None, forwarded: str | None, client: Any) -> str:
+    # Same rule as audit_service.source_of, from the headers already in hand.
+    if external:
+        return external[:64]
+    if forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()[:64]
+    return str(client[0])[:64] if client else ""
+
