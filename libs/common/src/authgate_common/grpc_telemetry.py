@@ -27,40 +27,56 @@ def _code(context: grpc.ServicerContext, failed: bool) -> str:
     return code.name
 
 
-def _incoming_id(details: grpc.HandlerCallDetails) -> str:
-    for key, value in details.invocation_metadata or ():
+def _incoming_id(context: grpc.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
         if key == request_id.HEADER:
             return request_id.accept(value)
     return request_id.new()
 
 
 class TelemetryInterceptor(grpc.ServerInterceptor):
-    """Counts every RPC by final code, times unary ones, and scopes the request id."""
+    """Counts every RPC by final code, times unary ones, and scopes the request id.
+
+    gRPC asks the interceptors for a handler on every call; the services registered on a
+    server do not change once it runs, so each method's wrapped handler (this one's around
+    the inner interceptors') is built once and kept: building it per call was a visible
+    share of a cheap RPC (bench/NOTES.md, item 17). Unknown methods are never kept.
+    """
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
 
     def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
-        handler = continuation(handler_call_details)
+        known = self._handlers.get(handler_call_details.method)
+        if known is not None:
+            return known
+        wrapped = self._wrap(continuation(handler_call_details), handler_call_details.method)
+        if wrapped is not None:
+            self._handlers[handler_call_details.method] = wrapped  # a race builds it twice: harmless
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler | None, full_method: str) -> grpc.RpcMethodHandler | None:
         if handler is None:
             return None  # unknown method: gRPC answers UNIMPLEMENTED; no label from a stranger
-        method = handler_call_details.method.lstrip("/")
-        rid = _incoming_id(handler_call_details)
+        method = full_method.lstrip("/")
         codec = {"request_deserializer": handler.request_deserializer,
                  "response_serializer": handler.response_serializer}
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, method, rid), **codec)
+                self._unary(handler.unary_unary, method), **codec)
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._streaming(handler.unary_stream, method, rid), **codec)
+                self._streaming(handler.unary_stream, method), **codec)
         if handler.stream_unary is not None:
             return grpc.stream_unary_rpc_method_handler(
-                self._unary(handler.stream_unary, method, rid), **codec)
+                self._unary(handler.stream_unary, method), **codec)
         return grpc.stream_stream_rpc_method_handler(
-            self._streaming(handler.stream_stream, method, rid), **codec)
+            self._streaming(handler.stream_stream, method), **codec)
 
     @staticmethod
-    def _unary(inner: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
+    def _unary(inner: Callable[..., Any], method: str) -> Callable[..., Any]:
         def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
-            token = request_id.current.set(rid)
+            token = request_id.current.set(_incoming_id(context))
             started = time.perf_counter()
             failed = True
             try:
@@ -73,10 +89,10 @@ class TelemetryInterceptor(grpc.ServerInterceptor):
         return wrapper
 
     @staticmethod
-    def _streaming(inner: Callable[..., Any], method: str, rid: str) -> Callable[..., Any]:
+    def _streaming(inner: Callable[..., Any], method: str) -> Callable[..., Any]:
         # A stream can stay open for hours (the revocation feed): counted, not timed.
         def wrapper(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            token = request_id.current.set(rid)
+            token = request_id.current.set(_incoming_id(context))
             failed = True
             try:
                 yield from inner(request, context)
@@ -87,12 +103,20 @@ class TelemetryInterceptor(grpc.ServerInterceptor):
         return wrapper
 
 
+# (service, method, code) -> the two series of that call; methods and codes are few.
+_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
 def _record(method: str, code: str, seconds: float | None) -> None:
-    m = metrics.get()
-    service = metrics.service()
-    m.grpc_requests.labels(service=service, method=method, code=code).inc()
+    key = (metrics.service(), method, code)
+    series = _series.get(key)
+    if series is None:
+        m = metrics.get()
+        series = _series[key] = (m.grpc_requests.labels(service=key[0], method=method, code=code),
+                                 m.grpc_duration.labels(service=key[0], method=method))
+    series[0].inc()
     if seconds is not None:
-        m.grpc_duration.labels(service=service, method=method).observe(seconds)
+        series[1].observe(seconds)
 
 
 class _CallDetails(NamedTuple):
