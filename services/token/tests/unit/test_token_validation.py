@@ -170,3 +170,41 @@ def test_oversized_token_is_refused_before_parsing(world, forge_token) -> None: 
     token = forge_token(_header(world.keys), claims, _rs256(world.keys))
     assert len(token) > 9 * 1024
     _rejects(world, token, "too large")
+
+
+def test_a_token_verified_once_is_not_verified_again_but_every_rule_still_applies(
+        world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from token_service.domain import validation
+
+    verified = []
+    real_verify = validation.jws.verify
+    monkeypatch.setattr(validation.jws, "verify",
+                        lambda *a, **kw: verified.append(1) or real_verify(*a, **kw))
+    validator = world.service.validator
+    token = _token(world)
+    first = validator.validate(token)
+    first["sub"] = "someone-else"  # the caller's copy: the remembered claims stay as signed
+    assert validator.validate(token)["sub"] == "u1" and len(verified) == 1
+    # Expiry is checked on every call, from the remembered claims.
+    monkeypatch.setattr(validator, "_clock", lambda: first["exp"] + 31)
+    _rejects(world, token, "expired")
+    monkeypatch.undo()
+    # So are the deny-list and the session (test_revoked_jti_is_refused, which validates first).
+    world.service.ledger.revoke_jti(first["jti"])
+    _rejects(world, token, "revoked")
+
+
+def test_a_remembered_signature_counts_only_while_its_key_is_in_the_key_set(
+        world, signing_key, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from token_service.domain.keys import KeySet, generate_signing_key
+
+    token = _token(world)
+    assert world.service.validator.validate(token)["sub"] == "u1"
+    # Other key material under the same kid (what a reload that swapped the key would give):
+    # the remembered verification was by another key object, so the token is verified again.
+    impostor = dataclasses.replace(generate_signing_key(datetime.now(UTC)), kid=signing_key.kid)
+    monkeypatch.setattr(world.service.validator, "_keys", KeySet([impostor]))
+    _rejects(world, token, "invalid")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from .keys import ALGORITHM
 from .ports import SessionLiveness
 
 MAX_TOKEN_BYTES = 8192
+VERIFIED_CACHE_SIZE = 4096  # tokens (each under MAX_TOKEN_BYTES): a few MB at most
 ACCEPTED_TYP = ("at+jwt", "application/at+jwt")
 # Header parameters that would let a token choose its own key or extend the rules.
 REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit")
@@ -58,6 +60,15 @@ class TokenValidator:
         self._sessions = sessions
         self._skew = clock_skew
         self._clock = clock
+        # Tokens whose signature verified, with the key object that verified them: a client
+        # presents the same token many times in its life, and the RSA verification is the
+        # costliest step left (~45 µs). Only the signature is remembered — expiry, the
+        # deny-list and the session are checked on every call — and an entry counts only
+        # while the key set still holds that very key for the token's kid (a retired or
+        # reloaded key means verifying again). Keyed by the whole token: one changed byte
+        # is a different token.
+        self._verified: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._verified_lock = threading.Lock()
 
     def validate(self, token: str, required_scopes: Sequence[str] = (),
                  audience: str | None = None) -> dict[str, Any]:
@@ -94,6 +105,9 @@ class TokenValidator:
         key = self._keys.current().public_key(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidToken("The access token was not signed by a known key.")
+        known = self._verified.get(token)
+        if known is not None and known[0] is key:
+            return dict(known[1])
         try:
             # jws.verify parses the token once; the claim rules below are ours, so nothing
             # is checked twice on this hot path.
@@ -103,7 +117,14 @@ class TokenValidator:
             raise InvalidToken("The access token is invalid.", detail=type(exc).__name__) from exc
         if not isinstance(claims, dict):
             raise InvalidToken("The access token is invalid.")
+        self._remember(token, key, claims)
         return claims
+
+    def _remember(self, token: str, key: Any, claims: dict[str, Any]) -> None:
+        with self._verified_lock:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[token] = (key, dict(claims))
 
     def _check_claims(self, claims: dict[str, Any]) -> dict[str, Any]:
         now = self._clock()
