@@ -1,8 +1,10 @@
-"""Where the token service spends its CPU under one scenario's load: py-spy (from
-bench/.venv) samples every token replica while bench/run.py's load runs, then the
-collapsed stacks are summed into the functions with the most inclusive samples.
+"""Where a service spends its CPU under one scenario's load: py-spy (from bench/.venv)
+samples one process of a one-replica stack (the token service unless --process says
+otherwise) while bench/run.py's load runs, then the collapsed stacks are summed into the
+functions with the most inclusive samples.
 
-    .venv/bin/python bench/profile.py cc|introspect|validate [--seconds 10]
+    .venv/bin/python bench/profile.py cc|introspect|validate|code|refresh [--process authorization]
+        [--seconds 10] [--gil]
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def summarize(raw: pathlib.Path, top: int = 25) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=["cc", "introspect", "validate"])
+    ap.add_argument("scenario", choices=["cc", "introspect", "validate", "code", "refresh"])
+    ap.add_argument("--process", default="token",
+                    help="the process to sample: token, authorization, session, identity, envoy")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU, not waits)")
     args = ap.parse_args()
@@ -59,6 +63,8 @@ def main() -> int:
             a, fx = ag.setup()
             load = {"cc": lambda: sc.client_credentials(a, args.seconds + 2, 16),
                     "introspect": lambda: sc.introspection(a, args.seconds + 2, 16),
+                    "code": lambda: sc.code_flow(a, args.seconds + 2, 4),
+                    "refresh": lambda: sc.refresh(a, args.seconds + 2, 4),
                     "validate": lambda: grpc_validate(ag.stack.grpc_target("token"), fx["access_token"],
                                                       in_flight=16, processes=2, seconds=args.seconds + 4,
                                                       pids=[ag.stack.procs["token"].pid])}[args.scenario]
@@ -70,8 +76,8 @@ def main() -> int:
             figures: dict = {}
             driver = threading.Thread(target=lambda: figures.update(load()))
             driver.start()
-            raw = work / "token.raw"
-            subprocess.run([str(PY_SPY), "record", "-p", str(ag.stack.procs["token"].pid), "-d",
+            raw = work / f"{args.process}.raw"
+            subprocess.run([str(PY_SPY), "record", "-p", str(ag.stack.procs[args.process].pid), "-d",
                             str(args.seconds), "-r", "200", "-f", "raw", "-o", str(raw), "--nonblocking",
                             *(["--gil"] if args.gil else [])],
                            check=True, capture_output=True)
