@@ -22,12 +22,15 @@ A request runs on the event loop when its route's `is_quick` says it needs no da
 and, on a cache miss, one call to another service — shorter than the thread hand-off
 they would otherwise pay, and on a GIL-bound process a thread buys no parallelism.
 Anything that may wait on PostgreSQL (a row lock, a commit) goes to a worker thread, so
-one slow request does not hold up the others. The health probes are gRPC, on their own
-threads (k8s/), so a store that hangs delays requests, never the probes.
+one slow request does not hold up the others. Should a quick request turn out slow (a
+Redis that hangs until its socket timeout), every request goes to worker threads for the
+next `slow_backoff` seconds, so one hung store holds up the loop once, not on every
+request. The health probes are gRPC, on their own threads (k8s/), so they never wait.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +43,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import metrics, request_id
 from .audit import current_source
 from .http import NO_STORE, error_response, too_large_response
+
+log = logging.getLogger(__name__)
 
 # (content type, body, Authorization header) -> the JSON body of a 200, or None for an empty 200.
 FormHandler = Callable[[str | None, bytes, str | None], Any]
@@ -62,10 +67,14 @@ class _TooLarge(Exception):
 
 
 class FastLane:
-    def __init__(self, app: ASGIApp, routes: Sequence[HotRoute], *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, routes: Sequence[HotRoute], *, max_body_bytes: int,
+                 slow_seconds: float = 0.1, slow_backoff: float = 10.0) -> None:
         self.app = app
         self._routes = {r.path: r for r in routes}
         self._max = max_body_bytes
+        self._slow = slow_seconds
+        self._backoff = slow_backoff
+        self._threads_until = 0.0  # time.monotonic() before which nothing runs on the loop
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,8 +109,9 @@ class FastLane:
                 if body is None:  # the client went away mid-body: nothing to answer
                     status = 499
                     return
-                if route.is_quick is not None and route.is_quick(content_type, body):
-                    result = route.handler(content_type, body, authorization)
+                if (route.is_quick is not None and time.monotonic() >= self._threads_until
+                        and route.is_quick(content_type, body)):
+                    result = self._inline(route, content_type, body, authorization)
                 else:
                     result = await run_in_threadpool(route.handler, content_type, body, authorization)
                 response: Response = (JSONResponse(result, headers=NO_STORE) if result is not None
@@ -117,6 +127,18 @@ class FastLane:
             current_source.reset(source_token)
             request_id.current.reset(rid_token)
             self._count(route.path, status, started)
+
+    def _inline(self, route: HotRoute, content_type: str | None, body: bytes,
+                authorization: str | None) -> Any:
+        started = time.monotonic()
+        try:
+            return route.handler(content_type, body, authorization)
+        finally:
+            took = time.monotonic() - started
+            if took > self._slow:
+                self._threads_until = time.monotonic() + self._backoff
+                log.warning("a quick %s took %.0f ms on the event loop: worker threads for %.0f s",
+                            route.path, took * 1000, self._backoff)
 
     def _count(self, route: str, status: int, started: float) -> None:
         key = (metrics.service(), route, status)
