@@ -19,6 +19,7 @@ from .tables import issued_jtis as issued
 from .tables import revoked_jtis as revoked
 
 INSERT_BATCH = 1000
+_ADD_ISSUED = issued.insert()  # built once: every code and refresh grant records its jti
 
 
 def _utc(value: datetime) -> datetime:
@@ -31,9 +32,8 @@ class SqlJtiRecord:
         self._s = session
 
     def add_issued(self, entry: IssuedJti) -> None:
-        self._s.execute(issued.insert().values(
-            jti=entry.jti, grant_id=entry.grant_id, family_id=entry.family_id or None,
-            expires_at=entry.expires_at))
+        self._s.execute(_ADD_ISSUED, {"jti": entry.jti, "grant_id": entry.grant_id,
+                                      "family_id": entry.family_id or None, "expires_at": entry.expires_at})
 
     def of_grant(self, grant_id: str, now: datetime) -> list[JtiEntry]:
         return self._entries(select(issued.c.jti, issued.c.expires_at)

@@ -16,7 +16,7 @@ from typing import Any
 
 from authgate_common import audit as trail
 from authgate_common.db import UnitOfWork
-from sqlalchemy import Engine, RowMapping, Select, delete, exists, insert, or_, select, update
+from sqlalchemy import Engine, RowMapping, Select, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
@@ -49,6 +49,21 @@ def _family(row: RowMapping) -> RefreshFamily:
         revoked_reason=row["revoked_reason"] or "")
 
 
+# The statements of every rotation, built once: building one (and its cache key) cost more
+# CPU than executing it (bench/NOTES.md, item 19).
+_CONSUME = (update(tok)
+            .where(tok.c.token_hash == bindparam("hash"), tok.c.client_id == bindparam("client"),
+                   tok.c.used_at.is_(None), tok.c.revoked_at.is_(None), tok.c.expires_at > bindparam("now"))
+            .values(used_at=bindparam("used_at"))
+            .returning(*tok.c))
+_TOKEN = select(tok).where(tok.c.token_hash == bindparam("hash"))
+_FAMILY = select(fam).where(fam.c.family_id == bindparam("family"))
+_LOCKED = {False: {"token": _TOKEN, "family": _FAMILY},
+           True: {"token": _TOKEN.with_for_update(), "family": _FAMILY.with_for_update()}}
+_ADD_TOKEN = insert(tok)
+_ADD_FAMILY = insert(fam)
+
+
 class SqlRefreshRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -58,32 +73,29 @@ class SqlRefreshRepository:
         return self._s.execute(stmt.with_for_update() if lock else stmt).mappings().first()
 
     def add_family(self, family: RefreshFamily) -> None:
-        self._s.execute(insert(fam).values(
-            family_id=family.family_id, client_id=family.client_id, user_id=family.user_id,
-            sid=family.sid, grant_id=family.grant_id, auth_time=family.auth_time,
-            created_at=family.created_at))
+        self._s.execute(_ADD_FAMILY, {
+            "family_id": family.family_id, "client_id": family.client_id, "user_id": family.user_id,
+            "sid": family.sid, "grant_id": family.grant_id, "auth_time": family.auth_time,
+            "created_at": family.created_at})
 
     def add_token(self, token: RefreshToken) -> None:
-        self._s.execute(insert(tok).values(
-            token_hash=token.token_hash, family_id=token.family_id, parent_hash=token.parent_hash,
-            client_id=token.client_id, user_id=token.user_id, sid=token.sid,
-            scopes=" ".join(token.scopes), created_at=token.created_at, expires_at=token.expires_at))
+        self._s.execute(_ADD_TOKEN, {
+            "token_hash": token.token_hash, "family_id": token.family_id, "parent_hash": token.parent_hash,
+            "client_id": token.client_id, "user_id": token.user_id, "sid": token.sid,
+            "scopes": " ".join(token.scopes), "created_at": token.created_at,
+            "expires_at": token.expires_at})
 
     def consume(self, token_hash: str, client_id: str, now: datetime) -> RefreshToken | None:
-        stmt = (update(tok)
-                .where(tok.c.token_hash == token_hash, tok.c.client_id == client_id,
-                       tok.c.used_at.is_(None), tok.c.revoked_at.is_(None), tok.c.expires_at > now)
-                .values(used_at=now)
-                .returning(*tok.c))
-        row = self._s.execute(stmt).mappings().first()
+        row = self._s.execute(_CONSUME, {"hash": token_hash, "client": client_id, "now": now,
+                                         "used_at": now}).mappings().first()
         return _token(row) if row else None
 
     def get_token(self, token_hash: str, *, lock: bool = False) -> RefreshToken | None:
-        row = self._one(select(tok).where(tok.c.token_hash == token_hash), lock)
+        row = self._s.execute(_LOCKED[lock]["token"], {"hash": token_hash}).mappings().first()
         return _token(row) if row else None
 
     def get_family(self, family_id: str, *, lock: bool = False) -> RefreshFamily | None:
-        row = self._one(select(fam).where(fam.c.family_id == family_id), lock)
+        row = self._s.execute(_LOCKED[lock]["family"], {"family": family_id}).mappings().first()
         return _family(row) if row else None
 
     def live_child(self, parent_hash: str, *, lock: bool = False) -> RefreshToken | None:
