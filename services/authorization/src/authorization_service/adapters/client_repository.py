@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import CursorResult, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.models import Client
@@ -47,15 +47,18 @@ def _columns(client: Client) -> dict[str, Any]:
         jwks=client.jwks, require_nonce=client.require_nonce)
 
 
+# Read on every /authorize and code redemption: built once (building a statement and its
+# cache key cost more CPU than running it; bench/NOTES.md, item 19).
+_GET = {False: select(clients).where(clients.c.client_id == bindparam("client_id"))}
+_GET[True] = _GET[False].with_for_update()  # SQLite: a no-op, its writes are serialised anyway
+
+
 class SqlClientRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
     def get(self, client_id: str, *, for_update: bool = False) -> Client | None:
-        query = select(clients).where(clients.c.client_id == client_id)
-        if for_update:
-            query = query.with_for_update()  # SQLite: a no-op, its writes are serialised anyway
-        row = self._s.execute(query).mappings().first()
+        row = self._s.execute(_GET[for_update], {"client_id": client_id}).mappings().first()
         return _to_client(row) if row is not None else None
 
     def all(self) -> list[Client]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.models import StoredCode
@@ -29,24 +29,28 @@ def _to_code(row: Any) -> StoredCode:
         expires_at=as_utc(row["expires_at"]), consumed_at=as_utc(row["consumed_at"]))  # type: ignore[arg-type]
 
 
+# One code issued per /authorize, one consumed per exchange: built once (bench/NOTES.md, item 19).
+_ADD = insert(codes)
+_CONSUME = (update(codes)
+            .where(codes.c.code_hash == bindparam("hash"), codes.c.consumed_at.is_(None))
+            .values(consumed_at=bindparam("consumed_at"))
+            .returning(*codes.c))
+
+
 class SqlCodeRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
     def add(self, code: StoredCode) -> None:
-        self._s.execute(insert(codes).values(
-            code_hash=code.code_hash, grant_id=code.grant_id, client_id=code.client_id,
-            user_id=code.user_id, sid=code.sid, redirect_uri=code.redirect_uri,
-            scopes=" ".join(code.scopes), nonce=code.nonce, code_challenge=code.code_challenge,
-            code_challenge_method=code.code_challenge_method, auth_time=code.auth_time,
-            amr=" ".join(code.amr), created_at=code.created_at, expires_at=code.expires_at))
+        self._s.execute(_ADD, {
+            "code_hash": code.code_hash, "grant_id": code.grant_id, "client_id": code.client_id,
+            "user_id": code.user_id, "sid": code.sid, "redirect_uri": code.redirect_uri,
+            "scopes": " ".join(code.scopes), "nonce": code.nonce, "code_challenge": code.code_challenge,
+            "code_challenge_method": code.code_challenge_method, "auth_time": code.auth_time,
+            "amr": " ".join(code.amr), "created_at": code.created_at, "expires_at": code.expires_at})
 
     def consume(self, code_hash: str, now: datetime) -> StoredCode | None:
-        stmt = (update(codes)
-                .where(codes.c.code_hash == code_hash, codes.c.consumed_at.is_(None))
-                .values(consumed_at=now)
-                .returning(*codes.c))
-        row = self._s.execute(stmt).mappings().first()
+        row = self._s.execute(_CONSUME, {"hash": code_hash, "consumed_at": now}).mappings().first()
         return _to_code(row) if row is not None else None
 
     def exists(self, code_hash: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.models import Consent, OutboxMessage
@@ -21,13 +21,17 @@ def _to_consent(row: Any) -> Consent:
                    revoked_at=as_utc(row["revoked_at"]))
 
 
+# Read on every /authorize (bench/NOTES.md, item 19: built once).
+_GET = select(consents).where(consents.c.user_id == bindparam("user_id"),
+                              consents.c.client_id == bindparam("client_id"))
+
+
 class SqlConsentRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
 
     def get(self, user_id: str, client_id: str) -> Consent | None:
-        row = self._s.execute(select(consents).where(
-            consents.c.user_id == user_id, consents.c.client_id == client_id)).mappings().first()
+        row = self._s.execute(_GET, {"user_id": user_id, "client_id": client_id}).mappings().first()
         return _to_consent(row) if row is not None else None
 
     def active_for_user(self, user_id: str) -> list[Consent]:
