@@ -151,6 +151,9 @@ def row(event: AuditEvent, at: datetime) -> dict[str, Any]:
     }
 
 
+_INSERT = insert(audit_events)  # built once: use cases record inside most transactions
+
+
 class SqlAuditTrail:
     """Writes into the caller's transaction (an ORM Session or a Connection): repositories
     expose one as `.audit`, so a use case records inside its unit of work."""
@@ -160,7 +163,7 @@ class SqlAuditTrail:
         self._clock = clock
 
     def record(self, event: AuditEvent) -> None:
-        self._db.execute(insert(audit_events).values(**row(event, self._clock())))
+        self._db.execute(_INSERT, row(event, self._clock()))
 
 
 class HasAudit(Protocol):
