@@ -57,13 +57,16 @@ def event_message(record: AuditRecord, service: str) -> pb.AuditEvent:
 def source_of(scope: Mapping[str, Any]) -> str:
     """The caller's address as the gateway vouches for it (see authgate_common.http.client_ip)."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-    external = headers.get("x-envoy-external-address", "")
+    return source_from(headers.get("x-envoy-external-address"), headers.get("x-forwarded-for"),
+                       scope.get("client"))
+
+
+def source_from(external: str | None, forwarded: str | None, client: Any) -> str:
+    """The rule of source_of, from the two headers (and the ASGI client) already in hand."""
     if external:
         return external[:64]
-    forwarded = headers.get("x-forwarded-for", "")
     if forwarded:
         return forwarded.rsplit(",", 1)[-1].strip()[:64]
-    client = scope.get("client")
     return str(client[0])[:64] if client else ""
 
 

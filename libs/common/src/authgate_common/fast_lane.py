@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import metrics, request_id
 from .audit import current_source
+from .audit_service import source_from
 from .http import NO_STORE, error_response, too_large_response
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class FastLane:
                 forwarded = value.decode("latin-1")
         rid = request_id.accept(rid_in)
         rid_token = request_id.current.set(rid)
-        source_token = current_source.set(_source(external, forwarded, scope.get("client")))
+        source_token = current_source.set(source_from(external, forwarded, scope.get("client")))
         status = 500  # if sending the response fails
         try:
             try:
@@ -172,13 +173,3 @@ class FastLane:
             if not message.get("more_body", False):
                 break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _source(external: str | None, forwarded: str | None, client: Any) -> str:
-    # Same rule as audit_service.source_of, from the headers already in hand.
-    if external:
-        return external[:64]
-    if forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()[:64]
-    return str(client[0])[:64] if client else ""
-
