@@ -59,18 +59,20 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
     return stack
 
 
+def validate_on(stack: Stack, replica: int, token: str, timeout: float = 10) -> grpc.StatusCode:
+    """ValidateToken on one token replica (Envoy would pick one): its code."""
+    with grpc.insecure_channel(stack.grpc_target("token", replica)) as ch:
+        try:
+            token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
+                token_pb2.ValidateTokenRequest(token=token), timeout=timeout)
+        except grpc.RpcError as exc:
+            return exc.code()
+    return grpc.StatusCode.OK
+
+
 def validate_on_each_replica(stack: Stack, token: str, timeout: float = 10) -> list[grpc.StatusCode]:
-    """ValidateToken on every token replica in turn (Envoy would pick one): each one's code."""
-    codes = []
-    for i in range(len(stack.ports.grpc["token"])):
-        with grpc.insecure_channel(stack.grpc_target("token", i)) as ch:
-            try:
-                token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
-                    token_pb2.ValidateTokenRequest(token=token), timeout=timeout)
-                codes.append(grpc.StatusCode.OK)
-            except grpc.RpcError as exc:
-                codes.append(exc.code())
-    return codes
+    """ValidateToken on every token replica in turn: each one's code."""
+    return [validate_on(stack, i, token, timeout) for i in range(len(stack.ports.grpc["token"]))]
 
 
 @dataclass

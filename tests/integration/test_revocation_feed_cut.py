@@ -21,9 +21,8 @@ import grpc
 import httpx
 import pytest
 from authgate.session.v1 import session_pb2, session_pb2_grpc
-from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_devstack.stack import Stack, free_port
-from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair
+from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair, validate_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 pytestmark = pytest.mark.e2e
@@ -60,17 +59,6 @@ def _userinfo(stack: Stack, replica: int, access: str) -> httpx.Response:
         headers={"Authorization": f"Bearer {access}"},
         timeout=10,
     )
-
-
-def _validate(stack: Stack, replica: int, access: str) -> grpc.StatusCode:
-    with grpc.insecure_channel(stack.grpc_target("token", replica)) as ch:
-        try:
-            token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
-                token_pb2.ValidateTokenRequest(token=access), timeout=5
-            )
-        except grpc.RpcError as exc:
-            return exc.code()
-    return grpc.StatusCode.OK
 
 
 def _replicas(stack: Stack) -> range:
@@ -166,9 +154,9 @@ def test_feed_cut_fails_closed_then_recovers_by_itself(private: Stack) -> None:
             resp = _userinfo(private, i, access)
             assert resp.status_code == 503, resp.text
             assert resp.json()["error"] == "temporarily_unavailable"
-            assert _validate(private, i, access) == grpc.StatusCode.UNAVAILABLE
+            assert validate_on(private, i, access, timeout=5) == grpc.StatusCode.UNAVAILABLE
         # A token with no session behind it has nothing the feed must vouch for.
-        assert _validate(private, i, cc) == grpc.StatusCode.OK
+        assert validate_on(private, i, cc, timeout=5) == grpc.StatusCode.OK
     through_gateway = httpx.get(
         f"{flow.base}/api/v1/userinfo/me", timeout=10, headers={"Authorization": f"Bearer {kept}"}
     )
@@ -187,8 +175,8 @@ def test_feed_cut_fails_closed_then_recovers_by_itself(private: Stack) -> None:
         _until(recovered, RECOVERED_WITHIN, f"token[{i}] recovering")
         assert 200 not in seen, seen  # the revoked session never slipped through
         assert _userinfo(private, i, doomed).status_code == 401
-        assert _validate(private, i, doomed) == grpc.StatusCode.UNAUTHENTICATED
-        assert _validate(private, i, kept) == grpc.StatusCode.OK
+        assert validate_on(private, i, doomed, timeout=5) == grpc.StatusCode.UNAUTHENTICATED
+        assert validate_on(private, i, kept, timeout=5) == grpc.StatusCode.OK
     assert {
         name: proc.pid
         for name, proc in private.procs.items()

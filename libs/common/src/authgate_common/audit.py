@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import request_id
 from .errors import InvalidRequest, OAuthError
+from .periodic_job import PeriodicJob
 
 log = logging.getLogger(__name__)
 
@@ -323,12 +324,12 @@ class BufferedAuditLog(AuditLog):
         super().__init__(engine, clock)
         self._flush_seconds, self._max_pending, self._batch = flush_seconds, max_pending, batch
         self._pending: list[dict[str, Any]] = []
-        self._lock = threading.Lock()  # guards _pending, _dropped and _writer
+        self._lock = threading.Lock()  # guards _pending, _dropped, _writer and _closed
         self._write_lock = threading.Lock()  # one batch at a time, in order
         self._dropped = 0
         self._warned_at = 0.0
-        self._stop = threading.Event()
-        self._writer: threading.Thread | None = None
+        self._closed = False
+        self._writer: PeriodicJob | None = None  # started by the first row
 
     def record(self, event: AuditEvent) -> None:
         item = row(event, self._clock())
@@ -338,9 +339,8 @@ class BufferedAuditLog(AuditLog):
                 self._warn_dropped()
                 return
             self._pending.append(item)
-            if self._writer is None and not self._stop.is_set():
-                self._writer = threading.Thread(target=self._run, name="audit-writer", daemon=True)
-                self._writer.start()
+            if self._writer is None and not self._closed:
+                self._writer = PeriodicJob("audit-writer", self.flush, self._flush_seconds).start()
 
     def _warn_dropped(self) -> None:
         now = time.monotonic()
@@ -363,7 +363,7 @@ class BufferedAuditLog(AuditLog):
                         if conn.dialect.name == "postgresql":
                             _copy_rows(conn, rows)
                         else:
-                            conn.execute(insert(audit_events), rows)
+                            conn.execute(_INSERT, rows)
                 except (SQLAlchemyError, psycopg.Error) as exc:
                     with self._lock:  # back to the front, for the next attempt
                         self._pending = (rows + self._pending)[:self._max_pending]
@@ -371,21 +371,14 @@ class BufferedAuditLog(AuditLog):
                     return written
                 written += len(rows)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._flush_seconds):
-            try:
-                self.flush()
-            except Exception:  # noqa: BLE001 - the writer must outlive any surprise
-                log.exception("audit writer failed; retrying")
-
     def query(self, query: AuditQuery) -> list[AuditRecord]:
         self.flush()
         return super().query(query)
 
     def close(self) -> None:
-        self._stop.set()
         with self._lock:
+            self._closed = True
             writer = self._writer
         if writer is not None:
-            writer.join(timeout=5)
+            writer.stop(wait_seconds=5)
         self.flush()
