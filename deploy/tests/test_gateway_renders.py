@@ -21,16 +21,11 @@ import pytest
 import yaml
 from authgate_devstack import __main__ as stack_cli
 from authgate_devstack.gateway import RENDERED, SERVICES, dump, render, rendered_text
+from authgate_devstack.stack import free_ports
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 CERT_JOB = REPO / "deploy" / "compose" / "selfsigned_cert.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +112,7 @@ def tls_gateway(cert: tuple[str, str],
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = upstream.server_address[1]
-    plain, tls_port, admin = free_port(), free_port(), free_port()
+    plain, tls_port, admin = free_ports(3)
     endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc"]}
     config = render("local", endpoints, listener_port=plain,
                     admin_port=admin, tls=True, tls_files=cert, tls_port=tls_port)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from authgate_devstack.gateway import dump, render
-from authgate_devstack.stack import Stack, free_port
+from authgate_devstack.stack import Stack, free_ports
 
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 LIMIT = 5
@@ -22,7 +22,7 @@ LIMIT = 5
 
 @pytest.fixture(scope="module")
 def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port, admin = free_port(), free_port()
+    port, admin = free_ports(2)
     limits = {"oauth": {"requests": LIMIT, "per_seconds": 60},
               "login": {"requests": LIMIT, "per_seconds": 60}}
     config = tmp_path_factory.mktemp("strict") / "envoy.yaml"

@@ -21,7 +21,7 @@ import grpc
 import httpx
 import pytest
 from authgate.session.v1 import session_pb2, session_pb2_grpc
-from authgate_devstack.stack import Stack, free_port
+from authgate_devstack.stack import Stack, free_ports
 from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair, validate_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -87,13 +87,13 @@ def _serving(target: str) -> bool:
 def _revoke_behind_a_partition(stack: Stack, sid: str) -> None:
     """Revoke `sid` through a session process that shares the record but that no validator
     can reach, so the revocation lands in PostgreSQL (and Redis) and is pushed to no one."""
-    grpc_port = free_port()
+    grpc_port, http_port = free_ports(2)
     while grpc_port in stack.ports.grpc["session"]:  # the dead one's port is free again
-        grpc_port = free_port()
+        grpc_port, http_port = free_ports(2)
     env = {
         **stack.service_env("session"),
         "SESSION_GRPC_PORT": str(grpc_port),
-        "SESSION_HTTP_PORT": str(free_port()),
+        "SESSION_HTTP_PORT": str(http_port),
         "SESSION_METRICS_PORT": "0",
     }
     with open(stack.workdir / "session-partitioned.log", "ab") as log:

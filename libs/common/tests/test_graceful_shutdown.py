@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,15 +15,10 @@ from typing import Any
 import grpc
 import httpx
 import pytest
+from authgate_devstack.stack import free_ports
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 SCRIPT = pathlib.Path(__file__).with_name("slow_service.py")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serving(grpc_port: int, http_port: int | None) -> bool:
@@ -39,7 +33,8 @@ def _serving(grpc_port: int, http_port: int | None) -> bool:
 
 
 def _start(with_http: bool) -> tuple[subprocess.Popen[str], int, int | None]:
-    grpc_port, http_port, metrics_port = _free_port(), _free_port() if with_http else None, _free_port()
+    grpc_port, http, metrics_port = free_ports(3)
+    http_port = http if with_http else None
     proc = subprocess.Popen(
         [sys.executable, str(SCRIPT), str(http_port or "none"), str(grpc_port), str(metrics_port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -8,7 +8,7 @@ import pathlib
 import pytest
 from authgate_devstack.__main__ import _stack
 from authgate_devstack.gateway import SERVICES
-from authgate_devstack.stack import Ports, Stack
+from authgate_devstack.stack import Ports, Stack, free_ports
 
 
 def test_replicas_come_from_the_environment_with_ports_ten_apart() -> None:
@@ -47,3 +47,10 @@ def test_the_gateway_balances_over_every_replica(tmp_path: pathlib.Path) -> None
     eps = ports.endpoints()
     assert eps["token"] == [("127.0.0.1", p) for p in ports.http["token"]]
     assert eps["token_grpc"] == [("127.0.0.1", p) for p in ports.grpc["token"]]
+
+
+def test_ports_drawn_together_are_distinct() -> None:
+    # Each port stays bound until all are drawn; drawn one by one, the kernel may hand
+    # the same free port out twice.
+    ports = free_ports(300)
+    assert len(set(ports)) == 300

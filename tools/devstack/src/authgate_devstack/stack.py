@@ -31,10 +31,18 @@ VENV_BIN = pathlib.Path(sys.executable).parent
 COLORS = {"identity": 32, "session": 35, "authorization": 34, "token": 33, "envoy": 36}
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports. Every socket stays bound until all are drawn: one
+    released before the next bind can be handed out again (CI once got a duplicate)."""
+    with contextlib.ExitStack() as held:
+        socks = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
 
 
 @dataclass
@@ -71,13 +79,14 @@ class Ports:
 
     @classmethod
     def free(cls, replicas: dict[str, int] | None = None) -> Ports:
-        replicas = replicas or {}
-        return cls(
-            http={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
-            grpc={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
-            metrics={s: [free_port() for _ in range(replicas.get(s, 1))] for s in SERVICES},
-            gateway=free_port(), admin=free_port(), example=free_port(),
-        )
+        counts = {s: (replicas or {}).get(s, 1) for s in SERVICES}
+        pool = iter(free_ports(3 * sum(counts.values()) + 3))
+
+        def draw() -> dict[str, list[int]]:
+            return {s: [next(pool) for _ in range(n)] for s, n in counts.items()}
+
+        return cls(http=draw(), grpc=draw(), metrics=draw(),
+                   gateway=next(pool), admin=next(pool), example=next(pool))
 
     def metrics_port(self, service: str, replica: int = 0) -> int:
         ports = self.metrics.get(service, [])
