@@ -18,14 +18,24 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import growth
 import scenarios as sc
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from load import grpc_validate
-from report import write_markdown
-from stacks import BENCH, ENVOY_ONLY_PATH, NO_EXT_AUTHZ_PATH, AuthgateSystem, PeerSystem, Target, versions
+from report import PEER_VIA_ENVOY, write_markdown
+from stacks import (
+    BENCH,
+    ENVOY_ONLY_PATH,
+    NO_EXT_AUTHZ_PATH,
+    PEER_VIA_ENVOY_PREFIX,
+    AuthgateSystem,
+    PeerSystem,
+    Target,
+    versions,
+)
 
 ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "floors", "login", "revocation",
        "growth"]
@@ -89,16 +99,21 @@ def main() -> int:
     work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-bench-"))
     log(f"workdir {work}")
     with postgres_database("bench") as db_url, redis_prefix("bench") as prefix:
-        ag = AuthgateSystem(work / "stack", db_url, REDIS_URL, prefix, args.token_replicas)
         peer = PeerSystem(work)
+        ag = AuthgateSystem(work / "stack", db_url, REDIS_URL, prefix, args.token_replicas,
+                            peer_port=peer.port)
         log("starting authgate (PostgreSQL + Redis) and node-oidc-provider")
         ag.start()
         try:
             peer.start()
             a, fixtures = ag.setup()
             b, _ = peer.setup()
+            # The peer behind the same Envoy, for the single-request scenarios: the share of
+            # the gap that is the gateway the spec puts in front of authgate.
+            via = replace(b, name=PEER_VIA_ENVOY, base=ag.stack.base_url + PEER_VIA_ENVOY_PREFIX.rstrip("/"),
+                          pids=[*b.pids, ag.stack.procs["envoy"].pid])
             try:
-                run_all(results, wanted, args, ag, a, b, fixtures)
+                run_all(results, wanted, args, ag, a, b, via, fixtures)
             except Exception as exc:  # noqa: BLE001 - keep what was measured before the failure
                 log(f"scenario failed: {exc!r}")
                 results["skipped"]["failed"] = repr(exc)[:500]
@@ -122,24 +137,27 @@ def main() -> int:
 
 
 def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace,
-            ag: AuthgateSystem, a: Target, b: Target, fx: dict[str, Any]) -> None:
+            ag: AuthgateSystem, a: Target, b: Target, via: Target, fx: dict[str, Any]) -> None:
     secs, conns, rounds, workers = args.seconds, args.connections, args.rounds, args.flow_workers
     res, skipped = results["scenarios"], results["skipped"]
     pair = {"authgate": a, "oidc-provider": b}
+    trio = {**pair, PEER_VIA_ENVOY: via}
     stack = ag.stack
 
-    def both(fn: Callable[..., dict[str, Any]], *extra: Any) -> dict[str, Callable[[], dict[str, Any]]]:
-        return {label: (lambda t=t: fn(t, secs, *extra)) for label, t in pair.items()}
+    def both(fn: Callable[..., dict[str, Any]], *extra: Any,
+             systems: dict[str, Target] = pair) -> dict[str, Callable[[], dict[str, Any]]]:
+        return {label: (lambda t=t: fn(t, secs, *extra)) for label, t in systems.items()}
 
-    def warm(fn: Callable[..., dict[str, Any]], *extra: Any) -> dict[str, Callable[[], Any]]:
-        return {label: (lambda t=t: fn(t, 2, *extra)) for label, t in pair.items()}
+    def warm(fn: Callable[..., dict[str, Any]], *extra: Any,
+             systems: dict[str, Target] = pair) -> dict[str, Callable[[], Any]]:
+        return {label: (lambda t=t: fn(t, 2, *extra)) for label, t in systems.items()}
 
     if "cc" in wanted:
-        res["cc"] = alternate("client_credentials", both(sc.client_credentials, conns), rounds,
-                              warm(sc.client_credentials, conns))
+        res["cc"] = alternate("client_credentials", both(sc.client_credentials, conns, systems=trio), rounds,
+                              warm(sc.client_credentials, conns, systems=trio))
     if "introspect" in wanted:
-        res["introspect"] = alternate("introspection", both(sc.introspection, conns), rounds,
-                                      warm(sc.introspection, conns))
+        res["introspect"] = alternate("introspection", both(sc.introspection, conns, systems=trio), rounds,
+                                      warm(sc.introspection, conns, systems=trio))
     if "code_flow" in wanted:
         res["code_flow"] = alternate("code flow", both(sc.code_flow, workers), rounds,
                                      warm(sc.code_flow, workers))

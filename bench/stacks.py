@@ -7,6 +7,7 @@ RFC 7636), §4.4 (client_credentials) and §6 (refresh)."""
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import os
@@ -106,13 +107,31 @@ NO_EXT_AUTHZ_IDENTITY = {"x-auth-sub": "0" * 36, "x-auth-scope": "openid read", 
 # The Envoy floor: the gateway answering by itself (every filter, no upstream).
 ENVOY_ONLY_PATH = "/bench/envoy-only"
 
+# The peer behind the same gateway: what the gateway the spec puts in front of authgate
+# costs on the same operations (the peer's own figures are measured without it).
+PEER_VIA_ENVOY_PREFIX = "/bench/peer/"
 
-def add_bench_routes(config: dict) -> None:
+
+def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
     hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
     routes = hcm["route_config"]["virtual_hosts"][0]["routes"]
     routes.insert(0, {"match": {"path": ENVOY_ONLY_PATH},
                       "direct_response": {"status": 200, "body": {"inline_string": "{}"}}})
-    if not any(c["name"] == "example_http" for c in config["static_resources"]["clusters"]):
+    clusters = config["static_resources"]["clusters"]
+    if peer_port is not None:
+        # The route and cluster the token endpoint has (timeout, retries, outlier detection),
+        # pointed at the peer.
+        oauth = next(r for r in routes if r["match"].get("prefix") == "/api/v1/oauth/")
+        peer_route = copy.deepcopy(oauth)
+        peer_route["match"] = {"prefix": PEER_VIA_ENVOY_PREFIX}
+        peer_route["route"].update(cluster="peer_http", prefix_rewrite="/")
+        routes.insert(0, peer_route)
+        peer_cluster = copy.deepcopy(next(c for c in clusters if c["name"] == "token_http"))
+        peer_cluster["name"] = peer_cluster["load_assignment"]["cluster_name"] = "peer_http"
+        peer_cluster["load_assignment"]["endpoints"] = [{"lb_endpoints": [{"endpoint": {"address": {
+            "socket_address": {"address": "127.0.0.1", "port_value": peer_port}}}}]}]
+        clusters.append(peer_cluster)
+    if not any(c["name"] == "example_http" for c in clusters):
         return  # the example API is not installed
     routes.insert(0, {
         "match": {"path": NO_EXT_AUTHZ_PATH},
@@ -129,8 +148,9 @@ class AuthgateSystem:
     127.0.0.1 with one client)."""
 
     def __init__(self, workdir: pathlib.Path, db_url: str, redis_url: str, prefix: str,
-                 token_replicas: int) -> None:
+                 token_replicas: int, peer_port: int | None = None) -> None:
         self.db_url = db_url
+        self.peer_port = peer_port  # routed at PEER_VIA_ENVOY_PREFIX when given
         env = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
                "LOG_LEVEL": "INFO", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
                "REDIS_KEY_PREFIX": prefix,
@@ -155,7 +175,7 @@ class AuthgateSystem:
         config = st.workdir / "envoy-bench.yaml"
         rendered = render("local", st.ports.endpoints(), listener_port=st.ports.gateway,
                           admin_port=st.ports.admin, rate_limits={})
-        add_bench_routes(rendered)
+        add_bench_routes(rendered, self.peer_port)
         config.write_text(dump(rendered))
         st._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                             "--base-id", str(st.ports.admin)], dict(os.environ))
