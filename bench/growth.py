@@ -14,7 +14,7 @@ feed starts from the record's snapshot of the current size (100,000 revoked sess
 arrive in chunks), and `VACUUM (ANALYZE)` leaves the tables as a database in steady state
 has them: the planner knows the new sizes, and autovacuum has nothing left to do with the
 million rows just deleted or written (it did it during the measures otherwise, on the
-same two cores: the large size came out 10–17% dearer even for client_credentials, which
+same two cores: the large size came out 10–22% dearer even for client_credentials, which
 reads none of these tables).
 
 Each run measures, at the current size: `ValidateToken` over gRPC (16 in flight, the
