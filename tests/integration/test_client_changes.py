@@ -1,12 +1,13 @@
 """Changing a client reaches every token replica at once (issues 7 and 8): two token
 replicas remember client authentications for five minutes, yet a secret rotated with
 `authgate client rotate-secret`, a client deleted or its scopes changed is seen by both
-within a second — through the push (Redis pub/sub), not the TTL. A changed redirect_uris
-list is what /authorize honours, and each change is in the audit trail, with no secret.
+within a second — through the push (Redis pub/sub), not the TTL. The authorization
+service remembers registrations for /authorize just as long, yet a changed redirect_uris
+list is what the very next /authorize honours; each change is in the audit trail, with
+no secret.
 
-The session stack's token replicas (two or more), restarted for this module with a
-client-authentication cache far longer than the test, so only the push can explain a
-change seen in time.
+The session stack's token and authorization replicas, restarted for this module with
+caches far longer than the test, so only the push can explain a change seen in time.
 """
 
 from __future__ import annotations
@@ -56,12 +57,13 @@ def eventually(check: Callable[[], bool], what: str, seconds: float) -> None:
 
 @pytest.fixture(scope="module")
 def private(stack: Stack, cli: Cli, flow: Flow) -> Iterator[Private]:
-    with stack.reconfigured("token", {"CLIENT_AUTH_CACHE_SECONDS": str(CACHE_SECONDS)}):
-        # Every token replica listens before any test warms a cache (until then it is bypassed).
+    with stack.reconfigured("token", {"CLIENT_AUTH_CACHE_SECONDS": str(CACHE_SECONDS)}), \
+            stack.reconfigured("authorization", {"CLIENT_CACHE_SECONDS": str(CACHE_SECONDS)}):
+        # Every replica listens before any test warms a cache (until then it is bypassed).
         r = redis.Redis.from_url(REDIS_URL)
         channel = channel_name(stack.env["REDIS_KEY_PREFIX"])
-        replicas = len(stack.ports.http["token"])
-        eventually(lambda: r.pubsub_numsub(channel)[0][1] == replicas, "every token replica subscribed", 30)
+        replicas = len(stack.ports.http["token"]) + len(stack.ports.http["authorization"])
+        eventually(lambda: r.pubsub_numsub(channel)[0][1] == replicas, "every replica subscribed", 30)
         r.close()
         time.sleep(0.2)  # and have read the confirmation
         yield Private(stack, flow, cli, stack.env["DATABASE_URL"])
@@ -171,14 +173,17 @@ def test_authorize_honours_the_updated_redirect_uris(private: Private) -> None:
     flow = private.flow
     client = flow.client()
     new_uri = f"https://app.example/{client.client_id}/moved"
-    out = private.cli("client", "update", client.client_id, "--redirect-uri", new_uri)
-    assert out["redirect_uris"] == [new_uri] and out["changed_fields"] == ["redirect_uris"]
-
-    user = flow.user()
     moved = AppClient(client.client_id, client.client_secret, new_uri)
     verifier, challenge = pkce_pair()
     with flow.browser() as browser:
-        flow.login(browser, user)
+        flow.login(browser, flow.user())
+        # Every authorization replica remembers the registration (Envoy picks one per request).
+        for _ in range(2 * len(private.stack.ports.http["authorization"])):
+            before = flow.authorize(browser, client, challenge=challenge)
+            assert before.status_code == 302 and before.headers["location"].startswith(client.redirect_uri)
+        out = private.cli("client", "update", client.client_id, "--redirect-uri", new_uri)
+        assert out["redirect_uris"] == [new_uri] and out["changed_fields"] == ["redirect_uris"]
+        time.sleep(PUSH_SECONDS)  # the push reaches the replicas that did not make the change
         ok = flow.authorize(browser, moved, challenge=challenge)
         assert ok.status_code == 302 and ok.headers["location"].startswith(new_uri + "?")
         code = urllib.parse.parse_qs(urllib.parse.urlsplit(ok.headers["location"]).query)["code"][0]

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import grpc
 from authgate_common.audit_service import AuditTrailService
-from authgate_common.client_changes import ClientChangePublisher
+from authgate_common.client_changes import ClientChangePublisher, ClientMemory, listening_memory
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.errors import TemporarilyUnavailable
@@ -42,8 +42,10 @@ from .domain.consent.book import ConsentBook
 from .domain.consent.decision import ConsentDecision
 from .domain.consent.pending import CsrfTokens, PendingRequests
 from .domain.consent.relay import OutboxRelay, RelayPolicy, TokenRevoker
+from .domain.models import Client
 from .domain.ports import ClientChanges, Clock, SessionLookup, UnitOfWork
 from .domain.redeem import CodeRedeemer
+from .domain.remembered_clients import ForgetOnChange, RememberedClients
 from .entrypoints.backchannel_worker import BackchannelWorker
 from .entrypoints.consent_api import ConsentHttpDeps
 from .entrypoints.grpc_api import registrar
@@ -127,14 +129,20 @@ def relay_policy(settings: Settings) -> RelayPolicy:
 def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
           clock: Clock | None = None, signer: LogoutTokenSigner | None = None,
           poster: LogoutPoster | None = None, jtis: JtiRegistry | None = None,
-          revoker: TokenRevoker | None = None, changes: ClientChanges | None = None) -> AuthorizationService:
-    """Wire the core and transports from already-built adapters (tests call this too)."""
+          revoker: TokenRevoker | None = None, changes: ClientChanges | None = None,
+          client_memory: ClientMemory[Client] | None = None) -> AuthorizationService:
+    """Wire the core and transports from already-built adapters (tests call this too).
+
+    `client_memory`: where /authorize remembers client registrations (none: it reads each).
+    """
     clock = clock or SystemClock()
     # RFC 7523 §3: the assertion's aud names this server: the issuer or the token endpoint.
     assertions = ClientAssertions((settings.issuer, settings.issuer + TOKEN_ENDPOINT_PATH),
                                   jtis or MemoryJtiRegistry(), settings.CLOCK_SKEW_SECONDS)
     hasher = SecretHasher(derive_key(settings.SECRET_KEY, "authorization/client-secret"))
     changes = changes or _Unannounced()
+    if client_memory is not None:
+        changes = ForgetOnChange(client_memory, changes)
     registry = ClientRegistry(uow, hasher, clock, assertions, changes)
     code_hasher = CodeHasher(derive_key(settings.SECRET_KEY, "authorization/code"))
     codes = CodeIssuer(uow, code_hasher, clock, settings.AUTHORIZATION_CODE_TTL_SECONDS)
@@ -142,7 +150,8 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
     consents = ConsentBook(uow, clock)
     key = settings.SECRET_KEY
     deps = AuthorizeDeps(
-        clients=registry, sessions=sessions, codes=codes, issuer=settings.issuer, clock=clock,
+        clients=registry if client_memory is None else RememberedClients(registry, client_memory),
+        sessions=sessions, codes=codes, issuer=settings.issuer, clock=clock,
         consents=consents,
         pending=PendingRequests(derive_key(key, "authorization/consent-request"),
                                 settings.CONSENT_REQUEST_TTL_SECONDS),
@@ -182,7 +191,11 @@ def bootstrap(settings: Settings) -> AuthorizationService:
     # Changed, rotated and deleted clients reach every token replica's cache at once.
     publisher = (ClientChangePublisher.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
                  if settings.REDIS_URL else None)
-    service = build(settings, uow=SqlUnitOfWork(engine), changes=publisher,
+    # /authorize remembers registrations only where changes reach it (the same channel).
+    memory, listener = (listening_memory(settings.REDIS_URL, settings.REDIS_KEY_PREFIX,
+                                         settings.CLIENT_CACHE_SECONDS, settings.CLIENT_CHANGES_PING_SECONDS)
+                        if settings.REDIS_URL and settings.CLIENT_CACHE_SECONDS > 0 else (None, None))
+    service = build(settings, uow=SqlUnitOfWork(engine), changes=publisher, client_memory=memory,
                     sessions=GrpcSessionLookup(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     signer=GrpcLogoutTokenSigner(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     poster=poster, jtis=jtis,
@@ -201,6 +214,8 @@ def bootstrap(settings: Settings) -> AuthorizationService:
                             token_channel.close, session_channel.close, engine.dispose])
     if publisher is not None:
         service.closers.append(publisher.close)
+    if listener is not None:
+        service.closers.append(listener.stop)
     audit = AuditTrailService(engine, SCHEMA, settings).start()
     service.register = audit.with_register(service.register)
     service.closers.insert(0, audit.stop)

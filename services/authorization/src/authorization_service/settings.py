@@ -14,6 +14,12 @@ class Settings(BaseServiceSettings):
     # RFC 6749 §4.1.2 recommends at most 10 minutes; authgate allows at most 60 seconds.
     AUTHORIZATION_CODE_TTL_SECONDS: int = Field(60, gt=0, le=60)
     SESSION_COOKIE_NAME: str = "sso_session"
+    # How long a replica remembers a client's registration for /authorize (0: never). A
+    # change reaches every replica at once over Redis pub/sub (as it reaches the token
+    # service's CLIENT_AUTH_CACHE_SECONDS); this is the backstop. Off without REDIS_URL.
+    CLIENT_CACHE_SECONDS: float = Field(5.0, ge=0, le=300)
+    # How often the change subscription pings Redis; three unanswered pings mean it is lost.
+    CLIENT_CHANGES_PING_SECONDS: float = Field(1.0, gt=0, le=60)
     # How long the consent page's form stays valid (its sealed pending request).
     CONSENT_REQUEST_TTL_SECONDS: int = Field(300, gt=0, le=3600)
     # How long after a prompt=login / max_age request the new login must come back.

@@ -11,7 +11,7 @@ from datetime import timedelta
 import grpc
 from authgate_common.audit import AuditTrail, MemoryAuditTrail
 from authgate_common.audit_service import AuditTrailService
-from authgate_common.client_changes import ClientChangeListener
+from authgate_common.client_changes import listening_memory
 from authgate_common.crypto import derive_key
 from authgate_common.db import make_engine, run_migrations
 from authgate_common.errors import TemporarilyUnavailable
@@ -148,13 +148,11 @@ def client_authentication(
     if not settings.REDIS_URL:
         log.info("client authentication cache off: without REDIS_URL no client change reaches it")
         return authorization, []
-    listener = ClientChangeListener.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX,
-                                             ping_seconds=settings.CLIENT_CHANGES_PING_SECONDS)
     # Bypassed (neither read nor filled) until the subscription is confirmed, and whenever lost.
-    cache = CachingClientAuthentication(authorization, settings.CLIENT_AUTH_CACHE_SECONDS,
-                                        trusted=lambda: listener.healthy)
-    listener.start(on_change=cache.forget, on_reset=cache.forget_all)
-    return cache, [listener.stop]
+    memory, listener = listening_memory(settings.REDIS_URL, settings.REDIS_KEY_PREFIX,
+                                        settings.CLIENT_AUTH_CACHE_SECONDS,
+                                        settings.CLIENT_CHANGES_PING_SECONDS)
+    return CachingClientAuthentication(authorization, memory), [listener.stop]
 
 
 def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore, deny_list: DenyList,

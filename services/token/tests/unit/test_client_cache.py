@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from authgate_common.client_changes import ClientMemory
 from authgate_common.errors import InvalidClient
 from token_service.bootstrap import client_authentication
 from token_service.domain.client_cache import CachingClientAuthentication
@@ -25,6 +28,10 @@ class Counting:
         return ("redeemed", args)
 
 
+def cached(inner: Counting, **memory: Any) -> CachingClientAuthentication:
+    return CachingClientAuthentication(inner, ClientMemory(**memory))  # type: ignore[arg-type]
+
+
 class Clock:
     now = 100.0
 
@@ -34,7 +41,7 @@ class Clock:
 
 def test_a_success_is_remembered_until_the_ttl_passes() -> None:
     inner, clock = Counting(), Clock()
-    auth = CachingClientAuthentication(inner, ttl_seconds=5, clock=clock)
+    auth = cached(inner, ttl_seconds=5, clock=clock)
     assert auth.authenticate_client("svc", "right").client_id == "svc"
     assert auth.authenticate_client("svc", "right").client_id == "svc"
     assert len(inner.calls) == 1
@@ -46,7 +53,7 @@ def test_a_success_is_remembered_until_the_ttl_passes() -> None:
 
 def test_failures_and_other_secrets_always_reach_the_authorization_service() -> None:
     inner = Counting()
-    auth = CachingClientAuthentication(inner, ttl_seconds=60, clock=Clock())
+    auth = cached(inner, ttl_seconds=60, clock=Clock())
     auth.authenticate_client("svc", "right")
     for _ in range(3):
         with pytest.raises(InvalidClient):
@@ -55,17 +62,17 @@ def test_failures_and_other_secrets_always_reach_the_authorization_service() -> 
 
 
 def test_the_secret_itself_is_not_kept() -> None:
-    auth = CachingClientAuthentication(Counting(), ttl_seconds=60, clock=Clock())
+    auth = cached(Counting(), ttl_seconds=60, clock=Clock())
     auth.authenticate_client("svc", "right")
-    assert all("right" not in repr(k) and b"right" not in k[1] for k in auth._entries)
+    assert all("right" not in repr(k) and b"right" not in k[1] for k in auth._memory._entries)
 
 
 def test_calls_with_more_than_a_secret_and_a_zero_ttl_are_not_cached() -> None:
     inner = Counting()
-    auth = CachingClientAuthentication(inner, ttl_seconds=60, clock=Clock())
+    auth = cached(inner, ttl_seconds=60, clock=Clock())
     auth.authenticate_client("svc", "right", client_assertion="eyJ…")
     auth.authenticate_client("svc", "right", client_assertion="eyJ…")
-    off = CachingClientAuthentication(inner, ttl_seconds=0, clock=Clock())
+    off = cached(inner, ttl_seconds=0, clock=Clock())
     off.authenticate_client("svc", "right")
     off.authenticate_client("svc", "right")
     assert len(inner.calls) == 4
@@ -74,17 +81,17 @@ def test_calls_with_more_than_a_secret_and_a_zero_ttl_are_not_cached() -> None:
 def test_it_stays_bounded_and_passes_everything_else_through() -> None:
     inner, clock = Counting(), Clock()
     inner.secrets = {f"c{i}": "s" for i in range(50)}
-    auth = CachingClientAuthentication(inner, ttl_seconds=60, max_entries=10, clock=clock)
+    auth = cached(inner, ttl_seconds=60, max_entries=10, clock=clock)
     for i in range(50):
         auth.authenticate_client(f"c{i}", "s")
-    assert len(auth._entries) <= 10
+    assert len(auth._memory._entries) <= 10
     assert auth.redeem_code("a", "b") == ("redeemed", ("a", "b"))
 
 
 def test_a_changed_client_is_forgotten_at_once_and_only_that_client() -> None:
     inner = Counting()
     inner.secrets["api"] = "right"
-    auth = CachingClientAuthentication(inner, ttl_seconds=300, clock=Clock())
+    auth = cached(inner, ttl_seconds=300, clock=Clock())
     auth.authenticate_client("svc", "right")
     auth.authenticate_client("api", "right")
     inner.secrets["svc"] = "rotated"
@@ -100,7 +107,7 @@ def test_a_changed_client_is_forgotten_at_once_and_only_that_client() -> None:
 
 def test_while_untrusted_the_cache_is_neither_read_nor_filled() -> None:
     inner, trusted = Counting(), [True]
-    auth = CachingClientAuthentication(inner, ttl_seconds=300, clock=Clock(), trusted=lambda: trusted[0])
+    auth = cached(inner, ttl_seconds=300, clock=Clock(), trusted=lambda: trusted[0])
     auth.authenticate_client("svc", "right")
     trusted[0] = False  # the subscription is lost: a change may pass unheard
     inner.secrets["svc"] = "rotated"
@@ -108,7 +115,7 @@ def test_while_untrusted_the_cache_is_neither_read_nor_filled() -> None:
         auth.authenticate_client("svc", "right")
     auth.authenticate_client("svc", "rotated")
     auth.authenticate_client("svc", "rotated")
-    assert len(inner.calls) == 4 and len(auth._entries) == 1  # only the entry from before the loss
+    assert len(inner.calls) == 4 and len(auth._memory._entries) == 1  # only the entry from before the loss
 
 
 def test_an_answer_in_flight_when_its_client_changed_is_not_remembered() -> None:
@@ -122,7 +129,7 @@ def test_an_answer_in_flight_when_its_client_changed_is_not_remembered() -> None
             return client
 
     inner = ChangesMidCall()
-    auth = CachingClientAuthentication(inner, ttl_seconds=300, clock=Clock())
+    auth = cached(inner, ttl_seconds=300, clock=Clock())
     assert auth.authenticate_client("svc", "right").client_id == "svc"
     with pytest.raises(InvalidClient):
         auth.authenticate_client("svc", "right")

@@ -31,7 +31,7 @@ class ClientRepository(Protocol):
 
 class ClientChanges(Protocol):
     def announce(self, client_id: str) -> None:
-        """Tell every token-service replica that this client changed, once the change has
+        """Tell every replica that remembers clients that this one changed, once the change has
         committed, so none goes on accepting what it remembered of it. Never raises: the
         change stands whatever happens here (the replicas' cache TTL is the backstop)."""
         ...

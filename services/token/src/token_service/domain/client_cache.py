@@ -26,10 +26,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
+
+from authgate_common.client_changes import ClientMemory
 
 from .ports import AuthorizationPort, Client
 
@@ -37,51 +36,27 @@ from .ports import AuthorizationPort, Client
 class CachingClientAuthentication:
     """An AuthorizationPort that remembers successful secret-based authentications."""
 
-    def __init__(self, inner: AuthorizationPort, ttl_seconds: float, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic,
-                 trusted: Callable[[], bool] = lambda: True) -> None:
+    def __init__(self, inner: AuthorizationPort, memory: ClientMemory[Client]) -> None:
         self._inner = inner
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._clock = clock
-        self._trusted = trusted
+        self._memory = memory
         self._key = secrets.token_bytes(32)
-        self._entries: dict[tuple[str, bytes], tuple[float, Client]] = {}
-        # Moves on every forget: an answer fetched before a forget is not stored after it.
-        self._epoch = 0
-        self._lock = threading.Lock()
 
     def authenticate_client(self, client_id: str, client_secret: str, *args: Any, **kwargs: Any) -> Client:
-        if self._ttl <= 0 or args or any(v for v in kwargs.values()) or not self._trusted():
+        if args or any(v for v in kwargs.values()):
             return self._inner.authenticate_client(client_id, client_secret, *args, **kwargs)
         key = (client_id, hmac.new(self._key, client_secret.encode(), hashlib.sha256).digest())
-        now = self._clock()
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        epoch = self._epoch
-        client = self._inner.authenticate_client(client_id, client_secret, *args, **kwargs)
-        with self._lock:
-            if epoch != self._epoch or not self._trusted():
-                return client
-            if len(self._entries) >= self._max:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-                if len(self._entries) >= self._max:
-                    self._entries = {}
-            self._entries[key] = (now + self._ttl, client)
+        client = self._memory.recall(
+            key, lambda: self._inner.authenticate_client(client_id, client_secret, *args, **kwargs))
+        assert client is not None  # an authentication answers a client or raises
         return client
 
     def forget(self, client_id: str) -> None:
         """The client changed: its remembered authentications go, on this replica, now."""
-        with self._lock:
-            self._epoch += 1
-            self._entries = {k: v for k, v in self._entries.items() if k[0] != client_id}
+        self._memory.forget(client_id)
 
     def forget_all(self) -> None:
         """Changes may have been missed (the subscription was lost or is new)."""
-        with self._lock:
-            self._epoch += 1
-            self._entries = {}
+        self._memory.forget_all()
 
     def __getattr__(self, name: str) -> Any:
         # Everything else (redeem_code, …) goes straight to the authorization service.
