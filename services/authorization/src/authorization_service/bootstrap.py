@@ -188,7 +188,8 @@ def bootstrap(settings: Settings) -> AuthorizationService:
     # keeps them in memory: one replica).
     jtis = (RedisJtiRegistry.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "authorization:")
             if settings.REDIS_URL else MemoryJtiRegistry())
-    # Changed, rotated and deleted clients reach every token replica's cache at once.
+    # Changed, rotated and deleted clients reach every replica's client memory at once (the
+    # token replicas' authentications, the authorization replicas' registrations).
     publisher = (ClientChangePublisher.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX)
                  if settings.REDIS_URL else None)
     # /authorize remembers registrations only where changes reach it (the same channel).
