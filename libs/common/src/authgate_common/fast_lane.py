@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import metrics, request_id
 from .audit import current_source
 from .audit_service import source_from
-from .http import NO_STORE, error_response, too_large_response
+from .http import NO_STORE, BodyTooLarge, check_declared_length, error_response, too_large_response
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 FormHandler = Callable[[str | None, bytes, str | None], Any]
 # (content type, body) -> whether this request may be answered on the event loop.
 QuickTest = Callable[[str | None, bytes], bool]
+
+
+def answer(result: Any) -> Response:
+    """A FormHandler's result as its 200: the JSON body, or empty; never cached."""
+    return JSONResponse(result, headers=NO_STORE) if result is not None else Response(headers=NO_STORE)
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,6 @@ class HotRoute:
 _RID_HEADER = request_id.HEADER.encode()
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class FastLane:
     def __init__(self, app: ASGIApp, routes: Sequence[HotRoute], *, max_body_bytes: int,
                  slow_seconds: float = 0.1, slow_backoff: float = 10.0) -> None:
@@ -76,7 +77,6 @@ class FastLane:
         self._slow = slow_seconds
         self._backoff = slow_backoff
         self._threads_until = 0.0  # time.monotonic() before which nothing runs on the loop
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self._routes.get(scope.get("path", "")) if scope["type"] == "http" else None
@@ -115,9 +115,8 @@ class FastLane:
                     result = self._inline(route, content_type, body, authorization)
                 else:
                     result = await run_in_threadpool(route.handler, content_type, body, authorization)
-                response: Response = (JSONResponse(result, headers=NO_STORE) if result is not None
-                                      else Response(status_code=200, headers=NO_STORE))
-            except _TooLarge:
+                response = answer(result)
+            except BodyTooLarge:
                 response = too_large_response()
             except Exception as exc:  # noqa: BLE001 - mapped exactly as the app's handlers map it
                 response = error_response(exc)
@@ -127,7 +126,7 @@ class FastLane:
         finally:
             current_source.reset(source_token)
             request_id.current.reset(rid_token)
-            self._count(route.path, status, started)
+            metrics.record_http(route.path, "POST", status, time.perf_counter() - started)
 
     def _inline(self, route: HotRoute, content_type: str | None, body: bytes,
                 authorization: str | None) -> Any:
@@ -141,24 +140,9 @@ class FastLane:
                 log.warning("a quick %s took %.0f ms on the event loop: worker threads for %.0f s",
                             route.path, took * 1000, self._backoff)
 
-    def _count(self, route: str, status: int, started: float) -> None:
-        key = (metrics.service(), route, status)
-        series = self._series.get(key)
-        if series is None:  # a few routes × a few statuses: bounded
-            m = metrics.get()
-            series = self._series[key] = (
-                m.http_requests.labels(service=key[0], route=route, method="POST", status=str(status)),
-                m.http_duration.labels(service=key[0], route=route))
-        series[0].inc()
-        series[1].observe(time.perf_counter() - started)
-
     async def _body(self, receive: Receive, length: bytes) -> bytes | None:
         if length:
-            try:
-                if int(length) > self._max:
-                    raise _TooLarge()
-            except ValueError:
-                raise _TooLarge() from None
+            check_declared_length(length, self._max)
         chunks: list[bytes] = []
         seen = 0
         while True:
@@ -168,7 +152,7 @@ class FastLane:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self._max:
-                raise _TooLarge()
+                raise BodyTooLarge()
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

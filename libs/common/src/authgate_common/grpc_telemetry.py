@@ -84,7 +84,7 @@ class TelemetryInterceptor(grpc.ServerInterceptor):
                 failed = False
                 return response
             finally:
-                _record(method, _code(context, failed), time.perf_counter() - started)
+                metrics.record_grpc(method, _code(context, failed), time.perf_counter() - started)
                 request_id.current.reset(token)
         return wrapper
 
@@ -98,25 +98,9 @@ class TelemetryInterceptor(grpc.ServerInterceptor):
                 yield from inner(request, context)
                 failed = False
             finally:
-                _record(method, _code(context, failed), None)
+                metrics.record_grpc(method, _code(context, failed), None)
                 request_id.current.reset(token)
         return wrapper
-
-
-# (service, method, code) -> the two series of that call; methods and codes are few.
-_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-
-
-def _record(method: str, code: str, seconds: float | None) -> None:
-    key = (metrics.service(), method, code)
-    series = _series.get(key)
-    if series is None:
-        m = metrics.get()
-        series = _series[key] = (m.grpc_requests.labels(service=key[0], method=method, code=code),
-                                 m.grpc_duration.labels(service=key[0], method=method))
-    series[0].inc()
-    if seconds is not None:
-        series[1].observe(seconds)
 
 
 class _CallDetails(NamedTuple):

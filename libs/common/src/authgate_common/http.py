@@ -83,15 +83,13 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.max_bytes
-                except ValueError:
-                    too_big = True
-                if too_big:
-                    await self._refuse(scope, receive, send)
-                    return
+        try:
+            for name, value in scope.get("headers", []):
+                if name == b"content-length":
+                    check_declared_length(value, self.max_bytes)
+        except BodyTooLarge:
+            await self._refuse(scope, receive, send)
+            return
         seen = 0
 
         async def limited_receive() -> Message:
@@ -100,12 +98,12 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge()
+                    raise BodyTooLarge()
             return message
 
         try:
             await self.app(scope, limited_receive, send)
-        except _TooLarge:
+        except BodyTooLarge:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,8 +115,18 @@ def too_large_response() -> JSONResponse:
                         status_code=413, headers=NO_STORE)
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """A request body over the limit: answered with too_large_response() (413)."""
+
+
+def check_declared_length(value: bytes, max_bytes: int) -> None:
+    """A Content-Length over `max_bytes`, or not a number, is refused before the body is read."""
+    try:
+        too_big = int(value) > max_bytes
+    except ValueError:
+        too_big = True
+    if too_big:
+        raise BodyTooLarge()
 
 
 def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> FastAPI:

@@ -68,10 +68,6 @@ class TelemetryMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = route_template(scope, self.router)
-            m = metrics.get()
-            service = metrics.service()
-            m.http_requests.labels(service=service, route=route, method=_method(scope),
-                                   status=str(status)).inc()
-            m.http_duration.labels(service=service, route=route).observe(time.perf_counter() - started)
+            metrics.record_http(route_template(scope, self.router), _method(scope), status,
+                                time.perf_counter() - started)
             request_id.current.reset(token)

@@ -92,6 +92,40 @@ def service() -> str:
     return _service
 
 
+# -- request metrics: what the HTTP and gRPC telemetry (and the fast lane) record ----------
+
+# Each label set's two series, looked up once: resolving `.labels(...)` on every request was
+# a visible share of a cheap one (bench/NOTES.md, item 17). Keys come from route templates,
+# method names and status codes the server itself chose, so they stay few.
+_http_series: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+_grpc_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def record_http(route: str, method: str, status: int, seconds: float) -> None:
+    key = (_service, route, method, status)
+    series = _http_series.get(key)
+    if series is None:
+        m = get()
+        series = _http_series[key] = (
+            m.http_requests.labels(service=_service, route=route, method=method, status=str(status)),
+            m.http_duration.labels(service=_service, route=route))
+    series[0].inc()
+    series[1].observe(seconds)
+
+
+def record_grpc(method: str, code: str, seconds: float | None) -> None:
+    """One finished RPC; `seconds` None for a stream (counted, not timed)."""
+    key = (_service, method, code)
+    series = _grpc_series.get(key)
+    if series is None:
+        m = get()
+        series = _grpc_series[key] = (m.grpc_requests.labels(service=_service, method=method, code=code),
+                                      m.grpc_duration.labels(service=_service, method=method))
+    series[0].inc()
+    if seconds is not None:
+        series[1].observe(seconds)
+
+
 # -- domain counters: what the use cases call --------------------------------------------
 
 def tokens_issued(grant_type: str) -> None:

@@ -91,16 +91,17 @@ def test_it_stays_bounded_and_passes_everything_else_through() -> None:
 def test_a_changed_client_is_forgotten_at_once_and_only_that_client() -> None:
     inner = Counting()
     inner.secrets["api"] = "right"
-    auth = cached(inner, ttl_seconds=300, clock=Clock())
+    memory = ClientMemory(ttl_seconds=300, clock=Clock())
+    auth = CachingClientAuthentication(inner, memory)  # type: ignore[arg-type]
     auth.authenticate_client("svc", "right")
     auth.authenticate_client("api", "right")
     inner.secrets["svc"] = "rotated"
-    auth.forget("svc")  # the authorization service announced the rotation
+    memory.forget("svc")  # the authorization service announced the rotation
     with pytest.raises(InvalidClient):
         auth.authenticate_client("svc", "right")
     auth.authenticate_client("api", "right")  # still remembered
     assert [c[0] for c in inner.calls] == ["svc", "api", "svc"]
-    auth.forget_all()
+    memory.forget_all()
     auth.authenticate_client("api", "right")
     assert [c[0] for c in inner.calls][-1] == "api" and len(inner.calls) == 4
 
@@ -125,11 +126,11 @@ def test_an_answer_in_flight_when_its_client_changed_is_not_remembered() -> None
             # The authorization service read the old secret; the rotation commits and is
             # announced before this answer is back.
             self.secrets[client_id] = "rotated"
-            auth.forget(client_id)
+            memory.forget(client_id)
             return client
 
-    inner = ChangesMidCall()
-    auth = cached(inner, ttl_seconds=300, clock=Clock())
+    memory = ClientMemory(ttl_seconds=300, clock=Clock())
+    auth = CachingClientAuthentication(ChangesMidCall(), memory)  # type: ignore[arg-type]
     assert auth.authenticate_client("svc", "right").client_id == "svc"
     with pytest.raises(InvalidClient):
         auth.authenticate_client("svc", "right")

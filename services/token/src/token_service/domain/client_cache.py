@@ -10,7 +10,7 @@ a different entry, so it is checked by the authorization service like any other.
 
 Failures are never remembered (each wrong guess still reaches the authorization
 service and its limits). A change to a client (an update, a rotated secret, a deletion)
-is pushed to every replica (authgate_common.client_changes), which `forget`s that
+is pushed to every replica (authgate_common.client_changes), whose ClientMemory forgets that
 client at once; the push can only be trusted while its subscription is live, so
 `trusted()` false means the cache is bypassed, neither read nor filled, and each
 (re)subscription and loss `forget_all`s. An authentication that was in flight while a
@@ -49,14 +49,6 @@ class CachingClientAuthentication:
             key, lambda: self._inner.authenticate_client(client_id, client_secret, *args, **kwargs))
         assert client is not None  # an authentication answers a client or raises
         return client
-
-    def forget(self, client_id: str) -> None:
-        """The client changed: its remembered authentications go, on this replica, now."""
-        self._memory.forget(client_id)
-
-    def forget_all(self) -> None:
-        """Changes may have been missed (the subscription was lost or is new)."""
-        self._memory.forget_all()
 
     def __getattr__(self, name: str) -> Any:
         # Everything else (redeem_code, …) goes straight to the authorization service.

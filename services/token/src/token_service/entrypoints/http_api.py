@@ -11,8 +11,9 @@ import json
 import pathlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from authgate_common.fast_lane import FastLane, HotRoute
+from authgate_common.fast_lane import FastLane, HotRoute, answer
 from authgate_common.http import NO_STORE, create_app
 from authgate_common.public_docs import mount_public_docs
 from fastapi import Request
@@ -75,7 +76,7 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
                     is_quick=deps.token_endpoint.is_quick),
            HotRoute(REVOKE_PATH, deps.revocation.handle),
            HotRoute(INTROSPECT_PATH, deps.introspection.handle, is_quick=deps.introspection.is_quick)]
-    declared = {
+    declared: dict[str, dict[str, Any]] = {
         TOKEN_PATH: dict(name="token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
                          openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES),
         REVOKE_PATH: dict(name="revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
@@ -132,5 +133,5 @@ def _declared_endpoint(route: HotRoute) -> Callable[[Request], Awaitable[Respons
         # Reached only if a request bypassed the fast lane (it answers every POST here).
         result = await run_in_threadpool(route.handler, request.headers.get("content-type"),
                                          await request.body(), request.headers.get("authorization"))
-        return JSONResponse(result, headers=NO_STORE) if result is not None else Response(headers=NO_STORE)
+        return answer(result)
     return endpoint
