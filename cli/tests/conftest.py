@@ -1,4 +1,9 @@
-"""Fake services on port 0, and `run`: the CLI in-process with its exit code and output."""
+"""Fake services on port 0, and `run`: the CLI in-process with its exit code and output.
+
+The fakes listen as the services' operator listeners do: mutual TLS with their workload's
+certificate from a test CA, and the services' real allow-lists on the operator plane, so
+only the `operator` certificate the CLI is pointed at (AUTHGATE_CA/CERT/KEY) gets in.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,12 @@ from authgate.identity.v1 import identity_pb2_grpc
 from authgate.session.v1 import session_pb2_grpc
 from authgate.token.v1 import token_pb2_grpc
 from authgate_cli.main import main
-from authgate_common.grpc_server import create_server
+from authgate_common import pki
+from authgate_common.grpc_access import INTERNAL
 
 sys.path.insert(0, str(Path(__file__).parent))  # for cli_fakes (tests have no package)
 from cli_fakes import FakeAuthorization, FakeIdentity, FakeSession, FakeToken  # noqa: E402
+from cli_listeners import serve, use_certificate  # noqa: E402
 
 
 @dataclass
@@ -40,43 +47,58 @@ class Result:
         return json.loads(self.out)
 
 
+@pytest.fixture(scope="session")
+def pki_root(tmp_path_factory) -> Path:
+    """A test CA and every workload's certificate (authgate_common.pki), made once."""
+    root = tmp_path_factory.mktemp("pki")
+    pki.ensure_dev_pki(root)
+    return root
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """No developer `.env` or exported target may leak into a test."""
+def _isolated(monkeypatch, tmp_path, pki_root):
+    """No developer `.env` or exported target may leak into a test; the operator's
+    certificate of the test CA is the CLI's."""
     monkeypatch.chdir(tmp_path)
     for name in (
-        "IDENTITY_GRPC_TARGET",
-        "AUTHORIZATION_GRPC_TARGET",
-        "TOKEN_GRPC_TARGET",
-        "SESSION_GRPC_TARGET",
+        *(f"{s.upper()}_{kind}_TARGET" for s in pki.SERVICES for kind in ("OPERATOR", "GRPC")),
         "GRPC_CLIENT_TIMEOUT_SECONDS",
+        "VAR_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
+    use_certificate(monkeypatch, pki_root / "operator")
 
 
 @pytest.fixture
-def services(monkeypatch) -> Iterator[Services]:
+def services(monkeypatch, pki_root) -> Iterator[Services]:
     identity, authorization = FakeIdentity(), FakeAuthorization()
-    id_server, id_port, _ = create_server(
-        0,
-        lambda s: identity_pb2_grpc.add_IdentityServiceServicer_to_server(identity, s),
-        service_names=[],
-        host="127.0.0.1",
-        max_workers=4,
+    id_server, id_target = serve(
+        pki_root, "identity", lambda s: identity_pb2_grpc.add_IdentityServiceServicer_to_server(identity, s)
     )
-    az_server, az_port, _ = create_server(
-        0,
+    az_server, az_target = serve(
+        pki_root,
+        "authorization",
         lambda s: authorization_pb2_grpc.add_AuthorizationServiceServicer_to_server(authorization, s),
-        service_names=[],
-        host="127.0.0.1",
-        max_workers=4,
     )
-    svc = Services(identity, authorization, f"127.0.0.1:{id_port}", f"127.0.0.1:{az_port}")
-    monkeypatch.setenv("IDENTITY_GRPC_TARGET", svc.identity_target)
-    monkeypatch.setenv("AUTHORIZATION_GRPC_TARGET", svc.authorization_target)
+    svc = Services(identity, authorization, id_target, az_target)
+    monkeypatch.setenv("IDENTITY_OPERATOR_TARGET", svc.identity_target)
+    monkeypatch.setenv("AUTHORIZATION_OPERATOR_TARGET", svc.authorization_target)
     yield svc
     id_server.stop(grace=None)
     az_server.stop(grace=None)
+
+
+@pytest.fixture
+def internal_identity(pki_root) -> Iterator[str]:
+    """A fake identity service's internal listener (which refuses the operator): its target."""
+    server, target = serve(
+        pki_root,
+        "identity",
+        lambda s: identity_pb2_grpc.add_IdentityServiceServicer_to_server(FakeIdentity(), s),
+        plane=INTERNAL,
+    )
+    yield target
+    server.stop(grace=None)
 
 
 @dataclass
@@ -91,29 +113,29 @@ class SessionFake:
     target: str
 
 
-def _serve(monkeypatch, servicer, add, env: str):  # type: ignore[no-untyped-def]
-    """One fake gRPC service on a free port, its target in `env`: (server, target)."""
-    server, port, _ = create_server(0, lambda s: add(servicer, s), service_names=[], host="127.0.0.1",
-                                    max_workers=4)
-    target = f"127.0.0.1:{port}"
-    monkeypatch.setenv(env, target)
+def _serve(monkeypatch, pki_root, workload, servicer, add):  # type: ignore[no-untyped-def]
+    """One fake gRPC service's operator listener, its target in `<WORKLOAD>_OPERATOR_TARGET`."""
+    server, target = serve(pki_root, workload, lambda s: add(servicer, s))
+    monkeypatch.setenv(f"{workload.upper()}_OPERATOR_TARGET", target)
     return server, target
 
 
 @pytest.fixture
-def token_service(monkeypatch) -> Iterator[TokenFake]:
+def token_service(monkeypatch, pki_root) -> Iterator[TokenFake]:
     servicer = FakeToken()
-    server, target = _serve(monkeypatch, servicer, token_pb2_grpc.add_TokenServiceServicer_to_server,
-                            "TOKEN_GRPC_TARGET")
+    server, target = _serve(
+        monkeypatch, pki_root, "token", servicer, token_pb2_grpc.add_TokenServiceServicer_to_server
+    )
     yield TokenFake(servicer, target)
     server.stop(grace=None)
 
 
 @pytest.fixture
-def session_service(monkeypatch) -> Iterator[SessionFake]:
+def session_service(monkeypatch, pki_root) -> Iterator[SessionFake]:
     servicer = FakeSession()
-    server, target = _serve(monkeypatch, servicer, session_pb2_grpc.add_SessionServiceServicer_to_server,
-                            "SESSION_GRPC_TARGET")
+    server, target = _serve(
+        monkeypatch, pki_root, "session", servicer, session_pb2_grpc.add_SessionServiceServicer_to_server
+    )
     yield SessionFake(servicer, target)
     server.stop(grace=None)
 

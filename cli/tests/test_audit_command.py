@@ -19,8 +19,8 @@ from authgate_common.audit import AuditEvent, AuditLog
 from authgate_common.audit_schema import create_table_v1
 from authgate_common.audit_service import AuditServicer
 from authgate_common.db import make_engine
-from authgate_common.grpc_server import create_server
 from cli_fakes import FakeIdentity
+from cli_listeners import serve
 from sqlalchemy import Engine
 
 ALICE = str(uuid.uuid4())
@@ -39,7 +39,7 @@ class Trails:
 
 
 @pytest.fixture
-def trails(tmp_path, monkeypatch) -> Iterator[Trails]:
+def trails(tmp_path, monkeypatch, pki_root) -> Iterator[Trails]:
     identity = FakeIdentity()
     identity.users[ALICE] = identity_pb2.User(id=ALICE, username="alice", email="alice@example.com")
     engines, servers = {}, []
@@ -54,9 +54,9 @@ def trails(tmp_path, monkeypatch) -> Iterator[Trails]:
             if name == "identity":
                 identity_pb2_grpc.add_IdentityServiceServicer_to_server(identity, server)
 
-        server, port, _ = create_server(0, register, service_names=[], host="127.0.0.1", max_workers=4)
+        server, target = serve(pki_root, name, register)
         servers.append(server)
-        monkeypatch.setenv(f"{name.upper()}_GRPC_TARGET", f"127.0.0.1:{port}")
+        monkeypatch.setenv(f"{name.upper()}_OPERATOR_TARGET", target)
     yield Trails(engines)
     for server in servers:
         server.stop(None)
@@ -113,7 +113,7 @@ def test_an_unreachable_service_is_reported_and_the_rest_shown(
     monkeypatch,
 ) -> None:
     trails.add("identity", 0, "login.success")
-    monkeypatch.setenv("TOKEN_GRPC_TARGET", dead_target)
+    monkeypatch.setenv("TOKEN_OPERATOR_TARGET", dead_target)
     result = run("audit", "--user", ALICE, "--json")
     assert result.code == 2
     assert [r["type"] for r in result.json()] == ["login.success"]

@@ -51,7 +51,7 @@ def test_unreachable_identity_is_exit_2(run, dead_target):
 
 
 def test_unreachable_authorization_names_its_target(run, dead_target, monkeypatch):
-    monkeypatch.setenv("AUTHORIZATION_GRPC_TARGET", dead_target)
+    monkeypatch.setenv("AUTHORIZATION_OPERATOR_TARGET", dead_target)
     result = run("client", "list")
     assert result.code == 2
     assert f"cannot reach the authorization service at {dead_target}" in result.err
@@ -72,10 +72,10 @@ def test_invalid_configuration_is_reported_cleanly(run, monkeypatch):
 
 
 def test_flag_beats_environment_which_beats_dotenv(services, run, dead_target, monkeypatch, tmp_path):
-    monkeypatch.delenv("IDENTITY_GRPC_TARGET")
-    (tmp_path / ".env").write_text(f"IDENTITY_GRPC_TARGET={services.identity_target}\n")
+    monkeypatch.delenv("IDENTITY_OPERATOR_TARGET")
+    (tmp_path / ".env").write_text(f"IDENTITY_OPERATOR_TARGET={services.identity_target}\n")
     assert run("user", "list").code == 0  # from .env
-    monkeypatch.setenv("IDENTITY_GRPC_TARGET", dead_target)
+    monkeypatch.setenv("IDENTITY_OPERATOR_TARGET", dead_target)
     assert run("user", "list").code == 2  # environment wins over .env
     assert run("user", "list", "--identity-target", services.identity_target).code == 0
 
@@ -97,7 +97,7 @@ def test_usage_errors_and_help(run):
 def test_installed_command_end_to_end(services, tmp_path):
     script = VENV_BIN / "authgate"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "authgate_cli"]
-    env = {**os.environ, "IDENTITY_GRPC_TARGET": services.identity_target}
+    env = {**os.environ, "IDENTITY_OPERATOR_TARGET": services.identity_target}
     created = subprocess.run(
         [
             *command,
@@ -121,7 +121,7 @@ def test_installed_command_end_to_end(services, tmp_path):
     assert json.loads(created.stdout)["username"] == "zed"
     assert services.identity.passwords["zed"] == "piped-password"
 
-    env["IDENTITY_GRPC_TARGET"] = "127.0.0.1:1"
+    env["IDENTITY_OPERATOR_TARGET"] = "127.0.0.1:1"
     down = subprocess.run(
         [*command, "user", "list"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30
     )

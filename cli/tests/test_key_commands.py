@@ -58,7 +58,7 @@ def test_rotation_when_due_without_force(token_service, run):
 
 
 def test_token_target_flag_beats_the_environment(token_service, run, dead_target, monkeypatch):
-    monkeypatch.setenv("TOKEN_GRPC_TARGET", dead_target)
+    monkeypatch.setenv("TOKEN_OPERATOR_TARGET", dead_target)
     unreachable = run("keys", "list")
     assert unreachable.code == 2
     assert f"cannot reach the token service at {dead_target}" in unreachable.err

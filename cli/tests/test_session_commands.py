@@ -144,5 +144,5 @@ def test_unreachable_session_service_is_exit_2(people, run, dead_target, session
     assert result.code == 2
     assert f"cannot reach the session service at {dead_target}" in result.err
     assert "Traceback" not in result.err
-    # The flag won over SESSION_GRPC_TARGET, which still points at the live fake.
+    # The flag won over SESSION_OPERATOR_TARGET, which still points at the live fake.
     assert run("session", "revoke", "sid-phone").code == 0

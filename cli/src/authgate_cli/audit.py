@@ -25,8 +25,9 @@ from authgate_common.errors import InvalidRequest, OAuthError
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from .context import Context
+from .errors import CliFailure
 from .output import timestamp
-from .rpc import ServiceClient, ServiceUnreachable
+from .rpc import ServiceClient
 
 COLUMNS = ["time", "service", "type", "actor", "client_id", "sid", "request_id", "source_address", "details"]
 _AGE = re.compile(r"^(\d+)([smhdw])$")
@@ -102,11 +103,11 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
     with ThreadPoolExecutor(len(services)) as pool:
         pending = [pool.submit(_ask, client, request) for client in services]
     events: list[audit_pb2.AuditEvent] = []
-    failures: list[Exception] = []
+    failures: list[CliFailure | OAuthError] = []
     for future in pending:
         try:
             events += future.result()
-        except (ServiceUnreachable, OAuthError) as exc:
+        except (CliFailure, OAuthError) as exc:
             failures.append(exc)
     if failures and len(failures) == len(services):
         raise failures[0]
@@ -120,7 +121,7 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
         if isinstance(failure, OAuthError):
             ctx.out.error(failure.error, failure.description)
         else:
-            ctx.out.error("temporarily_unavailable", f"{failure} (its events are missing)")
+            ctx.out.error(failure.error, f"{failure} (its events are missing)")
     return 2 if failures else 0
 
 

@@ -1,9 +1,17 @@
 """`authgate`: argparse wiring, the exit codes and the promise of no traceback.
 
+Every command but `pki` calls the services' operator listeners over mutual TLS with the
+operator certificate (authgate_cli.operator_tls).
+
 Exit codes: 0 success; 1 the service refused (its RFC 6749 §5.2 error code and
 description are printed) or could not do it yet (`keys rotate` without --force before
-the next key is in every cached JWKS); 2 a service is unreachable, the configuration is
-invalid or the command line is wrong (argparse's own convention); 130 interrupted.
+the next key is in every cached JWKS); 2 the CLI's side failed (authgate_cli.errors): a
+service is unreachable or the TLS handshake failed (temporarily_unavailable), the
+operator certificate is missing (invalid_configuration), the listener refused the
+certificate (access_denied: not an operator certificate, or an internal listener's
+address), `authgate pki` could not make a certificate (invalid_request), the
+configuration is invalid or the command line is wrong (argparse's own convention);
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,63 +22,67 @@ from collections.abc import Sequence
 from authgate_common.errors import OAuthError
 from pydantic import ValidationError
 
-from . import audit, clients, keys, sessions, users
+from . import audit, clients, keys, pki, sessions, users
 from .context import Context
+from .errors import CliFailure
 from .output import Output
-from .rpc import ServiceUnreachable
-from .settings import CliSettings
+from .settings import SERVICES, CliSettings, target_variable
 
 
 def build_parser() -> argparse.ArgumentParser:
     # Given to every (sub)parser so the flags work before or after the subcommand;
     # SUPPRESS keeps a subparser from overwriting a value the top level already parsed.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
         help="print JSON instead of text (errors too, on stderr)",
     )
-    common.add_argument(
-        "--identity-target",
-        metavar="HOST:PORT",
-        default=argparse.SUPPRESS,
-        help="identity gRPC address (default $IDENTITY_GRPC_TARGET or 127.0.0.1:50051)",
-    )
-    common.add_argument(
-        "--authorization-target",
-        metavar="HOST:PORT",
-        default=argparse.SUPPRESS,
-        help="authorization gRPC address (default $AUTHORIZATION_GRPC_TARGET or 127.0.0.1:50053)",
-    )
-    common.add_argument(
-        "--token-target",
-        metavar="HOST:PORT",
-        default=argparse.SUPPRESS,
-        help="token gRPC address (default $TOKEN_GRPC_TARGET or 127.0.0.1:50054)",
-    )
-    common.add_argument(
-        "--session-target",
-        metavar="HOST:PORT",
-        default=argparse.SUPPRESS,
-        help="session gRPC address (default $SESSION_GRPC_TARGET or 127.0.0.1:50052)",
-    )
+    common = argparse.ArgumentParser(add_help=False, parents=[output])
+    for service in SERVICES:
+        common.add_argument(
+            f"--{service}-target",
+            metavar="HOST:PORT",
+            default=argparse.SUPPRESS,
+            help=f"{service} operator-listener address (default ${target_variable(service)} "
+            f"or {CliSettings.default_target(service)})",
+        )
+    for flag, variable, name in (
+        ("--ca", "AUTHGATE_CA", "ca.crt"),
+        ("--cert", "AUTHGATE_CERT", "tls.crt"),
+        ("--key", "AUTHGATE_KEY", "tls.key"),
+    ):
+        common.add_argument(
+            flag,
+            metavar="FILE",
+            default=argparse.SUPPRESS,
+            help=f"operator certificate's {name} (default ${variable} or $VAR_DIR/pki/operator/{name})",
+        )
     parser = argparse.ArgumentParser(
         prog="authgate",
         parents=[common],
         description="Operate authgate: manage users, OAuth clients, signing keys and sessions over the "
-        "services' gRPC APIs.",
-        epilog="Settings come from the environment and .env: IDENTITY_GRPC_TARGET, "
-        "AUTHORIZATION_GRPC_TARGET, TOKEN_GRPC_TARGET, SESSION_GRPC_TARGET, "
+        "services' operator gRPC listeners (mutual TLS, operator certificate); make the internal "
+        "plane's certificates (pki).",
+        epilog="Settings come from the environment and .env: IDENTITY_OPERATOR_TARGET, "
+        "AUTHORIZATION_OPERATOR_TARGET, TOKEN_OPERATOR_TARGET, SESSION_OPERATOR_TARGET (the services' "
+        "operator listeners, default 127.0.0.1:50151-50154; not <SVC>_GRPC_TARGET, the internal ones); "
+        "AUTHGATE_CA, AUTHGATE_CERT, AUTHGATE_KEY (the operator certificate; default "
+        "VAR_DIR/pki/operator/{ca.crt,tls.crt,tls.key}, VAR_DIR default var, where `make up` puts it); "
         "GRPC_CLIENT_TIMEOUT_SECONDS (default 5). "
-        "Exit codes: 0 ok, 1 refused by the service, 2 unreachable or usage error.",
+        "Exit codes: 0 ok, 1 refused by the service, 2 unreachable, certificate missing or refused, "
+        "or usage error.",
     )
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{user,client,keys,session,audit}")
+    groups = parser.add_subparsers(
+        dest="group", required=True, metavar="{user,client,keys,session,audit,pki}"
+    )
     users.register(groups, common)
     clients.register(groups, common)
     keys.register(groups, common)
     sessions.register(groups, common)
     audit.register(groups, common)
+    pki.register(groups, output)
     return parser
 
 
@@ -95,12 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         authorization_target=getattr(args, "authorization_target", None),
         token_target=getattr(args, "token_target", None),
         session_target=getattr(args, "session_target", None),
+        ca=getattr(args, "ca", None),
+        cert=getattr(args, "cert", None),
+        key=getattr(args, "key", None),
     )
     try:
         # A handler may return 1 for an answer that is not a success (e.g. not rotated).
         return args.handler(args, ctx) or 0
-    except ServiceUnreachable as exc:
-        out.error("temporarily_unavailable", str(exc))
+    except CliFailure as exc:
+        out.error(exc.error, str(exc))
         return 2
     except OAuthError as exc:
         out.error(exc.error, exc.description)
