@@ -2,15 +2,24 @@
 
 Exit 0 only when the service answers both its public HTTP `/healthz` and the gRPC
 health protocol (grpc.health.v1, overall status) on loopback. Slim images carry no
-curl or grpc_health_probe, so docker compose runs this with the image's own Python.
+curl or grpc_health_probe, so docker compose (and the Kubernetes exec probes) run this
+with the image's own Python.
+
+The gRPC listener is mutual TLS: with GRPC_TLS_DIR set (the container's own tls.crt,
+tls.key and ca.crt) the check presents the service's own certificate and expects the
+server to be the workload that certificate names, as the services' own channels do.
+Without it, plaintext (a service started with no TLS, e.g. for benchmarks).
 """
 
 from __future__ import annotations
 
+import os
+import pathlib
 import sys
 import urllib.request
 
 import grpc
+from authgate_common.pki import TRUST_DOMAIN, peer_workloads
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 TIMEOUT = 3.0
@@ -25,13 +34,35 @@ def http_ok(port: int) -> bool:
         return False
 
 
+def _own_workload(cert_pem: bytes, trust_domain: str) -> str:
+    """The workload named by this certificate's SAN URI spiffe://<trust domain>/<workload>."""
+    workloads = peer_workloads(cert_pem, trust_domain)
+    if not workloads:
+        raise ValueError(f"no spiffe://{trust_domain}/ identity in the certificate")
+    return workloads[0]
+
+
+def _channel(port: int) -> grpc.Channel:
+    target = f"127.0.0.1:{port}"
+    tls_dir = os.environ.get("GRPC_TLS_DIR")
+    if not tls_dir:
+        return grpc.insecure_channel(target)
+    folder = pathlib.Path(tls_dir)
+    cert, key, ca = ((folder / name).read_bytes() for name in ("tls.crt", "tls.key", "ca.crt"))
+    workload = _own_workload(cert, os.environ.get("GRPC_TRUST_DOMAIN", TRUST_DOMAIN))
+    credentials = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key,
+                                               certificate_chain=cert)
+    return grpc.secure_channel(target, credentials,
+                               options=[("grpc.ssl_target_name_override", workload)])
+
+
 def grpc_serving(port: int) -> bool:
     try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        with _channel(port) as channel:
             resp = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(), timeout=TIMEOUT)
             return resp.status == health_pb2.HealthCheckResponse.SERVING
-    except grpc.RpcError:
+    except (grpc.RpcError, OSError, ValueError):
         return False
 
 

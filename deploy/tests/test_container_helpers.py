@@ -1,10 +1,12 @@
-"""The scripts the containers run besides the services: the compose health check
-(HTTP /healthz and grpc.health.v1 together) and the `tls` profile's certificate job."""
+"""The scripts the containers run besides the services: the health check of compose and
+the Kubernetes exec probes (HTTP /healthz and grpc.health.v1 together, over mutual TLS
+with the container's own certificate) and the `tls` profile's certificate job."""
 
 from __future__ import annotations
 
 import http.server
 import importlib.util
+import os
 import pathlib
 import stat
 import subprocess
@@ -15,6 +17,7 @@ from concurrent import futures
 
 import grpc
 import pytest
+from authgate_common.pki import ensure_dev_pki
 from cryptography import x509
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
@@ -48,9 +51,12 @@ def service() -> Iterator[tuple[int, int, health.HealthServicer, http.server.HTT
     web.server_close()
 
 
-def check(*args: object) -> subprocess.CompletedProcess[str]:
+def check(*args: object, tls_dir: pathlib.Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "GRPC_TLS_DIR"}
+    if tls_dir is not None:
+        env["GRPC_TLS_DIR"] = str(tls_dir)
     return subprocess.run([sys.executable, str(HEALTHCHECK), *map(str, args)],
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, env=env)
 
 
 def test_healthy_when_http_and_grpc_both_answer(service) -> None:  # type: ignore[no-untyped-def]
@@ -71,6 +77,62 @@ def test_unhealthy_when_http_is_down(service) -> None:  # type: ignore[no-untype
     web.server_close()
     proc = check(http_port, grpc_port)
     assert proc.returncode == 1 and "http" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, pathlib.Path]:
+    """(this project's certificate folders, another CA's)."""
+    ours, theirs = tmp_path_factory.mktemp("pki"), tmp_path_factory.mktemp("other-pki")
+    ensure_dev_pki(ours, ["token", "identity"])
+    ensure_dev_pki(theirs, ["token"])
+    return ours, theirs
+
+
+@pytest.fixture
+def mtls_service(pki: tuple[pathlib.Path, pathlib.Path]) -> Iterator[tuple[int, int]]:
+    """A token-like service: HTTP /healthz and a gRPC health server that requires a client
+    certificate of the project CA, serving the token workload's certificate."""
+    folder = pki[0] / "token"
+    web = http.server.HTTPServer(("127.0.0.1", 0), _Healthz)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    credentials = grpc.ssl_server_credentials(
+        [((folder / "tls.key").read_bytes(), (folder / "tls.crt").read_bytes())],
+        root_certificates=(folder / "ca.crt").read_bytes(), require_client_auth=True)
+    grpc_port = server.add_secure_port("127.0.0.1:0", credentials)
+    server.start()
+    servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    yield web.server_address[1], grpc_port
+    server.stop(None)
+    web.shutdown()
+    web.server_close()
+
+
+def test_healthy_over_mutual_tls_with_the_containers_own_certificate(
+        mtls_service: tuple[int, int], pki: tuple[pathlib.Path, pathlib.Path]) -> None:
+    http_port, grpc_port = mtls_service
+    proc = check(http_port, grpc_port, tls_dir=pki[0] / "token")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_plaintext_probe_of_a_mutual_tls_listener_fails(mtls_service: tuple[int, int]) -> None:
+    proc = check(*mtls_service)
+    assert proc.returncode == 1 and "grpc" in proc.stderr
+
+
+def test_a_certificate_of_another_ca_is_not_healthy(
+        mtls_service: tuple[int, int], pki: tuple[pathlib.Path, pathlib.Path]) -> None:
+    proc = check(*mtls_service, tls_dir=pki[1] / "token")
+    assert proc.returncode == 1 and "grpc" in proc.stderr
+
+
+def test_the_server_must_be_the_workload_the_certificate_names(
+        mtls_service: tuple[int, int], pki: tuple[pathlib.Path, pathlib.Path]) -> None:
+    # The identity certificate expects an identity server; the token one answers.
+    proc = check(*mtls_service, tls_dir=pki[0] / "identity")
+    assert proc.returncode == 1 and "grpc" in proc.stderr
 
 
 def test_usage_error_is_not_reported_as_healthy() -> None:

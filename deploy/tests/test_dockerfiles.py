@@ -15,6 +15,7 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PORTS = {"identity": (8101, 50051), "session": (8102, 50052),
          "authorization": (8103, 50053), "token": (8104, 50054)}
+OPERATOR_PORTS = {"identity": 50151, "session": 50152, "authorization": 50153, "token": 50154}
 BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|cc|make|build-essential|apt-get|apk|uv|pip install|"
                          r"grpcio-tools|grpc_tools|protoc)\b")
 
@@ -111,7 +112,7 @@ def test_entrypoint_ports_and_no_baked_secrets(service: str) -> None:
     found = {word: rest for word, rest in final}
     assert json.loads(found["ENTRYPOINT"]) == ["python", "-m", f"{service}_service"]
     assert json.loads(found["CMD"]) == ["serve"]
-    assert {int(p) for p in found["EXPOSE"].split()} == set(PORTS[service])
+    assert {int(p) for p in found["EXPOSE"].split()} == {*PORTS[service], OPERATOR_PORTS[service]}
     text = path.read_text()
     assert not re.search(r"^\s*(ENV|ARG)\b.*(SECRET_KEY|PASSWORD|DATABASE_URL)", text, re.M)
     for word, rest in final:

@@ -1,6 +1,9 @@
 """One gateway source, three targets: every committed render equals a fresh one, Envoy
-accepts each (the TLS listener included), and a real Envoy on the TLS render serves
-HTTPS only: TLS 1.2+, HSTS on every HTTPS answer (RFC 6797 §7.2), HTTP redirected."""
+accepts each (the TLS listener and the internal plane's certificates included), every
+target keeps the admin interface on loopback, serves probes and Prometheus from the ops
+listener, runs ext_authz over mutual TLS to the token workload, and a real Envoy on the
+TLS render serves HTTPS only: TLS 1.2+, HSTS on every HTTPS answer (RFC 6797 §7.2), HTTP
+redirected."""
 
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from authgate_common.pki import ensure_dev_pki
 from authgate_devstack import __main__ as stack_cli
-from authgate_devstack.gateway import RENDERED, SERVICES, dump, render, rendered_text
+from authgate_devstack.gateway import RENDERED, SERVICES, dump, load_source, render, rendered_text
 from authgate_devstack.stack import free_ports
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -37,6 +41,14 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     out = tmp_path_factory.mktemp("tls")
     job.write(out, ["localhost"], None)
     return str(out / "tls.crt"), str(out / "tls.key")
+
+
+@pytest.fixture(scope="module")
+def gateway_tls_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The gateway's internal-plane certificate folder (tls.crt, tls.key, ca.crt)."""
+    root = tmp_path_factory.mktemp("pki")
+    ensure_dev_pki(root, ["gateway"])
+    return str(root / "gateway")
 
 
 def envoy_validate(path: pathlib.Path) -> None:
@@ -64,14 +76,123 @@ def test_committed_render_matches_the_source(rel: str) -> None:
 
 
 @pytest.mark.parametrize("rel", sorted(RENDERED))
-def test_envoy_accepts_every_committed_render(rel: str, cert: tuple[str, str],
+def test_envoy_accepts_every_committed_render(rel: str, cert: tuple[str, str], gateway_tls_dir: str,
                                               tmp_path: pathlib.Path) -> None:
-    config = yaml.safe_load((REPO / rel).read_text())
+    # Envoy reads every certificate file while validating: the mounted paths (gateway.yaml
+    # `internal_tls.dir`) are swapped for a throwaway folder of the same layout.
+    text = (REPO / rel).read_text().replace(load_source()["internal_tls"]["dir"], gateway_tls_dir)
+    config = yaml.safe_load(text)
     if RENDERED[rel][1]:
         config = _point_at(config, cert)
     path = tmp_path / "envoy.yaml"
     path.write_text(dump(config))
     envoy_validate(path)
+
+
+def _listeners(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {x["name"]: x for x in config["static_resources"]["listeners"]}
+
+
+def _clusters(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in config["static_resources"]["clusters"]}
+
+
+def _hcm(listener: dict[str, Any]) -> dict[str, Any]:
+    return listener["filter_chains"][0]["filters"][0]["typed_config"]
+
+
+TARGETS = [("compose", False), ("compose", True), ("k8s", False), ("k8s", True), ("local", False)]
+
+
+def _render(target: str, tls: bool, gateway_tls_dir: str = "/pki/gateway") -> dict[str, Any]:
+    if target != "local":
+        return render(target, tls=tls)
+    endpoints = {s: [("127.0.0.1", 8101 + i)] for i, s in enumerate(SERVICES)}
+    endpoints.update(token_grpc=[("127.0.0.1", 50054)], example=[("127.0.0.1", 8110)])
+    return render("local", endpoints, gateway_tls_dir=gateway_tls_dir, ops_port=9902)
+
+
+@pytest.mark.parametrize(("target", "tls"), TARGETS)
+def test_admin_binds_loopback_on_every_target(target: str, tls: bool) -> None:
+    admin = _render(target, tls)["admin"]["address"]["socket_address"]
+    assert admin == {"address": "127.0.0.1", "port_value": load_source()["admin_port"]}
+
+
+@pytest.mark.parametrize(("target", "tls"), TARGETS)
+def test_the_ops_listener_routes_only_readiness_and_metrics(target: str, tls: bool) -> None:
+    config = _render(target, tls)
+    ops = _listeners(config)["ops"]
+    address = ops["address"]["socket_address"]
+    assert address["port_value"] == load_source()["ops_port"]
+    assert address["address"] == ("127.0.0.1" if target == "local" else "0.0.0.0")
+    hcm = _hcm(ops)
+    assert [f["name"] for f in hcm["http_filters"]] == ["envoy.filters.http.router"]
+    (vhost,) = hcm["route_config"]["virtual_hosts"]
+    *forwarded, fallback = vhost["routes"]
+    assert [r["match"] for r in forwarded] == [{"path": "/ready"}, {"path": "/stats/prometheus"}]
+    assert {r["route"]["cluster"] for r in forwarded} == {"envoy_admin"}
+    assert fallback["match"] == {"prefix": "/"} and fallback["direct_response"]["status"] == 404
+    admin = _clusters(config)["envoy_admin"]["load_assignment"]["endpoints"][0]["lb_endpoints"]
+    assert [e["endpoint"]["address"]["socket_address"] for e in admin] == [
+        {"address": "127.0.0.1", "port_value": load_source()["admin_port"]}]
+
+
+def test_the_local_render_has_no_ops_listener_unless_asked() -> None:
+    endpoints = {s: [("127.0.0.1", 8101)] for s in (*SERVICES, "token_grpc")}
+    assert "ops" not in _listeners(render("local", endpoints, gateway_tls_dir="/pki/gateway"))
+    with pytest.raises(ValueError, match="gateway_tls_dir"):
+        render("local", endpoints)
+
+
+def _upstream_tls(cluster: dict[str, Any]) -> dict[str, Any]:
+    socket = cluster["transport_socket"]
+    assert socket["name"] == "envoy.transport_sockets.tls"
+    ctx = socket["typed_config"]
+    assert ctx["@type"].endswith("UpstreamTlsContext")
+    return ctx
+
+
+@pytest.mark.parametrize(("target", "tls"), TARGETS)
+def test_ext_authz_is_on_and_reaches_the_token_workload_over_mutual_tls(target: str, tls: bool) -> None:
+    config = _render(target, tls)
+    folder = load_source()["internal_tls"]["dir"] if target != "local" else "/pki/gateway"
+    hcm = _hcm(_listeners(config)["public_tls" if tls else "public"])
+    (authz,) = [f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz"]
+    assert not authz.get("disabled")  # on, unless a route says it is public
+    assert authz["typed_config"]["grpc_service"]["envoy_grpc"]["cluster_name"] == "token_grpc"
+    assert authz["typed_config"]["failure_mode_allow"] is False
+    ctx = _upstream_tls(_clusters(config)["token_grpc"])
+    assert ctx["sni"] == "token"
+    common = ctx["common_tls_context"]
+    assert common["tls_certificates"] == [{"certificate_chain": {"filename": f"{folder}/tls.crt"},
+                                           "private_key": {"filename": f"{folder}/tls.key"}}]
+    assert common["validation_context"]["trusted_ca"] == {"filename": f"{folder}/ca.crt"}
+    assert common["validation_context"]["match_typed_subject_alt_names"] == [
+        {"san_type": "URI", "matcher": {"exact": "spiffe://authgate/token"}}]
+    assert common["alpn_protocols"] == ["h2"]
+    # Every route either is public (ext_authz off) or names the scope it needs.
+    for route in hcm["route_config"]["virtual_hosts"][0]["routes"]:
+        per_route = route["typed_per_filter_config"]["envoy.filters.http.ext_authz"]
+        assert per_route.get("disabled") is True or per_route["check_settings"]["context_extensions"][
+            "required_scopes"], route["match"]
+    # The services' public HTTP ports stay plain HTTP; only internal workloads get mTLS.
+    assert not any("transport_socket" in _clusters(config)[f"{s}_http"] for s in SERVICES)
+
+
+def test_a_protected_upstream_is_reached_as_its_own_workload() -> None:
+    ctx = _upstream_tls(_clusters(_render("local", False))["example_http"])
+    assert ctx["sni"] == "example"
+    assert ctx["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"] == [
+        {"san_type": "URI", "matcher": {"exact": "spiffe://authgate/example"}}]
+
+
+@pytest.mark.parametrize(("target", "tls"), TARGETS)
+def test_access_logs_carry_no_query_string(target: str, tls: bool) -> None:
+    for listener in _listeners(_render(target, tls)).values():
+        for log in _hcm(listener).get("access_log", []):
+            fmt = log["typed_config"]["log_format"]["json_format"]
+            assert fmt["path"] == "%PATH(NQ:ORIG_OR_PATH)%"
+            assert not any("REQ(:PATH)" in v or "ORIGINAL-PATH" in v for v in fmt.values())
 
 
 def test_tls_renders_listen_on_8443_and_redirect_plain_http() -> None:
@@ -114,8 +235,10 @@ def tls_gateway(cert: tuple[str, str],
     port = upstream.server_address[1]
     plain, tls_port, admin = free_ports(3)
     endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc"]}
-    config = render("local", endpoints, listener_port=plain,
-                    admin_port=admin, tls=True, tls_files=cert, tls_port=tls_port)
+    pki = tmp_path_factory.mktemp("gateway-pki")
+    ensure_dev_pki(pki, ["gateway"])
+    config = render("local", endpoints, listener_port=plain, admin_port=admin, tls=True,
+                    tls_files=cert, tls_port=tls_port, gateway_tls_dir=str(pki / "gateway"))
     path = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
     path.write_text(dump(config))
     proc = subprocess.Popen([str(ENVOY), "-c", str(path), "--log-level", "error",

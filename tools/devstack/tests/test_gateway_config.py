@@ -9,21 +9,25 @@ import sys
 
 import pytest
 import yaml
+from authgate_common.pki import ensure_dev_pki
 from authgate_devstack.gateway import SERVICES, dump, load_source, render
 
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 
 
-def _local() -> dict:
+def _local(gateway_tls_dir: str = "/var/pki/gateway") -> dict:
     endpoints = {s: [("127.0.0.1", 8100 + i)] for i, s in enumerate(SERVICES)}
     endpoints.update(token_grpc=[("127.0.0.1", 50054)], example=[("127.0.0.1", 8110)])
-    return render("local", endpoints,
-                  listener_port=18000, admin_port=19901)
+    return render("local", endpoints, listener_port=18000, admin_port=19901,
+                  gateway_tls_dir=gateway_tls_dir)
 
 
 @pytest.mark.parametrize("target", ["local", "compose", "k8s"])
 def test_envoy_accepts_the_rendered_config(target: str, tmp_path: pathlib.Path) -> None:
-    config = _local() if target == "local" else render(target)
+    # Envoy reads the gateway's certificate files while validating: real ones, same layout.
+    ensure_dev_pki(tmp_path / "pki", ["gateway"])
+    folder = str(tmp_path / "pki" / "gateway")
+    config = _local(folder) if target == "local" else render(target, gateway_tls_dir=folder)
     path = tmp_path / "envoy.yaml"
     path.write_text(dump(config))
     proc = subprocess.run([str(ENVOY), "--mode", "validate", "-c", str(path)],
@@ -43,7 +47,8 @@ def test_only_http_ports_of_services_are_upstreams() -> None:
     compose = render("compose")["static_resources"]["clusters"]
     ports = {c["name"]: c["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
              ["socket_address"]["port_value"] for c in compose}
-    assert {p for n, p in ports.items() if n != "token_grpc"} == {8101, 8102, 8103, 8104}
+    assert {p for n, p in ports.items() if n not in {"token_grpc", "envoy_admin"}} == {
+        8101, 8102, 8103, 8104}
 
 
 def test_protected_routes_need_their_scope_and_strip_spoofed_headers() -> None:
@@ -53,18 +58,22 @@ def test_protected_routes_need_their_scope_and_strip_spoofed_headers() -> None:
     assert names.index("envoy.filters.http.header_mutation") < names.index(
         "envoy.filters.http.ext_authz") < names.index("envoy.filters.http.router")
     ext = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz")
-    assert ext["disabled"] is True  # on only where a route asks for it
+    assert "disabled" not in ext  # on everywhere a route does not declare itself public
     assert ext["typed_config"]["failure_mode_allow"] is False
-    scopes = {}
+    scopes, public = {}, set()
     for r in hcm["route_config"]["virtual_hosts"][0]["routes"]:
-        per = r.get("typed_per_filter_config", {}).get("envoy.filters.http.ext_authz")
-        if per:
-            method = r["match"].get("headers", [{}])[0].get("string_match", {}).get("exact", "*")
-            scopes[(r["match"]["prefix"], method)] = per["config"]["check_settings"][
-                "context_extensions"]["required_scopes"]
+        per = r["typed_per_filter_config"]["envoy.filters.http.ext_authz"]
+        key = r["match"].get("path") or r["match"]["prefix"]
+        if per.get("disabled"):
+            public.add(key)
+            continue
+        method = r["match"].get("headers", [{}])[0].get("string_match", {}).get("exact", "*")
+        scopes[(key, method)] = per["check_settings"]["context_extensions"]["required_scopes"]
     assert scopes[("/api/v1/example/", "GET")] == "read"
     assert scopes[("/api/v1/example/", "POST")] == "write"
     assert scopes[("/api/v1/example/admin", "*")] == "admin"
+    # The public routes of gateway.yaml and the 404 are the only ones without a check.
+    assert public == {r.get("path") or r["prefix"] for r in load_source()["routes"]} | {"/"}
 
 
 def test_every_public_route_of_the_spec_is_routed() -> None:
@@ -79,7 +88,19 @@ def test_every_public_route_of_the_spec_is_routed() -> None:
     assert order.index("/api/v1/oauth/authorize") < order.index("/api/v1/oauth/")
 
 
-def test_admin_listens_on_loopback_locally() -> None:
-    admin = _local()["admin"]["address"]["socket_address"]
+@pytest.mark.parametrize("target", ["local", "compose", "k8s"])
+def test_admin_listens_on_loopback_on_every_target(target: str) -> None:
+    config = _local() if target == "local" else render(target)
+    admin = config["admin"]["address"]["socket_address"]
     assert admin["address"] == "127.0.0.1"
-    assert yaml.safe_load(dump(_local()))  # round-trips as YAML
+    assert yaml.safe_load(dump(config))  # round-trips as YAML
+
+
+def test_the_local_gateway_needs_its_certificate_folder() -> None:
+    endpoints = {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc")}
+    with pytest.raises(ValueError, match="gateway_tls_dir"):
+        render("local", endpoints)
+    tls = render("local", endpoints, gateway_tls_dir="/srv/pki/gateway")["static_resources"]["clusters"]
+    token = next(c for c in tls if c["name"] == "token_grpc")["transport_socket"]["typed_config"]
+    assert token["common_tls_context"]["validation_context"]["trusted_ca"] == {
+        "filename": "/srv/pki/gateway/ca.crt"}

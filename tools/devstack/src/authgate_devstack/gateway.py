@@ -3,6 +3,10 @@
 Targets: `local` (the processes of `make up`), `compose` and `k8s`; any of them with
 `tls=True` terminates TLS 1.2+ at Envoy (RFC 8446 / RFC 5246), redirects plain HTTP to
 HTTPS and sends Strict-Transport-Security (RFC 6797 §7.2: only over secure transport).
+On every target the admin interface binds 127.0.0.1; probes and Prometheus reach only
+`/ready` and `/stats/prometheus` through the `ops` listener. ext_authz and the protected
+upstreams are reached over mutual TLS with the gateway's own certificate
+(authgate_common.pki), each server checked against the project CA and its SPIFFE ID.
 The committed copies in RENDERED are rewritten by `authgate-stack render --all` and a
 test (deploy/tests) fails when one of them drifts from a fresh render.
 """
@@ -10,6 +14,7 @@ test (deploy/tests) fails when one of them drifts from a fresh render.
 from __future__ import annotations
 
 import pathlib
+import posixpath
 from typing import Any
 
 import yaml
@@ -34,14 +39,52 @@ NOT_FOUND = '{"error":"not_found","error_description":"No such endpoint."}'
 
 
 EXT_AUTHZ = "envoy.filters.http.ext_authz"
+EXT_AUTHZ_PER_ROUTE = "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"
+# The only admin paths the ops listener forwards (exact matches; anything else is 404).
+OPS_PATHS = ("/ready", "/stats/prometheus")
+
+
+def ext_authz_off() -> dict[str, Any]:
+    """A route's `typed_per_filter_config` for a public route (or a bench-only one):
+    ext_authz is on for every route that does not carry this."""
+    return {EXT_AUTHZ: {"@type": EXT_AUTHZ_PER_ROUTE, "disabled": True}}
+
+
+def _router() -> dict[str, Any]:
+    return {"name": "envoy.filters.http.router", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}
 
 
 def load_source() -> dict[str, Any]:
     return yaml.safe_load(SOURCE.read_text())
 
 
+def _upstream_tls(tls_dir: str, workload: str, trust_domain: str,
+                  alpn: list[str] | None = None) -> dict[str, Any]:
+    """Mutual TLS to an internal workload: the gateway presents its own certificate and
+    accepts only a server certificate of the project CA naming `workload` in its SAN URI."""
+    files = {name: posixpath.join(tls_dir, name) for name in ("tls.crt", "tls.key", "ca.crt")}
+    context: dict[str, Any] = {
+        "tls_params": {"tls_minimum_protocol_version": "TLSv1_2"},
+        "tls_certificates": [{"certificate_chain": {"filename": files["tls.crt"]},
+                              "private_key": {"filename": files["tls.key"]}}],
+        "validation_context": {
+            "trusted_ca": {"filename": files["ca.crt"]},
+            "match_typed_subject_alt_names": [{
+                "san_type": "URI", "matcher": {"exact": f"spiffe://{trust_domain}/{workload}"}}],
+        },
+    }
+    if alpn:
+        context["alpn_protocols"] = alpn
+    return {"name": "envoy.transport_sockets.tls", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+        # The bare workload name, as the services' own gRPC channels name their peers.
+        "sni": workload,
+        "common_tls_context": context}}
+
+
 def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool,
-             http2: bool = False) -> dict[str, Any]:
+             http2: bool = False, transport_socket: dict[str, Any] | None = None) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if http2:  # gRPC upstream
         extra["typed_extension_protocol_options"] = {
@@ -67,6 +110,7 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool,
         "outlier_detection": {"consecutive_5xx": 3, "base_ejection_time": "5s",
                               "max_ejection_percent": 50},
         "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
+        **({"transport_socket": transport_socket} if transport_socket else {}),
     }
 
 
@@ -104,14 +148,11 @@ def _route(entry: dict[str, Any], timeout: int, method: str | None = None,
     match: dict[str, Any] = {"path": entry["path"]} if "path" in entry else {"prefix": entry["prefix"]}
     if method and method != "*":
         match["headers"] = [{"name": ":method", "string_match": {"exact": method}}]
-    extra: dict[str, Any] = {}
-    if scope is not None:
-        # ext_authz is off by default; protected routes turn it on with the scope they need.
-        extra["typed_per_filter_config"] = {EXT_AUTHZ: {
-            "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
-            "config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
-                "check_settings": {"context_extensions": {"required_scopes": scope}}}}}
+    # ext_authz runs on every route unless the route says it is public: a route added to
+    # the render by hand is protected (fails closed) rather than open.
+    extra: dict[str, Any] = {"typed_per_filter_config": ext_authz_off() if scope is None else {
+        EXT_AUTHZ: {"@type": EXT_AUTHZ_PER_ROUTE,
+                    "check_settings": {"context_extensions": {"required_scopes": scope}}}}}
     if limits and entry.get("limit") in limits:
         extra.setdefault("typed_per_filter_config", {})[LOCAL_RATELIMIT] = _rate_limit(
             entry["limit"], limits[entry["limit"]], max_tracked)
@@ -134,7 +175,8 @@ def _access_log() -> list[dict[str, Any]]:
             "@type": "type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
             "log_format": {"json_format": {
                 "ts": "%START_TIME%", "method": "%REQ(:METHOD)%",
-                "path": "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", "status": "%RESPONSE_CODE%",
+                # Without the query string: codes, states and tokens travel in it.
+                "path": "%PATH(NQ:ORIG_OR_PATH)%", "status": "%RESPONSE_CODE%",
                 "duration_ms": "%DURATION%", "upstream": "%UPSTREAM_CLUSTER%",
                 "request_id": "%REQ(X-REQUEST-ID)%", "client": "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
                 "flags": "%RESPONSE_FLAGS%",
@@ -164,6 +206,7 @@ def _public_routes(src: dict[str, Any], hsts: str | None, upstreams: set[str]) -
                        for r in src["routes"]]
             + _protected_routes(src, upstreams) + [{
                 "match": {"prefix": "/"},
+                "typed_per_filter_config": ext_authz_off(),
                 "direct_response": {"status": 404, "body": {"inline_string": NOT_FOUND}},
                 "response_headers_to_add": [{"header": {"key": "content-type",
                                                          "value": "application/json"}}],
@@ -197,7 +240,7 @@ def _auth_filters(src: dict[str, Any]) -> list[dict[str, Any]]:
         {"name": "envoy.filters.http.header_mutation", "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
             "mutations": {"request_mutations": [{"remove": h} for h in auth["trusted_headers"]]}}},
-        {"name": EXT_AUTHZ, "disabled": True, "typed_config": {
+        {"name": EXT_AUTHZ, "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
             "transport_api_version": "V3",
             "grpc_service": {"envoy_grpc": {"cluster_name": "token_grpc"}, "timeout": auth["timeout"]},
@@ -208,8 +251,7 @@ def _auth_filters(src: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _hcm(src: dict[str, Any], stat_prefix: str, route_config: dict[str, Any],
          buffer: bool = True) -> dict[str, Any]:
-    filters = [{"name": "envoy.filters.http.router", "typed_config": {
-        "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]
+    filters = [_router()]
     if buffer:
         filters.insert(0, {"name": "envoy.filters.http.buffer", "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer",
@@ -251,6 +293,44 @@ def _listener(name: str, address: str, port: int, hcm: dict[str, Any],
             "filter_chains": [chain]}
 
 
+def _ops_listener(address: str, port: int) -> dict[str, Any]:
+    """Readiness and Prometheus for probes and scrapers, forwarded to the loopback admin
+    interface; nothing else of the admin API (/quitquitquit, /logging …) is reachable."""
+    routes: list[dict[str, Any]] = [
+        {"match": {"path": path}, "route": {"cluster": "envoy_admin", "timeout": "5s"}}
+        for path in OPS_PATHS]
+    routes.append({"match": {"prefix": "/"},
+                   "direct_response": {"status": 404, "body": {"inline_string": NOT_FOUND}}})
+    return _listener("ops", address, port, {
+        "@type": HCM_TYPE,
+        "stat_prefix": "ops",
+        "codec_type": "AUTO",
+        "normalize_path": True,
+        "merge_slashes": True,
+        "http_filters": [_router()],
+        "route_config": {"name": "ops", "virtual_hosts": [
+            {"name": "ops", "domains": ["*"], "routes": routes}]},
+    })
+
+
+def _admin_cluster(admin_port: int) -> dict[str, Any]:
+    # No outlier detection: /ready answers 503 until Envoy is ready, by design.
+    endpoint = {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}}
+    return {"name": "envoy_admin", "type": "STATIC", "connect_timeout": "1s",
+            "load_assignment": {"cluster_name": "envoy_admin",
+                                "endpoints": [{"lb_endpoints": [{"endpoint": endpoint}]}]}}
+
+
+def _upstreams(endpoints: Endpoints, dns: bool, tls_dir: str, domain: str) -> list[dict[str, Any]]:
+    """The services' public HTTP ports (plain HTTP), then over mutual TLS as their own
+    workloads: the token service's gRPC port (ext_authz) and every protected upstream."""
+    return ([_cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES]
+            + [_cluster("token_grpc", endpoints["token_grpc"], dns, http2=True,
+                        transport_socket=_upstream_tls(tls_dir, "token", domain, ["h2"]))]
+            + [_cluster(f"{name}_http", eps, dns, transport_socket=_upstream_tls(tls_dir, name, domain))
+               for name, eps in endpoints.items() if name not in SERVICES and name != "token_grpc"])
+
+
 def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: bool,
                tls_files: tuple[str, str] | None, tls_port: int | None,
                upstreams: set[str]) -> list[dict[str, Any]]:
@@ -272,43 +352,54 @@ def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: b
 
 
 def render(target: str, endpoints: Endpoints | None = None, *, listener_port: int | None = None,
-           admin_port: int | None = None, tls: bool = False,
+           admin_port: int | None = None, ops_port: int | None = None, tls: bool = False,
            tls_files: tuple[str, str] | None = None, tls_port: int | None = None,
-           rate_limits: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+           rate_limits: dict[str, dict[str, int]] | None = None,
+           gateway_tls_dir: str | None = None) -> dict[str, Any]:
     """The Envoy bootstrap for `target` (local|compose|k8s).
 
     For `local`, `endpoints` maps each service to its (host, port) replicas, plus
     `token_grpc` (the token service's gRPC replicas, for ext_authz) and optional
-    upstream APIs such as `example`. `tls_files`
+    upstream APIs such as `example`, and `gateway_tls_dir` (required) is the folder with
+    the gateway's `tls.crt`, `tls.key` and `ca.crt` (`var/pki/gateway` under `make up`);
+    compose and k8s default to gateway.yaml's `internal_tls.dir`, where they mount it.
+    `ops_port`: the readiness/metrics listener (gateway.yaml's `ops_port`; locally none
+    unless given, the admin port being on loopback already). `tls_files`
     (certificate chain, private key) and `tls_port` override gateway.yaml's `tls` section;
     `rate_limits` overrides its `rate_limits` (`{}`: none).
     """
     src = load_source()
     if rate_limits is not None:  # a local override (tests, benchmarks); {} turns them off
         src["rate_limits"] = rate_limits
+    internal = src["internal_tls"]
     if target == "local":
         if endpoints is None:
             raise ValueError("local target needs endpoints")
+        if gateway_tls_dir is None:
+            raise ValueError("local target needs gateway_tls_dir (the gateway's tls.crt, tls.key, ca.crt)")
         dns = False
     elif target in src["targets"]:
         endpoints = {svc: [(v["host"], v["port"])] for svc, v in src["targets"][target].items()}
         dns = True
+        ops_port = ops_port or src["ops_port"]
     else:
         raise ValueError(f"unknown target {target!r}")
-    # Locally everything stays on loopback; in a container the admin port is reachable on
-    # the pod/compose network only (never published) for probes and stats.
+    tls_dir, domain = gateway_tls_dir or internal["dir"], internal["trust_domain"]
+    # Locally everything stays on loopback; in a container the public and ops listeners
+    # listen on the pod/compose network (the ops one is never published).
     address = "127.0.0.1" if target == "local" else "0.0.0.0"
+    admin = admin_port or src["admin_port"]
+    listeners = _listeners(src, target, address, listener_port or src["listener_port"],
+                           tls, tls_files, tls_port, set(endpoints))
+    clusters = _upstreams(endpoints, dns, tls_dir, domain)
+    if ops_port:
+        listeners.append(_ops_listener(address, ops_port))
+        clusters.append(_admin_cluster(admin))
     return {
-        "admin": {"address": {"socket_address": {
-            "address": address, "port_value": admin_port or src["admin_port"]}}},
-        "static_resources": {
-            "listeners": _listeners(src, target, address, listener_port or src["listener_port"],
-                                    tls, tls_files, tls_port, set(endpoints)),
-            "clusters": [_cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES]
-            + [_cluster("token_grpc", endpoints["token_grpc"], dns, http2=True)]
-            + [_cluster(f"{name}_http", eps, dns) for name, eps in endpoints.items()
-               if name not in SERVICES and name != "token_grpc"],
-        },
+        # /quitquitquit, /logging, /config_dump …: only from inside the gateway's own host
+        # or pod, on every target.
+        "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
+        "static_resources": {"listeners": listeners, "clusters": clusters},
     }
 
 

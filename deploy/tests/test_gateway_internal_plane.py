@@ -1,0 +1,243 @@
+"""A real Envoy on a local render, in front of stand-ins for the token service's ext_authz
+and a protected upstream, each requiring a client certificate of the project CA:
+
+- ext_authz and the upstream are reached over mutual TLS with the gateway's certificate,
+  and Envoy refuses a server that is not the workload the cluster names (same CA, wrong
+  SPIFFE ID) or not of the CA at all: the protected route then fails closed (503);
+- ext_authz runs on protected routes only, public routes and the 404 never ask it;
+- the ops listener forwards only /ready and /stats/prometheus to the loopback admin;
+- the access log never carries a query string (codes, states and tokens travel in it)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import pathlib
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from authgate_common.pki import ensure_dev_pki
+from authgate_devstack.gateway import SERVICES, dump, render
+from authgate_devstack.stack import free_ports
+from envoy.config.core.v3 import base_pb2 as core
+from envoy.service.auth.v3 import external_auth_pb2 as ext
+from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
+from envoy.type.v3 import http_status_pb2 as http_status
+from google.rpc import code_pb2, status_pb2
+
+ENVOY = pathlib.Path(sys.executable).parent / "envoy"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, pathlib.Path]:
+    """(this project's certificate folders, another CA's)."""
+    ours, theirs = tmp_path_factory.mktemp("pki"), tmp_path_factory.mktemp("other-pki")
+    ensure_dev_pki(ours, ["gateway", "token", "example", "identity"])
+    ensure_dev_pki(theirs, ["token", "example"])
+    return ours, theirs
+
+
+def _server_credentials(folder: pathlib.Path) -> grpc.ServerCredentials:
+    return grpc.ssl_server_credentials(
+        [((folder / "tls.key").read_bytes(), (folder / "tls.crt").read_bytes())],
+        root_certificates=(folder / "ca.crt").read_bytes(), require_client_auth=True)
+
+
+@dataclass
+class Authz(ext_grpc.AuthorizationServicer):
+    """The token service's ext_authz, reduced to: `Bearer good` is alice, anything else 401."""
+
+    callers: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+
+    def Check(self, request: ext.CheckRequest,  # noqa: N802 - gRPC method name
+              context: grpc.ServicerContext) -> ext.CheckResponse:
+        self.callers += [v.decode() for v in context.auth_context().get("x509_common_name", [])]
+        self.scopes.append(request.attributes.context_extensions.get("required_scopes", ""))
+        if request.attributes.request.http.headers.get("authorization") == "Bearer good":
+            sub = core.HeaderValueOption(header=core.HeaderValue(key="x-auth-sub", value="alice"))
+            return ext.CheckResponse(status=status_pb2.Status(code=code_pb2.OK),
+                                     ok_response=ext.OkHttpResponse(headers=[sub]))
+        return ext.CheckResponse(status=status_pb2.Status(code=code_pb2.UNAUTHENTICATED),
+                                 denied_response=ext.DeniedHttpResponse(
+                                     status=http_status.HttpStatus(code=http_status.Unauthorized)))
+
+
+@pytest.fixture
+def authz_server() -> Iterator[Any]:
+    servers: list[grpc.Server] = []
+
+    def start(folder: pathlib.Path) -> tuple[int, Authz]:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        servicer = Authz()
+        ext_grpc.add_AuthorizationServicer_to_server(servicer, server)
+        port = server.add_secure_port("127.0.0.1:0", _server_credentials(folder))
+        server.start()
+        servers.append(server)
+        return port, servicer
+
+    yield start
+    for server in servers:
+        server.stop(None)
+
+
+class _Upstream(http.server.BaseHTTPRequestHandler):
+    """Answers with who connected (the client certificate's CN) and the x-auth-sub it got."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
+        subject = dict(x[0] for x in peer["subject"]) if peer else {}
+        body = json.dumps({"client": subject.get("commonName"), "path": self.path,
+                           "sub": self.headers.get("x-auth-sub")}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def upstreams() -> Iterator[Any]:
+    servers: list[http.server.HTTPServer] = []
+
+    def start(folder: pathlib.Path | None) -> int:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+        if folder is not None:  # mutual TLS, as a protected upstream must serve
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(folder / "tls.crt", folder / "tls.key")
+            ctx.load_verify_locations(folder / "ca.crt")
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return int(server.server_address[1])
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Gateway:
+    url: str
+    ops: str
+    log: pathlib.Path
+
+
+@pytest.fixture
+def gateway(tmp_path: pathlib.Path, pki: tuple[pathlib.Path, pathlib.Path]) -> Iterator[Any]:
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(token_grpc: int, example: int, public: int) -> Gateway:
+        listener, admin, ops = free_ports(3)
+        endpoints = {s: [("127.0.0.1", public)] for s in SERVICES}
+        endpoints.update(token_grpc=[("127.0.0.1", token_grpc)], example=[("127.0.0.1", example)])
+        config = render("local", endpoints, listener_port=listener, admin_port=admin, ops_port=ops,
+                        gateway_tls_dir=str(pki[0] / "gateway"))
+        path = tmp_path / f"envoy-{listener}.yaml"
+        path.write_text(dump(config))
+        log = tmp_path / f"envoy-{listener}.log"
+        with log.open("wb") as out:
+            procs.append(subprocess.Popen(
+                [str(ENVOY), "-c", str(path), "--log-level", "error", "--base-id", str(admin),
+                 "--file-flush-interval-msec", "100"], stdout=out, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{admin}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and procs[-1].poll() is None, "envoy did not start"
+            time.sleep(0.1)
+        return Gateway(f"http://127.0.0.1:{listener}", f"http://127.0.0.1:{ops}", log)
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_protected_route_goes_over_mutual_tls_to_ext_authz_and_the_upstream(
+        pki: tuple[pathlib.Path, pathlib.Path], authz_server: Any, upstreams: Any, gateway: Any) -> None:
+    authz_port, authz = authz_server(pki[0] / "token")
+    gw = gateway(authz_port, upstreams(pki[0] / "example"), upstreams(None))
+    ok = httpx.get(f"{gw.url}/api/v1/example/items", headers={
+        "authorization": "Bearer good", "x-auth-sub": "mallory"}, timeout=5)
+    assert ok.status_code == 200, ok.text
+    # The upstream saw the gateway's certificate, and only the verified identity.
+    assert ok.json() == {"client": "gateway", "path": "/api/v1/example/items", "sub": "alice"}
+    assert authz.callers == ["gateway"] and authz.scopes == ["read"]
+    assert httpx.get(f"{gw.url}/api/v1/example/items", timeout=5).status_code == 401
+
+
+def test_public_routes_and_the_404_never_ask_ext_authz(
+        pki: tuple[pathlib.Path, pathlib.Path], authz_server: Any, upstreams: Any, gateway: Any) -> None:
+    authz_port, authz = authz_server(pki[0] / "token")
+    gw = gateway(authz_port, upstreams(pki[0] / "example"), upstreams(None))
+    assert httpx.get(f"{gw.url}/.well-known/openid-configuration", timeout=5).status_code == 200
+    assert httpx.get(f"{gw.url}/no/such/path", timeout=5).status_code == 404
+    assert authz.callers == []
+
+
+@pytest.mark.parametrize("impostor", ["same CA, another workload", "another CA"])
+def test_an_ext_authz_server_that_is_not_the_token_workload_is_refused(
+        impostor: str, pki: tuple[pathlib.Path, pathlib.Path], authz_server: Any, upstreams: Any,
+        gateway: Any) -> None:
+    folder = pki[0] / "identity" if impostor == "same CA, another workload" else pki[1] / "token"
+    authz_port, authz = authz_server(folder)
+    gw = gateway(authz_port, upstreams(pki[0] / "example"), upstreams(None))
+    resp = httpx.get(f"{gw.url}/api/v1/example/items", headers={"authorization": "Bearer good"},
+                     timeout=5)
+    assert resp.status_code == 503  # fails closed, never forwarded
+    assert authz.callers == []
+
+
+def test_an_upstream_of_another_ca_is_refused(
+        pki: tuple[pathlib.Path, pathlib.Path], authz_server: Any, upstreams: Any, gateway: Any) -> None:
+    authz_port, _ = authz_server(pki[0] / "token")
+    gw = gateway(authz_port, upstreams(pki[1] / "example"), upstreams(None))
+    resp = httpx.get(f"{gw.url}/api/v1/example/items", headers={"authorization": "Bearer good"},
+                     timeout=5)
+    assert resp.status_code == 503
+
+
+def test_the_ops_listener_serves_readiness_and_metrics_only(
+        pki: tuple[pathlib.Path, pathlib.Path], authz_server: Any, upstreams: Any, gateway: Any) -> None:
+    authz_port, _ = authz_server(pki[0] / "token")
+    gw = gateway(authz_port, upstreams(pki[0] / "example"), upstreams(None))
+    assert httpx.get(f"{gw.ops}/ready", timeout=5).text.strip() == "LIVE"
+    metrics = httpx.get(f"{gw.ops}/stats/prometheus", timeout=5)
+    assert metrics.status_code == 200 and "envoy_server_live" in metrics.text
+    for method, path in (("POST", "/quitquitquit"), ("POST", "/logging?level=debug"),
+                         ("GET", "/config_dump"), ("GET", "/stats"), ("GET", "/ready/../config_dump"),
+                         ("POST", "/healthcheck/fail"), ("GET", "//ready/x")):
+        assert httpx.request(method, f"{gw.ops}{path}", timeout=5).status_code == 404, path
+    assert httpx.get(f"{gw.ops}/ready", timeout=5).status_code == 200  # still up, still ready
+
+
+def test_the_access_log_has_no_query_string(
+        pki: tuple[pathlib.Path, pathlib.Path], authz_server: Any, upstreams: Any, gateway: Any) -> None:
+    authz_port, _ = authz_server(pki[0] / "token")
+    gw = gateway(authz_port, upstreams(pki[0] / "example"), upstreams(None))
+    httpx.get(f"{gw.url}/api/v1/oauth/authorize?code=s3cr3t-code&state=xyz", timeout=5)
+    deadline = time.monotonic() + 10
+    while "/api/v1/oauth/authorize" not in gw.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    entries = [json.loads(line) for line in gw.log.read_text().splitlines() if line.startswith("{")]
+    assert [e["path"] for e in entries] == ["/api/v1/oauth/authorize"]
+    assert "s3cr3t-code" not in gw.log.read_text()
