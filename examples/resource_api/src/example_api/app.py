@@ -4,8 +4,9 @@ It checks no token itself. Envoy's ext_authz filter asks the token service first
 route: `read` for GET items, `write` for POST items, `admin` for /admin), answers
 401/403/503 on its own, strips any x-auth-* header a client sent, and forwards the
 verified identity as x-auth-sub, x-auth-scope, x-auth-sid and x-auth-client-id. The
-API trusts those headers because only the gateway can reach it; a request without
-x-auth-sub means the gateway is not in front, and is refused.
+API trusts those headers because only the gateway can reach it: the server speaks
+mutual TLS and closes any connection whose client certificate is not the gateway's
+(gateway_only, wired in __main__). A request without x-auth-sub is refused as well.
 """
 
 from __future__ import annotations
