@@ -17,6 +17,7 @@ import grpc
 import httpx
 from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_devstack.gateway import SERVICES, load_source
+from authgate_devstack.secrets_store import service_secrets
 from authgate_devstack.stack import Ports, Stack
 
 AUTHGATE = str(pathlib.Path(sys.executable).parent / "authgate")
@@ -32,7 +33,7 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
     """
     if replicas is None and os.environ.get("AUTHGATE_TEST_REPLICAS"):
         replicas = dict.fromkeys(SERVICES, int(os.environ["AUTHGATE_TEST_REPLICAS"]))
-    base = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
+    base = {"ENVIRONMENT": "development",
             "AUTHORIZATION_CODE_TTL_SECONDS": str(CODE_TTL_SECONDS), "LOG_LEVEL": "INFO",
             # Every test signs in from 127.0.0.1: the per-address lockout would let one
             # test's wrong passwords lock out the next; per-account lockout stays on.
@@ -49,7 +50,14 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
     # the tests after it. The limits stay on, out of reach; test_rate_limits.py checks
     # them on a strict gateway of its own.
     limits = {name: {"requests": 1_000_000, "per_seconds": 60} for name in load_source()["rate_limits"]}
-    stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir, rate_limits=limits)
+    # As `make up`: each service its own SECRET_KEY and, on PostgreSQL, its own role; the
+    # DATABASE_URL given (an administrator's) only sets those roles up.
+    env = dict(env)
+    database_url = env.pop("DATABASE_URL", None)
+    own = service_secrets(pathlib.Path(env.get("VAR_DIR", workdir / "var")) / "secrets", SERVICES,
+                          database_url=database_url)
+    stack = Stack(ports=Ports.free(replicas), env={**base, **env}, workdir=workdir, rate_limits=limits,
+                  service_secrets=own.env, database_admin_url=database_url)
     stack.migrate()
     try:
         stack.start(timeout=90)
@@ -61,7 +69,7 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
 
 def validate_on(stack: Stack, replica: int, token: str, timeout: float = 10) -> grpc.StatusCode:
     """ValidateToken on one token replica (Envoy would pick one): its code."""
-    with grpc.insecure_channel(stack.grpc_target("token", replica)) as ch:
+    with stack.channel("token", "validator", replica) as ch:
         try:
             token_pb2_grpc.TokenServiceStub(ch).ValidateToken(
                 token_pb2.ValidateTokenRequest(token=token), timeout=timeout)
@@ -80,8 +88,7 @@ class Cli:
     stack: Stack
 
     def __call__(self, *args: str, stdin: str | None = None, check: bool = True) -> dict:
-        env = {**os.environ, "IDENTITY_GRPC_TARGET": self.stack.grpc_target("identity"),
-               "AUTHORIZATION_GRPC_TARGET": self.stack.grpc_target("authorization")}
+        env = {**os.environ, **self.stack.cli_env()}
         proc = subprocess.run([AUTHGATE, *args, "--json"], input=stdin, capture_output=True,
                               text=True, env=env, cwd=self.stack.workdir, timeout=60)
         if check and proc.returncode != 0:

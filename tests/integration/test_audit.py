@@ -17,15 +17,11 @@ from flowkit import AUTHGATE, Flow, pkce_pair
 
 
 def audit_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    targets = {
-        f"{svc.upper()}_GRPC_TARGET": stack.grpc_targets(svc)
-        for svc in ("identity", "session", "authorization", "token")
-    }
     return subprocess.run(
         [AUTHGATE, "audit", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **targets},
+        env={**os.environ, **stack.cli_env()},
         cwd=stack.workdir,
         timeout=60,
     )

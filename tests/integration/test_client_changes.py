@@ -66,7 +66,8 @@ def private(stack: Stack, cli: Cli, flow: Flow) -> Iterator[Private]:
         eventually(lambda: r.pubsub_numsub(channel)[0][1] == replicas, "every replica subscribed", 30)
         r.close()
         time.sleep(0.2)  # and have read the confirmation
-        yield Private(stack, flow, cli, stack.env["DATABASE_URL"])
+        assert stack.database_admin_url  # behind the services' backs: as the administrator
+        yield Private(stack, flow, cli, stack.database_admin_url)
 
 
 def client_credentials(http: httpx.Client, client_id: str, secret: str,
@@ -112,8 +113,7 @@ def refused_everywhere_within(private: Private, client_id: str, secret: str, sec
 
 
 def audit(private: Private, client_id: str) -> list[dict]:
-    env = {**os.environ, **{f"{svc.upper()}_GRPC_TARGET": private.stack.grpc_targets(svc)
-                            for svc in ("identity", "session", "authorization", "token")}}
+    env = {**os.environ, **private.stack.cli_env()}
     proc = subprocess.run([AUTHGATE, "audit", "--type", "client.*", "--json"], capture_output=True, text=True,
                           env=env, cwd=private.stack.workdir, timeout=60, check=True)
     return [e for e in json.loads(proc.stdout) if e["client_id"] == client_id]

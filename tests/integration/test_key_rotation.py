@@ -20,7 +20,7 @@ JWKS = "/.well-known/jwks.json"
 
 
 def keys_cli(stack: Stack, *args: str) -> tuple[int, dict]:
-    env = {**os.environ, "TOKEN_GRPC_TARGET": stack.grpc_target("token")}
+    env = {**os.environ, **stack.cli_env()}
     proc = subprocess.run([AUTHGATE, "keys", *args, "--json"], capture_output=True, text=True,
                           env=env, cwd=stack.workdir, timeout=60)
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else {}

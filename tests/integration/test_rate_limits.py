@@ -27,7 +27,8 @@ def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> It
               "login": {"requests": LIMIT, "per_seconds": 60}}
     config = tmp_path_factory.mktemp("strict") / "envoy.yaml"
     config.write_text(dump(render("local", stack.ports.endpoints(), listener_port=port,
-                                  admin_port=admin, rate_limits=limits)))
+                                  admin_port=admin, rate_limits=limits,
+                                  gateway_tls_dir=str(stack.pki_dir / "gateway"))))
     proc = subprocess.Popen([str(ENVOY), "-c", str(config), "--log-level", "error",
                              "--base-id", str(admin)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

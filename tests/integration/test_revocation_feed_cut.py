@@ -21,6 +21,7 @@ import grpc
 import httpx
 import pytest
 from authgate.session.v1 import session_pb2, session_pb2_grpc
+from authgate_common.grpc_server import channel
 from authgate_devstack.stack import Stack, free_ports
 from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair, validate_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -73,8 +74,8 @@ def _until(check: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def _serving(target: str) -> bool:
-    with grpc.insecure_channel(target) as ch:
+def _serving(stack: Stack, target: str) -> bool:
+    with channel(target, stack.tls("validator"), "session") as ch:
         try:
             return (
                 health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1).status
@@ -87,14 +88,15 @@ def _serving(target: str) -> bool:
 def _revoke_behind_a_partition(stack: Stack, sid: str) -> None:
     """Revoke `sid` through a session process that shares the record but that no validator
     can reach, so the revocation lands in PostgreSQL (and Redis) and is pushed to no one."""
-    grpc_port, http_port = free_ports(2)
+    grpc_port, http_port, operator_port = free_ports(3)
     while grpc_port in stack.ports.grpc["session"]:  # the dead one's port is free again
-        grpc_port, http_port = free_ports(2)
+        grpc_port, http_port, operator_port = free_ports(3)
     env = {
         **stack.service_env("session"),
         "SESSION_GRPC_PORT": str(grpc_port),
         "SESSION_HTTP_PORT": str(http_port),
         "SESSION_METRICS_PORT": "0",
+        "SESSION_OPERATOR_PORT": str(operator_port),
     }
     with open(stack.workdir / "session-partitioned.log", "ab") as log:
         proc = subprocess.Popen(
@@ -105,9 +107,10 @@ def _revoke_behind_a_partition(stack: Stack, sid: str) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        target = f"127.0.0.1:{grpc_port}"
-        _until(lambda: proc.poll() is None and _serving(target), 30, "the partitioned session process")
-        with grpc.insecure_channel(target) as ch:
+        target = f"127.0.0.1:{operator_port}"
+        _until(lambda: proc.poll() is None and _serving(stack, target), 30,
+               "the partitioned session process")
+        with channel(target, stack.tls("operator"), "session") as ch:
             session_pb2_grpc.SessionServiceStub(ch).RevokeSession(
                 session_pb2.RevokeSessionRequest(sid=sid), timeout=10
             )
@@ -186,7 +189,8 @@ def test_feed_cut_fails_closed_then_recovers_by_itself(private: Stack) -> None:
     live = [
         s["sid"]
         for s in Cli(private)(
-            "session", "list", "--user", user.username, "--session-target", private.grpc_targets("session")
+            "session", "list", "--user", user.username,
+            "--session-target", private.operator_targets("session")
         )
     ]
     assert live == [kept_sid]

@@ -45,7 +45,7 @@ def test_revocation_reaches_every_token_replica_within_the_bound(flow: Flow, sta
         pytest.skip("needs two token replicas")
     user, client = flow.user(), flow.client()
     devices = [_device(flow, client, user) for _ in range(REVOCATIONS)]
-    channels = [grpc.insecure_channel(stack.grpc_target("token", i)) for i in (0, 1)]
+    channels = [stack.channel("token", "validator", i) for i in (0, 1)]
     stubs = [token_pb2_grpc.TokenServiceStub(ch) for ch in channels]
     elapsed: list[float] = []
     try:

@@ -40,7 +40,7 @@ def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
 
 
 def _session_cli(cli: Cli, stack: Stack, *args: str) -> dict | list:
-    return cli("session", *args, "--session-target", stack.grpc_targets("session"))
+    return cli("session", *args, "--session-target", stack.operator_targets("session"))
 
 
 def _refused(stack: Stack, *args: str) -> tuple[int, dict]:
@@ -50,11 +50,7 @@ def _refused(stack: Stack, *args: str) -> tuple[int, dict]:
         text=True,
         timeout=60,
         cwd=stack.workdir,
-        env={
-            **os.environ,
-            "IDENTITY_GRPC_TARGET": stack.grpc_targets("identity"),
-            "SESSION_GRPC_TARGET": stack.grpc_targets("session"),
-        },
+        env={**os.environ, **stack.cli_env()},
     )
     return proc.returncode, json.loads(proc.stderr) if proc.stderr.strip() else {}
 

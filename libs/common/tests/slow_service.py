@@ -46,8 +46,8 @@ def main() -> None:
     serve(name="slow", grpc_port=int(grpc_port),
           register=lambda server: server.add_generic_rpc_handlers((handler,)),
           service_names=["t.Slow"], http_app=None if http_port == "none" else app,
-          http_port=None if http_port == "none" else int(http_port), http_host="127.0.0.1",
-          metrics_port=int(metrics_port), metrics_host="127.0.0.1",
+          http_port=None if http_port == "none" else int(http_port), host="127.0.0.1",
+          metrics_port=int(metrics_port),
           on_drain=draining.set, on_stop=lambda: print("resources closed", flush=True))
 
 

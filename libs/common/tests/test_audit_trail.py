@@ -5,6 +5,7 @@ bounded batches, served over gRPC."""
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -207,7 +208,7 @@ def test_retention_job_keeps_what_is_younger_than_the_retention(engine: Engine) 
 
 @pytest.fixture
 def audit_stub(engine: Engine) -> Iterator[pb_grpc.AuditServiceStub]:
-    settings = BaseServiceSettings(_env_file=None)  # type: ignore[call-arg]
+    settings = BaseServiceSettings(_env_file=None, SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
     audit = AuditTrailService(engine, "identity", settings)
     server, port, _ = create_server(0, audit.register, service_names=[], host="127.0.0.1")
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")

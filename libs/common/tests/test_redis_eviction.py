@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import pathlib
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -65,7 +66,7 @@ def test_the_token_service_refuses_to_serve_on_an_evicting_redis(
     url = redis_server("--maxmemory-policy", "volatile-ttl")
     env = {**os.environ, "REDIS_URL": url, "VAR_DIR": str(tmp_path), "ENVIRONMENT": "development",
            "TOKEN_HTTP_PORT": str(free_port()), "TOKEN_GRPC_PORT": str(free_port()),
-           "TOKEN_METRICS_PORT": "0"}
+           "TOKEN_METRICS_PORT": "0", "SECRET_KEY": secrets.token_urlsafe(32)}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run([sys.executable, "-m", "token_service", "serve"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)

@@ -24,11 +24,14 @@ from authgate.audit.v1 import audit_pb2_grpc as pb_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine
 
-from .audit import AuditLog, AuditQuery, AuditRecord, BufferedAuditLog, current_source, utc_now
+from .audit import AuditEvent, AuditLog, AuditQuery, AuditRecord, BufferedAuditLog, current_source, utc_now
+from .grpc_access import OPERATOR, callers
 from .periodic_job import PeriodicJob
 from .settings import BaseServiceSettings
 
 SERVICE_NAME = "authgate.audit.v1.AuditService"
+# Who may call it (authgate_common.grpc_access): the audit trail is for the operator.
+ACCESS = callers(SERVICE_NAME, {"ListAuditEvents": OPERATOR})
 log = logging.getLogger(__name__)
 
 
@@ -156,6 +159,13 @@ class AuditTrailService:
             self.register(server)
 
         return both
+
+    def denied(self, method: str, caller: str, plane: str, peer: str) -> None:
+        """An internal call the allow-list refused: who (the certificate's workload), what
+        and from where (grpc_access.AccessInterceptor)."""
+        self.log.record(AuditEvent(
+            type="rpc.denied", actor=f"workload:{caller}" if caller else "unauthenticated",
+            source=peer[:64], details={"method": method, "listener": plane}))
 
     def start(self) -> AuditTrailService:
         self._job.start()

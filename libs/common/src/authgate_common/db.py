@@ -2,7 +2,8 @@
 
 Each service passes its schema name. On PostgreSQL the connection's search_path is
 that schema, so tables and the Alembic version table live there and nobody else's
-tables are visible. With DATABASE_URL unset the service uses `VAR_DIR/<schema>.db`.
+tables are visible; each service signs in as its own role, which owns that schema and
+may use no other (db_roles). With DATABASE_URL unset the service uses `VAR_DIR/<schema>.db`.
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ def service_engine(settings: BaseServiceSettings, schema: str) -> Engine:
 
 
 def migrate_service(settings: BaseServiceSettings, schema: str, script_location: str) -> None:
-    """`python -m <svc>_service migrate`: its migrations, on a short-lived engine."""
+    """`python -m <svc>_service migrate`: its migrations, on a short-lived engine, as the
+    service's own role; with DATABASE_ADMIN_URL set, that role and its schema are set up
+    first (authgate_common.db_roles)."""
+    if settings.DATABASE_ADMIN_URL and settings.DATABASE_URL:
+        from .db_roles import provision_service_role  # imports psycopg: PostgreSQL installs only
+
+        provision_service_role(settings.DATABASE_ADMIN_URL, settings.DATABASE_URL, schema)
     engine = service_engine(settings, schema)
     try:
         run_migrations(engine, schema, script_location)
@@ -73,7 +80,11 @@ def migrate_service(settings: BaseServiceSettings, schema: str, script_location:
 def ensure_schema(engine: Engine, schema: str) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            # Even IF NOT EXISTS takes CREATE on the database, which a service's role lacks.
+            found = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"),
+                                 {"schema": schema}).first()
+            if found is None:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
 
 
 def run_migrations(engine: Engine, schema: str, script_location: str) -> None:

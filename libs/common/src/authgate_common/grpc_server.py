@@ -1,17 +1,21 @@
-"""gRPC server factory: health service, error and telemetry interceptors; client channels."""
+"""gRPC server factory: health service, access, error and telemetry interceptors; client
+channels. Both sides speak mutual TLS when given an InternalTls (authgate_common.grpc_access)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from concurrent import futures
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError, raise_from_rpc_error
+from .grpc_access import INTERNAL, AccessInterceptor, AccessTable, DenialHook, InternalTls
 from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
+from .settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,48 +65,90 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         )
 
 
+@dataclass(frozen=True)
+class Listener:
+    """How one gRPC listener admits callers: mutual TLS with `tls`, and the allow-list
+    `access` for its `plane` (grpc_access). `tls=None` is plaintext with no caller check,
+    for tests of a servicer's logic and `make bench`'s measurement of what TLS costs."""
+
+    tls: InternalTls | None
+    access: AccessTable
+    plane: str = INTERNAL
+    on_denied: DenialHook | None = None
+
+
 def create_server(
     port: int,
     register: Callable[[grpc.Server], None],
     *,
     service_names: list[str],
     max_workers: int = 16,
-    host: str = "0.0.0.0",
+    host: str = "127.0.0.1",
+    listener: Listener | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A threaded gRPC server with grpc.health.v1 and the error interceptor, started.
 
-    Telemetry (metrics, request id) wraps the error interceptor, so it sees the final code.
+    Telemetry (metrics, request id) wraps the access check and the error interceptor, so
+    it sees the final code, refusals included. Without `listener`: plaintext, unchecked.
     """
+    interceptors: list[grpc.ServerInterceptor] = [TelemetryInterceptor()]
+    if listener is not None and listener.tls is not None:
+        interceptors.append(AccessInterceptor(listener.access, listener.plane,
+                                              trust_domain=listener.tls.trust_domain,
+                                              on_denied=listener.on_denied))
+    interceptors.append(ErrorInterceptor())
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers),
-        interceptors=[TelemetryInterceptor(), ErrorInterceptor()],
+        interceptors=interceptors,
         options=[("grpc.so_reuseport", 0)],
     )
     register(server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    address = f"{host}:{port}"
+    if listener is not None and listener.tls is not None:
+        bound = server.add_secure_port(address, listener.tls.server_credentials())
+    else:
+        bound = server.add_insecure_port(address)
     if bound == 0:
-        raise RuntimeError(f"cannot bind gRPC port {port}")
+        raise RuntimeError(f"cannot bind gRPC port {address}")
     server.start()
     for name in ["", *service_names]:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return server, bound, health_servicer
 
 
-def channel(target: str) -> grpc.Channel:
+def channel(target: str, tls: InternalTls | None = None, server: str | None = None) -> grpc.Channel:
     """A channel to another service; every call on it carries the current x-request-id.
 
+    With `tls`, mutual TLS: this workload's certificate is presented, and the server must
+    prove to be `server` (a workload name, checked against its certificate's SAN).
     `target` may list replicas (`ipv4:127.0.0.1:50054,127.0.0.1:50064`) or be a DNS name
     that resolves to several (a headless Service): calls are spread over all of them.
     """
-    raw = grpc.insecure_channel(
-        target,
-        # Round robin over every address a dns:/// target resolves to (each replica).
-        options=[("grpc.keepalive_time_ms", 30000), ("grpc.enable_retries", 1),
-                 ("grpc.lb_policy_name", "round_robin")],
-    )
+    # Round robin over every address a dns:/// target resolves to (each replica).
+    options: list[tuple[str, Any]] = [("grpc.keepalive_time_ms", 30000), ("grpc.enable_retries", 1),
+                                      ("grpc.lb_policy_name", "round_robin")]
+    if tls is None:
+        raw = grpc.insecure_channel(target, options=options)
+    else:
+        if not server:
+            raise ValueError("a mutual-TLS channel needs the server's workload name")
+        raw = grpc.secure_channel(target, tls.channel_credentials(),
+                                  options=options + tls.channel_options(server))
     return grpc.intercept_channel(raw, RequestIdInterceptor())
+
+
+def internal_tls(settings: BaseServiceSettings) -> InternalTls | None:
+    """This service's mutual-TLS material; None only under GRPC_INSECURE_PLAINTEXT."""
+    if settings.GRPC_INSECURE_PLAINTEXT:
+        return None
+    return InternalTls.in_dir(settings.tls_dir, settings.GRPC_TRUST_DOMAIN)
+
+
+def channel_to(settings: BaseServiceSettings, service: str) -> grpc.Channel:
+    """A channel from this service to `service` (its `<SERVICE>_GRPC_TARGET`), mutual TLS."""
+    return channel(getattr(settings, f"{service.upper()}_GRPC_TARGET"), internal_tls(settings), service)
 
 
 class RpcClient:

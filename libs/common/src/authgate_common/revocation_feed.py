@@ -31,6 +31,7 @@ import grpc
 from authgate.session.v1 import session_pb2, session_pb2_grpc
 
 from .errors import InvalidToken, TemporarilyUnavailable
+from .grpc_access import InternalTls
 from .grpc_server import channel
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,14 @@ PRUNE_EVERY_SECONDS = 30.0
 
 
 class RevokedSessions:
-    def __init__(self, target: str, *, heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+    def __init__(self, target: str, *, tls: InternalTls | None,
+                 heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
                  backoff_initial: float = 0.1, backoff_max: float = 5.0,
                  wall_clock: Callable[[], float] = time.time,
                  on_revocations: Callable[[Sequence[session_pb2.Revocation]], None] | None = None,
                  ) -> None:
         self._target = target
+        self._tls = tls
         self._on_revocations = on_revocations
         # Replaced by the interval the server announces; this one covers the first connect.
         self._heartbeat = heartbeat_seconds
@@ -124,7 +127,7 @@ class RevokedSessions:
         while not self._stop.is_set():
             self._last_message = time.monotonic()  # the watchdog's clock for this attempt
             try:
-                with channel(self._target) as ch:
+                with channel(self._target, self._tls, "session") as ch:
                     call = session_pb2_grpc.SessionServiceStub(ch).WatchRevocations(
                         session_pb2.WatchRevocationsRequest())
                     with self._lock:

@@ -3,31 +3,56 @@
 from __future__ import annotations
 
 import logging
+import pathlib
+from typing import ClassVar, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "insecure-development-secret-change-me"
+# The default SECRET_KEY until issue 14, public in this repository: kept only to refuse it.
+OLD_PUBLIC_SECRET = "insecure-development-secret-change-me"
 log = logging.getLogger(__name__)
+
+
+def secret_key_problem(value: str) -> str | None:
+    """Why `value` cannot be a SECRET_KEY, or None (`make up` asks before it starts anything)."""
+    if not value:
+        return ("SECRET_KEY is not set: give each service its own random value of at least 32 "
+                "characters (`make up` generates them in var/secrets/; elsewhere: python3 -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')")
+    if value == OLD_PUBLIC_SECRET:
+        return ("SECRET_KEY is the old public development constant, which anyone can read in "
+                "authgate's source; `make up` generates a random one in var/secrets/ (remove "
+                "SECRET_KEY from .env), elsewhere set a random value of at least 32 characters")
+    if len(value) < 32:
+        return "SECRET_KEY must be at least 32 characters"
+    return None
 
 
 class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+    # The workload this service is on the internal plane (its certificate's SPIFFE name).
+    SERVICE: ClassVar[str] = ""
 
     APP_NAME: str = "authgate"
     DEBUG: bool = False
-    # "development" allows the built-in secret; anything else refuses it.
+    # Anything but "development" refuses the development-only switches below.
     ENVIRONMENT: str = "development"
-    # Unset: an embedded SQLite file per service under VAR_DIR.
+    # Unset: an embedded SQLite file per service under VAR_DIR. Set: this service's own role.
     DATABASE_URL: str | None = None
+    # Read by `migrate` only: a role allowed to create DATABASE_URL's role (its name and
+    # password are taken from DATABASE_URL) and this service's schema, owned by that role
+    # (authgate_common.db_roles). Unset: `migrate` expects both to exist.
+    DATABASE_ADMIN_URL: str | None = None
     # Unset: an in-process store (one replica only).
     REDIS_URL: str | None = None
     # Prepended to every Redis key (tests use a random one).
     REDIS_KEY_PREFIX: str = "authgate:"
     VAR_DIR: str = "var"
     ISSUER: str = "http://localhost:8000"
-    # Root secret; every keyed hash and encryption key is derived from it per purpose.
-    SECRET_KEY: str = DEV_SECRET
+    # This service's own root secret (no default; `make up` generates one per service):
+    # every keyed hash and encryption key of the service is derived from it per purpose.
+    SECRET_KEY: str = ""
     LOG_LEVEL: str = "INFO"
     LOG_JSON: bool = False
     GRPC_MAX_WORKERS: int = 16
@@ -42,6 +67,19 @@ class BaseServiceSettings(BaseSettings):
     AUDIT_RETENTION_DAYS: int = Field(365, ge=1)
     AUDIT_PRUNE_INTERVAL_SECONDS: float = Field(3600.0, gt=0)
 
+    # Where every listener (gRPC, operator gRPC, HTTP, metrics) binds: loopback unless a
+    # container or pod sets 0.0.0.0 (its network is then fenced by compose / NetworkPolicy).
+    BIND_HOST: str = "127.0.0.1"
+    # Mutual TLS of the internal plane (authgate_common.grpc_access): the folder with this
+    # workload's tls.crt, tls.key and ca.crt (a cert-manager Secret's layout); unset:
+    # VAR_DIR/pki/<service>, where `make up` puts them.
+    GRPC_TLS_DIR: str | None = None
+    # The SPIFFE trust domain of the certificates' SAN URIs (spiffe://<domain>/<workload>).
+    GRPC_TRUST_DOMAIN: str = "authgate"
+    # Plaintext gRPC with no caller check: only for `make bench` (what mutual TLS costs)
+    # and tests of one servicer on its own; refused outside ENVIRONMENT=development.
+    GRPC_INSECURE_PLAINTEXT: bool = False
+
     IDENTITY_GRPC_TARGET: str = "127.0.0.1:50051"
     SESSION_GRPC_TARGET: str = "127.0.0.1:50052"
     AUTHORIZATION_GRPC_TARGET: str = "127.0.0.1:50053"
@@ -49,12 +87,34 @@ class BaseServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> BaseServiceSettings:
-        if self.SECRET_KEY == DEV_SECRET and self.ENVIRONMENT != "development":
-            raise ValueError("SECRET_KEY must be set outside ENVIRONMENT=development")
-        if len(self.SECRET_KEY) < 32:
-            raise ValueError("SECRET_KEY must be at least 32 characters")
+        problem = secret_key_problem(self.SECRET_KEY)
+        if problem:
+            raise ValueError(problem)
+        if self.DATABASE_ADMIN_URL and not self.DATABASE_URL:
+            raise ValueError("DATABASE_ADMIN_URL needs DATABASE_URL (the service's own role)")
+        if self.GRPC_INSECURE_PLAINTEXT and self.ENVIRONMENT != "development":
+            raise ValueError("GRPC_INSECURE_PLAINTEXT is refused outside ENVIRONMENT=development")
         return self
 
     @property
     def issuer(self) -> str:
         return self.ISSUER.rstrip("/")
+
+    @property
+    def tls_dir(self) -> str:
+        return self.GRPC_TLS_DIR or str(pathlib.Path(self.VAR_DIR) / "pki" / self.SERVICE)
+
+
+S = TypeVar("S", bound=BaseServiceSettings)
+
+
+def load_settings(cls: type[S]) -> S:
+    """A service's settings from its environment; a refused one ends the process with the
+    reasons alone. pydantic's own message would echo the inputs, secrets included."""
+    try:
+        return cls()  # type: ignore[call-arg]  # the environment fills every field
+    except ValidationError as exc:
+        reasons = "; ".join(
+            (f"{'.'.join(map(str, e['loc']))}: " if e["loc"] else "") + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors())
+        raise SystemExit(f"{cls.SERVICE or 'authgate'}: refusing to start: {reasons}") from None

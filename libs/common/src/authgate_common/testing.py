@@ -10,11 +10,14 @@ import pathlib
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import psycopg
 import redis
+from psycopg import sql
+
+from .db_roles import role_url, service_role
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -27,7 +30,8 @@ def _with_db(url: str, db: str) -> str:
 
 @contextmanager
 def postgres_database(label: str = "t") -> Iterator[str]:
-    """Create a fresh database, yield its URL (postgresql://…), drop it afterwards."""
+    """Create a fresh database, yield its URL (postgresql://…), drop it afterwards, and the
+    services' roles made for it (db_roles.service_role: `<database>_<service>`) with it."""
     name = f"authgate_{label}_{secrets.token_hex(4)}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -36,6 +40,17 @@ def postgres_database(label: str = "t") -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            roles = conn.execute("SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s)",
+                                 (name + "_",)).fetchall()
+            for (role,) in roles:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def service_role_urls(database_url: str, services: Iterable[str]) -> dict[str, str]:
+    """Each service's own role in the database `database_url` names (a random password):
+    what `migrate` with DATABASE_ADMIN_URL=`database_url` creates, and the service runs as."""
+    return {svc: role_url(database_url, service_role(database_url, svc), secrets.token_urlsafe(24))
+            for svc in services}
 
 
 @contextmanager

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 
+from authgate_common.grpc_server import internal_tls
 from authgate_common.kv import require_no_eviction
 from authgate_common.logs import configure_logging
 from authgate_common.runner import serve
+from authgate_common.settings import load_settings
 
 from .bootstrap import bootstrap, migrate
-from .entrypoints.grpc_api import SERVICE_NAME
+from .entrypoints.grpc_api import ACCESS, SERVICE_NAME
 from .settings import Settings
 
 log = logging.getLogger("authorization_service")
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
                                      description="authgate authorization service")
     parser.add_argument("command", choices=["migrate", "serve"])
     args = parser.parse_args(argv)
-    settings = Settings()
+    settings = load_settings(Settings)
     configure_logging("authorization", settings.LOG_LEVEL, settings.LOG_JSON)
     if args.command == "migrate":
         migrate(settings)
@@ -32,7 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     serve(name="authorization", grpc_port=settings.AUTHORIZATION_GRPC_PORT, register=service.register,
           service_names=[SERVICE_NAME], http_app=service.http_app,
           http_port=settings.AUTHORIZATION_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
-          metrics_port=settings.AUTHORIZATION_METRICS_PORT, on_stop=service.close)
+          metrics_port=settings.AUTHORIZATION_METRICS_PORT, on_stop=service.close,
+          host=settings.BIND_HOST, tls=internal_tls(settings), access=ACCESS,
+          operator_port=settings.AUTHORIZATION_OPERATOR_PORT, on_denied=service.on_denied)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from authgate_common.client_changes import ClientChangePublisher, ClientMemory, 
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.errors import TemporarilyUnavailable
-from authgate_common.grpc_server import channel
+from authgate_common.grpc_access import DenialHook
+from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.revocation_feed import RevokedSessions
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -73,6 +74,8 @@ class AuthorizationService:
     logout_delivery: BackchannelDelivery
     outbox_relay: OutboxRelay
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
+    on_denied: DenialHook | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -181,8 +184,8 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
 
 def bootstrap(settings: Settings) -> AuthorizationService:
     engine = engine_for(settings)
-    session_channel = channel(settings.SESSION_GRPC_TARGET)
-    token_channel = channel(settings.TOKEN_GRPC_TARGET)
+    session_channel = channel_to(settings, "session")
+    token_channel = channel_to(settings, "token")
     poster = HttpLogoutPoster(settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS)
     # Used assertion jtis are shared by every replica through Redis (the embedded default
     # keeps them in memory: one replica).
@@ -208,7 +211,7 @@ def bootstrap(settings: Settings) -> AuthorizationService:
     worker = BackchannelWorker(service.logout_notices, service.logout_delivery,
                                poll_seconds=settings.BACKCHANNEL_LOGOUT_POLL_SECONDS,
                                concurrency=settings.BACKCHANNEL_LOGOUT_CONCURRENCY).start()
-    feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
+    feed = RevokedSessions(settings.SESSION_GRPC_TARGET, tls=internal_tls(settings),
                            heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS,
                            on_revocations=worker.sessions_ended).start()
     service.closers.extend([relay_job.stop, jtis.close, feed.stop, worker.stop, poster.close,
@@ -219,5 +222,6 @@ def bootstrap(settings: Settings) -> AuthorizationService:
         service.closers.append(listener.stop)
     audit = AuditTrailService(engine, SCHEMA, settings).start()
     service.register = audit.with_register(service.register)
+    service.on_denied = audit.denied
     service.closers.insert(0, audit.stop)
     return service

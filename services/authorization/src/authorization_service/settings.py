@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from authgate_common.settings import BaseServiceSettings
 from pydantic import Field
 
 
 class Settings(BaseServiceSettings):
+    SERVICE: ClassVar[str] = "authorization"
     AUTHORIZATION_HTTP_PORT: int = 8103
     AUTHORIZATION_GRPC_PORT: int = 50053
     # Prometheus /metrics on its own port (never routed by the gateway); 0 turns it off.
     AUTHORIZATION_METRICS_PORT: int = 9103
+    # The operator listener: admin RPCs, for the operator certificate only.
+    AUTHORIZATION_OPERATOR_PORT: int = 50153
     # RFC 6749 §4.1.2 recommends at most 10 minutes; authgate allows at most 60 seconds.
     AUTHORIZATION_CODE_TTL_SECONDS: int = Field(60, gt=0, le=60)
     SESSION_COOKIE_NAME: str = "sso_session"

@@ -98,7 +98,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(_env_file=None, DATABASE_URL=database_url, ISSUER=ISSUER,  # type: ignore[call-arg]
+    return Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True, DATABASE_URL=database_url, ISSUER=ISSUER,  # type: ignore[call-arg]
                     SECRET_KEY=secrets.token_urlsafe(32))
 
 

@@ -86,7 +86,8 @@ def test_two_replicas_claiming_at_once_never_get_the_same_logout(harness) -> Non
 
 
 def test_enqueue_claim_and_deliver_on_embedded_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                        VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)  # 0003 on SQLite: columns added to clients, two new tables
     engine = engine_for(settings)
     try:

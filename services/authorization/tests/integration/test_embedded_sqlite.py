@@ -20,7 +20,8 @@ class OneSession:
 
 
 def test_code_flow_on_sqlite(tmp_path, harness) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                        VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)
     migrate(settings)  # idempotent
     assert (tmp_path / "authorization.db").exists()
@@ -50,7 +51,8 @@ def test_code_flow_on_sqlite(tmp_path, harness) -> None:  # type: ignore[no-unty
 
 
 def test_a_client_changes_and_rotates_its_secret_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                        VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)
     engine = engine_for(settings)
     service = build(settings, uow=SqlUnitOfWork(engine), sessions=OneSession())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pydantic
 import pytest
 from authorization_service.settings import Settings
 
 
 def test_defaults() -> None:
-    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    s = Settings(_env_file=None, SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
     assert (s.AUTHORIZATION_HTTP_PORT, s.AUTHORIZATION_GRPC_PORT) == (8103, 50053)
     assert s.AUTHORIZATION_CODE_TTL_SECONDS == 60 and s.SESSION_COOKIE_NAME == "sso_session"
 
@@ -16,4 +18,4 @@ def test_defaults() -> None:
 @pytest.mark.parametrize("ttl", [0, 61, 600])
 def test_code_ttl_is_bounded(ttl: int) -> None:
     with pytest.raises(pydantic.ValidationError):
-        Settings(_env_file=None, AUTHORIZATION_CODE_TTL_SECONDS=ttl)  # type: ignore[call-arg]
+        Settings(_env_file=None, SECRET_KEY=secrets.token_urlsafe(32), AUTHORIZATION_CODE_TTL_SECONDS=ttl)  # type: ignore[call-arg]

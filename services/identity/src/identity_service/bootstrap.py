@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import grpc
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.db import migrate_service, service_engine
-from authgate_common.grpc_server import channel
+from authgate_common.grpc_access import DenialHook
+from authgate_common.grpc_server import channel_to
 from authgate_common.kv import FailClosedStore, make_store
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -40,6 +41,8 @@ class IdentityService:
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
+    on_denied: DenialHook | None = None
 
     def close(self) -> None:
         for close in self.closers:
@@ -81,7 +84,7 @@ def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
 
 def bootstrap(settings: Settings) -> IdentityService:
     engine = engine_for(settings)
-    session_channel = channel(settings.SESSION_GRPC_TARGET)
+    session_channel = channel_to(settings, "session")
     # Failure counters are shared by every replica (Redis); a store that cannot answer
     # makes logins answer 503 rather than skip the protection.
     counters = FailClosedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "identity:"))
@@ -89,5 +92,6 @@ def bootstrap(settings: Settings) -> IdentityService:
                     sessions=GrpcSessions(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
     audit = AuditTrailService(engine, SCHEMA, settings).start()
     service.register = audit.with_register(service.register)
+    service.on_denied = audit.denied
     service.closers.extend([audit.stop, session_channel.close, engine.dispose])
     return service

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from authgate_common.settings import BaseServiceSettings
 from pydantic import Field, field_validator
@@ -12,10 +13,13 @@ _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
 class Settings(BaseServiceSettings):
+    SERVICE: ClassVar[str] = "identity"
     IDENTITY_HTTP_PORT: int = 8101
     IDENTITY_GRPC_PORT: int = 50051
     # Prometheus /metrics on its own port (never routed by the gateway); 0 turns it off.
     IDENTITY_METRICS_PORT: int = Field(9101, ge=0, le=65535)
+    # The operator listener: admin RPCs, for the operator certificate only.
+    IDENTITY_OPERATOR_PORT: int = 50151
     # bcrypt cost (log2 of the rounds). Raising it upgrades each hash at its next login.
     BCRYPT_ROUNDS: int = Field(12, ge=4, le=31)
     # bcrypt reads 72 bytes at most, so a minimum above that could never be met.

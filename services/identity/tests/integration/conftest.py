@@ -79,7 +79,8 @@ def harness(database_url: str) -> Iterator[Harness]:
     fake_server, fake_port, _ = create_server(
         0, lambda s: ss_grpc.add_SessionServiceServicer_to_server(sessions, s),
         service_names=[], host="127.0.0.1")
-    settings = Settings(_env_file=None, DATABASE_URL=database_url, BCRYPT_ROUNDS=4,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                        DATABASE_URL=database_url, BCRYPT_ROUNDS=4,
                         SECRET_KEY=secrets.token_urlsafe(32), SESSION_GRPC_TARGET=f"127.0.0.1:{fake_port}")
     migrate(settings)
     service = bootstrap(settings)

@@ -3,6 +3,7 @@ indexes hold even when the use case's own check is bypassed, as by a racing requ
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -66,7 +67,8 @@ def test_users_live_in_the_identity_schema_with_aware_timestamps(uow, database_u
 
 
 def test_the_embedded_sqlite_default_works_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, VAR_DIR=str(tmp_path), BCRYPT_ROUNDS=4)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True, VAR_DIR=str(tmp_path), BCRYPT_ROUNDS=4,  # type: ignore[call-arg]
+                        SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)
     engine = make_engine(None, SCHEMA, str(tmp_path))
     service = build(settings, uow=SqlUserUnitOfWork(engine), sessions=None)  # type: ignore[arg-type]

@@ -13,7 +13,8 @@ from authgate_common.audit_service import AuditTrailService
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.errors import TemporarilyUnavailable
-from authgate_common.grpc_server import channel
+from authgate_common.grpc_access import DenialHook
+from authgate_common.grpc_server import channel_to
 from authgate_common.kv import KeyValueStore, make_store
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -52,6 +53,8 @@ class SessionService:
     http_app: FastAPI
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
+    on_denied: DenialHook | None = None
 
     def close(self) -> None:
         self.hub.close()  # ends open WatchRevocations streams
@@ -114,9 +117,9 @@ def _redis_for_feed(url: str) -> redis.Redis:
 def bootstrap(settings: Settings) -> SessionService:
     engine = engine_for(settings)
     store = make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "session:")
-    token_channel = channel(settings.TOKEN_GRPC_TARGET)
+    token_channel = channel_to(settings, "token")
     tokens = GrpcTokenValidator(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS)
-    authorization_channel = channel(settings.AUTHORIZATION_GRPC_TARGET)
+    authorization_channel = channel_to(settings, "authorization")
     topic = settings.REDIS_KEY_PREFIX + REVOCATION_CHANNEL
     client = _redis_for_feed(settings.REDIS_URL) if settings.REDIS_URL else None
     publisher_for: Callable[[RevocationHub], RevocationPublisher] = LocalPublisher
@@ -137,5 +140,6 @@ def bootstrap(settings: Settings) -> SessionService:
         service.closers += [client.close, listener.stop]
     audit = AuditTrailService(engine, SCHEMA, settings).start()
     service.register = audit.with_register(service.register)
+    service.on_denied = audit.denied
     service.closers.append(audit.stop)
     return service

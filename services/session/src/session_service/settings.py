@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from authgate_common.settings import BaseServiceSettings
 from pydantic import Field, field_validator, model_validator
@@ -11,10 +12,13 @@ _COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class Settings(BaseServiceSettings):
+    SERVICE: ClassVar[str] = "session"
     SESSION_HTTP_PORT: int = 8102
     SESSION_GRPC_PORT: int = 50052
     # Prometheus /metrics on its own port (never routed by the gateway); 0 turns it off.
     SESSION_METRICS_PORT: int = 9102
+    # The operator listener: admin RPCs, for the operator certificate only.
+    SESSION_OPERATOR_PORT: int = 50152
     # Absolute lifetime: the session ends this long after login, however active.
     SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
     # The session ends when unused for longer than this; every validation slides it.

@@ -31,7 +31,8 @@ class Stores:
     secret: str
 
     def settings(self, **overrides: Any) -> Settings:
-        return Settings(_env_file=None, DATABASE_URL=self.database_url, REDIS_URL=REDIS_URL,  # type: ignore[call-arg]
+        return Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                        DATABASE_URL=self.database_url, REDIS_URL=REDIS_URL,
                         REDIS_KEY_PREFIX=self.key_prefix, SECRET_KEY=self.secret, **overrides)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import grpc
 import pytest
 from authgate.session.v1 import session_pb2 as pb
@@ -15,8 +17,8 @@ from session_service.settings import Settings
 
 
 def test_embedded_default_creates_validates_and_revokes(tmp_path) -> None:
-    settings = Settings(_env_file=None, DATABASE_URL=None, REDIS_URL=None,  # type: ignore[call-arg]
-                        VAR_DIR=str(tmp_path))
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True, DATABASE_URL=None, REDIS_URL=None,  # type: ignore[call-arg]
+                        VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)
     migrate(settings)  # idempotent
     assert (tmp_path / "session.db").exists()

@@ -21,7 +21,8 @@ FAST = {"REVOCATION_FEED_HEARTBEAT_SECONDS": 0.2, "REVOCATION_FEED_POLL_SECONDS"
 
 @contextmanager
 def validator(target: str) -> Iterator[RevokedSessions]:
-    feed = RevokedSessions(target, heartbeat_seconds=0.2, backoff_initial=0.05, backoff_max=0.3).start()
+    feed = RevokedSessions(target, tls=None, heartbeat_seconds=0.2,
+                           backoff_initial=0.05, backoff_max=0.3).start()
     try:
         yield feed
     finally:

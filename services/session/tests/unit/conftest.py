@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -179,7 +180,8 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    settings = Settings(_env_file=None, SESSION_LIFETIME_SECONDS=LIFETIME,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, SECRET_KEY=secrets.token_urlsafe(32),  # type: ignore[call-arg]
+                        SESSION_LIFETIME_SECONDS=LIFETIME,
                         SESSION_IDLE_TIMEOUT_SECONDS=IDLE,
                         SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS=WRITE_INTERVAL)
     clock, uow, tokens = FakeClock(), FakeUnitOfWork(), FakeTokens()

@@ -5,6 +5,7 @@ post-logout URI is used only when registered for the client — never an open re
 from __future__ import annotations
 
 import re
+import secrets
 import urllib.parse
 
 import pytest
@@ -140,7 +141,7 @@ def test_without_a_session_there_is_nothing_to_confirm(world, rp) -> None:  # ty
 
 @pytest.fixture
 def http(world):  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, ISSUER="https://auth.example")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, ISSUER="https://auth.example", SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
     hints = FakeHints()
     service = build(
         settings,

@@ -13,11 +13,13 @@ from authgate_common.audit import AuditTrail, MemoryAuditTrail
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import listening_memory
 from authgate_common.crypto import derive_key
-from authgate_common.db import make_engine, run_migrations
+from authgate_common.db import make_engine, migrate_service
 from authgate_common.errors import TemporarilyUnavailable
-from authgate_common.grpc_server import channel
+from authgate_common.grpc_access import DenialHook
+from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.kv import FailClosedStore, KeyValueStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
+from cryptography.fernet import MultiFernet
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
@@ -79,6 +81,8 @@ class TokenService:
     http_app: ASGIApp
     register: Callable[[grpc.Server], None]
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
+    on_denied: DenialHook | None = None
     feed: RevokedSessions | None = None
     audit: AuditTrail = field(default_factory=MemoryAuditTrail)  # tokens issued and revoked
 
@@ -98,9 +102,20 @@ def engine_for(settings: Settings) -> Engine:
 
 
 def migrate(settings: Settings) -> None:
+    migrate_service(settings, SCHEMA, str(MIGRATIONS))
+
+
+def key_cipher(settings: Settings) -> MultiFernet:
+    return make_cipher(settings.SECRET_KEY, settings.signing_key_encryption_keys)
+
+
+def rewrap_signing_keys(settings: Settings) -> int:
+    """`python -m token_service rewrap`: every stored signing key encrypted again with the
+    first encryption key, in one transaction; how many there are."""
     engine = engine_for(settings)
     try:
-        run_migrations(engine, SCHEMA, str(MIGRATIONS))
+        with SqlKeyUnitOfWork(engine, key_cipher(settings))() as keys:
+            return keys.rewrap()
     finally:
         engine.dispose()
 
@@ -120,7 +135,7 @@ def key_policy(settings: Settings) -> KeyPolicy:
 
 def load_signing_keys(settings: Settings, engine: Engine) -> SigningKeys:
     """The keys from the database, created on first start (current + next)."""
-    uow = SqlKeyUnitOfWork(engine, make_cipher(settings.SECRET_KEY))
+    uow = SqlKeyUnitOfWork(engine, key_cipher(settings))
     return SigningKeys.start(KeyRotation(uow, key_policy(settings)))
 
 
@@ -209,16 +224,14 @@ def bootstrap(settings: Settings) -> TokenService:
     store = FailClosedStore(make_store(settings.REDIS_URL, prefix))
     deny_list = RedisDenyList.from_url(settings.REDIS_URL, prefix) if settings.REDIS_URL else MemoryDenyList()
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
-    channels = {name: channel(target) for name, target in [
-        ("authorization", settings.AUTHORIZATION_GRPC_TARGET),
-        ("identity", settings.IDENTITY_GRPC_TARGET), ("session", settings.SESSION_GRPC_TARGET)]}
+    channels = {name: channel_to(settings, name) for name in ("authorization", "identity", "session")}
     # Buffered: every token minted is a `token.issued` row (authgate_common.audit.BufferedAuditLog).
     audit = AuditTrailService(engine, SCHEMA, settings, buffered=True)
     authorization, close_cache = client_authentication(
         settings, GrpcAuthorizationClient(channels["authorization"], timeout))
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
-        feed = RevokedSessions(settings.SESSION_GRPC_TARGET,
+        feed = RevokedSessions(settings.SESSION_GRPC_TARGET, tls=internal_tls(settings),
                                heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS).start()
     service = build(
         settings, signing_keys=signing_keys, store=store, deny_list=deny_list,
@@ -240,5 +253,6 @@ def bootstrap(settings: Settings) -> TokenService:
     service.closers.extend(ch.close for ch in channels.values())
     service.closers.append(engine.dispose)
     service.register = audit.start().with_register(service.register)
+    service.on_denied = audit.denied
     service.closers.insert(0, audit.stop)
     return service

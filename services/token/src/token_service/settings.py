@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from authgate_common.settings import BaseServiceSettings
-from pydantic import Field, model_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, field_validator, model_validator
 
 
 class Settings(BaseServiceSettings):
+    SERVICE: ClassVar[str] = "token"
     TOKEN_HTTP_PORT: int = 8104
     TOKEN_GRPC_PORT: int = 50054
     # Unary calls only, each a few hundred microseconds of Python: fewer server threads
@@ -38,6 +40,8 @@ class Settings(BaseServiceSettings):
     # Cache-Control max-age of the JWKS and discovery documents. A next signing key is
     # published this long (plus SIGNING_KEY_REFRESH_SECONDS) before it starts signing.
     TOKEN_METRICS_PORT: int = Field(9104, ge=0, le=65535)
+    # The operator listener: admin RPCs, for the operator certificate only.
+    TOKEN_OPERATOR_PORT: int = 50154
     JWKS_CACHE_SECONDS: int = Field(300, ge=0)
     # A successful client authentication (id + secret) is remembered this long per replica,
     # so hot endpoints skip the round trip to the authorization service. A changed, rotated
@@ -53,6 +57,10 @@ class Settings(BaseServiceSettings):
     SIGNING_KEY_ROTATION_DAYS: int = Field(30, ge=0)
     # How often each replica runs the rotation check and reloads keys rotated elsewhere.
     SIGNING_KEY_REFRESH_SECONDS: float = Field(30.0, gt=0)
+    # The Fernet keys the signing keys' private halves are encrypted with at rest, comma-
+    # separated, newest first: the first encrypts, any of them (and the key derived from
+    # SECRET_KEY, the default when this is empty) decrypts. Rotation: docs/secrets.md.
+    SIGNING_KEY_ENCRYPTION_KEYS: str = ""
     # How access-token validation learns that a session ended: "feed" keeps the pushed
     # revocation set in memory (no I/O per token); "rpc" asks the session service for
     # every token (slower; for deployments that cannot hold a stream open).
@@ -68,3 +76,19 @@ class Settings(BaseServiceSettings):
         if self.JWT_ALGORITHM != "RS256":
             raise ValueError("JWT_ALGORITHM must be RS256 (the only algorithm authgate signs with)")
         return self
+
+    @field_validator("SIGNING_KEY_ENCRYPTION_KEYS")
+    @classmethod
+    def _fernet_keys(cls, value: str) -> str:
+        for i, key in enumerate(k.strip() for k in value.split(",") if k.strip()):
+            try:
+                Fernet(key)
+            except ValueError:
+                # The position only: the value is a secret.
+                raise ValueError(f"entry {i + 1} is not a Fernet key (32 url-safe base64 bytes; "
+                                 "generate one as docs/secrets.md shows)") from None
+        return value
+
+    @property
+    def signing_key_encryption_keys(self) -> list[str]:
+        return [k.strip() for k in self.SIGNING_KEY_ENCRYPTION_KEYS.split(",") if k.strip()]

@@ -106,7 +106,8 @@ def database_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Iterator[Settings]:
     with redis_prefix("token") as prefix:
-        yield Settings(_env_file=None, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,  # type: ignore[call-arg]
+        yield Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                       DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
                        REDIS_KEY_PREFIX=prefix, ISSUER=ISSUER, SECRET_KEY=secrets.token_urlsafe(32),
                        SESSION_LIVENESS_MODE="rpc")
 

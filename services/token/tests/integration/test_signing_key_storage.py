@@ -50,7 +50,8 @@ def test_another_secret_key_cannot_read_the_keys(harness) -> None:  # type: igno
 
 def test_replicas_starting_together_agree_on_one_key() -> None:
     with postgres_database("tokenrace") as url:
-        settings = Settings(_env_file=None, DATABASE_URL=url, SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                            DATABASE_URL=url, SECRET_KEY=secrets.token_urlsafe(32))
         migrate(settings)
         barrier, kids, errors = threading.Barrier(4), [], []
 
@@ -77,7 +78,8 @@ def test_replicas_starting_together_agree_on_one_key() -> None:
 
 
 def test_embedded_sqlite_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(_env_file=None, VAR_DIR=str(tmp_path))  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
+                        VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)
     engine = engine_for(settings)
     try:

@@ -317,7 +317,8 @@ def other_keys() -> KeySet:
 
 def make_world(keys: KeySet, signing_key: StoredKey, signing_keys: SigningKeys | None = None,
                **settings_overrides: Any) -> World:
-    settings = Settings(_env_file=None, ISSUER=ISSUER + "/", **settings_overrides)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, ISSUER=ISSUER + "/",  # type: ignore[call-arg]
+                        **{"SECRET_KEY": secrets.token_urlsafe(32), **settings_overrides})
     authorization, identity, sessions = FakeAuthorization(), FakeIdentity(), FakeSessions()
     store, refresh_store, deny_list = MemoryStore("token:"), FakeRefreshStore(), MemoryDenyList()
     # The key set is parsed once per session; the store holds the key it was built from.
@@ -479,7 +480,8 @@ def rotating_world(keys: KeySet, signing_key: StoredKey, key_store: FakeKeyStore
     """A world whose keys live in `key_store` on the fake `clock` (real, distinct RSA keys):
     rotating_world(**settings) → (world, signing_keys)."""
     def make(**overrides: Any) -> tuple[World, SigningKeys]:
-        settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None,  # type: ignore[call-arg]
+                            **{"SECRET_KEY": secrets.token_urlsafe(32), **overrides})
         signing_keys = SigningKeys.start(KeyRotation(key_store, key_policy(settings), clock=clock))
         return make_world(keys, signing_key, signing_keys, **overrides), signing_keys
     return make

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -140,5 +141,5 @@ def test_without_redis_nothing_announces_changes_so_there_is_no_cache() -> None:
     inner = Counting()
     for overrides in ({"REDIS_URL": None},
                       {"REDIS_URL": "redis://127.0.0.1:1/0", "CLIENT_AUTH_CACHE_SECONDS": 0}):
-        settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, SECRET_KEY=secrets.token_urlsafe(32), **overrides)  # type: ignore[call-arg]
         assert client_authentication(settings, inner) == (inner, [])

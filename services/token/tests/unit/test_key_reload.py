@@ -3,6 +3,7 @@ their key is removed, new ones carry the new kid, and nothing is parsed twice.""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from contextlib import contextmanager
 
@@ -17,8 +18,9 @@ from token_service.domain.minting import AccessTokenRequest
 from token_service.domain.signing_keys import SigningKeys
 from token_service.settings import Settings
 
-SETTINGS = dict(ACCESS_TOKEN_EXPIRE_SECONDS=600, ID_TOKEN_EXPIRE_SECONDS=300, CLOCK_SKEW_SECONDS=30,
-                JWKS_CACHE_SECONDS=300, SIGNING_KEY_REFRESH_SECONDS=30, SIGNING_KEY_ROTATION_DAYS=30)
+SETTINGS = dict(SECRET_KEY=secrets.token_urlsafe(32), ACCESS_TOKEN_EXPIRE_SECONDS=600,
+                ID_TOKEN_EXPIRE_SECONDS=300, CLOCK_SKEW_SECONDS=30, JWKS_CACHE_SECONDS=300,
+                SIGNING_KEY_REFRESH_SECONDS=30, SIGNING_KEY_ROTATION_DAYS=30)
 
 
 def _token(world) -> str:  # type: ignore[no-untyped-def]
@@ -34,7 +36,8 @@ def test_policy_follows_the_settings() -> None:
     assert policy.rotate_every is not None and policy.rotate_every.days == 30
     assert policy.publish_ahead.total_seconds() == 300 + 30  # beyond every cached JWKS
     assert policy.retire_for.total_seconds() == 600 + 30 + 30  # beyond every token it signed
-    assert key_policy(Settings(_env_file=None, SIGNING_KEY_ROTATION_DAYS=0)).rotate_every is None  # type: ignore[call-arg]
+    never = Settings(_env_file=None, **{**SETTINGS, "SIGNING_KEY_ROTATION_DAYS": 0})  # type: ignore[call-arg, arg-type]
+    assert key_policy(never).rotate_every is None
 
 
 def test_a_rotation_elsewhere_is_picked_up_by_refresh(rotating_world, key_store, clock) -> None:  # type: ignore[no-untyped-def]

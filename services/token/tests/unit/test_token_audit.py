@@ -3,6 +3,8 @@ the token), each access token revoked, and each signing-key rotation (in its tra
 
 from __future__ import annotations
 
+import secrets
+
 from jose import jwt
 from token_service.domain.key_rotation import KeyRotation
 
@@ -56,7 +58,7 @@ def test_a_rotation_is_recorded_in_its_transaction(key_store, clock, cheap_keys)
 
     rotation = KeyRotation(
         key_store,
-        key_policy(Settings(_env_file=None)),
+        key_policy(Settings(_env_file=None, SECRET_KEY=secrets.token_urlsafe(32))),
         clock=clock,  # type: ignore[call-arg]
         generate=cheap_keys,
     )

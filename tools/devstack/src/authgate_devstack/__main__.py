@@ -12,6 +12,7 @@ import threading
 from dotenv import dotenv_values
 
 from .gateway import REPO, SERVICES, dump, render, write_rendered
+from .secrets_store import service_secrets
 from .stack import Ports, Stack, colored_printer
 
 
@@ -34,16 +35,46 @@ def _stack(values: dict[str, str]) -> Stack:
     ports = Ports.defaults(replicas)
     ports.gateway = int(values.get("GATEWAY_PORT", ports.gateway))
     ports.admin = int(values.get("GATEWAY_ADMIN_PORT", ports.admin))
-    env = {k: values[k] for k in ("DATABASE_URL", "REDIS_URL") if values.get(k)}
+    # DATABASE_URL is not for every service: _own_secrets makes a role URL of it for each.
+    env = {k: values[k] for k in ("REDIS_URL",) if values.get(k)}
     env["VAR_DIR"] = str(REPO / values.get("VAR_DIR", "var"))
     env.setdefault("ISSUER", values.get("ISSUER", f"http://localhost:{ports.gateway}"))
     return Stack(ports=ports, env=env, workdir=REPO, log_to=colored_printer)
 
 
+def _own_secrets(values: dict[str, str], stack: Stack) -> None:
+    """Each service's own secrets and database role, from VAR_DIR/secrets (made on the first
+    start); SECRET_KEY or SIGNING_KEY_ENCRYPTION_KEYS set by the user replace them."""
+    folder = pathlib.Path(stack.env["VAR_DIR"]) / "secrets"
+    database_url = values.get("DATABASE_URL") or None
+    own = service_secrets(folder, SERVICES, secret_key=values.get("SECRET_KEY") or None,
+                          encryption_keys=values.get("SIGNING_KEY_ENCRYPTION_KEYS") or None,
+                          database_url=database_url)
+    stack.service_secrets, stack.database_admin_url = own.env, database_url
+    if values.get("SECRET_KEY"):
+        print("authgate: every service uses the SECRET_KEY set in .env or the environment "
+              "(unset it for one per service)", flush=True)
+    if not own.created:
+        return
+    print(f"authgate: generated per-service secrets in {_shown(folder)} (kept for the next start)",
+          flush=True)
+    old_data = sorted(pathlib.Path(stack.env["VAR_DIR"]).glob("*.db"))
+    if any(name.endswith(".SECRET_KEY") for name in own.created) and old_data and not database_url:
+        print(f"authgate: warning: {', '.join(p.name for p in old_data)} in {_shown(folder.parent)} "
+              "were written under an earlier SECRET_KEY (until now a public default), which the "
+              "new keys cannot read (signing keys, client secrets); remove them to start afresh "
+              "(docs/secrets.md)",
+              file=sys.stderr, flush=True)
+
+
+def _shown(path: pathlib.Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
 def _describe(values: dict[str, str], stack: Stack) -> str:
     db = values.get("DATABASE_URL")
     kv = values.get("REDIS_URL")
-    store = (f"PostgreSQL ({db.split('@')[-1]})" if db
+    store = (f"PostgreSQL ({db.split('@')[-1]}, one role per service)" if db
              else f"embedded SQLite files in {stack.env['VAR_DIR']}")
     cache = f"Redis ({kv.split('@')[-1]})" if kv else "an in-process session store (one replica only)"
     replicas = ", ".join(f"{s} x{len(p)}" for s, p in stack.ports.http.items() if len(p) > 1)
@@ -67,6 +98,10 @@ def cmd_up(_args: argparse.Namespace) -> int:
     warning = _replica_warning(values, stack)
     if warning:
         print(warning, file=sys.stderr, flush=True)
+    if stack.ensure_pki():
+        print(f"authgate: created a local CA and a certificate per workload in {stack.pki_dir} "
+              "(kept for the next start; the CLI uses pki/operator)", flush=True)
+    _own_secrets(values, stack)
     stack.migrate()
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -103,6 +138,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     values = _settings()
     stack = _stack(values)
     print(f"authgate: migrating — {_describe(values, stack)}")
+    _own_secrets(values, stack)
     stack.migrate()
     return 0
 
@@ -113,7 +149,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             print(f"wrote {path.relative_to(REPO)}")
         return 0
     if args.target == "local":
-        text = dump(render("local", Ports.defaults().endpoints(), tls=args.tls))
+        pki = REPO / _settings().get("VAR_DIR", "var") / "pki" / "gateway"
+        text = dump(render("local", Ports.defaults().endpoints(), tls=args.tls,
+                           gateway_tls_dir=str(pki)))
     else:
         text = dump(render(args.target, tls=args.tls))
     if args.output:

@@ -14,6 +14,7 @@ import os
 import pathlib
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -23,6 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import grpc
+from authgate_common.grpc_access import InternalTls
+from authgate_common.grpc_server import channel
+from authgate_common.pki import ensure_dev_pki
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .gateway import SERVICES, dump, render
@@ -54,6 +58,8 @@ class Ports:
     example: int = 8110
     # Prometheus /metrics of each replica; a service missing here gets 0 (off).
     metrics: dict[str, list[int]] = field(default_factory=dict)
+    # The operator listener (admin RPCs, operator certificate only) of each replica.
+    operator: dict[str, list[int]] = field(default_factory=dict)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
         """What the local gateway render needs: every replica, ext_authz's gRPC upstream
@@ -69,23 +75,24 @@ class Ports:
         base_http = {"identity": 8101, "session": 8102, "authorization": 8103, "token": 8104}
         base_grpc = {"identity": 50051, "session": 50052, "authorization": 50053, "token": 50054}
         base_metrics = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}
+        base_operator = {"identity": 50151, "session": 50152, "authorization": 50153, "token": 50154}
 
         def spread(base: dict[str, int]) -> dict[str, list[int]]:
             # Extra replicas take ports 10 apart: 8104, 8114, 8124 …
             return {s: [base[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES}
 
         return cls(http=spread(base_http), grpc=spread(base_grpc), metrics=spread(base_metrics),
-                   gateway=8000, admin=9901)
+                   operator=spread(base_operator), gateway=8000, admin=9901)
 
     @classmethod
     def free(cls, replicas: dict[str, int] | None = None) -> Ports:
         counts = {s: (replicas or {}).get(s, 1) for s in SERVICES}
-        pool = iter(free_ports(3 * sum(counts.values()) + 3))
+        pool = iter(free_ports(4 * sum(counts.values()) + 3))
 
         def draw() -> dict[str, list[int]]:
             return {s: [next(pool) for _ in range(n)] for s, n in counts.items()}
 
-        return cls(http=draw(), grpc=draw(), metrics=draw(),
+        return cls(http=draw(), grpc=draw(), metrics=draw(), operator=draw(),
                    gateway=next(pool), admin=next(pool), example=next(pool))
 
     def metrics_port(self, service: str, replica: int = 0) -> int:
@@ -106,6 +113,12 @@ class Stack:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # Settings one service runs with on top of `env` (see `reconfigured`).
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    # What one service alone is given (its SECRET_KEY, its database role's URL; see
+    # secrets_store): never in another service's environment.
+    service_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    # DATABASE_ADMIN_URL, for `migrate` to set up each service's role and schema; no
+    # running service is given it.
+    database_admin_url: str | None = None
     _pumps: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -114,6 +127,50 @@ class Stack:
 
     def grpc_target(self, service: str, replica: int = 0) -> str:
         return f"127.0.0.1:{self.ports.grpc[service][replica]}"
+
+    def operator_target(self, service: str, replica: int = 0) -> str:
+        return f"127.0.0.1:{self.ports.operator[service][replica]}"
+
+    def operator_targets(self, service: str) -> str:
+        """Every replica's operator listener as one gRPC target."""
+        ports = self.ports.operator[service]
+        if len(ports) == 1:
+            return self.operator_target(service)
+        return "ipv4:" + ",".join(f"127.0.0.1:{p}" for p in ports)
+
+    def cli_env(self) -> dict[str, str]:
+        """What the `authgate` CLI needs to reach this stack: every operator listener and
+        the operator's certificate."""
+        folder = self.pki_dir / "operator"
+        env = {f"{svc.upper()}_OPERATOR_TARGET": self.operator_targets(svc) for svc in SERVICES}
+        env.update(AUTHGATE_CA=str(folder / "ca.crt"), AUTHGATE_CERT=str(folder / "tls.crt"),
+                   AUTHGATE_KEY=str(folder / "tls.key"))
+        return env
+
+    @property
+    def var_dir(self) -> pathlib.Path:
+        return pathlib.Path(self.env.get("VAR_DIR", self.workdir / "var")).resolve()
+
+    @property
+    def pki_dir(self) -> pathlib.Path:
+        """The local CA (`ca/`) and a certificate folder per workload (authgate_common.pki)."""
+        return self.var_dir / "pki"
+
+    def ensure_pki(self) -> bool:
+        """Make the local CA and certificates on first start (reused after); True if made."""
+        made = not (self.pki_dir / "ca" / "ca.key").exists()
+        ensure_dev_pki(self.pki_dir)
+        return made
+
+    def tls(self, workload: str) -> InternalTls:
+        return InternalTls.in_dir(str(self.pki_dir / workload))
+
+    def channel(self, service: str, workload: str = "validator", replica: int = 0,
+                operator: bool = False) -> grpc.Channel:
+        """A mutual-TLS channel to one replica of `service`, presenting `workload`'s
+        certificate: its internal listener, or its operator listener."""
+        target = self.operator_target(service, replica) if operator else self.grpc_target(service, replica)
+        return channel(target, self.tls(workload), service)
 
     def grpc_targets(self, service: str) -> str:
         """Every replica of `service` as one gRPC target (`ipv4:` takes a list of addresses)."""
@@ -130,24 +187,29 @@ class Stack:
         return service if replica == 0 else f"{service}-{replica}"
 
     def service_env(self, service: str | None = None, replica: int = 0) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DATABASE_", "REDIS_", "SECRET_KEY", "SIGNING_KEY_ENCRYPTION_KEYS"))}
         env.update(self.env)
         env.setdefault("ISSUER", self.base_url)
-        env["VAR_DIR"] = str(pathlib.Path(env.get("VAR_DIR", self.workdir / "var")).resolve())
+        env["VAR_DIR"] = str(self.var_dir)
         for svc in SERVICES:
             env[f"{svc.upper()}_GRPC_TARGET"] = self.grpc_targets(svc)
         if service:
+            env.update(self.service_secrets.get(service, {}))
             env.update(self.overrides.get(service, {}))
             env[f"{service.upper()}_HTTP_PORT"] = str(self.ports.http[service][replica])
             env[f"{service.upper()}_GRPC_PORT"] = str(self.ports.grpc[service][replica])
             env[f"{service.upper()}_METRICS_PORT"] = str(self.ports.metrics_port(service, replica))
+            env[f"{service.upper()}_OPERATOR_PORT"] = str(self.ports.operator[service][replica])
+            env["GRPC_TLS_DIR"] = str(self.pki_dir / service)
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
     def migrate(self) -> None:
         # Each service owns its schema (or SQLite file), so the four can migrate at once.
+        admin = {"DATABASE_ADMIN_URL": self.database_admin_url} if self.database_admin_url else {}
         procs = {svc: subprocess.Popen([sys.executable, "-m", f"{svc}_service", "migrate"],
-                                       env=self.service_env(svc), cwd=self.workdir)
+                                       env={**self.service_env(svc), **admin}, cwd=self.workdir)
                  for svc in SERVICES}
         failed = [svc for svc, proc in procs.items() if proc.wait() != 0]
         if failed:
@@ -209,22 +271,26 @@ class Stack:
                 self._wait_replica(service, i, deadline)
 
     def _wait_replica(self, service: str, replica: int, deadline: float) -> None:
-        grpc_port, http_port = self.ports.grpc[service][replica], self.ports.http[service][replica]
-        self._wait(lambda: _grpc_serving(grpc_port), deadline, f"{service}[{replica}] gRPC")
+        http_port = self.ports.http[service][replica]
+        self._wait(lambda: self._grpc_serving(service, replica), deadline, f"{service}[{replica}] gRPC")
         self._wait(lambda: _http_ok(f"http://127.0.0.1:{http_port}/healthz"), deadline,
                    f"{service}[{replica}] HTTP")
 
     def start(self, timeout: float = 60) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.ensure_pki()
         for svc in SERVICES:
             for i in range(len(self.ports.http[svc])):
                 self.start_service(svc, i)
         if self.with_example:
             self._spawn("example", [sys.executable, "-m", "example_api"],
                         {**self.service_env(), "EXAMPLE_API_PORT": str(self.ports.example)})
-        config = self.workdir / "envoy.yaml"
+        # Under VAR_DIR like everything else the stack writes: a checkout stays clean.
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        config = self.var_dir / "envoy.yaml"
         config.write_text(dump(render("local", self.ports.endpoints(), listener_port=self.ports.gateway,
-                                      admin_port=self.ports.admin, rate_limits=self.rate_limits)))
+                                      admin_port=self.ports.admin, rate_limits=self.rate_limits,
+                                      gateway_tls_dir=str(self.pki_dir / "gateway"))))
         self._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                               "--base-id", str(self.ports.admin)], dict(os.environ))
         self.wait_ready(timeout)
@@ -235,7 +301,11 @@ class Stack:
             for i in range(len(self.ports.http[svc])):
                 self._wait_replica(svc, i, deadline)
         if self.with_example:
-            self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.example}/healthz"), deadline,
+            gateway = self.pki_dir / "gateway"
+            as_gateway = ssl.create_default_context(cafile=str(gateway / "ca.crt"))
+            as_gateway.load_cert_chain(gateway / "tls.crt", gateway / "tls.key")
+            self._wait(lambda: _http_ok(f"https://127.0.0.1:{self.ports.example}/healthz", as_gateway),
+                       deadline,
                        "example API")
         self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.admin}/ready"), deadline, "envoy")
 
@@ -286,18 +356,22 @@ class Stack:
             thread.join()
 
 
-def _grpc_serving(port: int) -> bool:
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
-            return resp.status == health_pb2.HealthCheckResponse.SERVING
-    except grpc.RpcError:
-        return False
+    def _grpc_serving(self, service: str, replica: int) -> bool:
+        """Both listeners answer grpc.health.v1 over mutual TLS (any workload may ask)."""
+        for operator in (False, True):
+            try:
+                with self.channel(service, replica=replica, operator=operator) as ch:
+                    resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    if resp.status != health_pb2.HealthCheckResponse.SERVING:
+                        return False
+            except grpc.RpcError:
+                return False
+        return True
 
 
-def _http_ok(url: str) -> bool:
+def _http_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - local health URL
+        with urllib.request.urlopen(url, timeout=1, context=context) as resp:  # noqa: S310 - local health URL
             return resp.status == 200
     except OSError:
         return False

@@ -11,6 +11,9 @@ from collections.abc import Callable
 import grpc
 from authgate.authorization.v1 import authorization_pb2 as pb
 from authgate.authorization.v1 import authorization_pb2_grpc as pb_grpc
+from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
+from authgate_common.grpc_access import OPERATOR as OPERATOR_WORKLOAD
+from authgate_common.grpc_access import callers
 
 from ..domain.client_registry import ClientRegistry
 from ..domain.client_updates import ClientUpdates
@@ -18,6 +21,19 @@ from ..domain.redeem import CodeRedeemer
 from .messages import client_from_message, client_message, grant_message, update_values
 
 SERVICE_NAME = "authgate.authorization.v1.AuthorizationService"
+# Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
+ACCESS = {
+    **callers(SERVICE_NAME, {
+        "CreateClient": OPERATOR_WORKLOAD, "ListClients": OPERATOR_WORKLOAD,
+        "UpdateClient": OPERATOR_WORKLOAD, "RotateClientSecret": OPERATOR_WORKLOAD,
+        "DeleteClient": OPERATOR_WORKLOAD,
+        # The end-session endpoint reads a client's post-logout redirect URIs.
+        "GetClient": ("session", OPERATOR_WORKLOAD),
+        "AuthenticateClient": "token",  # client authentication at /token, /introspect, /revoke
+        "RedeemCode": "token",  # the authorization_code grant
+    }),
+    **AUDIT_ACCESS,
+}
 
 
 class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import grpc
 from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
+from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
+from authgate_common.grpc_access import OPERATOR, callers
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.claims import user_claims
@@ -22,6 +24,18 @@ from ..domain.users import User
 from ..domain.verify_password import VerifyPassword
 
 SERVICE_NAME = "authgate.identity.v1.IdentityService"
+# Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
+ACCESS = {
+    **callers(SERVICE_NAME, {
+        "CreateUser": OPERATOR, "GetUser": OPERATOR, "ListUsers": OPERATOR,
+        "DisableUser": OPERATOR, "UnlockUser": OPERATOR,
+        # The login page verifies passwords in-process; over gRPC nobody may (a caller
+        # choosing `client_ip` could guess passwords past the per-address lockout).
+        "VerifyPassword": (),
+        "GetUserClaims": "token",
+    }),
+    **AUDIT_ACCESS,
+}
 
 
 @dataclass(frozen=True)

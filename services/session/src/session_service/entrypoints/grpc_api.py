@@ -13,6 +13,9 @@ import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
 from authgate_common.audit import OPERATOR
+from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
+from authgate_common.grpc_access import OPERATOR as OPERATOR_WORKLOAD
+from authgate_common.grpc_access import callers
 
 from ..domain.context import Deps
 from ..domain.create import create_session
@@ -24,6 +27,21 @@ from .feed_stream import RevocationStream
 from .feed_stream import timestamp as _ts
 
 SERVICE_NAME = "authgate.session.v1.SessionService"
+# Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
+ACCESS = {
+    **callers(SERVICE_NAME, {
+        "CreateSession": "identity",  # the login page, once the password is verified
+        "ValidateSession": "authorization",  # /authorize reads the SSO cookie
+        "GetSession": "token",  # session liveness when the feed is off
+        "ListSessions": OPERATOR_WORKLOAD,
+        "RevokeSession": OPERATOR_WORKLOAD,
+        "RevokeUserSessions": ("identity", OPERATOR_WORKLOAD),  # disabling a user ends their sessions
+        # The revocation feed: every token replica (validation), and the authorization
+        # service (back-channel logout of the clients of an ended session).
+        "WatchRevocations": ("token", "authorization"),
+    }),
+    **AUDIT_ACCESS,
+}
 
 
 def to_proto(s: Session) -> pb.Session:

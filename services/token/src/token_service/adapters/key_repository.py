@@ -1,7 +1,9 @@
 """Signing keys in SQL, private keys encrypted at rest with Fernet (AES-128-CBC + HMAC).
 
-The Fernet key is derived from SECRET_KEY for this one purpose, so the table alone
-reveals no private key.
+The Fernet keys are the token service's SIGNING_KEY_ENCRYPTION_KEYS, newest first (the
+first encrypts, every one decrypts), then the key derived from SECRET_KEY for this one
+purpose: the default, and still readable once a list is set. The table alone reveals no
+private key; `rewrap` moves every row to the first key so older ones can be dropped.
 """
 
 from __future__ import annotations
@@ -9,14 +11,14 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from authgate_common.audit import SqlAuditTrail
 from authgate_common.crypto import derive_key
 from authgate_common.db import UnitOfWork
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -30,8 +32,18 @@ ENCRYPTION_PURPOSE = "token/signing-key-encryption"
 KEYS_LOCK_ID = zlib.crc32(b"authgate/token/signing-keys")
 
 
-def make_cipher(secret_key: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(derive_key(secret_key, ENCRYPTION_PURPOSE)))
+def make_cipher(secret_key: str, encryption_keys: Sequence[str] = ()) -> MultiFernet:
+    derived = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, ENCRYPTION_PURPOSE)))
+    return MultiFernet([*(Fernet(key) for key in encryption_keys), derived])
+
+
+class UnreadableSigningKey(RuntimeError):
+    """A stored private key that none of the configured keys decrypts."""
+
+
+_UNREADABLE = ("cannot decrypt signing key {kid} with SIGNING_KEY_ENCRYPTION_KEYS nor the key derived "
+               "from SECRET_KEY: was SECRET_KEY changed, or the key it was encrypted with dropped "
+               "from SIGNING_KEY_ENCRYPTION_KEYS before `rewrap`? (docs/secrets.md)")
 
 
 def _utc(value: datetime) -> datetime:
@@ -44,7 +56,7 @@ def _maybe_utc(value: datetime | None) -> datetime | None:
 
 
 class SqlKeyRepository:
-    def __init__(self, session: Session, cipher: Fernet) -> None:
+    def __init__(self, session: Session, cipher: MultiFernet) -> None:
         self._s = session
         self._cipher = cipher
         self.audit = SqlAuditTrail(session)
@@ -78,11 +90,24 @@ class SqlKeyRepository:
         # The row goes, private key included: nothing it signed is still valid.
         self._s.execute(delete(signing_keys).where(signing_keys.c.kid == kid))
 
+    def rewrap(self) -> int:
+        """Every private key encrypted again with the first key; how many there are."""
+        self.lock()
+        rows = self._s.execute(select(signing_keys.c.kid, signing_keys.c.private_key_encrypted)).all()
+        for kid, encrypted in rows:
+            try:
+                rewrapped = self._cipher.rotate(encrypted.encode()).decode()
+            except InvalidToken as exc:
+                raise UnreadableSigningKey(_UNREADABLE.format(kid=kid)) from exc
+            self._s.execute(update(signing_keys).where(signing_keys.c.kid == kid)
+                            .values(private_key_encrypted=rewrapped))
+        return len(rows)
+
     def _to_key(self, row) -> StoredKey:  # type: ignore[no-untyped-def]
         try:
             pem = self._cipher.decrypt(row["private_key_encrypted"].encode()).decode()
         except InvalidToken as exc:
-            raise RuntimeError(f"cannot decrypt signing key {row['kid']}: was SECRET_KEY changed?") from exc
+            raise UnreadableSigningKey(_UNREADABLE.format(kid=row["kid"])) from exc
         return StoredKey(kid=row["kid"], alg=row["alg"], state=row["state"], private_pem=pem,
                          public_jwk=json.loads(row["public_jwk"]), created_at=_utc(row["created_at"]),
                          activated_at=_maybe_utc(row["activated_at"]),
@@ -92,7 +117,7 @@ class SqlKeyRepository:
 class SqlKeyUnitOfWork:
     """One transaction per call; a concurrent writer's conflict surfaces as KeyConflict."""
 
-    def __init__(self, engine: Engine, cipher: Fernet) -> None:
+    def __init__(self, engine: Engine, cipher: MultiFernet) -> None:
         self._uow = UnitOfWork(engine)
         self._cipher = cipher
 

@@ -13,6 +13,8 @@ from datetime import datetime
 import grpc
 from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
+from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
+from authgate_common.grpc_access import GATEWAY, OPERATOR, VALIDATOR, callers
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -28,6 +30,21 @@ from .logout_rpcs import LogoutRpcs
 
 SERVICE_NAME = "authgate.token.v1.TokenService"
 SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
+# Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
+ACCESS = {
+    **callers(SERVICE_NAME, {
+        # Resource servers holding a validator certificate, the gateway, and the session
+        # service (bearer tokens at /api/v1/sessions and /api/v1/logout).
+        "ValidateToken": (VALIDATOR, GATEWAY, "session"),
+        "ListSigningKeys": OPERATOR,
+        "RotateSigningKeys": OPERATOR,
+        "VerifyIdTokenHint": "session",  # the end-session endpoint's id_token_hint
+        "SignLogoutToken": "authorization",  # back-channel logout deliveries
+        "RevokeClientTokens": "authorization",  # a client deleted or its secret rotated
+    }),
+    **callers(EXT_AUTHZ_SERVICE_NAME, {"Check": GATEWAY}),  # Envoy's ext_authz filter
+    **AUDIT_ACCESS,
+}
 
 
 def _ts(value: datetime | None) -> Timestamp | None:
