@@ -27,6 +27,14 @@ def _abort_with(context: grpc.ServicerContext, err: OAuthError) -> None:
     context.abort(err.grpc_code, err.description)
 
 
+def _aborted(context: grpc.ServicerContext, exc: Exception) -> bool:
+    """`context.abort()` was called (by the access check or a servicer): gRPC raises a bare
+    Exception once the status is set, which must pass through untouched."""
+    if type(exc).__name__ == "_AbortError":
+        return True
+    return type(exc) is Exception and not exc.args and context.code() is not None
+
+
 class ErrorInterceptor(grpc.ServerInterceptor):
     """Turns OAuthError into its gRPC status; anything else into INTERNAL without detail."""
 
@@ -45,7 +53,7 @@ class ErrorInterceptor(grpc.ServerInterceptor):
                     log.warning("%s failed: %s", method, err)
                 _abort_with(context, err)
             except Exception as exc:  # noqa: BLE001 - the last line of defence
-                if isinstance(exc, grpc.RpcError) or type(exc).__name__ == "_AbortError":
+                if isinstance(exc, grpc.RpcError) or _aborted(context, exc):
                     raise
                 # Imported here: it pulls in the database and Redis drivers, which the
                 # CLI (a client of this module's `channel`) never needs to load.
@@ -88,15 +96,16 @@ def create_server(
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A threaded gRPC server with grpc.health.v1 and the error interceptor, started.
 
-    Telemetry (metrics, request id) wraps the access check and the error interceptor, so
+    Telemetry (metrics, request id) wraps the error interceptor and the access check, so
     it sees the final code, refusals included. Without `listener`: plaintext, unchecked.
     """
-    interceptors: list[grpc.ServerInterceptor] = [TelemetryInterceptor()]
+    # Innermost, the access check wraps the registered handler itself (one wrapper per
+    # method, built once); its refusal passes through the error interceptor untouched.
+    interceptors: list[grpc.ServerInterceptor] = [TelemetryInterceptor(), ErrorInterceptor()]
     if listener is not None and listener.tls is not None:
         interceptors.append(AccessInterceptor(listener.access, listener.plane,
                                               trust_domain=listener.tls.trust_domain,
                                               on_denied=listener.on_denied))
-    interceptors.append(ErrorInterceptor())
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers),
         interceptors=interceptors,
