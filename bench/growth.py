@@ -90,11 +90,11 @@ def seed(db_url: str, sessions: int, revoked: int, refresh_rows: int) -> float:
     return time.monotonic() - t0
 
 
-def validates(target: str, token: str) -> bool:
+def validates(stack: Stack, replica: int, token: str) -> bool:
     import grpc
     from authgate.token.v1 import token_pb2, token_pb2_grpc
 
-    with grpc.insecure_channel(target) as channel:
+    with stack.channel("token", workload="validator", replica=replica) as channel:
         try:
             token_pb2_grpc.TokenServiceStub(channel).ValidateToken(
                 token_pb2.ValidateTokenRequest(token=token), timeout=5)
@@ -112,7 +112,7 @@ def restart_token_replicas(stack: Stack, token: str, timeout: float = 300) -> fl
         stack.stop_process(Stack.process_name("token", replica))
         stack.start_service("token", replica)
     stack.wait_ready(120)
-    while not all(validates(stack.grpc_target("token", r), token) for r in replicas):
+    while not all(validates(stack, r, token) for r in replicas):
         if time.monotonic() - t0 > timeout:
             raise TimeoutError(f"token replicas not validating {timeout:.0f} s after a restart")
         time.sleep(0.5)

@@ -144,13 +144,26 @@ def summarize(latencies: list[float], duration: float) -> dict[str, Any]:
             "requests": len(ordered)}
 
 
-def _grpc_worker(target: str, token: str | None, threads: int, ready: Any, seconds: float,
-                 out: Any) -> None:
+def grpc_channel(target: str, tls: pathlib.Path | None, server: str = "token") -> Any:
+    """Mutual TLS with the certificate in the folder `tls` (tls.crt, tls.key, ca.crt; the
+    server must prove to be `server`), or plaintext when `tls` is None."""
+    import grpc
+
+    if tls is None:
+        return grpc.insecure_channel(target)
+    cert, key, ca = ((tls / name).read_bytes() for name in ("tls.crt", "tls.key", "ca.crt"))
+    credentials = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+    return grpc.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", server)])
+
+
+def _grpc_worker(target: str, tls: pathlib.Path | None, token: str | None, threads: int, ready: Any,
+                 seconds: float, out: Any) -> None:
     import grpc
     from authgate.token.v1 import token_pb2, token_pb2_grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    channel = grpc.insecure_channel(target)
+    # One channel (one connection, one handshake) per process, as a validator keeps one.
+    channel = grpc_channel(target, tls)
     if token is None:  # the floor: the same server answering its health check (no work)
         call, request = health_pb2_grpc.HealthStub(channel).Check, health_pb2.HealthCheckRequest()
     else:
@@ -184,22 +197,25 @@ def _grpc_worker(target: str, token: str | None, threads: int, ready: Any, secon
     out.put((latencies, errors[0]))
 
 
-def grpc_validate(target: str, token: str | None, *, in_flight: int, processes: int, seconds: float,
-                  pids: list[int]) -> dict[str, Any]:
+def grpc_validate(target: str, token: str | None, *, tls: pathlib.Path | None, in_flight: int,
+                  processes: int, seconds: float, pids: list[int]) -> dict[str, Any]:
     """`in_flight` blocking ValidateToken calls at all times, spread over `processes`
-    (`token` None: gRPC health checks instead, the server's own floor)."""
+    (`token` None: gRPC health checks instead, the server's own floor), over mutual TLS
+    with the certificate in `tls` (a `validator`'s), or plaintext when None."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     per = in_flight // processes
     ready = ctx.Barrier(processes + 1)
-    procs = [ctx.Process(target=_grpc_worker, args=(target, token, per, ready, seconds, queue))
+    procs = [ctx.Process(target=_grpc_worker, args=(target, tls, token, per, ready, seconds, queue))
              for _ in range(processes)]
     for p in procs:
         p.start()
     ready.wait(timeout=120)
-    before, busy = cpu_seconds(pids), machine_busy()
+    callers = [p.pid for p in procs if p.pid is not None]
+    before, busy, calling = cpu_seconds(pids), machine_busy(), cpu_seconds(callers)
     time.sleep(seconds)
     used, busy = cpu_seconds(pids) - before, machine_busy() - busy
+    calling = cpu_seconds(callers) - calling
     results = [queue.get(timeout=seconds + 60) for _ in procs]
     for p in procs:
         p.join()
@@ -207,4 +223,5 @@ def grpc_validate(target: str, token: str | None, *, in_flight: int, processes: 
     summary = summarize(latencies, seconds)
     return {**summary, "errors": sum(e for _, e in results),
             "cpu_ms_per_req": 1000 * used / max(len(latencies), 1), "cpu_cores_busy": used / seconds,
+            "caller_cpu_ms_per_req": 1000 * calling / max(len(latencies), 1),
             "machine_cores_busy": busy / seconds}

@@ -66,7 +66,8 @@ def main() -> int:
                     "code": lambda: sc.code_flow(a, args.seconds + 2, 4),
                     "refresh": lambda: sc.refresh(a, args.seconds + 2, 4),
                     "validate": lambda: grpc_validate(ag.stack.grpc_target("token"), fx["access_token"],
-                                                      in_flight=16, processes=2, seconds=args.seconds + 4,
+                                                      tls=ag.stack.pki_dir / "validator", in_flight=16,
+                                                      processes=2, seconds=args.seconds + 4,
                                                       pids=[ag.stack.procs["token"].pid])}[args.scenario]
             procs = {name: proc.pid for name, proc in ag.stack.procs.items()}
             postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True,

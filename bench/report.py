@@ -159,6 +159,43 @@ def table(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def mtls_section(m: dict[str, dict[str, list[dict[str, Any]]]]) -> list[str]:
+    """Scenario 10 (bench/mtls.py): each measure in both modes, then mTLS / plaintext."""
+    lines = ["## Cost of the internal mTLS", "",
+             "The same stack as shipped (mutual TLS and the per-method allow-list on every gRPC "
+             "listener and channel) and restarted with GRPC_INSECURE_PLAINTEXT (plaintext, no caller "
+             "check), alternated with a warm-up after each restart. ValidateToken: 16 in flight straight "
+             "to one token replica, CPU of that process. Code flow: authorize + token with a session "
+             "through Envoy; ext_authz: the example API through Envoy, one request at a time; both with "
+             "the CPU of every authgate process.", "",
+             "| measure | mode | " + " | ".join(h for _, h, _ in FIELDS) + " | errors |",
+             "|---|---|" + "---:|" * (len(FIELDS) + 1)]
+    for measure, modes in m.items():
+        for mode, runs in modes.items():
+            lines.append(f"| {measure} | {mode} | " + " | ".join(cell(runs, f, d) for f, _, d in FIELDS)
+                         + f" | {sum(r.get('errors', 0) for r in runs)} |")
+    lines += ["", "| measure | throughput, mTLS / plaintext | p50, mTLS / plaintext "
+              "| CPU per request, mTLS / plaintext | CPU added per request |", "|---|---:|---:|---:|---:|"]
+    for measure, modes in m.items():
+        tls, plain = modes["mTLS"], modes["plaintext"]
+        if not tls or not plain:
+            continue
+        cpu_tls, cpu_plain = med(tls, "cpu_ms_per_req"), med(plain, "cpu_ms_per_req")
+        added = f"{cpu_tls - cpu_plain:+.3f} ms"
+        spread = [[r["cpu_ms_per_req"] for r in runs] for runs in (tls, plain)]
+        if max(min(v) for v in spread) <= min(max(v) for v in spread):
+            added += " (within the rounds' spread)"
+        calls = statistics.median(r.get("grpc_calls_per_req", 1) for r in tls)
+        if calls > 1.05:  # more hops than the measured call itself
+            added += f"; {calls:.1f} gRPC calls per request, {(cpu_tls - cpu_plain) / calls:+.3f} ms each"
+        if "caller_cpu_ms_per_req" in tls[0]:  # the load generator is the hop's other side
+            caller = med(tls, "caller_cpu_ms_per_req") - med(plain, "caller_cpu_ms_per_req")
+            added += f"; the callers' CPU {caller:+.3f} ms"
+        rps, p50 = (med(tls, k) / med(plain, k) for k in ("rps", "p50_ms"))
+        lines.append(f"| {measure} | {rps:.2f}× | {p50:.2f}× | {cpu_tls / cpu_plain:.2f}× | {added} |")
+    return lines
+
+
 def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
     m, v, c, bounds = res["machine"], res["versions"], res["config"], res["bounds"]
     out = [f"# authgate benchmark — {res['started']}", "",
@@ -200,6 +237,8 @@ def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
                if "es256_signs_per_core_s" in bounds else "") + ".", "",
             "## Targets (issue 8)", "", "| target | measured | verdict |", "|---|---|---|"]
     out += [f"| {t} | {meas} | {ok} |" for t, meas, ok in targets(res, bounds, m["nproc"] or 1)]
+    if "mtls" in res["scenarios"]:
+        out += ["", *mtls_section(res["scenarios"]["mtls"])]
     notes = [
         "Scenario 2: oidc-provider refuses to introspect JWT access tokens (unsupported_token_type), "
         "so the peer introspects an opaque client_credentials token; authgate introspects a user's "

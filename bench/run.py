@@ -5,6 +5,9 @@ and writes bench/results/latest.{json,md,png}. Figures are recorded, never asser
 targets are compared in the report and in bench/NOTES.md.
 
     .venv/bin/python bench/run.py [--seconds 8] [--rounds 2] [--only cc,introspect,...]
+
+`--only mtls` measures the internal mutual TLS alone (mTLS vs plaintext, a few minutes).
+A run of a subset writes its own figures only: give it `--out` to keep latest.* as it is.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from dataclasses import replace
 from typing import Any
 
 import growth
+import mtls
 import scenarios as sc
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from load import grpc_validate
+from oidc_provider import PeerSystem
 from report import PEER_VIA_ENVOY, write_markdown
 from stacks import (
     BENCH,
@@ -32,13 +37,14 @@ from stacks import (
     NO_EXT_AUTHZ_PATH,
     PEER_VIA_ENVOY_PREFIX,
     AuthgateSystem,
-    PeerSystem,
     Target,
     versions,
 )
 
 ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "floors", "login", "revocation",
-       "growth"]
+       "growth", "mtls"]
+# The scenarios that compare authgate with node-oidc-provider: the peer runs only for them.
+WITH_PEER = {"cc", "introspect", "code_flow", "refresh"}
 
 
 def log(msg: str) -> None:
@@ -99,26 +105,29 @@ def main() -> int:
     work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-bench-"))
     log(f"workdir {work}")
     with postgres_database("bench") as db_url, redis_prefix("bench") as prefix:
-        peer = PeerSystem(work)
+        peer = PeerSystem(work) if WITH_PEER & set(wanted) else None
         ag = AuthgateSystem(work / "stack", db_url, REDIS_URL, prefix, args.token_replicas,
-                            peer_port=peer.port)
-        log("starting authgate (PostgreSQL + Redis) and node-oidc-provider")
+                            peer_port=peer.port if peer else None)
+        log("starting authgate (PostgreSQL + Redis)" + (" and node-oidc-provider" if peer else ""))
         ag.start()
         try:
-            peer.start()
             a, fixtures = ag.setup()
-            b, _ = peer.setup()
-            # The peer behind the same Envoy, for the single-request scenarios: the share of
-            # the gap that is the gateway the spec puts in front of authgate.
-            via = replace(b, name=PEER_VIA_ENVOY, base=ag.stack.base_url + PEER_VIA_ENVOY_PREFIX.rstrip("/"),
-                          pids=[*b.pids, ag.stack.procs["envoy"].pid])
+            b = via = None
+            if peer:
+                peer.start()
+                b, _ = peer.setup()
+                # The peer behind the same Envoy, for the single-request scenarios: the share
+                # of the gap that is the gateway the spec puts in front of authgate.
+                via = replace(b, name=PEER_VIA_ENVOY, pids=[*b.pids, ag.stack.procs["envoy"].pid],
+                              base=ag.stack.base_url + PEER_VIA_ENVOY_PREFIX.rstrip("/"))
             try:
                 run_all(results, wanted, args, ag, a, b, via, fixtures)
             except Exception as exc:  # noqa: BLE001 - keep what was measured before the failure
                 log(f"scenario failed: {exc!r}")
                 results["skipped"]["failed"] = repr(exc)[:500]
         finally:
-            peer.stop()
+            if peer:
+                peer.stop()
             ag.stop()
     results["wall_seconds"] = round(time.time() - started, 1)
     results["loadavg_end"] = pathlib.Path("/proc/loadavg").read_text().split()[:3]
@@ -137,12 +146,15 @@ def main() -> int:
 
 
 def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace,
-            ag: AuthgateSystem, a: Target, b: Target, via: Target, fx: dict[str, Any]) -> None:
+            ag: AuthgateSystem, a: Target, b: Target | None, via: Target | None,
+            fx: dict[str, Any]) -> None:
     secs, conns, rounds, workers = args.seconds, args.connections, args.rounds, args.flow_workers
     res, skipped = results["scenarios"], results["skipped"]
-    pair = {"authgate": a, "oidc-provider": b}
-    trio = {**pair, PEER_VIA_ENVOY: via}
+    # b and via are None when no wanted scenario compares with the peer (WITH_PEER).
+    pair: dict[str, Target] = {"authgate": a, "oidc-provider": b} if b else {}
+    trio: dict[str, Target] = {**pair, PEER_VIA_ENVOY: via} if via else {}
     stack = ag.stack
+    validator = stack.pki_dir / "validator"  # the certificate ValidateToken's callers hold
 
     def both(fn: Callable[..., dict[str, Any]], *extra: Any,
              systems: dict[str, Target] = pair) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -167,8 +179,8 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
         target = stack.grpc_target("token", 0)
         token_pids = [stack.procs["token"].pid]
         res["validate"] = alternate("ValidateToken", {"authgate": lambda: grpc_validate(
-            target, fx["access_token"], in_flight=16, processes=2, seconds=secs, pids=token_pids)},
-            rounds)
+            target, fx["access_token"], tls=validator, in_flight=16, processes=2, seconds=secs,
+            pids=token_pids)}, rounds)
     if "ext_authz" in wanted and stack.with_example:
         # The same Envoy, route shape and upstream with and without ext_authz: the difference
         # is what ext_authz adds. At one connection (nothing queues: the latency a request
@@ -197,21 +209,26 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
             "envoy alone (direct response)": lambda: sc.example_api(
                 f"{stack.base_url}{ENVOY_ONLY_PATH}", {}, secs, conns, envoy_pid),
             "gRPC health check (token process)": lambda: grpc_validate(
-                target, None, in_flight=16, processes=2, seconds=secs, pids=token_pids)}, rounds)
+                target, None, tls=validator, in_flight=16, processes=2, seconds=secs, pids=token_pids)},
+            rounds)
     if "login" in wanted:
         res["login"] = alternate("password login", {"authgate": lambda: sc.login(
             a, fx["user"], secs, workers)}, rounds)
     if "revocation" in wanted:
         replicas = len(stack.ports.grpc["token"])
-        token_target = stack.grpc_target("token", replicas - 1)
-        res["revocation"] = alternate("revocation propagation", {
-            "authgate": lambda: sc.revocation_propagation(
-                a, stack.grpc_target("session"), token_target, fx["user_id"], args.revocations)}, 1)
+        # The bench makes each session as the identity service does after a password check
+        # (bcrypt 12 per login would dominate), so it presents the identity certificate: the
+        # only workload CreateSession admits.
+        with stack.channel("session", workload="identity") as sessions, \
+                stack.channel("token", workload="validator", replica=replicas - 1) as validating:
+            res["revocation"] = alternate("revocation propagation", {
+                "authgate": lambda: sc.revocation_propagation(
+                    a, sessions, validating, fx["user_id"], args.revocations)}, 1)
         results["config"]["revocation_poll_replica"] = f"token[{replicas - 1}] of {replicas}"
     if "growth" in wanted:
         def validate() -> dict[str, Any]:
-            return grpc_validate(stack.grpc_target("token", 0), fx["access_token"], in_flight=16,
-                                 processes=2, seconds=secs, pids=[stack.procs["token"].pid])
+            return grpc_validate(stack.grpc_target("token", 0), fx["access_token"], tls=validator,
+                                 in_flight=16, processes=2, seconds=secs, pids=[stack.procs["token"].pid])
 
         def with_pids(fn: Callable[..., dict[str, Any]], *extra: Any) -> Callable[[], dict[str, Any]]:
             def measure() -> dict[str, Any]:
@@ -222,6 +239,9 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
         res["growth"] = growth.run(ag.db_url, stack, fx["access_token"], {
             "validate": validate, "cc": with_pids(sc.client_credentials, conns),
             "refresh": with_pids(sc.refresh, workers)}, rounds, log)
+    if "mtls" in wanted:
+        # Last: it restarts every process (twice a round) and leaves them in mutual TLS.
+        res["mtls"] = mtls.run(ag, a, secs, workers, rounds, log)
 
 if __name__ == "__main__":
     sys.exit(main())

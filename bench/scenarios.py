@@ -118,17 +118,19 @@ def es256_signatures_per_core(seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - t0)
 
 
-def revocation_propagation(t: Target, session_target: str, token_target: str, user_id: str,
+def revocation_propagation(t: Target, sessions_channel: Any, validator_channel: Any, user_id: str,
                            times: int) -> dict[str, Any]:
     """`times` times: a fresh session and token, DELETE the session through the gateway
-    (another session's cookie, Origin set), poll ValidateToken on `token_target` (another
-    process than the one revoking) until UNAUTHENTICATED. Clock starts as the DELETE is sent."""
+    (another session's cookie, Origin set), poll ValidateToken on `validator_channel` (to
+    another process than the one revoking) until UNAUTHENTICATED. Clock starts as the
+    DELETE is sent. `sessions_channel` must present the identity service's certificate:
+    only it may call CreateSession."""
     import grpc
     from authgate.session.v1 import session_pb2, session_pb2_grpc
     from authgate.token.v1 import token_pb2, token_pb2_grpc
 
-    sessions = session_pb2_grpc.SessionServiceStub(grpc.insecure_channel(session_target))
-    validator = token_pb2_grpc.TokenServiceStub(grpc.insecure_channel(token_target))
+    sessions = session_pb2_grpc.SessionServiceStub(sessions_channel)
+    validator = token_pb2_grpc.TokenServiceStub(validator_channel)
     cookie_name = next(iter(t.flow_cookies))
     delays, deletes, polls = [], [], []
     with httpx.Client(timeout=30, cookies=t.flow_cookies) as remover:

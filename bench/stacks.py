@@ -1,8 +1,8 @@
-"""The two systems under test: authgate (four services + Envoy on PostgreSQL and Redis,
-started like tests/integration/flowkit.py's `start_stack`) and node-oidc-provider v9
-(bench/peer/server.js), plus the fixtures each scenario needs: a user, confidential
-clients, an SSO session, live tokens. Flows follow RFC 6749 §4.1 (code, with PKCE,
-RFC 7636), §4.4 (client_credentials) and §6 (refresh)."""
+"""The systems under test: authgate (four services + Envoy on PostgreSQL and Redis,
+started like tests/integration/flowkit.py's `start_stack`) here, node-oidc-provider v9
+in oidc_provider.py; and what every scenario needs: a user, confidential clients, an
+SSO session, live tokens. Flows follow RFC 6749 §4.1 (code, with PKCE, RFC 7636), §4.4
+(client_credentials) and §6 (refresh)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,12 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
+import grpc
 import httpx
-from authgate_devstack.gateway import dump, render
-from authgate_devstack.stack import VENV_BIN, Ports, Stack, free_port
+from authgate_devstack.gateway import SERVICES, dump, ext_authz_off, render
+from authgate_devstack.secrets_store import service_secrets
+from authgate_devstack.stack import VENV_BIN, Ports, Stack
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 BENCH = pathlib.Path(__file__).resolve().parent
 AUTHGATE_CLI = str(VENV_BIN / "authgate")
@@ -115,7 +118,8 @@ PEER_VIA_ENVOY_PREFIX = "/bench/peer/"
 def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
     hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
     routes = hcm["route_config"]["virtual_hosts"][0]["routes"]
-    routes.insert(0, {"match": {"path": ENVOY_ONLY_PATH},
+    # ext_authz is on for every route that does not turn it off (gateway.py).
+    routes.insert(0, {"match": {"path": ENVOY_ONLY_PATH}, "typed_per_filter_config": ext_authz_off(),
                       "direct_response": {"status": 200, "body": {"inline_string": "{}"}}})
     clusters = config["static_resources"]["clusters"]
     if peer_port is not None:
@@ -135,6 +139,7 @@ def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
         return  # the example API is not installed
     routes.insert(0, {
         "match": {"path": NO_EXT_AUTHZ_PATH},
+        "typed_per_filter_config": ext_authz_off(),
         "route": {"cluster": "example_http", "prefix_rewrite": "/api/v1/example/items", "timeout": "15s"},
         "request_headers_to_add": [{"header": {"key": k, "value": v},
                                     "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
@@ -142,26 +147,67 @@ def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
     })
 
 
+class BenchStack(Stack):
+    """The local stack, which can also run with GRPC_INSECURE_PLAINTEXT (the baseline of
+    the `mtls` scenario): its readiness check then asks the gRPC listeners in plaintext."""
+
+    @property
+    def plaintext(self) -> bool:
+        return self.env.get("GRPC_INSECURE_PLAINTEXT") == "true"
+
+    def _grpc_serving(self, service: str, replica: int) -> bool:
+        if not self.plaintext:
+            return super()._grpc_serving(service, replica)
+        for target in (self.grpc_target(service, replica), self.operator_target(service, replica)):
+            try:
+                with grpc.insecure_channel(target) as ch:
+                    resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+            except grpc.RpcError:
+                return False
+            if resp.status != health_pb2.HealthCheckResponse.SERVING:
+                return False
+        return True
+
+
 class AuthgateSystem:
     """The stack on a throwaway PostgreSQL database and Redis prefix, Envoy's per-address
     and the token service's per-client rate limits off (every load request comes from
-    127.0.0.1 with one client)."""
+    127.0.0.1 with one client). As under `make up`: each service its own secrets and
+    database role (`db_url`, an administrator's, only sets the roles up), and mutual TLS
+    on every gRPC hop unless `restart(internal_tls=False)` turned it off."""
 
     def __init__(self, workdir: pathlib.Path, db_url: str, redis_url: str, prefix: str,
                  token_replicas: int, peer_port: int | None = None) -> None:
         self.db_url = db_url
         self.peer_port = peer_port  # routed at PEER_VIA_ENVOY_PREFIX when given
-        env = {"SECRET_KEY": secrets.token_urlsafe(32), "ENVIRONMENT": "development",
-               "LOG_LEVEL": "INFO", "DATABASE_URL": db_url, "REDIS_URL": redis_url,
+        env = {"ENVIRONMENT": "development", "LOG_LEVEL": "INFO", "REDIS_URL": redis_url,
                "REDIS_KEY_PREFIX": prefix,
                # Throughput is the measure: the per-client limit (like Envoy's per-address
                # ones below) would answer 429 to the load generator's single client.
                "TOKEN_CLIENT_RATE_LIMIT": "0"}
-        self.stack = Stack(ports=Ports.free({"token": token_replicas}), env=env, workdir=workdir)
+        own = service_secrets(workdir / "var" / "secrets", SERVICES, database_url=db_url)
+        self.stack = BenchStack(ports=Ports.free({"token": token_replicas}), env=env, workdir=workdir,
+                                service_secrets=own.env, database_admin_url=db_url)
 
     def start(self) -> None:
         self.stack.workdir.mkdir(parents=True, exist_ok=True)
         self.stack.migrate()
+        self._start_processes()
+
+    def restart(self, *, internal_tls: bool) -> float:
+        """Every process stopped and started again, its gRPC listeners and channels in
+        mutual TLS or, `internal_tls` False, in plaintext with no caller check; returns
+        the seconds it took. The database, Redis and the certificates stay as they were."""
+        t0 = time.monotonic()
+        self.stack.stop()
+        if internal_tls:
+            self.stack.env.pop("GRPC_INSECURE_PLAINTEXT", None)
+        else:
+            self.stack.env["GRPC_INSECURE_PLAINTEXT"] = "true"
+        self._start_processes()
+        return time.monotonic() - t0
+
+    def _start_processes(self) -> None:
         try:
             self.stack.start(timeout=120)
             self._restart_envoy_without_rate_limits()
@@ -174,7 +220,14 @@ class AuthgateSystem:
         st.stop_process("envoy")
         config = st.workdir / "envoy-bench.yaml"
         rendered = render("local", st.ports.endpoints(), listener_port=st.ports.gateway,
-                          admin_port=st.ports.admin, rate_limits={})
+                          admin_port=st.ports.admin, rate_limits={},
+                          gateway_tls_dir=str(st.pki_dir / "gateway"))
+        if st.plaintext:
+            # ext_authz's upstream is the token service's gRPC port, plaintext now. The
+            # example API has no plaintext mode and no `mtls` measure reaches it: its
+            # cluster keeps TLS.
+            clusters = rendered["static_resources"]["clusters"]
+            del next(c for c in clusters if c["name"] == "token_grpc")["transport_socket"]
         add_bench_routes(rendered, self.peer_port)
         config.write_text(dump(rendered))
         st._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
@@ -185,9 +238,8 @@ class AuthgateSystem:
         self.stack.stop()
 
     def cli(self, *args: str, stdin: str | None = None) -> dict:
-        env = {**os.environ, "IDENTITY_GRPC_TARGET": self.stack.grpc_target("identity"),
-               "AUTHORIZATION_GRPC_TARGET": self.stack.grpc_target("authorization"),
-               "TOKEN_GRPC_TARGET": self.stack.grpc_target("token")}
+        """The `authgate` CLI on the operator listeners, with the local operator's certificate."""
+        env = {**os.environ, **self.stack.cli_env()}
         proc = subprocess.run([AUTHGATE_CLI, *args, "--json"], input=stdin, capture_output=True,
                               text=True, env=env, cwd=self.stack.workdir, timeout=60, check=False)
         if proc.returncode != 0:
@@ -232,73 +284,6 @@ class AuthgateSystem:
         target.pids = self.pids()
         return target, {"user": name, "user_id": user.get("id", ""), "sid": sid,
                         "access_token": tokens["access_token"]}
-
-
-class PeerSystem:
-    """node-oidc-provider v9 as one Node.js process (bench/peer/server.js)."""
-
-    SECRET = "bench-secret-" + "0123456789abcdefghijklmnopqrstuv"
-
-    def __init__(self, workdir: pathlib.Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = open(self.workdir / "peer.log", "ab")  # noqa: SIM115 - lives with the process
-        env = {**os.environ, "PEER_PORT": str(self.port), "PEER_CLIENT_SECRET": self.SECRET,
-               "NODE_ENV": "production"}
-        self.proc = subprocess.Popen(["node", str(BENCH / "peer" / "server.js")], cwd=BENCH / "peer",
-                                     env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("oidc-provider exited:\n" + (self.workdir / "peer.log").read_text())
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/.well-known/openid-configuration",
-                             timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("oidc-provider not ready")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-    def setup(self) -> tuple[Target, dict]:
-        base = f"http://127.0.0.1:{self.port}"
-        bench, opaque = ("bench", self.SECRET), ("bench-opaque", self.SECRET)
-        target = Target(name="oidc-provider", base=base, token_path="/token",
-                        introspect_path="/token/introspection", authorize_path="/auth",
-                        cc_client=bench, flow_client=bench, refresh_client=bench,
-                        redirect_uri="https://app.example/peer/cb",
-                        refresh_scope="openid offline_access read",
-                        refresh_extra={"prompt": "consent"}, refresh_shares_session=False)
-        with target.browser() as browser:
-            # The first authorize signs in (automatic interaction): the SSO session.
-            target.code_flow(browser, bench, "openid read")
-            # Only the session cookies (path /): the interaction ones are per interaction.
-            target.flow_cookies = {c.name: c.value for c in browser.cookies.jar if c.path == "/"}
-        # oidc-provider refuses to introspect a JWT, so its introspection case is an opaque
-        # client_credentials token (a lookup in its in-memory store).
-        with httpx.Client(timeout=30) as http:
-            resp = http.post(base + "/token", auth=opaque, data={"grant_type": "client_credentials",
-                                                                 "scope": "read"})
-            resp.raise_for_status()
-            target.intro_token, target.intro_caller = resp.json()["access_token"], opaque
-            check = http.post(base + "/token/introspection", auth=opaque,
-                              data={"token": target.intro_token}).json()
-            if not check.get("active"):
-                raise RuntimeError(f"peer introspection inactive: {check}")
-        assert self.proc is not None
-        target.pids = [self.proc.pid]
-        return target, {}
 
 
 def version_of(cmd: list[str]) -> str:
