@@ -61,14 +61,12 @@ def allowed_on(plane: str, workloads: frozenset[str]) -> frozenset[str]:
 
 
 def caller_of(context: grpc.ServicerContext, trust_domain: str = pki.TRUST_DOMAIN) -> str:
-    """The workload behind the call's client certificate; "" when there is none."""
+    """The workload behind the call's client certificate; "" when there is none, or when
+    the certificate names more than one (an identity must be one workload, never a set)."""
     auth = context.auth_context()
     ids = auth.get("peer_spiffe_id") or auth.get("peer_uri") or ()
-    for raw in ids:
-        workload = pki.workload_of(raw.decode("utf-8", "replace"), trust_domain)
-        if workload:
-            return workload
-    return ""
+    found = {w for raw in ids if (w := pki.workload_of(raw.decode("utf-8", "replace"), trust_domain))}
+    return found.pop() if len(found) == 1 else ""
 
 
 class AccessInterceptor(grpc.ServerInterceptor):
