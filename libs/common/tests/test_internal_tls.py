@@ -20,6 +20,7 @@ from authgate_common.grpc_access import (
 )
 from authgate_common.grpc_server import Listener, channel, create_server
 from authgate_common.pki import Authority, TlsFiles, ensure_dev_pki, peer_workloads, workload_of
+from authgate_common.renewing_channel import RenewingChannel
 from cryptography import x509
 
 SERVICE = "t.Echo"
@@ -154,3 +155,57 @@ def test_missing_certificate_files_are_a_clear_error(tmp_path: pathlib.Path) -> 
     with pytest.raises(FileNotFoundError, match="no certificate in"):
         InternalTls.in_dir(str(tmp_path))
     assert not TlsFiles.in_dir(tmp_path).exist()
+
+
+def test_a_client_channel_presents_its_renewed_certificate(tmp_path: pathlib.Path) -> None:
+    """A service's channel lives as long as the service: once its certificate files change,
+    new calls go out with the new certificate (here: a new CA altogether, which the old
+    certificate would not pass)."""
+    old, new = ensure_dev_pki(tmp_path / "old"), ensure_dev_pki(tmp_path / "new")
+    client = tmp_path / "client"
+    client.mkdir()
+    for name in ("tls.crt", "tls.key", "ca.crt"):
+        (client / name).write_bytes((old["session"].cert.parent / name).read_bytes())
+    denied: list[tuple[str, str, str]] = []
+    server, target = _serve(tmp_path / "old", INTERNAL, denied)
+    port = int(target.rsplit(":", 1)[1])
+    files = TlsFiles.in_dir(client)
+    renewing = RenewingChannel(lambda: channel(target, InternalTls(files), "token"), files,
+                               check_seconds=0, drain_seconds=0.1)
+    fixed = channel(target, InternalTls(old["session"]), "token")
+    try:
+        assert _code(renewing, "Echo") == grpc.StatusCode.OK
+        assert _code(fixed, "Echo") == grpc.StatusCode.OK
+        for name in ("tls.crt", "tls.key", "ca.crt"):
+            path = client / name
+            path.write_bytes((new["session"].cert.parent / name).read_bytes())
+            os.utime(path, ns=(1, path.stat().st_mtime_ns + 1_000_000))
+        server.stop(None)  # the server restarts on the new CA: every connection is new
+        server, _ = _serve_on(tmp_path / "new", port, denied)
+        assert _code(renewing, "Echo") == grpc.StatusCode.OK
+        assert _code(renewing, "Count", streaming=True) == grpc.StatusCode.OK
+        assert _code(fixed, "Echo") == grpc.StatusCode.UNAVAILABLE
+    finally:
+        renewing.close()
+        fixed.close()
+        server.stop(None)
+
+
+def _serve_on(pki: pathlib.Path, port: int, denied: list[tuple[str, str, str]]):  # type: ignore[no-untyped-def]
+    table = callers(SERVICE, {"Echo": ("session", OPERATOR), "Count": "session"})
+    server, bound, _ = create_server(
+        port, lambda s: s.add_generic_rpc_handlers((_handlers(),)), service_names=[], host="127.0.0.1",
+        listener=Listener(InternalTls.in_dir(str(pki / "token")), table, INTERNAL))
+    return server, bound
+
+
+def test_files_caught_half_replaced_are_not_taken(tmp_path: pathlib.Path) -> None:
+    pki = ensure_dev_pki(tmp_path / "pki")
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "tls.crt").write_bytes(pki["token"].cert.read_bytes())
+    (half / "tls.key").write_bytes(pki["session"].key.read_bytes())  # the next key, not yet its cert
+    (half / "ca.crt").write_bytes(pki["token"].ca.read_bytes())
+    with pytest.raises(ValueError, match="is not the key of"):
+        InternalTls(TlsFiles.in_dir(half)).channel_credentials()
+    assert pki["token"].read_matching()[0] == pki["token"].cert.read_bytes()

@@ -156,11 +156,11 @@ class InternalTls:
             require_client_authentication=True)
 
     def _server_config(self) -> Any:
-        cert, key, ca = self.files.read()
+        cert, key, ca = self.files.read_matching()
         return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=ca)
 
     def channel_credentials(self) -> grpc.ChannelCredentials:
-        cert, key, ca = self.files.read()
+        cert, key, ca = self.files.read_matching()
         return grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
 
     @staticmethod

@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from .errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError, raise_from_rpc_error
 from .grpc_access import INTERNAL, AccessInterceptor, AccessTable, DenialHook, InternalTls
 from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
+from .renewing_channel import RenewingChannel
 from .settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
@@ -156,8 +157,13 @@ def internal_tls(settings: BaseServiceSettings) -> InternalTls | None:
 
 
 def channel_to(settings: BaseServiceSettings, service: str) -> grpc.Channel:
-    """A channel from this service to `service` (its `<SERVICE>_GRPC_TARGET`), mutual TLS."""
-    return channel(getattr(settings, f"{service.upper()}_GRPC_TARGET"), internal_tls(settings), service)
+    """A channel from this service to `service` (its `<SERVICE>_GRPC_TARGET`), mutual TLS,
+    which presents the renewed certificate once its files change (a service keeps its
+    channels for its whole life)."""
+    target, tls = getattr(settings, f"{service.upper()}_GRPC_TARGET"), internal_tls(settings)
+    if tls is None:
+        return channel(target)
+    return RenewingChannel(lambda: channel(target, tls, service), tls.files)
 
 
 class RpcClient:

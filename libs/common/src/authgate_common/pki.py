@@ -69,6 +69,17 @@ class TlsFiles:
         """(certificate chain, private key, CA) as PEM bytes."""
         return self.cert.read_bytes(), self.key.read_bytes(), self.ca.read_bytes()
 
+    def read_matching(self) -> tuple[bytes, bytes, bytes]:
+        """`read()`, refused (ValueError) while the key is not the certificate's: files
+        being replaced one after the other are caught half-way."""
+        cert, key, ca = self.read()
+        public = x509.load_pem_x509_certificate(cert).public_key()
+        private = serialization.load_pem_private_key(key, password=None)
+        spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        if public.public_bytes(*spki) != private.public_key().public_bytes(*spki):
+            raise ValueError(f"{self.key} is not the key of {self.cert}")
+        return cert, key, ca
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
