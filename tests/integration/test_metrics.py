@@ -76,6 +76,16 @@ def test_a_sign_in_moves_each_services_counters(stack: Stack, flow: Flow, servic
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("service", list(EXPECTED))
+def test_each_service_reports_its_process_and_gc(stack: Stack, service: str) -> None:
+    if not _wired(service):
+        pytest.skip(f"{service} does not pass {service.upper()}_METRICS_PORT to runner.serve yet")
+    names = {name for name, _labels in _scrape(stack, service)}
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes",
+            "python_gc_collections_total"} <= names
+
+
+@pytest.mark.e2e
 def test_metrics_are_not_reachable_through_the_gateway(stack: Stack) -> None:
     assert httpx.get(f"{stack.base_url}/metrics", timeout=10).status_code == 404
 

@@ -135,3 +135,13 @@ def test_the_metrics_port_serves_the_text_format() -> None:
         assert f"# TYPE {name} " in body
     assert "_created" not in body  # one series per counter, not two
     assert metrics.value("signing_key_age_seconds") > 1_000_000_000
+
+
+def test_the_process_and_gc_series_are_on_the_private_registry() -> None:
+    # A CollectorRegistry of our own has none of the default registry's collectors.
+    assert metrics.value("process_cpu_seconds_total") > 0
+    assert metrics.value("process_resident_memory_bytes") > 0
+    assert metrics.value("python_gc_collections_total", {"generation": "0"}) >= 0
+    names = {s.name for family in metrics.get().registry.collect() for s in family.samples}
+    assert {"process_cpu_seconds_total", "process_resident_memory_bytes",
+            "python_gc_collections_total", "python_info"} <= names

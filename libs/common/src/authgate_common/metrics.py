@@ -21,7 +21,10 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    GCCollector,
     Histogram,
+    PlatformCollector,
+    ProcessCollector,
     disable_created_metrics,
     start_http_server,
 )
@@ -49,6 +52,11 @@ def _build() -> Metrics:
     # No `<name>_created` companion series: they double what every scrape carries.
     disable_created_metrics()
     reg = CollectorRegistry()
+    # A private registry starts empty, without the default one's process_* (CPU, resident
+    # memory, open fds), python_gc_* and python_info series: add them back.
+    ProcessCollector(registry=reg)
+    GCCollector(registry=reg)
+    PlatformCollector(registry=reg)
     return Metrics(
         registry=reg,
         grpc_requests=Counter("grpc_requests_total", "gRPC requests handled, by final status code.",
