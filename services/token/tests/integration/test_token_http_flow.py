@@ -134,12 +134,14 @@ def test_userinfo_with_a_valid_token(harness, client) -> None:  # type: ignore[n
     assert both.status_code == 400 and both.json()["error"] == "invalid_request"
 
 
-def test_userinfo_for_a_plain_oauth_token(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_refuses_a_plain_oauth_token(harness, client) -> None:  # type: ignore[no-untyped-def]
+    # OIDC Core §5.3: only a token of an OpenID request; RFC 6750 §3.1 insufficient_scope.
     access = _exchange(harness, client, harness.fakes.add_code(client[0], scopes="read")).json()
     assert "id_token" not in access
     resp = harness.http.get(USERINFO, headers=_bearer(access["access_token"]))
-    assert resp.status_code == 200
-    assert resp.json() == {"sub": "u1", "scope": "read", "iss": "https://auth.example"}
+    assert resp.status_code == 403 and resp.json()["error"] == "insufficient_scope"
+    assert resp.headers["www-authenticate"].startswith('Bearer realm="authgate", error="insufficient_scope"')
+    assert resp.headers["www-authenticate"].endswith(', scope="openid"')
 
 
 def test_userinfo_after_the_session_ends(harness, client) -> None:  # type: ignore[no-untyped-def]
