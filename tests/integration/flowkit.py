@@ -44,7 +44,11 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
             # Every test signs users up and in; at the production cost (12) each hash is
             # ~0.3 s of a core. The cost is a setting like any other: the identity tests
             # check hashing at, and upgrading to, a configured cost.
-            "BCRYPT_ROUNDS": "4"}
+            "BCRYPT_ROUNDS": "4",
+            # The back-channel logout tests' receivers listen on 127.0.0.1, which the
+            # authorization service refuses to call unless allowed (development only);
+            # test_backchannel_ssrf.py restarts it without this.
+            "BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK": "true"}
     # Likewise the gateway's per-address limits: every test comes from 127.0.0.1, and the
     # fuzzing run (test_schemathesis.py) alone would empty gateway.yaml's buckets and 429
     # the tests after it. The limits stay on, out of reach; test_rate_limits.py checks

@@ -33,6 +33,7 @@ from .domain.backchannel.delivery import BackchannelDelivery
 from .domain.backchannel.models import RetryPolicy
 from .domain.backchannel.notices import LogoutNotices
 from .domain.backchannel.ports import DeliveryFailed, LogoutPoster, LogoutTokenSigner
+from .domain.backchannel.targets import TargetPolicy
 from .domain.client_assertion import ClientAssertions, JtiRegistry
 from .domain.client_registry import ClientRegistry
 from .domain.client_secrets import SecretHasher
@@ -186,7 +187,9 @@ def bootstrap(settings: Settings) -> AuthorizationService:
     engine = engine_for(settings)
     session_channel = channel_to(settings, "session")
     token_channel = channel_to(settings, "token")
-    poster = HttpLogoutPoster(settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS)
+    poster = HttpLogoutPoster(settings.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS,
+                              TargetPolicy(allow_loopback=settings.BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK,
+                                           require_https=settings.ENVIRONMENT != "development"))
     # Used assertion jtis are shared by every replica through Redis (the embedded default
     # keeps them in memory: one replica).
     jtis = (RedisJtiRegistry.from_url(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "authorization:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from authgate_common.settings import BaseServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 
 
 class Settings(BaseServiceSettings):
@@ -39,6 +39,11 @@ class Settings(BaseServiceSettings):
     # How often each replica looks for due logouts, and how many it sends at once.
     BACKCHANNEL_LOGOUT_POLL_SECONDS: float = Field(0.5, gt=0)
     BACKCHANNEL_LOGOUT_CONCURRENCY: int = Field(8, ge=1, le=64)
+    # Logout tokens go to public addresses only: never to loopback, private, link-local
+    # (cloud metadata) or reserved ones, checked after resolution; https outside
+    # development. This lets a development install call receivers on loopback
+    # (localhost, 127.0.0.1, ::1); refused outside ENVIRONMENT=development.
+    BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK: bool = False
     # The session service's settings, read from the same environment: the revocation feed's
     # heartbeat and window (finished logouts are remembered longer than the feed may report
     # a revocation again) and the session lifetime (participants are kept that long).
@@ -53,3 +58,9 @@ class Settings(BaseServiceSettings):
     OUTBOX_RELAY_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
     OUTBOX_RELAY_RETRY_BASE_SECONDS: float = Field(1.0, gt=0)
     OUTBOX_RELAY_RETRY_MAX_SECONDS: float = Field(300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_loopback_logout_outside_development(self) -> Settings:
+        if self.BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK and self.ENVIRONMENT != "development":
+            raise ValueError("BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK is refused outside ENVIRONMENT=development")
+        return self

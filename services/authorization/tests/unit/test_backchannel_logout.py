@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from authgate_common.audit import SYSTEM
 from authgate_common.errors import TemporarilyUnavailable
 from authorization_service.domain.backchannel.delivery import DELIVERED, GAVE_UP, RETRY, BackchannelDelivery
 from authorization_service.domain.backchannel.models import RetryPolicy
-from authorization_service.domain.backchannel.ports import DeliveryFailed
+from authorization_service.domain.backchannel.ports import DeliveryFailed, DeliveryRefused
 from authorization_service.entrypoints.backchannel_worker import BackchannelWorker
 
 BC_URI = "https://rp.example/backchannel"
@@ -144,6 +145,26 @@ def test_a_definite_refusal_is_not_retried(bc) -> None:  # type: ignore[no-untyp
     delivery = delivery_for(bc, FakePoster([DeliveryFailed("HTTP 400", permanent=True)]))
     (notice,) = delivery.claim(10)
     assert delivery.deliver(notice).outcome == GAVE_UP
+
+
+def test_a_refused_target_is_given_up_at_once_and_audited(bc) -> None:  # type: ignore[no-untyped-def]
+    core = bc
+    sid = sign_in_to(core, "rp")
+    core.service.logout_notices.sessions_ended([sid])
+    refused = DeliveryRefused("refused: rp.example resolves to 127.0.0.1 is loopback")
+    poster = FakePoster([refused])
+    delivery = delivery_for(core, poster, max_attempts=10)
+    (notice,) = delivery.claim(10)
+    assert notice.attempts == 1
+    result = delivery.deliver(notice)
+    assert result.outcome == GAVE_UP and result.refused
+    row = core.uow.repos.backchannel.logouts[notice.id]
+    assert row.state == "failed" and row.last_error == refused.reason
+    core.clock.advance(3600)
+    assert delivery.claim(10) == [] and len(poster.posted) == 1  # never hammered
+    (event,) = [e for e in core.uow.repos.audit.events if e.type == "backchannel_logout.refused"]
+    assert (event.actor, event.client_id, event.sid, event.subject) == (SYSTEM, "rp", sid, "alice")
+    assert event.details == {"reason": refused.reason}
 
 
 def test_signing_outage_is_retried(bc) -> None:  # type: ignore[no-untyped-def]

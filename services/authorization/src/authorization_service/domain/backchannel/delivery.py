@@ -4,7 +4,9 @@ A logout is claimed first (committed, so other replicas skip it for the lease), 
 signed and POSTed with nothing held open, then recorded: delivered on any 2xx, retried
 after an exponentially growing wait on a network error, a timeout or a 5xx, and given
 up on after the last attempt, when the client answers a definite 4xx, or when the client
-no longer has a backchannel_logout_uri.
+no longer has a backchannel_logout_uri. A URI the server refuses to call (a loopback,
+private or metadata address, targets.py) is given up on at once and audited as
+`backchannel_logout.refused`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from authgate_common.audit import SYSTEM, AuditEvent
 from authgate_common.errors import OAuthError
 
 from ..ports import Clock, UnitOfWork
 from .models import Notice, RetryPolicy
-from .ports import DeliveryFailed, LogoutPoster, LogoutTokenSigner
+from .ports import DeliveryFailed, DeliveryRefused, LogoutPoster, LogoutTokenSigner
 
 log = logging.getLogger(__name__)
 DELIVERED, RETRY, GAVE_UP = "delivered", "retry", "gave_up"
@@ -27,6 +30,7 @@ class Attempt:
     notice: Notice
     outcome: str
     error: str = ""
+    refused: bool = False
 
 
 class BackchannelDelivery:
@@ -63,13 +67,14 @@ class BackchannelDelivery:
             self._poster.post(uri, token)
         except DeliveryFailed as failure:
             permanent = failure.permanent or notice.attempts >= self.policy.max_attempts
-            return self._record(notice, GAVE_UP if permanent else RETRY, failure.reason)
+            refused = isinstance(failure, DeliveryRefused)
+            return self._record(notice, GAVE_UP if permanent else RETRY, failure.reason, refused=refused)
         except OAuthError as err:  # the token service could not sign: try again later
             last = notice.attempts >= self.policy.max_attempts
             return self._record(notice, GAVE_UP if last else RETRY, f"signing failed: {err.error}")
         return self._record(notice, DELIVERED)
 
-    def _record(self, notice: Notice, outcome: str, error: str = "") -> Attempt:
+    def _record(self, notice: Notice, outcome: str, error: str = "", *, refused: bool = False) -> Attempt:
         now = self._clock.now()
         with self._uow() as tx:
             if outcome == DELIVERED:
@@ -78,6 +83,10 @@ class BackchannelDelivery:
                 tx.backchannel.retry_at(notice.id, now + self.policy.delay(notice.attempts), error)
             else:
                 tx.backchannel.give_up(notice.id, now, error)
+            if refused:
+                tx.audit.record(AuditEvent("backchannel_logout.refused", subject=notice.user_id, actor=SYSTEM,
+                                           client_id=notice.client_id, sid=notice.sid,
+                                           details={"reason": error}))
         if outcome == GAVE_UP:
             log.warning(
                 "back-channel logout to client %s given up after %d attempt(s): %s",
@@ -92,4 +101,4 @@ class BackchannelDelivery:
                 notice.attempts,
                 error,
             )
-        return Attempt(notice, outcome, error)
+        return Attempt(notice, outcome, error, refused)

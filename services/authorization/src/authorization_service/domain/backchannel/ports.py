@@ -49,6 +49,14 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
+class DeliveryRefused(DeliveryFailed):
+    """The URI names an address or scheme the server will not call (targets.py): never
+    retried, and audited, since a client registered it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, permanent=True)
+
+
 class LogoutTokenSigner(Protocol):
     def sign(self, client_id: str, sub: str, sid: str) -> str:
         """A logout token (Back-Channel Logout 1.0 §2.4) for this client, signed now."""
