@@ -181,10 +181,18 @@ def test_the_cli_uses_the_operator_certificate_and_listeners(compose: dict[str, 
 
 
 def test_gateways_mount_the_rendered_configs(compose: dict[str, Any]) -> None:
+    sds_dir = load_source()["sds_dir"]["compose"]
     for name, rendered in (("gateway", "compose.yaml"), ("gateway-tls", "compose-tls.yaml")):
         mounts = compose["services"][name]["volumes"]
         src = next(m.split(":")[0] for m in mounts if m.endswith(":/etc/envoy/envoy.yaml:ro"))
         assert src == f"./gateway/rendered/{rendered}" and (REPO / src).is_file()
+        # The SDS resources through which Envoy reads (and re-reads) its certificates.
+        sds = next(m.split(":")[0] for m in mounts if m.endswith(f":{sds_dir}:ro"))
+        assert sds == "./gateway/rendered/sds"
+        config = yaml.safe_load((REPO / src).read_text())
+        for path in re.findall(rf"{sds_dir}/[\w.-]+", (REPO / src).read_text()):
+            assert (REPO / sds / pathlib.PurePosixPath(path).name).is_file(), path
+        assert config["node"]["id"]  # SDS needs one
     tls = compose["services"]["gateway-tls"]
     assert "tls-certs:/etc/envoy/tls:ro" in tls["volumes"]
     assert "8443:8443" in tls["ports"]

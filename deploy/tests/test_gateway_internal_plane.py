@@ -5,6 +5,8 @@ and a protected upstream, each requiring a client certificate of the project CA:
   and Envoy refuses a server that is not the workload the cluster names (same CA, wrong
   SPIFFE ID) or not of the CA at all: the protected route then fails closed (503);
 - ext_authz runs on protected routes only, public routes and the 404 never ask it;
+- a renewed gateway certificate (the kubelet swapping the Secret volume's files) is picked
+  up without restarting Envoy: it reads them through file-based SDS;
 - the ops listener forwards only /ready and /stats/prometheus to the loopback admin;
 - the access log never carries a query string (codes, states and tokens travel in it)."""
 
@@ -18,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +29,7 @@ import grpc
 import httpx
 import pytest
 from authgate_common.pki import ensure_dev_pki
-from authgate_devstack.gateway import SERVICES, dump, render
+from authgate_devstack.gateway import SERVICES, dump, render, sds_files
 from authgate_devstack.stack import free_ports
 from envoy.config.core.v3 import base_pb2 as core
 from envoy.service.auth.v3 import external_auth_pb2 as ext
@@ -43,7 +45,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, pathlib
     """(this project's certificate folders, another CA's)."""
     ours, theirs = tmp_path_factory.mktemp("pki"), tmp_path_factory.mktemp("other-pki")
     ensure_dev_pki(ours, ["gateway", "token", "example", "identity"])
-    ensure_dev_pki(theirs, ["token", "example"])
+    ensure_dev_pki(theirs, ["gateway", "token", "example"])
     return ours, theirs
 
 
@@ -73,21 +75,32 @@ class Authz(ext_grpc.AuthorizationServicer):
                                      status=http_status.HttpStatus(code=http_status.Unauthorized)))
 
 
-@pytest.fixture
-def authz_server() -> Iterator[Any]:
-    servers: list[grpc.Server] = []
+@dataclass
+class AuthzServers:
+    """Stand-ins for the token service's ext_authz: `(folder)` starts one with that
+    certificate, `restart(port, folder)` swaps it for one with another on the same port."""
 
-    def start(folder: pathlib.Path) -> tuple[int, Authz]:
+    running: dict[int, grpc.Server] = field(default_factory=dict)
+
+    def __call__(self, folder: pathlib.Path, port: int = 0) -> tuple[int, Authz]:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         servicer = Authz()
         ext_grpc.add_AuthorizationServicer_to_server(servicer, server)
-        port = server.add_secure_port("127.0.0.1:0", _server_credentials(folder))
+        port = server.add_secure_port(f"127.0.0.1:{port}", _server_credentials(folder))
         server.start()
-        servers.append(server)
+        self.running[port] = server
         return port, servicer
 
-    yield start
-    for server in servers:
+    def restart(self, port: int, folder: pathlib.Path) -> Authz:
+        self.running.pop(port).stop(None).wait()
+        return self(folder, port)[1]
+
+
+@pytest.fixture
+def authz_server() -> Iterator[AuthzServers]:
+    servers = AuthzServers()
+    yield servers
+    for server in servers.running.values():
         server.stop(None)
 
 
@@ -109,12 +122,15 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def upstreams() -> Iterator[Any]:
-    servers: list[http.server.HTTPServer] = []
+@dataclass
+class Upstreams:
+    """HTTP stand-ins: `(folder)` starts one requiring a client certificate of that folder's
+    CA (None: plain HTTP), `restart(port, folder)` swaps it for another on the same port."""
 
-    def start(folder: pathlib.Path | None) -> int:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    running: dict[int, http.server.HTTPServer] = field(default_factory=dict)
+
+    def __call__(self, folder: pathlib.Path | None, port: int = 0) -> int:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Upstream)
         if folder is not None:  # mutual TLS, as a protected upstream must serve
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(folder / "tls.crt", folder / "tls.key")
@@ -122,13 +138,26 @@ def upstreams() -> Iterator[Any]:
             ctx.verify_mode = ssl.CERT_REQUIRED
             server.socket = ctx.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return int(server.server_address[1])
+        port = int(server.server_address[1])
+        self.running[port] = server
+        return port
 
-    yield start
-    for server in servers:
+    def stop(self, port: int) -> None:
+        server = self.running.pop(port)
         server.shutdown()
         server.server_close()
+
+    def restart(self, port: int, folder: pathlib.Path) -> None:
+        self.stop(port)
+        self(folder, port)
+
+
+@pytest.fixture
+def upstreams() -> Iterator[Upstreams]:
+    servers = Upstreams()
+    yield servers
+    for port in list(servers.running):
+        servers.stop(port)
 
 
 @dataclass
@@ -142,12 +171,19 @@ class Gateway:
 def gateway(tmp_path: pathlib.Path, pki: tuple[pathlib.Path, pathlib.Path]) -> Iterator[Any]:
     procs: list[subprocess.Popen[bytes]] = []
 
-    def start(token_grpc: int, example: int, public: int) -> Gateway:
+    def start(token_grpc: int, example: int, public: int,
+              gateway_tls_dir: pathlib.Path | None = None) -> Gateway:
         listener, admin, ops = free_ports(3)
         endpoints = {s: [("127.0.0.1", public)] for s in SERVICES}
         endpoints.update(token_grpc=[("127.0.0.1", token_grpc)], example=[("127.0.0.1", example)])
+        # As the stack does: the certificates through file-based SDS, resources next to the config.
+        folder = str(gateway_tls_dir or pki[0] / "gateway")
+        sds_dir = tmp_path / f"sds-{listener}"
+        sds_dir.mkdir()
+        for name, text in sds_files(folder).items():
+            (sds_dir / name).write_text(text)
         config = render("local", endpoints, listener_port=listener, admin_port=admin, ops_port=ops,
-                        gateway_tls_dir=str(pki[0] / "gateway"))
+                        gateway_tls_dir=folder, sds_dir=str(sds_dir))
         path = tmp_path / f"envoy-{listener}.yaml"
         path.write_text(dump(config))
         log = tmp_path / f"envoy-{listener}.log"
@@ -214,6 +250,37 @@ def test_an_upstream_of_another_ca_is_refused(
     resp = httpx.get(f"{gw.url}/api/v1/example/items", headers={"authorization": "Bearer good"},
                      timeout=5)
     assert resp.status_code == 503
+
+
+def _protected_status(gw: Gateway) -> int:
+    return httpx.get(f"{gw.url}/api/v1/example/items", headers={"authorization": "Bearer good"},
+                     timeout=5).status_code
+
+
+def test_a_renewed_gateway_certificate_is_used_without_restarting_envoy(
+        tmp_path: pathlib.Path, pki: tuple[pathlib.Path, pathlib.Path], authz_server: AuthzServers,
+        upstreams: Upstreams, gateway: Any, mount_like_the_kubelet: Callable[..., None]) -> None:
+    first, second = pki  # two CAs, each with gateway, token and example certificates
+    secret = tmp_path / "authgate-gateway-tls"  # the gateway's Secret volume
+    mount_like_the_kubelet(secret, first / "gateway")
+    authz_port, _ = authz_server(first / "token")
+    example = upstreams(first / "example")
+    gw = gateway(authz_port, example, upstreams(None), gateway_tls_dir=secret)
+    assert _protected_status(gw) == 200
+    # ext_authz and the upstream now trust and present CA #2 only: with the certificate
+    # Envoy holds, a protected route fails closed.
+    authz = authz_server.restart(authz_port, second / "token")
+    upstreams.restart(example, second / "example")
+    assert _protected_status(gw) == 503
+    mount_like_the_kubelet(secret, second / "gateway")  # cert-manager renewed the Secret
+    deadline = time.monotonic() + 20
+    while (status := _protected_status(gw)) != 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert status == 200
+    assert authz.callers == ["gateway"]  # CA #2's gateway certificate, verified by the server
+    metrics = httpx.get(f"{gw.ops}/stats/prometheus", timeout=5).text
+    assert ('envoy_cluster_client_ssl_socket_factory_ssl_context_update_by_sds'
+            '{envoy_cluster_name="token_grpc"}') in metrics
 
 
 def test_the_ops_listener_serves_readiness_and_metrics_only(

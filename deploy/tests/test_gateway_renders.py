@@ -1,22 +1,25 @@
-"""One gateway source, three targets: every committed render equals a fresh one, Envoy
-accepts each (the TLS listener and the internal plane's certificates included), every
-target keeps the admin interface on loopback, serves probes and Prometheus from the ops
-listener, runs ext_authz over mutual TLS to the token workload, and a real Envoy on the
-TLS render serves HTTPS only: TLS 1.2+, HSTS on every HTTPS answer (RFC 6797 §7.2), HTTP
-redirected."""
+"""One gateway source, three targets: every committed render (and SDS resource) equals a
+fresh one, Envoy accepts each (the TLS listener and the internal plane's certificates
+included), every target keeps the admin interface on loopback, serves probes and Prometheus
+from the ops listener, runs ext_authz over mutual TLS to the token workload, reads its
+certificates through file-based SDS, and a real Envoy on the TLS render serves HTTPS only:
+TLS 1.2+, HSTS on every HTTPS answer (RFC 6797 §7.2), HTTP redirected, and a renewed
+certificate served without a restart."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import importlib.util
 import pathlib
+import posixpath
 import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -24,23 +27,39 @@ import pytest
 import yaml
 from authgate_common.pki import ensure_dev_pki
 from authgate_devstack import __main__ as stack_cli
-from authgate_devstack.gateway import RENDERED, SERVICES, dump, load_source, render, rendered_text
+from authgate_devstack.gateway import (
+    RENDERED,
+    SERVICES,
+    dump,
+    load_source,
+    render,
+    rendered_sds,
+    rendered_text,
+    sds_files,
+)
 from authgate_devstack.stack import free_ports
+from envoy.extensions.transport_sockets.tls.v3 import secret_pb2
+from envoy.service.discovery.v3 import discovery_pb2
+from google.protobuf import json_format
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 CERT_JOB = REPO / "deploy" / "compose" / "selfsigned_cert.py"
 
 
-@pytest.fixture(scope="module")
-def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+def _selfsigned(out: pathlib.Path) -> tuple[str, str]:
+    """A certificate for localhost, made by compose's certificate job."""
     spec = importlib.util.spec_from_file_location("selfsigned_cert", CERT_JOB)
     assert spec and spec.loader
     job = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(job)
-    out = tmp_path_factory.mktemp("tls")
     job.write(out, ["localhost"], None)
     return str(out / "tls.crt"), str(out / "tls.key")
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    return _selfsigned(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +76,6 @@ def envoy_validate(path: pathlib.Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
-def _point_at(config: dict[str, Any], cert: tuple[str, str]) -> dict[str, Any]:
-    """The committed TLS render with its certificate paths swapped for a throwaway pair."""
-    for listener in config["static_resources"]["listeners"]:
-        for chain in listener["filter_chains"]:
-            if "transport_socket" in chain:
-                ctx = chain["transport_socket"]["typed_config"]["common_tls_context"]
-                ctx["tls_certificates"] = [{"certificate_chain": {"filename": cert[0]},
-                                            "private_key": {"filename": cert[1]}}]
-    return config
-
-
 @pytest.mark.parametrize("rel", sorted(RENDERED))
 def test_committed_render_matches_the_source(rel: str) -> None:
     target, tls = RENDERED[rel]
@@ -75,18 +83,59 @@ def test_committed_render_matches_the_source(rel: str) -> None:
         f"{rel} drifted from gateway/gateway.yaml: run `.venv/bin/authgate-stack render --all`")
 
 
+@pytest.mark.parametrize("rel", sorted(rendered_sds()))
+def test_committed_sds_resource_matches_the_source(rel: str) -> None:
+    assert (REPO / rel).read_text() == rendered_sds()[rel], (
+        f"{rel} drifted from gateway/gateway.yaml: run `.venv/bin/authgate-stack render --all`")
+
+
+def _sds_paths(config: Any) -> list[str]:
+    """Every SDS resource file a bootstrap reads."""
+    if isinstance(config, dict):
+        found = [config["path_config_source"]["path"]] if "path_config_source" in config else []
+        return found + [p for v in config.values() for p in _sds_paths(v)]
+    return [p for v in config for p in _sds_paths(v)] if isinstance(config, list) else []
+
+
 @pytest.mark.parametrize("rel", sorted(RENDERED))
 def test_envoy_accepts_every_committed_render(rel: str, cert: tuple[str, str], gateway_tls_dir: str,
                                               tmp_path: pathlib.Path) -> None:
-    # Envoy reads every certificate file while validating: the mounted paths (gateway.yaml
-    # `internal_tls.dir`) are swapped for a throwaway folder of the same layout.
-    text = (REPO / rel).read_text().replace(load_source()["internal_tls"]["dir"], gateway_tls_dir)
-    config = yaml.safe_load(text)
-    if RENDERED[rel][1]:
-        config = _point_at(config, cert)
+    # The mounted paths (gateway.yaml `sds_dir`, `internal_tls.dir`, the `tls` folder) are
+    # swapped for throwaway folders of the same layout, the committed SDS resources included.
+    src = load_source()
+    target, _ = RENDERED[rel]
+    swaps = {src["sds_dir"][target]: str(tmp_path), src["internal_tls"]["dir"]: gateway_tls_dir,
+             posixpath.dirname(src["tls"]["cert_chain"]): posixpath.dirname(cert[0])}
+    committed = {posixpath.basename(path): text for path, text in rendered_sds().items()}
+
+    def swapped(text: str) -> str:
+        for mounted, local in swaps.items():
+            text = text.replace(mounted, local)
+        return text
+
+    config = yaml.safe_load(swapped((REPO / rel).read_text()))
+    for path in _sds_paths(config):
+        pathlib.Path(path).write_text(swapped(committed[posixpath.basename(path)]))
     path = tmp_path / "envoy.yaml"
     path.write_text(dump(config))
     envoy_validate(path)
+
+
+@pytest.mark.parametrize("rel", sorted(rendered_sds()))
+def test_each_sds_resource_is_one_secret_that_watches_its_folder(rel: str) -> None:
+    # `--mode validate` only checks that an SDS file exists; its content is checked here.
+    response = json_format.ParseDict(yaml.safe_load((REPO / rel).read_text()),
+                                     discovery_pb2.DiscoveryResponse())
+    (resource,) = response.resources
+    secret = secret_pb2.Secret()
+    assert resource.Unpack(secret)
+    assert rel.endswith(f"/sds-{secret.name}.yaml")
+    kind = secret.WhichOneof("type")
+    files = ([secret.tls_certificate.certificate_chain.filename,
+              secret.tls_certificate.private_key.filename] if kind == "tls_certificate" else
+             [secret.validation_context.trusted_ca.filename])
+    watched = getattr(secret, kind).watched_directory.path
+    assert {posixpath.dirname(f) for f in files} == {watched}, rel
 
 
 def _listeners(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -164,10 +213,23 @@ def test_ext_authz_is_on_and_reaches_the_token_workload_over_mutual_tls(target: 
     ctx = _upstream_tls(_clusters(config)["token_grpc"])
     assert ctx["sni"] == "token"
     common = ctx["common_tls_context"]
-    assert common["tls_certificates"] == [{"certificate_chain": {"filename": f"{folder}/tls.crt"},
-                                           "private_key": {"filename": f"{folder}/tls.key"}}]
-    assert common["validation_context"]["trusted_ca"] == {"filename": f"{folder}/ca.crt"}
-    assert common["validation_context"]["match_typed_subject_alt_names"] == [
+    if target == "local":  # rendered without `sds_dir`: the files, read at start
+        assert common["tls_certificates"] == [{"certificate_chain": {"filename": f"{folder}/tls.crt"},
+                                               "private_key": {"filename": f"{folder}/tls.key"}}]
+        assert common["validation_context"]["trusted_ca"] == {"filename": f"{folder}/ca.crt"}
+        validation = common["validation_context"]
+    else:  # through the SDS resources of gateway.yaml's `sds_dir`, reloaded when renewed
+        sds_dir = load_source()["sds_dir"][target]
+        assert common["tls_certificate_sds_secret_configs"] == [{"name": "gateway-cert", "sds_config": {
+            "path_config_source": {"path": f"{sds_dir}/sds-gateway-cert.yaml"},
+            "resource_api_version": "V3"}}]
+        combined = common["combined_validation_context"]
+        assert combined["validation_context_sds_secret_config"] == {"name": "gateway-ca", "sds_config": {
+            "path_config_source": {"path": f"{sds_dir}/sds-gateway-ca.yaml"},
+            "resource_api_version": "V3"}}
+        assert f"{folder}/ca.crt" in rendered_sds()["gateway/rendered/sds/sds-gateway-ca.yaml"]
+        validation = combined["default_validation_context"]
+    assert validation["match_typed_subject_alt_names"] == [
         {"san_type": "URI", "matcher": {"exact": "spiffe://authgate/token"}}]
     assert common["alpn_protocols"] == ["h2"]
     # Every route either is public (ext_authz off) or names the scope it needs.
@@ -227,19 +289,22 @@ class _Upstream(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def tls_gateway(cert: tuple[str, str],
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
+@contextlib.contextmanager
+def _https_gateway(cert: tuple[str, str], work: pathlib.Path) -> Iterator[tuple[int, int]]:
+    """A real Envoy on a local TLS render in front of a stand-in, serving `cert` read
+    through file-based SDS as on compose and k8s: (plain HTTP port, HTTPS port)."""
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = upstream.server_address[1]
     plain, tls_port, admin = free_ports(3)
     endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc"]}
-    pki = tmp_path_factory.mktemp("gateway-pki")
-    ensure_dev_pki(pki, ["gateway"])
+    ensure_dev_pki(work / "pki", ["gateway"])
+    for name, text in sds_files(str(work / "pki" / "gateway"), cert).items():
+        (work / name).write_text(text)
     config = render("local", endpoints, listener_port=plain, admin_port=admin, tls=True,
-                    tls_files=cert, tls_port=tls_port, gateway_tls_dir=str(pki / "gateway"))
-    path = tmp_path_factory.mktemp("envoy") / "envoy.yaml"
+                    tls_files=cert, tls_port=tls_port, gateway_tls_dir=str(work / "pki" / "gateway"),
+                    sds_dir=str(work))
+    path = work / "envoy.yaml"
     path.write_text(dump(config))
     proc = subprocess.Popen([str(ENVOY), "-c", str(path), "--log-level", "error",
                              "--base-id", str(admin)], stdout=subprocess.DEVNULL,
@@ -259,6 +324,13 @@ def tls_gateway(cert: tuple[str, str],
         proc.terminate()
         proc.wait(10)
         upstream.shutdown()
+
+
+@pytest.fixture(scope="module")
+def tls_gateway(cert: tuple[str, str],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, int]]:
+    with _https_gateway(cert, tmp_path_factory.mktemp("envoy")) as ports:
+        yield ports
 
 
 def _client(cert: tuple[str, str], version: ssl.TLSVersion | None = None) -> httpx.Client:
@@ -308,3 +380,33 @@ def test_tls_1_2_is_accepted_and_older_versions_are_refused(tls_gateway: tuple[i
     with socket.create_connection(("127.0.0.1", tls_port), timeout=5) as raw, \
             pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION"):  # Envoy's alert, not ours
         ctx.wrap_socket(raw, server_hostname="localhost")
+
+
+def test_a_renewed_certificate_is_served_without_restarting_envoy(
+        tmp_path: pathlib.Path, mount_like_the_kubelet: Callable[..., None]) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        _selfsigned(folder)
+    volume = tmp_path / "authgate-tls"  # the Secret volume the gateway serves from
+    mount_like_the_kubelet(volume, first)
+    work = tmp_path / "envoy"
+    work.mkdir()
+    trusting = {folder: (str(folder / "tls.crt"), "") for folder in (first, second)}
+    with _https_gateway((str(volume / "tls.crt"), str(volume / "tls.key")), work) as (_, tls_port):
+        url = f"https://localhost:{tls_port}/no/such/path"
+        with _client(trusting[first]) as client:
+            assert client.get(url).status_code == 404
+        mount_like_the_kubelet(volume, second)  # cert-manager renewed `authgate-tls`
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with _client(trusting[second]) as client:
+                    if client.get(url).status_code == 404:
+                        break
+            except httpx.ConnectError:  # the first certificate still served
+                pass
+            assert time.monotonic() < deadline, "the renewed certificate was never served"
+            time.sleep(0.25)
+        with _client(trusting[first]) as client, pytest.raises(httpx.ConnectError):
+            client.get(url)

@@ -6,6 +6,7 @@ NetworkPolicy, each pod mounts its own certificate and reads its own Secret only
 from __future__ import annotations
 
 import pathlib
+import posixpath
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from authgate_devstack.gateway import load_source, rendered_text
+from authgate_devstack.gateway import load_source, rendered_sds, rendered_text
 
 KUBERNETES_VERSION = "1.32.0"
 VALIDATE = pathlib.Path(sys.executable).parent / "kubernetes-validate"
@@ -346,8 +347,14 @@ def test_prod_serves_https_only(objects: dict[str, Objects]) -> None:
     assert _settings(prod)["SESSION_COOKIE_SECURE"] == "true"
     assert _settings(prod)["ISSUER"].startswith("https://")
     assert _settings(objects["dev"])["SESSION_COOKIE_SECURE"] == "false"
-    assert _envoy_config(prod) == {"envoy.yaml": rendered_text("k8s", True)}
-    assert _envoy_config(objects["dev"]) == {"envoy.yaml": rendered_text("k8s", False)}
+    # envoy.yaml and, next to it (gateway.yaml `sds_dir`), the SDS resources it reads.
+    sds = {posixpath.basename(rel): text for rel, text in rendered_sds().items()}
+    assert _envoy_config(prod) == {"envoy.yaml": rendered_text("k8s", True), **sds}
+    assert _envoy_config(objects["dev"]) == {"envoy.yaml": rendered_text("k8s", False), **{
+        name: text for name, text in sds.items() if name != "sds-public-cert.yaml"}}
+    config = of_kind(prod, "Deployment")["gateway"]["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "config", "mountPath": load_source()["sds_dir"]["k8s"],
+            "readOnly": True} in config["volumeMounts"]
     pod = of_kind(prod, "Deployment")["gateway"]["spec"]["template"]["spec"]
     tls_volume = next(v for v in pod["volumes"] if v["name"] == "tls")
     assert tls_volume["secret"]["secretName"] == "authgate-tls"

@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 from authgate_common.pki import ensure_dev_pki
-from authgate_devstack.gateway import SERVICES, dump, load_source, render
+from authgate_devstack.gateway import SERVICES, dump, load_source, render, sds_files
 
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 
@@ -24,10 +24,14 @@ def _local(gateway_tls_dir: str = "/var/pki/gateway") -> dict:
 
 @pytest.mark.parametrize("target", ["local", "compose", "k8s"])
 def test_envoy_accepts_the_rendered_config(target: str, tmp_path: pathlib.Path) -> None:
-    # Envoy reads the gateway's certificate files while validating: real ones, same layout.
+    # Envoy reads the gateway's certificate files while validating: real ones, same layout,
+    # and (compose, k8s) the SDS resources that name them.
     ensure_dev_pki(tmp_path / "pki", ["gateway"])
     folder = str(tmp_path / "pki" / "gateway")
-    config = _local(folder) if target == "local" else render(target, gateway_tls_dir=folder)
+    for name, text in sds_files(folder).items():
+        (tmp_path / name).write_text(text)
+    config = _local(folder) if target == "local" else render(target, gateway_tls_dir=folder,
+                                                              sds_dir=str(tmp_path))
     path = tmp_path / "envoy.yaml"
     path.write_text(dump(config))
     proc = subprocess.run([str(ENVOY), "--mode", "validate", "-c", str(path)],

@@ -7,8 +7,11 @@ On every target the admin interface binds 127.0.0.1; probes and Prometheus reach
 `/ready` and `/stats/prometheus` through the `ops` listener. ext_authz and the protected
 upstreams are reached over mutual TLS with the gateway's own certificate
 (authgate_common.pki), each server checked against the project CA and its SPIFFE ID.
-The committed copies in RENDERED are rewritten by `authgate-stack render --all` and a
-test (deploy/tests) fails when one of them drifts from a fresh render.
+Given `sds_dir` (compose, k8s, `make up`), Envoy reads its certificates through file-based
+SDS (authgate_devstack.sds) and again when their folder changes: a renewed certificate is
+picked up without a restart.
+The committed copies in RENDERED and RENDERED_SDS are rewritten by `authgate-stack render
+--all` and a test (deploy/tests) fails when one of them drifts from a fresh render.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import posixpath
 from typing import Any
 
 import yaml
+
+from .sds import GATEWAY_CA, GATEWAY_CERT, PUBLIC_CERT, sds_file, sds_files, sds_ref
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 SOURCE = REPO / "gateway" / "gateway.yaml"
@@ -30,6 +35,15 @@ RENDERED: dict[str, tuple[str, bool]] = {
     "gateway/rendered/compose-tls.yaml": ("compose", True),
     "k8s/base/gateway/envoy.yaml": ("k8s", False),
     "k8s/components/tls/envoy.yaml": ("k8s", True),
+}
+
+# Committed SDS resources (folder -> the secrets it holds): compose mounts
+# gateway/rendered/sds at gateway.yaml's `sds_dir`; k8s ships them in the gateway's ConfigMap
+# next to envoy.yaml (the tls component adds the public certificate's).
+RENDERED_SDS: dict[str, tuple[str, ...]] = {
+    "gateway/rendered/sds": (GATEWAY_CERT, GATEWAY_CA, PUBLIC_CERT),
+    "k8s/base/gateway": (GATEWAY_CERT, GATEWAY_CA),
+    "k8s/components/tls": (PUBLIC_CERT,),
 }
 
 Endpoints = dict[str, list[tuple[str, int]]]
@@ -59,21 +73,25 @@ def load_source() -> dict[str, Any]:
     return yaml.safe_load(SOURCE.read_text())
 
 
-def _upstream_tls(tls_dir: str, workload: str, trust_domain: str,
+def _upstream_tls(tls_dir: str, sds_dir: str | None, workload: str, trust_domain: str,
                   alpn: list[str] | None = None) -> dict[str, Any]:
     """Mutual TLS to an internal workload: the gateway presents its own certificate and
-    accepts only a server certificate of the project CA naming `workload` in its SAN URI."""
-    files = {name: posixpath.join(tls_dir, name) for name in ("tls.crt", "tls.key", "ca.crt")}
-    context: dict[str, Any] = {
-        "tls_params": {"tls_minimum_protocol_version": "TLSv1_2"},
-        "tls_certificates": [{"certificate_chain": {"filename": files["tls.crt"]},
-                              "private_key": {"filename": files["tls.key"]}}],
-        "validation_context": {
-            "trusted_ca": {"filename": files["ca.crt"]},
-            "match_typed_subject_alt_names": [{
-                "san_type": "URI", "matcher": {"exact": f"spiffe://{trust_domain}/{workload}"}}],
-        },
-    }
+    accepts only a server certificate of the project CA naming `workload` in its SAN URI.
+    Without `sds_dir` the files in `tls_dir` are read once, at start."""
+    san = [{"san_type": "URI", "matcher": {"exact": f"spiffe://{trust_domain}/{workload}"}}]
+    context: dict[str, Any] = {"tls_params": {"tls_minimum_protocol_version": "TLSv1_2"}}
+    if sds_dir is None:
+        files = {name: posixpath.join(tls_dir, name) for name in ("tls.crt", "tls.key", "ca.crt")}
+        context["tls_certificates"] = [{"certificate_chain": {"filename": files["tls.crt"]},
+                                        "private_key": {"filename": files["tls.key"]}}]
+        context["validation_context"] = {"trusted_ca": {"filename": files["ca.crt"]},
+                                         "match_typed_subject_alt_names": san}
+    else:
+        context["tls_certificate_sds_secret_configs"] = [sds_ref(GATEWAY_CERT, sds_dir)]
+        # The CA comes from SDS; the SAN to match stays per cluster (merged with it).
+        context["combined_validation_context"] = {
+            "default_validation_context": {"match_typed_subject_alt_names": san},
+            "validation_context_sds_secret_config": sds_ref(GATEWAY_CA, sds_dir)}
     if alpn:
         context["alpn_protocols"] = alpn
     return {"name": "envoy.transport_sockets.tls", "typed_config": {
@@ -272,14 +290,18 @@ def _hcm(src: dict[str, Any], stat_prefix: str, route_config: dict[str, Any],
     }
 
 
-def _tls_socket(tls: dict[str, Any], cert_chain: str, private_key: str) -> dict[str, Any]:
+def _tls_socket(tls: dict[str, Any], cert_chain: str, private_key: str,
+                sds_dir: str | None) -> dict[str, Any]:
+    certs: dict[str, Any] = (
+        {"tls_certificate_sds_secret_configs": [sds_ref(PUBLIC_CERT, sds_dir)]} if sds_dir else
+        {"tls_certificates": [{"certificate_chain": {"filename": cert_chain},
+                               "private_key": {"filename": private_key}}]})
     return {"name": "envoy.transport_sockets.tls", "typed_config": {
         "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
         "common_tls_context": {
             "tls_params": {"tls_minimum_protocol_version": tls["min_version"]},
             "alpn_protocols": ["h2", "http/1.1"],
-            "tls_certificates": [{"certificate_chain": {"filename": cert_chain},
-                                  "private_key": {"filename": private_key}}],
+            **certs,
         }}}
 
 
@@ -321,19 +343,21 @@ def _admin_cluster(admin_port: int) -> dict[str, Any]:
                                 "endpoints": [{"lb_endpoints": [{"endpoint": endpoint}]}]}}
 
 
-def _upstreams(endpoints: Endpoints, dns: bool, tls_dir: str, domain: str) -> list[dict[str, Any]]:
+def _upstreams(endpoints: Endpoints, dns: bool, tls_dir: str, sds_dir: str | None,
+               domain: str) -> list[dict[str, Any]]:
     """The services' public HTTP ports (plain HTTP), then over mutual TLS as their own
     workloads: the token service's gRPC port (ext_authz) and every protected upstream."""
     return ([_cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES]
             + [_cluster("token_grpc", endpoints["token_grpc"], dns, http2=True,
-                        transport_socket=_upstream_tls(tls_dir, "token", domain, ["h2"]))]
-            + [_cluster(f"{name}_http", eps, dns, transport_socket=_upstream_tls(tls_dir, name, domain))
+                        transport_socket=_upstream_tls(tls_dir, sds_dir, "token", domain, ["h2"]))]
+            + [_cluster(f"{name}_http", eps, dns,
+                        transport_socket=_upstream_tls(tls_dir, sds_dir, name, domain))
                for name, eps in endpoints.items() if name not in SERVICES and name != "token_grpc"])
 
 
 def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: bool,
                tls_files: tuple[str, str] | None, tls_port: int | None,
-               upstreams: set[str]) -> list[dict[str, Any]]:
+               upstreams: set[str], sds_dir: str | None) -> list[dict[str, Any]]:
     if not tls:
         return [_listener("public", address, port,
                           _hcm(src, "public", _public_routes(src, None, upstreams)))]
@@ -344,7 +368,7 @@ def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: b
     return [
         _listener("public_tls", address, tls_port,
                   _hcm(src, "public_tls", _public_routes(src, t["hsts"], upstreams)),
-                  _tls_socket(t, cert_chain, private_key)),
+                  _tls_socket(t, cert_chain, private_key, sds_dir)),
         # Plain HTTP only redirects: no route reaches a service without TLS.
         _listener("public", address, port,
                   _hcm(src, "redirect", _redirect_routes(redirect_port), buffer=False)),
@@ -355,7 +379,7 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
            admin_port: int | None = None, ops_port: int | None = None, tls: bool = False,
            tls_files: tuple[str, str] | None = None, tls_port: int | None = None,
            rate_limits: dict[str, dict[str, int]] | None = None,
-           gateway_tls_dir: str | None = None) -> dict[str, Any]:
+           gateway_tls_dir: str | None = None, sds_dir: str | None = None) -> dict[str, Any]:
     """The Envoy bootstrap for `target` (local|compose|k8s).
 
     For `local`, `endpoints` maps each service to its (host, port) replicas, plus
@@ -366,7 +390,10 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
     `ops_port`: the readiness/metrics listener (gateway.yaml's `ops_port`; locally none
     unless given, the admin port being on loopback already). `tls_files`
     (certificate chain, private key) and `tls_port` override gateway.yaml's `tls` section;
-    `rate_limits` overrides its `rate_limits` (`{}`: none).
+    `rate_limits` overrides its `rate_limits` (`{}`: none). `sds_dir`: the folder holding
+    `sds_files(...)` of the same certificates, through which Envoy reloads renewed ones
+    (compose and k8s: gateway.yaml's `sds_dir`, where they mount the committed ones;
+    locally without it, Envoy reads the certificate files once, at start).
     """
     src = load_source()
     if rate_limits is not None:  # a local override (tests, benchmarks); {} turns them off
@@ -382,6 +409,7 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
         endpoints = {svc: [(v["host"], v["port"])] for svc, v in src["targets"][target].items()}
         dns = True
         ops_port = ops_port or src["ops_port"]
+        sds_dir = sds_dir or src["sds_dir"][target]
     else:
         raise ValueError(f"unknown target {target!r}")
     tls_dir, domain = gateway_tls_dir or internal["dir"], internal["trust_domain"]
@@ -390,12 +418,14 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
     address = "127.0.0.1" if target == "local" else "0.0.0.0"
     admin = admin_port or src["admin_port"]
     listeners = _listeners(src, target, address, listener_port or src["listener_port"],
-                           tls, tls_files, tls_port, set(endpoints))
-    clusters = _upstreams(endpoints, dns, tls_dir, domain)
+                           tls, tls_files, tls_port, set(endpoints), sds_dir)
+    clusters = _upstreams(endpoints, dns, tls_dir, sds_dir, domain)
     if ops_port:
         listeners.append(_ops_listener(address, ops_port))
         clusters.append(_admin_cluster(admin))
     return {
+        # SDS needs a node identity, even read from files.
+        "node": {"id": "gateway", "cluster": "gateway"},
         # /quitquitquit, /logging, /config_dump …: only from inside the gateway's own host
         # or pod, on every target.
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
@@ -415,12 +445,25 @@ def rendered_text(target: str, tls: bool) -> str:
     return header + dump(render(target, tls=tls))
 
 
+def rendered_sds() -> dict[str, str]:
+    """What the committed SDS resources must contain (path relative to the repository ->
+    text): the compose and k8s renders read them at gateway.yaml's `sds_dir`."""
+    src = load_source()
+    tls = src["tls"]
+    files = sds_files(src["internal_tls"]["dir"], (tls["cert_chain"], tls["private_key"]))
+    header = ("# Generated from gateway/gateway.yaml by `authgate-stack render --all`.\n"
+              "# Do not edit: change gateway/gateway.yaml and re-render.\n")
+    return {f"{folder}/{sds_file(secret)}": header + files[sds_file(secret)]
+            for folder, secrets in RENDERED_SDS.items() for secret in secrets}
+
+
 def write_rendered() -> list[pathlib.Path]:
     """Rewrite every committed copy; returns the paths written."""
+    texts = {rel: rendered_text(target, tls) for rel, (target, tls) in RENDERED.items()}
     written = []
-    for rel, (target, tls) in RENDERED.items():
+    for rel, text in {**texts, **rendered_sds()}.items():
         path = REPO / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(rendered_text(target, tls))
+        path.write_text(text)
         written.append(path)
     return written

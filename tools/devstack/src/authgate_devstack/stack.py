@@ -29,7 +29,7 @@ from authgate_common.grpc_server import channel
 from authgate_common.pki import ensure_dev_pki
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from .gateway import SERVICES, dump, render
+from .gateway import SERVICES, dump, render, sds_files
 
 VENV_BIN = pathlib.Path(sys.executable).parent
 COLORS = {"identity": 32, "session": 35, "authorization": 34, "token": 33, "envoy": 36}
@@ -288,9 +288,13 @@ class Stack:
         # Under VAR_DIR like everything else the stack writes: a checkout stays clean.
         self.var_dir.mkdir(parents=True, exist_ok=True)
         config = self.var_dir / "envoy.yaml"
+        # Envoy reads the gateway's certificate through these: a renewed one is picked up.
+        for name, text in sds_files(str(self.pki_dir / "gateway")).items():
+            (self.var_dir / name).write_text(text)
         config.write_text(dump(render("local", self.ports.endpoints(), listener_port=self.ports.gateway,
                                       admin_port=self.ports.admin, rate_limits=self.rate_limits,
-                                      gateway_tls_dir=str(self.pki_dir / "gateway"))))
+                                      gateway_tls_dir=str(self.pki_dir / "gateway"),
+                                      sds_dir=str(self.var_dir))))
         self._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                               "--base-id", str(self.ports.admin)], dict(os.environ))
         self.wait_ready(timeout)
