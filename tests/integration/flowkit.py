@@ -41,6 +41,9 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
             # Every test's clients share one stack: no test should meet the per-client
             # limit by accident (test_client_rate_limit.py restarts the token replicas with a low one).
             "TOKEN_CLIENT_RATE_LIMIT": "1000000",
+            # Likewise wrong secrets: every test calls from 127.0.0.1, and the fuzzing run repeats
+            # its client ids (test_client_auth_guessing.py restarts the token replicas with a low limit).
+            "CLIENT_AUTH_MAX_FAILURES": "1000000",
             # Every test signs users up and in; at the production cost (12) each hash is
             # ~0.3 s of a core. The cost is a setting like any other: the identity tests
             # check hashing at, and upgrading to, a configured cost.

@@ -31,6 +31,7 @@ from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.client_cache import CachingClientAuthentication
+from .domain.client_lockout import ClientLockout, LockedOutClients, LockoutPolicy
 from .domain.client_rate_limit import ClientRateLimit, RateLimitedClients
 from .domain.client_tokens import ClientTokenRevocation
 from .domain.deny_list import DenyList, DenyListKeeper
@@ -152,6 +153,14 @@ def rate_limited(settings: Settings, authorization: AuthorizationPort,
         store, settings.TOKEN_CLIENT_RATE_LIMIT, settings.TOKEN_CLIENT_RATE_WINDOW_SECONDS))
 
 
+def locked_out(settings: Settings, authorization: AuthorizationPort, store: KeyValueStore,
+               audit: AuditTrail) -> AuthorizationPort:
+    """Client authentication refused (429) for a client_id and address that failed too often."""
+    return LockedOutClients(authorization, ClientLockout(store, LockoutPolicy(
+        settings.CLIENT_AUTH_MAX_FAILURES, settings.CLIENT_AUTH_FAILURE_WINDOW_SECONDS,
+        settings.CLIENT_AUTH_LOCK_SECONDS)), audit)
+
+
 def client_authentication(
         settings: Settings, authorization: AuthorizationPort,
 ) -> tuple[AuthorizationPort, list[Callable[[], None]]]:
@@ -194,7 +203,9 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
     issuer = TokenIssuer(minter, ledger, identity)
-    clients = rate_limited(settings, authorization, store)  # authenticates the callers below
+    # Authenticates the callers below: a locked-out pair is refused before its credentials
+    # are checked or its budget spent.
+    clients = locked_out(settings, rate_limited(settings, authorization, store), store, audit)
     endpoint = TokenEndpoint(clients, [
         AuthorizationCodeGrant(authorization, issuer, ledger, refresh),
         RefreshTokenGrant(refresh, issuer, sessions, settings.REFRESH_REUSE_GRACE_SECONDS),

@@ -34,6 +34,14 @@ class Settings(BaseServiceSettings):
     # counted across replicas in Redis; past it, 429 with Retry-After. 0 turns it off.
     TOKEN_CLIENT_RATE_LIMIT: int = Field(6000, ge=0)
     TOKEN_CLIENT_RATE_WINDOW_SECONDS: int = Field(60, gt=0)
+    # Failed client authentications (a wrong secret, a refused private_key_jwt assertion) per
+    # client_id and caller address, counted across replicas in Redis: the
+    # CLIENT_AUTH_MAX_FAILURES-th inside CLIENT_AUTH_FAILURE_WINDOW_SECONDS locks that pair
+    # for CLIENT_AUTH_LOCK_SECONDS (429 with Retry-After, the right secret included); the
+    # client's other addresses are unaffected. No off switch: RFC 6749 §2.3.1 requires it.
+    CLIENT_AUTH_MAX_FAILURES: int = Field(20, gt=0)
+    CLIENT_AUTH_FAILURE_WINDOW_SECONDS: int = Field(300, gt=0)
+    CLIENT_AUTH_LOCK_SECONDS: int = Field(300, gt=0)
     # Only RS256 is implemented; anything else is refused at start rather than ignored.
     JWT_ALGORITHM: str = "RS256"
     CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
