@@ -11,6 +11,7 @@ from datetime import timedelta
 import grpc
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import ClientChangePublisher, ClientMemory, listening_memory
+from authgate_common.cookies import cookie_rule
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.errors import TemporarilyUnavailable
@@ -164,10 +165,11 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
                                    settings.LOGIN_MARKER_TTL_SECONDS))
     authorize = AuthorizeEndpoint(deps)
     decision = ConsentDecision(deps)
+    cookie_name = cookie_rule(settings.issuer).name(settings.SESSION_COOKIE_NAME)
     consent_http = ConsentHttpDeps(decision=decision, book=consents, sessions=sessions,
-                                   issuer=settings.issuer, session_cookie_name=settings.SESSION_COOKIE_NAME)
+                                   issuer=settings.issuer, session_cookie_name=cookie_name)
     app = create_http_app(HttpDeps(authorize=authorize, consent=consent_http,
-                                   session_cookie_name=settings.SESSION_COOKIE_NAME,
+                                   session_cookie_name=cookie_name,
                                    max_body_bytes=settings.MAX_BODY_BYTES))
     notices = LogoutNotices(
         uow, clock, keep_finished=timedelta(seconds=settings.REVOCATION_FEED_WINDOW_SECONDS, days=1),

@@ -85,7 +85,7 @@ class Harness:
                  "redirect_uri": client.redirect_uris[0], "scope": "openid read", "state": "s",
                  "code_challenge": challenge, "code_challenge_method": "S256", **params}
         resp = self.http.get("/api/v1/oauth/authorize", params=query,
-                             headers={"cookie": f"sso_session={cookie}"})
+                             headers={"cookie": f"__Host-sso_session={cookie}"})
         assert resp.status_code == 302, resp.text
         return query_of(resp.headers["location"])["code"]
 

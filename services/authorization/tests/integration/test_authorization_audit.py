@@ -36,7 +36,7 @@ def test_code_issued_at_authorize_is_recorded_with_request_id_and_address(harnes
             "code_challenge_method": "S256",
         },
         headers={
-            "cookie": f"sso_session={cookie}",
+            "cookie": f"__Host-sso_session={cookie}",
             "x-request-id": "rid-authz-1",
             "x-envoy-external-address": "198.51.100.20",
         },

@@ -36,7 +36,7 @@ def test_no_cookie_goes_to_login_with_return_to(harness, grpc_channel) -> None: 
 def test_unknown_cookie_goes_to_login(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
     client, _ = harness.client(grpc_channel)
     resp = harness.http.get(PATH, params=_params(client, harness.pkce_pair()[1]),
-                            headers={"cookie": "sso_session=" + secrets.token_urlsafe(32)})
+                            headers={"cookie": "__Host-sso_session=" + secrets.token_urlsafe(32)})
     assert resp.status_code == 302
     assert resp.headers["location"].startswith("/api/v1/sso/login?return_to=")
 
@@ -46,7 +46,7 @@ def test_cookie_gets_a_code_with_state_and_iss(harness, grpc_channel) -> None:  
     verifier, challenge = harness.pkce_pair()
     cookie, session = harness.sessions.sign_in("alice")
     resp = harness.http.get(PATH, params=_params(client, challenge),
-                            headers={"cookie": f"sso_session={cookie}"})
+                            headers={"cookie": f"__Host-sso_session={cookie}"})
     assert resp.status_code == 302
     assert resp.headers["location"].startswith(client.redirect_uris[0] + "?")
     params = harness.query(resp.headers["location"])
@@ -61,7 +61,7 @@ def test_post_form_gets_a_code(harness, grpc_channel) -> None:  # type: ignore[n
     client, _ = harness.client(grpc_channel)
     cookie, _ = harness.sessions.sign_in()
     resp = harness.http.post(PATH, data=_params(client, harness.pkce_pair()[1]),
-                             headers={"cookie": f"sso_session={cookie}"})
+                             headers={"cookie": f"__Host-sso_session={cookie}"})
     assert resp.status_code == 302 and "code" in harness.query(resp.headers["location"])
 
 
@@ -70,7 +70,7 @@ def test_unregistered_redirect_uri_is_400_without_location(harness, grpc_channel
     cookie, _ = harness.sessions.sign_in()
     for uri in ("https://evil.example/cb", client.redirect_uris[0] + "/x", client.redirect_uris[0] + "?a=1"):
         resp = harness.http.get(PATH, params=_params(client, harness.pkce_pair()[1], redirect_uri=uri),
-                                headers={"cookie": f"sso_session={cookie}"})
+                                headers={"cookie": f"__Host-sso_session={cookie}"})
         assert resp.status_code == 400
         assert "location" not in resp.headers
         assert resp.headers["content-type"].startswith("text/html")
@@ -82,7 +82,7 @@ def test_plain_pkce_redirects_with_invalid_request(harness, grpc_channel) -> Non
     cookie, _ = harness.sessions.sign_in()
     verifier, _ = harness.pkce_pair()
     resp = harness.http.get(PATH, params=_params(client, verifier[:43], code_challenge_method="plain"),
-                            headers={"cookie": f"sso_session={cookie}"})
+                            headers={"cookie": f"__Host-sso_session={cookie}"})
     assert resp.status_code == 302
     params = harness.query(resp.headers["location"])
     assert params["error"] == "invalid_request"
@@ -97,7 +97,7 @@ def test_session_service_unavailable_is_503(harness, grpc_channel) -> None:  # t
     try:
         with TestClient(service.http_app, follow_redirects=False) as http:
             resp = http.get(PATH, params=_params(client, harness.pkce_pair()[1]),
-                            headers={"cookie": "sso_session=abc"})
+                            headers={"cookie": "__Host-sso_session=abc"})
         assert resp.status_code == 503
         assert resp.json()["error"] == "temporarily_unavailable"
         assert "location" not in resp.headers

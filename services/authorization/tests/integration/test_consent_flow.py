@@ -29,7 +29,7 @@ def _redeem(harness, ch, client, code: str, verifier: str) -> az.Grant:  # type:
 def test_consent_allow_remember_withdraw(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
     client, _ = harness.client(grpc_channel, first_party=False, name="Partner")
     cookie, session = harness.sessions.sign_in("carol")
-    jar = {"cookie": f"sso_session={cookie}"}
+    jar = {"cookie": f"__Host-sso_session={cookie}"}
     verifier, challenge = harness.pkce_pair()
     page = harness.http.get(AUTHORIZE, params=_params(client, challenge), headers=jar)
     assert page.status_code == 200 and "Partner" in page.text
@@ -63,12 +63,12 @@ def test_prompt_login_forces_a_new_login_and_moves_auth_time(harness, grpc_chann
     old_cookie, old = harness.sessions.sign_in("dave")
     verifier, challenge = harness.pkce_pair()
     resp = harness.http.get(AUTHORIZE, params=_params(client, challenge, prompt="login"),
-                            headers={"cookie": f"sso_session={old_cookie}"})
+                            headers={"cookie": f"__Host-sso_session={old_cookie}"})
     assert resp.status_code == 302 and resp.headers["location"].startswith("/api/v1/sso/login?")
     return_to = harness.query(resp.headers["location"])["return_to"]
     new_cookie, new = harness.sessions.sign_in("dave")
     new.auth_time.seconds = int(time.time())
-    back = harness.http.get(return_to, headers={"cookie": f"sso_session={new_cookie}"})
+    back = harness.http.get(return_to, headers={"cookie": f"__Host-sso_session={new_cookie}"})
     assert back.status_code == 302, back.text
     grant = _redeem(harness, grpc_channel, client, harness.query(back.headers["location"])["code"],
                     verifier)

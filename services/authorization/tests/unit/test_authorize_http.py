@@ -18,7 +18,7 @@ def http(core):  # type: ignore[no-untyped-def]
 
 def test_redirect_carries_no_store(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
     cookie, _ = core.sessions.sign_in()
-    http.cookies.set("sso_session", cookie)
+    http.cookies.set("__Host-sso_session", cookie)
     resp = http.get(PATH, params=core.valid_params(pkce[1]))
     assert resp.status_code == 302
     assert resp.headers["cache-control"] == "no-store"
@@ -51,10 +51,19 @@ def test_login_redirect_keeps_the_raw_query(core, http, pkce) -> None:  # type: 
 
 def test_post_form_runs_the_same_pipeline(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
     cookie, _ = core.sessions.sign_in()
-    http.cookies.set("sso_session", cookie)
+    http.cookies.set("__Host-sso_session", cookie)
     resp = http.post(PATH, data=core.valid_params(pkce[1]))
     assert resp.status_code == 302
     assert set(core.query(resp.headers["location"])) == {"code", "state", "iss"}
+
+
+def test_behind_an_https_issuer_only_the_host_prefixed_cookie_signs_in(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
+    # ISSUER is https here: the identity service sets __Host-sso_session, never the plain
+    # name, so a plain sso_session (planted from a sibling subdomain or over http) is ignored.
+    cookie, _ = core.sessions.sign_in()
+    http.cookies.set("sso_session", cookie)
+    resp = http.get(PATH, params=core.valid_params(pkce[1]))
+    assert resp.status_code == 302 and resp.headers["location"].startswith("/api/v1/sso/login?")
 
 
 def test_post_without_session_returns_through_get(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +82,7 @@ def test_post_with_a_bad_body_is_a_page(http, body, content_type) -> None:  # ty
 
 def test_session_service_down_is_503_json(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
     core.sessions.down = True
-    http.cookies.set("sso_session", "whatever")
+    http.cookies.set("__Host-sso_session", "whatever")
     resp = http.get(PATH, params=core.valid_params(pkce[1]))
     assert resp.status_code == 503
     assert resp.json()["error"] == "temporarily_unavailable"

@@ -19,7 +19,7 @@ def http(core):  # type: ignore[no-untyped-def]
                   scopes=("openid", "profile", "email", "read", "write", "admin"))
     cookie, _ = core.sessions.sign_in("alice")
     with TestClient(core.service.http_app, follow_redirects=False) as client:
-        client.cookies.set("sso_session", cookie)
+        client.cookies.set("__Host-sso_session", cookie)
         yield client
 
 
@@ -121,7 +121,7 @@ def test_same_site_withdrawal_by_fetch_metadata_or_referer(core, http, pkce, hea
 @pytest.mark.parametrize("method", ["get", "delete"])
 def test_consents_without_a_session_are_401(core, method) -> None:  # type: ignore[no-untyped-def]
     with TestClient(core.service.http_app) as anonymous:
-        anonymous.cookies.set("sso_session", "expired")
+        anonymous.cookies.set("__Host-sso_session", "expired")
         resp = anonymous.request(method.upper(), CONSENTS + ("/tp" if method == "delete" else ""),
                                  headers=SAME_SITE)
     assert resp.status_code == 401 and resp.headers["www-authenticate"].startswith("Bearer")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import grpc
 from authgate_common.audit_service import AuditTrailService
+from authgate_common.cookies import cookie_rule
+from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.grpc_access import DenialHook
 from authgate_common.grpc_server import channel_to
@@ -20,6 +22,7 @@ from .adapters.user_repository import SqlUserUnitOfWork
 from .domain.create_user import CreateUser
 from .domain.directory import Directory
 from .domain.login import Login
+from .domain.login_csrf import LoginCsrf
 from .domain.passwords import PasswordHasher
 from .domain.ports import Sessions, UserUnitOfWork
 from .domain.throttle import Counters, LoginThrottle, ThrottlePolicy
@@ -31,6 +34,7 @@ from .settings import Settings
 
 SCHEMA = "identity"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+LOGIN_CSRF_PURPOSE = "identity/login-csrf"
 
 
 @dataclass
@@ -75,9 +79,10 @@ def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
     use_cases = UseCases(create_user=CreateUser(uow, hasher, settings.PASSWORD_MIN_LENGTH),
                          directory=Directory(uow, sessions), verify_password=verify)
     login = Login(verify, sessions)
-    app = create_http_app(HttpDeps(
-        login=login, cookies=CookiePolicy(settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE),
-        max_body_bytes=settings.MAX_BODY_BYTES))
+    cookies = CookiePolicy(LoginCsrf(derive_key(settings.SECRET_KEY, LOGIN_CSRF_PURPOSE)),
+                           cookie_rule(settings.issuer, settings.SESSION_COOKIE_SECURE),
+                           settings.SESSION_COOKIE_NAME)
+    app = create_http_app(HttpDeps(login=login, cookies=cookies, max_body_bytes=settings.MAX_BODY_BYTES))
     return IdentityService(use_cases=use_cases, login=login, hasher=hasher, http_app=app,
                            register=registrar(use_cases))
 

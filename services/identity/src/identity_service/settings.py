@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
+from authgate_common.cookies import cookie_name_problem
 from authgate_common.settings import BaseServiceSettings
 from pydantic import Field, field_validator
-
-# RFC 6265 §4.1.1 cookie-name = token (RFC 9110 §5.6.2)
-_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
 class Settings(BaseServiceSettings):
@@ -32,13 +29,16 @@ class Settings(BaseServiceSettings):
     LOGIN_FAILURE_WINDOW_SECONDS: int = Field(900, ge=1)
     LOGIN_LOCKOUT_SECONDS: int = Field(60, ge=1)
     LOGIN_LOCKOUT_MAX_SECONDS: int = Field(3600, ge=1)
+    # The SSO cookie's name; an https ISSUER makes it `__Host-<name>` (authgate_common.cookies).
     SESSION_COOKIE_NAME: str = "sso_session"
-    # true behind HTTPS: the browser then sends the session cookie over HTTPS only.
+    # The cookies are Secure whenever ISSUER is https, whatever this says; true forces
+    # Secure on an http ISSUER too; it never turns Secure off.
     SESSION_COOKIE_SECURE: bool = False
 
     @field_validator("SESSION_COOKIE_NAME")
     @classmethod
     def _cookie_name(cls, value: str) -> str:
-        if not _COOKIE_NAME.match(value):
-            raise ValueError("SESSION_COOKIE_NAME must be a cookie token (letters, digits, - _ .)")
+        problem = cookie_name_problem(value)
+        if problem:
+            raise ValueError(f"SESSION_COOKIE_NAME {problem}")
         return value

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from authgate_common.cookies import CookieRule, cookie_rule
+from authgate_common.crypto import derive_key
 from fastapi.testclient import TestClient
+from identity_service.bootstrap import LOGIN_CSRF_PURPOSE
+from identity_service.domain.login_csrf import LoginCsrf
 from identity_service.entrypoints.cookies import CookiePolicy
 from identity_service.entrypoints.http_api import HttpDeps, create_http_app
 
@@ -60,15 +64,40 @@ def test_form_login_redirects_303_with_the_session_cookie(harness) -> None:  # t
     assert request.user_id == user.id and list(request.amr) == ["pwd"]
 
 
+def _login_csrf(harness) -> LoginCsrf:  # type: ignore[no-untyped-def]
+    return LoginCsrf(derive_key(harness.settings.SECRET_KEY, LOGIN_CSRF_PURPOSE))
+
+
+def _attrs(header: str) -> list[str]:
+    return [a.strip().lower() for a in header.split(";")[1:]]
+
+
 def test_the_cookie_is_secure_when_configured(harness) -> None:  # type: ignore[no-untyped-def]
     user = harness.user()
     app = create_http_app(HttpDeps(login=harness.service.login,
-                                   cookies=CookiePolicy("sso_session", secure=True)))
+                                   cookies=CookiePolicy(_login_csrf(harness), CookieRule(secure=True))))
     client = TestClient(app, base_url="https://testserver")
     resp = _post(client, username=user.username, password=harness.password, return_to="/",
                  csrf_token=_page(client))
     assert resp.status_code == 303
     assert "secure" in [a.strip().lower() for a in _set_cookies(resp)["sso_session"].split(";")]
+
+
+def test_behind_an_https_issuer_both_cookies_are_host_prefixed_and_secure(harness) -> None:  # type: ignore[no-untyped-def]
+    user = harness.user()
+    cookies = CookiePolicy(_login_csrf(harness), cookie_rule("https://auth.example"))
+    client = TestClient(create_http_app(HttpDeps(login=harness.service.login, cookies=cookies)),
+                        base_url="https://testserver")
+    page = client.get(LOGIN)
+    csrf = _set_cookies(page)["__Host-login_csrf"]
+    resp = _post(client, username=user.username, password=harness.password, return_to="/",
+                 csrf_token=_page(client))
+    assert resp.status_code == 303
+    session = _set_cookies(resp)["__Host-sso_session"]
+    for header in (csrf, session):
+        attrs = _attrs(header)
+        assert "secure" in attrs and "path=/" in attrs and not any(a.startswith("domain") for a in attrs)
+    assert "login_csrf" not in _set_cookies(page) and "sso_session" not in _set_cookies(resp)
 
 
 @pytest.mark.parametrize("cookie", [None, "x" * 43, "short"])
@@ -83,6 +112,25 @@ def test_a_missing_or_mismatched_csrf_token_is_refused(harness, cookie: str | No
     assert resp.status_code == 400 and "text/html" in resp.headers["content-type"]
     assert "Your session expired, please try again." in resp.text
     assert "sso_session" not in _set_cookies(resp) and len(harness.sessions.created) == before
+
+
+def test_a_planted_well_formed_csrf_cookie_is_neither_accepted_nor_reused(harness) -> None:  # type: ignore[no-untyped-def]
+    user = harness.user()
+    client = TestClient(harness.service.http_app)
+    planted = "z" * 43  # the shape of the old double-submit token, sent back as the field
+    client.cookies.set("login_csrf", planted, path="/api/v1/sso")
+    resp = _post(client, username=user.username, password=harness.password, return_to="/",
+                 csrf_token=planted)
+    assert resp.status_code == 400 and "sso_session" not in _set_cookies(resp)
+    page = client.get(LOGIN)
+    assert planted not in _set_cookies(page)["login_csrf"] and planted not in page.text
+
+
+def test_the_form_token_is_an_hmac_of_the_cookie_not_its_copy(harness) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(harness.service.http_app)
+    token = _page(client)
+    cookie = client.cookies.get("login_csrf")
+    assert cookie and token not in cookie and _login_csrf(harness).matches(cookie, token)
 
 
 def test_a_wrong_password_rerenders_the_form_with_a_neutral_message(harness) -> None:  # type: ignore[no-untyped-def]

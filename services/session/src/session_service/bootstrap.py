@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import redis
 from authgate_common.audit_service import AuditTrailService
+from authgate_common.cookies import cookie_rule
 from authgate_common.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.errors import TemporarilyUnavailable
@@ -98,8 +99,9 @@ def build(settings: Settings, *, uow: UnitOfWork, store: KeyValueStore, tokens: 
     deps = Deps(uow=uow, presence=KvPresence(store), clock=clock, policy=policy,
                 token_key=derive_key(settings.SECRET_KEY, TOKEN_KEY_PURPOSE),
                 publisher=publisher_for(hub))
-    web = WebConfig(issuer=settings.issuer, cookie_name=settings.SESSION_COOKIE_NAME,
-                    cookie_secure=settings.SESSION_COOKIE_SECURE, max_body_bytes=settings.MAX_BODY_BYTES)
+    cookies = cookie_rule(settings.issuer, settings.SESSION_COOKIE_SECURE)
+    web = WebConfig(issuer=settings.issuer, cookie_name=cookies.name(settings.SESSION_COOKIE_NAME),
+                    cookie_secure=cookies.secure, max_body_bytes=settings.MAX_BODY_BYTES)
     stream = RevocationStream(deps, hub, settings.REVOCATION_FEED_HEARTBEAT_SECONDS)
     rp_logout = RpLogout(deps, hints or _Unwired(), clients or _Unwired(),
                          LogoutCsrf(derive_key(settings.SECRET_KEY, LOGOUT_CSRF_PURPOSE),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
+from authgate_common.cookies import cookie_name_problem
 from authgate_common.settings import BaseServiceSettings
 from pydantic import Field, field_validator, model_validator
-
-_COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class Settings(BaseServiceSettings):
@@ -26,6 +24,8 @@ class Settings(BaseServiceSettings):
     # last_seen_at reaches the database at most this often per session.
     SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS: int = Field(60, ge=0)
     # The SSO cookie the identity service sets; read here to authenticate, cleared on logout.
+    # An https ISSUER makes it `__Host-<name>` and Secure (authgate_common.cookies); true
+    # forces Secure on an http ISSUER too.
     SESSION_COOKIE_NAME: str = "sso_session"
     SESSION_COOKIE_SECURE: bool = False
     # Validators must remember a revoked session this long: at least the longest access token.
@@ -43,8 +43,9 @@ class Settings(BaseServiceSettings):
     @field_validator("SESSION_COOKIE_NAME")
     @classmethod
     def _cookie_name(cls, value: str) -> str:
-        if not _COOKIE_NAME.match(value):
-            raise ValueError("SESSION_COOKIE_NAME must be a cookie token (letters, digits, - _ .)")
+        problem = cookie_name_problem(value)
+        if problem:
+            raise ValueError(f"SESSION_COOKIE_NAME {problem}")
         return value
 
     @model_validator(mode="after")

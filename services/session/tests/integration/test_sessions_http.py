@@ -162,6 +162,20 @@ def test_global_logout_with_the_cookie_ends_everything_and_clears_it(web: Web, u
     assert again.status_code == 401
 
 
+def test_behind_an_https_issuer_the_host_prefixed_cookie_is_read_and_cleared(replica, user: str) -> None:  # type: ignore[no-untyped-def]
+    https = "https://id.test"
+    with replica(ISSUER=https) as r, TestClient(r.service.http_app, base_url=https) as http:
+        _, value = create_session(r.service.deps, user, "203.0.113.5", "Firefox", ["pwd"])
+        plain = http.get("/api/v1/sessions", headers=cookie(value))
+        listed = http.get("/api/v1/sessions", headers={"Cookie": f"__Host-sso_session={value}"})
+        out = http.post("/api/v1/logout", headers={"Cookie": f"__Host-sso_session={value}", "Origin": https})
+    assert plain.status_code == 401 and listed.status_code == 200
+    assert out.status_code == 200
+    cleared = out.headers["set-cookie"]
+    assert cleared.startswith("__Host-sso_session=") and "Max-Age=0" in cleared
+    assert "Secure" in cleared and "Path=/" in cleared and "Domain" not in cleared
+
+
 @pytest.mark.parametrize("headers", [
     {"Origin": "https://evil.example"}, {}, {"Origin": "null"},
     {"Referer": "https://evil.example/page"}, {"Sec-Fetch-Site": "cross-site"}])

@@ -155,7 +155,7 @@ def http(world):  # type: ignore[no-untyped-def]
     session, cookie = create_session(service.deps, "alice", "", "laptop", [])
     hints.known["hint"] = Hint(sub="alice", sid=session.sid, aud=("rp",))
     client = TestClient(service.http_app, follow_redirects=False, base_url="https://auth.example")
-    client.cookies.set("sso_session", cookie)
+    client.cookies.set("__Host-sso_session", cookie)
     return client, session
 
 
@@ -182,7 +182,9 @@ def test_confirming_the_form_ends_the_session_and_clears_the_cookie(world, http)
     form = {k: v.replace("&lt;", "<").replace("&gt;", ">") for k, v in fields.items()}
     resp = client.post("/api/v1/oauth/logout", data=form)
     assert resp.status_code == 303 and resp.headers["location"] == BYE + "?state=%3Cs%3E"
-    assert 'sso_session=""' in resp.headers["set-cookie"] and "Max-Age=0" in resp.headers["set-cookie"]
+    cleared = resp.headers["set-cookie"]
+    assert cleared.startswith('__Host-sso_session=""') and "Max-Age=0" in cleared
+    assert "Secure" in cleared and "Path=/" in cleared and "Domain" not in cleared  # __Host-, https ISSUER
     assert world.row(session.sid).revoked_at is not None
 
 

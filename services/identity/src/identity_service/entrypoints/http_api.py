@@ -50,10 +50,10 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
     def form_login(request: Request, form: LoginForm) -> Response:
         return_to = safe_return_to(form.return_to)
         if not cookies.csrf_matches(request, form.csrf_token):
-            token = cookies.csrf_token(request)
+            cookie, token = cookies.csrf_pair(request)
             page = render_login(return_to=return_to, csrf_token=token, status_code=400,
                                 message=SESSION_EXPIRED, username=form.username)
-            cookies.set_csrf(page, token)
+            cookies.set_csrf(page, cookie)
             return page
         try:
             started = deps.login(form.username, form.password, client_ip(request), _user_agent(request))
@@ -78,9 +78,9 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
 
     @app.get(LOGIN_PATH, response_class=HTMLResponse, tags=["sso"], summary="The login page")
     def login_page(request: Request, return_to: str = "/") -> HTMLResponse:
-        token = cookies.csrf_token(request)
+        cookie, token = cookies.csrf_pair(request)
         page = render_login(return_to=safe_return_to(return_to), csrf_token=token)
-        cookies.set_csrf(page, token)
+        cookies.set_csrf(page, cookie)
         return page
 
     @app.post(LOGIN_PATH, tags=["sso"], summary="Sign in with a username and password",

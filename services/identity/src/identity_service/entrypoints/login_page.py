@@ -1,7 +1,8 @@
 """The login page: plain HTML, usable without JavaScript or third-party resources.
 
-Every value is HTML-escaped; the CSRF token travels in a hidden field and, separately,
-in the `login_csrf` cookie (double-submit, OWASP CSRF Prevention Cheat Sheet).
+Every value is HTML-escaped; the CSRF token travels in a hidden field, an HMAC of the
+`login_csrf` cookie's value (signed double-submit, OWASP CSRF Prevention Cheat Sheet;
+domain/login_csrf.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ LOGIN_REQUEST_BODY = {
                 "username": {"type": "string"},
                 "password": {"type": "string", "format": "password"},
                 "return_to": {"type": "string", "description": "same-origin path; anything else is /"},
-                "csrf_token": {"type": "string", "description": "the value of the login_csrf cookie"},
+                "csrf_token": {"type": "string", "description": "the login page's hidden field"},
             },
         }},
         "application/json": {"schema": {
