@@ -113,10 +113,13 @@ def refused_everywhere_within(private: Private, client_id: str, secret: str, sec
 
 
 def audit(private: Private, client_id: str) -> list[dict]:
+    """The registry's record of the client (the authorization service's rows; the token
+    service records the refused attempts with the old secret as client.auth_failed)."""
     env = {**os.environ, **private.stack.cli_env()}
     proc = subprocess.run([AUTHGATE, "audit", "--type", "client.*", "--json"], capture_output=True, text=True,
                           env=env, cwd=private.stack.workdir, timeout=60, check=True)
-    return [e for e in json.loads(proc.stdout) if e["client_id"] == client_id]
+    return [e for e in json.loads(proc.stdout)
+            if e["client_id"] == client_id and e["service"] == "authorization"]
 
 
 def test_a_rotated_secret_stops_on_every_replica_at_once_and_the_new_one_works(private: Private) -> None:

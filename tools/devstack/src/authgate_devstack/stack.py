@@ -35,14 +35,26 @@ VENV_BIN = pathlib.Path(sys.executable).parent
 COLORS = {"identity": 32, "session": 35, "authorization": 34, "token": 33, "envoy": 36}
 
 
+# `make up`'s fixed ports (Ports.defaults, with room for 9 replicas): the kernel's ephemeral
+# range covers 50051-50234, so a test stack drawing free ports could take one from a
+# `make up` started beside it (tests/integration/test_make_up.py) and either would fail.
+RESERVED_PORTS = frozenset(range(50051, 50240)) | frozenset(range(8000, 8200)) \
+    | frozenset(range(9101, 9200)) | frozenset(range(9901, 9903))
+
+
 def free_ports(count: int) -> list[int]:
-    """`count` distinct free ports. Every socket stays bound until all are drawn: one
-    released before the next bind can be handed out again (CI once got a duplicate)."""
+    """`count` distinct free ports, none of `make up`'s. Every socket stays bound until all
+    are drawn: one released before the next bind can be handed out again (CI once got a
+    duplicate)."""
     with contextlib.ExitStack() as held:
-        socks = [held.enter_context(socket.socket()) for _ in range(count)]
-        for s in socks:
+        ports: list[int] = []
+        while len(ports) < count:
+            s = held.enter_context(socket.socket())
             s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
+            port = int(s.getsockname()[1])
+            if port not in RESERVED_PORTS:
+                ports.append(port)
+        return ports
 
 
 def free_port() -> int:
