@@ -108,3 +108,33 @@ def test_the_local_gateway_needs_its_certificate_folder() -> None:
     token = next(c for c in tls if c["name"] == "token_grpc")["transport_socket"]["typed_config"]
     assert token["common_tls_context"]["validation_context"]["trusted_ca"] == {
         "filename": "/srv/pki/gateway/ca.crt"}
+
+
+@pytest.mark.parametrize("target", ["local", "compose", "k8s"])
+def test_only_requests_that_never_reached_a_replica_are_retried_on_another(target: str) -> None:
+    config = _local() if target == "local" else render(target)
+    routes = [r for listener in config["static_resources"]["listeners"]
+              for chain in listener["filter_chains"] for f in chain["filters"]
+              for vh in f["typed_config"]["route_config"]["virtual_hosts"]
+              for r in vh["routes"] if r.get("route", {}).get("cluster", "envoy_admin") != "envoy_admin"]
+    assert routes
+    for route in routes:
+        policy = route["route"]["retry_policy"]
+        # Never 5xx, reset or retriable-status-codes: a POST /token that reached a replica
+        # must not run twice.
+        assert set(policy["retry_on"].split(",")) == {"connect-failure", "refused-stream",
+                                                      "reset-before-request"}
+        assert [p["name"] for p in policy["retry_host_predicate"]] == [
+            "envoy.retry_host_predicates.previous_hosts"]
+        assert "per_try_timeout" not in policy  # tries share the route's timeout
+
+
+@pytest.mark.parametrize("target", ["local", "compose", "k8s"])
+def test_a_replica_refusing_connections_is_ejected_at_once(target: str) -> None:
+    config = _local() if target == "local" else render(target)
+    upstreams = [c for c in config["static_resources"]["clusters"] if c["name"] != "envoy_admin"]
+    for cluster in upstreams:
+        detection = cluster["outlier_detection"]
+        assert detection["split_external_local_origin_errors"] is True
+        assert detection["consecutive_local_origin_failure"] == 1
+        assert detection["max_ejection_percent"] <= 50  # never the whole cluster

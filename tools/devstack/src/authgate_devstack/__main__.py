@@ -123,11 +123,11 @@ Next:
       --grant-type refresh_token --first-party
 Press Ctrl-C to stop.
 """, flush=True)
-        while not stop.wait(0.5):
-            dead = [n for n, p in stack.procs.items() if p.poll() is not None]
-            if dead:
-                print(f"authgate: {', '.join(dead)} exited; stopping", file=sys.stderr)
-                return 1
+        # A crashed process is started again with back-off while the others keep serving,
+        # as Kubernetes would; Envoy retries elsewhere what never reached it.
+        stack.supervise()
+        while not stop.wait(0.5):  # a timeout, so Ctrl-C's handler gets to run
+            pass
         return 0
     finally:
         print("authgate: stopping", flush=True)

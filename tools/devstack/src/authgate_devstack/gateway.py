@@ -124,11 +124,34 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool,
                 for h, p in endpoints
             ]}],
         },
-        # A replica that fails is ejected; idempotent requests are retried elsewhere.
-        "outlier_detection": {"consecutive_5xx": 3, "base_ejection_time": "5s",
-                              "max_ejection_percent": 50},
+        "outlier_detection": outlier_detection(),
         "common_lb_config": {"healthy_panic_threshold": {"value": 0}},
         **({"transport_socket": transport_socket} if transport_socket else {}),
+    }
+
+
+def outlier_detection() -> dict[str, Any]:
+    """A replica that fails is ejected for a while (5 s, longer each time in a row), at most
+    half of a cluster's. A refused or reset connection (a crashed replica: a local-origin
+    error) is counted apart from the 5xx a live replica answers, and ejects at the first:
+    the requests after it go to the other replicas at once, not after more failures."""
+    return {"consecutive_5xx": 3, "base_ejection_time": "5s", "max_ejection_percent": 50,
+            "split_external_local_origin_errors": True, "consecutive_local_origin_failure": 1}
+
+
+def retry_policy() -> dict[str, Any]:
+    """Only a request that never reached a replica is retried (no connection, a stream
+    refused, a reset before the request went out), so a POST /token never runs twice; never
+    a 5xx, nor a reset after the request was sent. A retry goes to a replica not tried yet
+    (previous_hosts), within the route's timeout."""
+    previous_hosts = ("type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3"
+                      ".PreviousHostsPredicate")
+    return {
+        "retry_on": "connect-failure,refused-stream,reset-before-request",
+        "num_retries": 2,
+        "retry_host_predicate": [{"name": "envoy.retry_host_predicates.previous_hosts",
+                                  "typed_config": {"@type": previous_hosts}}],
+        "host_selection_retry_max_attempts": 3,
     }
 
 
@@ -180,8 +203,7 @@ def _route(entry: dict[str, Any], timeout: int, method: str | None = None,
         "route": {
             "cluster": f"{entry['service']}_http",
             "timeout": f"{timeout}s",
-            "retry_policy": {"retry_on": "connect-failure,refused-stream,reset-before-request",
-                             "num_retries": 2},
+            "retry_policy": retry_policy(),
         },
     }
 

@@ -4,6 +4,7 @@ One `Stack` runs one replica set: each service as `python -m <svc>_service serve
 its own HTTP, gRPC and metrics ports, and Envoy on a rendered local config in front of
 them. With N replicas of a service, Envoy balances over all N and every process is given
 a `<SVC>_GRPC_TARGET` listing all N (gRPC's round_robin spreads calls over them).
+`supervise()` (on in `make up`, opt-in for tests) restarts a process that crashes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from authgate_common.pki import ensure_dev_pki
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .gateway import SERVICES, dump, render, sds_files
+from .supervisor import Supervisor
 
 VENV_BIN = pathlib.Path(sys.executable).parent
 COLORS = {"identity": 32, "session": 35, "authorization": 34, "token": 33, "envoy": 36}
@@ -132,6 +134,13 @@ class Stack:
     # running service is given it.
     database_admin_url: str | None = None
     _pumps: list[threading.Thread] = field(default_factory=list)
+    # How each process was started and when, to start it again after a crash; a process
+    # stopped on purpose is `_held` until it is started again.
+    _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
+    _started_at: dict[str, float] = field(default_factory=dict)
+    _held: set[str] = field(default_factory=set)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _supervisor: Supervisor | None = None
 
     @property
     def base_url(self) -> str:
@@ -228,17 +237,50 @@ class Stack:
             raise RuntimeError(f"migrations failed: {', '.join(failed)}")
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
-        if self.log_to is None:
-            out = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-            proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        else:
-            proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-            pump = threading.Thread(target=self._pump, args=(name, proc), daemon=True)
-            pump.start()
-            self._pumps.append(pump)
-        self.procs[name] = proc
+        with self._lock:
+            if self.log_to is None:
+                with open(self.workdir / f"{name}.log", "ab") as out:  # the child keeps its own copy
+                    proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+            else:
+                proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+                pump = threading.Thread(target=self._pump, args=(name, proc), daemon=True)
+                pump.start()
+                self._pumps.append(pump)
+            self.procs[name] = proc
+            self._commands[name] = (cmd, env)
+            self._started_at[name] = time.monotonic()
+            self._held.discard(name)
+
+    def supervise(self, report: Callable[[str], None] | None = None) -> None:
+        """From now on, restart a process that exits unasked, with back-off (supervisor.py),
+        as Kubernetes would; `report` (default: stderr) hears of each restart. Off unless
+        called: tests that kill a process expect it to stay down until `revive`."""
+        if self._supervisor is None:
+            self._supervisor = Supervisor(self, report or _to_stderr)
+            self._supervisor.start()
+
+    def unsupervise(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.stop()
+            self._supervisor = None
+
+    def crashed(self) -> dict[str, tuple[int, float]]:
+        """Every process that exited without being stopped: name -> (pid, when started)."""
+        with self._lock:
+            return {name: (proc.pid, self._started_at[name]) for name, proc in self.procs.items()
+                    if name not in self._held and proc.poll() is not None}
+
+    def respawn(self, name: str, pid: int) -> bool:
+        """Start `name` again as it was started, unless it was stopped on purpose or started
+        again since it exited as `pid`."""
+        with self._lock:
+            proc = self.procs.get(name)
+            if name in self._held or proc is None or proc.pid != pid or proc.poll() is None:
+                return False
+            self._spawn(name, *self._commands[name])
+            return True
 
     def _pump(self, name: str, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None and self.log_to is not None
@@ -345,7 +387,9 @@ class Stack:
         return "\n".join(parts)
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
-        proc = self.procs.get(name)
+        with self._lock:  # stopped on purpose: not restarted by the supervisor
+            self._held.add(name)
+            proc = self.procs.get(name)
         if proc is None or proc.poll() is not None:
             return
         try:
@@ -360,6 +404,7 @@ class Stack:
     def stop(self) -> None:
         # The gateway first, so no new request comes in; then every service at once: each
         # drains its own requests in flight, and stopping takes the slowest drain, not the sum.
+        self.unsupervise()
         self.stop_process("envoy")
         self._stop_at_once([name for name in self.procs if name != "envoy"])
 
@@ -391,6 +436,10 @@ def _http_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
             return resp.status == 200
     except OSError:
         return False
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def colored_printer(name: str, line: str) -> None:
