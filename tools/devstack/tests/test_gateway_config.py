@@ -136,5 +136,5 @@ def test_a_replica_refusing_connections_is_ejected_at_once(target: str) -> None:
     for cluster in upstreams:
         detection = cluster["outlier_detection"]
         assert detection["split_external_local_origin_errors"] is True
-        assert detection["consecutive_local_origin_failure"] == 1
+        assert detection["consecutive_local_origin_failure"] == 3
         assert detection["max_ejection_percent"] <= 50  # never the whole cluster

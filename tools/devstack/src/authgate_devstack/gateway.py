@@ -132,11 +132,14 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], dns: bool,
 
 def outlier_detection() -> dict[str, Any]:
     """A replica that fails is ejected for a while (5 s, longer each time in a row), at most
-    half of a cluster's. A refused or reset connection (a crashed replica: a local-origin
-    error) is counted apart from the 5xx a live replica answers, and ejects at the first:
-    the requests after it go to the other replicas at once, not after more failures."""
+    half of a cluster's — but Envoy always ejects the first host, the only one of a service
+    that runs once, and with no panic threshold that is a 5 s outage. So a refused or reset
+    connection (a crashed replica: a local-origin error), counted apart from the 5xx a live
+    replica answers, ejects at the third in a row, not the first: one connection timing out
+    on a busy machine must not take a single-replica service away. The requests meanwhile
+    are retried on another replica (retry_policy)."""
     return {"consecutive_5xx": 3, "base_ejection_time": "5s", "max_ejection_percent": 50,
-            "split_external_local_origin_errors": True, "consecutive_local_origin_failure": 1}
+            "split_external_local_origin_errors": True, "consecutive_local_origin_failure": 3}
 
 
 def retry_policy() -> dict[str, Any]:
