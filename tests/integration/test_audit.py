@@ -29,7 +29,7 @@ def audit_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_sign_in_code_flow_refresh_and_logout_are_audited(flow: Flow, stack: Stack) -> None:
     user = flow.user()
-    client = flow.client("--grant-type", "refresh_token")
+    client = flow.client("--grant-type", "refresh_token", scopes="openid profile email read account")
     verifier, challenge = pkce_pair()
     rid: dict[str, str] = {}
     with flow.browser() as browser:
@@ -39,7 +39,7 @@ def test_a_sign_in_code_flow_refresh_and_logout_are_audited(flow: Flow, stack: S
         assert wrong.status_code == 401
         right = flow.login(browser, user)
         sid, cookie = right.json()["sid"], browser.cookies.get("sso_session")
-        authorize = flow.authorize(browser, client, challenge=challenge)
+        authorize = flow.authorize(browser, client, challenge=challenge, scope="openid account")
         assert authorize.status_code == 302
         code = urllib.parse.parse_qs(urllib.parse.urlsplit(authorize.headers["location"]).query)["code"][0]
         rid.update(

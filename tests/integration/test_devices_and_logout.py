@@ -109,17 +109,17 @@ def test_cookie_logout_from_another_site_is_refused(flow: Flow) -> None:
         assert sid in _listed(browser)
 
 
-def test_bearer_token_lists_sessions_and_needs_read(flow: Flow) -> None:
-    user, client = flow.user(), flow.client()
+def test_bearer_token_lists_sessions_and_needs_account(flow: Flow) -> None:
+    user, client = flow.user(), flow.client(scopes="openid profile read account")
     with flow.browser() as browser:
         sid = flow.login(browser, user).json()["sid"]
-        with_read = _bearer(flow, browser, client, "openid read")
-        without_read = _bearer(flow, browser, client, "openid profile")
+        with_account = _bearer(flow, browser, client, "openid account")
+        without_account = _bearer(flow, browser, client, "openid profile read")
     with httpx.Client(base_url=flow.base, timeout=30) as app:
-        resp = app.get("/api/v1/sessions", headers=with_read)
+        resp = app.get("/api/v1/sessions", headers=with_account)
         assert resp.status_code == 200
         assert [s["sid"] for s in resp.json()["sessions"] if s["current"]] == [sid]
-        denied = app.get("/api/v1/sessions", headers=without_read)
+        denied = app.get("/api/v1/sessions", headers=without_account)
         assert denied.status_code == 403 and denied.json()["error"] == "insufficient_scope"
         assert "insufficient_scope" in denied.headers["www-authenticate"]
         none = app.get("/api/v1/sessions")
@@ -127,10 +127,10 @@ def test_bearer_token_lists_sessions_and_needs_read(flow: Flow) -> None:
 
 
 def test_bearer_logout_needs_no_origin(flow: Flow) -> None:
-    user, client = flow.user(), flow.client()
+    user, client = flow.user(), flow.client(scopes="openid account")
     with flow.browser() as browser:
         flow.login(browser, user)
-        token = _bearer(flow, browser, client, "openid read")
+        token = _bearer(flow, browser, client, "openid account")
         with httpx.Client(base_url=flow.base, timeout=30) as app:
             resp = app.post("/api/v1/logout", headers=token)
         assert resp.status_code == 200 and resp.json() == {"revoked_sessions": 1}

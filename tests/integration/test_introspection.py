@@ -30,14 +30,16 @@ def test_live_tokens_are_described(flow: Flow) -> None:
     assert body["active"] is True and body["token_type"] == "access_token"
     assert body["sub"] == user.id and body["client_id"] == client.client_id and body["sid"]
     assert body["scope"] == tokens["scope"] and body["iss"] == flow.base.rstrip("/")
-    assert body["aud"] == [client.client_id] and body["exp"] > body["iat"] and body["jti"]
+    # Its client, and the resource API that `read` opens (API_AUDIENCE).
+    assert body["aud"] == [client.client_id, "urn:authgate:api"]
+    assert body["exp"] > body["iat"] and body["jti"]
     refresh = _introspect(flow, client, tokens["refresh_token"]).json()
     assert refresh["active"] is True and refresh["token_type"] == "refresh_token"
     assert refresh["sub"] == user.id and refresh["sid"] == body["sid"]
 
 
 def test_every_inactive_case(flow: Flow) -> None:
-    client = flow.client("--grant-type", "refresh_token")
+    client = flow.client("--grant-type", "refresh_token", scopes="openid profile email read write account")
     other = flow.client("--grant-type", "refresh_token")
     rotated = flow.tokens(client=client)
     _post(flow, "/api/v1/oauth/token", client, grant_type="refresh_token",
@@ -45,7 +47,7 @@ def test_every_inactive_case(flow: Flow) -> None:
     revoked = flow.tokens(client=client)
     for token in (revoked["access_token"], revoked["refresh_token"]):
         _post(flow, "/api/v1/oauth/revoke", client, token=token)
-    logged_out = flow.tokens(client=client)
+    logged_out = flow.tokens(client=client, scope="openid read account")
     logout = httpx.post(f"{flow.base}/api/v1/logout", timeout=30,
                         headers={"Authorization": f"Bearer {logged_out['access_token']}"})
     assert logout.status_code in (200, 204), logout.text

@@ -98,8 +98,8 @@ def test_another_client_cannot_refresh(flow: Flow) -> None:
 
 
 def test_logout_ends_refreshing(flow: Flow) -> None:
-    client = _refreshing_client(flow)
-    first = flow.tokens(client=client)
+    client = flow.client("--grant-type", "refresh_token", scopes="openid read account")
+    first = flow.tokens(client=client, scope="openid read account")
     logout = httpx.post(f"{flow.base}/api/v1/logout", timeout=30,
                         headers={"Authorization": f"Bearer {first['access_token']}"})
     assert logout.status_code in (200, 204), logout.text

@@ -3,6 +3,7 @@ OIDC Core §3.1.2): which error, and whether it is a page or a redirect."""
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 
 import pytest
@@ -242,3 +243,13 @@ def test_order_client_before_everything(core, pkce) -> None:  # type: ignore[no-
     """An unknown client with every other parameter wrong is still a page, not a redirect."""
     outcome = core.authorize(response_type="token", client_id="ghost", redirect_uri=REDIRECT)
     assert isinstance(outcome, ErrorPage)
+
+
+def test_a_third_party_client_never_gets_account_whatever_it_holds(core, pkce) -> None:  # type: ignore[no-untyped-def]
+    # Registration refuses it; a row from before that rule must not reach the scope either.
+    core.register(scopes=("openid", "read"), first_party=False)
+    rows = core.uow.repos.clients.rows
+    rows["web"] = dataclasses.replace(rows["web"], scopes=("openid", "read", "account"))
+    cookie, _ = core.sessions.sign_in()
+    outcome = core.authorize(cookie=cookie, **core.valid_params(pkce[1], scope="openid account"))
+    assert redirected_error(core, outcome)["error"] == "invalid_scope"

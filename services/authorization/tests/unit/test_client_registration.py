@@ -98,3 +98,11 @@ def test_lists_are_deduplicated(core) -> None:  # type: ignore[no-untyped-def]
     assert registered.client.redirect_uris == ("https://a.example/cb",)
     assert registered.client.scopes == ("read",)
     assert registered.client.grant_types == ("authorization_code",)
+
+
+def test_only_a_first_party_client_may_have_the_account_scope(core) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidRequest):
+        core.register("third", scopes=("openid", "account"), first_party=False)
+    assert "third" not in core.uow.repos.clients.rows
+    client, _ = core.register("mine", scopes=("openid", "account"), first_party=True)
+    assert client.scopes == ("openid", "account")

@@ -166,3 +166,13 @@ def test_a_deletion_is_announced_after_its_commit(core) -> None:  # type: ignore
     with pytest.raises(NotFound):
         core.service.registry.delete("web")
     assert len(core.changes.announced) == 1
+
+
+def test_a_client_with_account_stays_first_party(core) -> None:  # type: ignore[no-untyped-def]
+    before, _ = core.register("web", scopes=("openid", "account"))
+    with pytest.raises(InvalidRequest):
+        core.service.updates.update("web", {"first_party": False})
+    core.register("app", scopes=("openid", "read"), first_party=False)
+    with pytest.raises(InvalidRequest):
+        core.service.updates.update("app", {"scopes": ("openid", "account")})
+    assert core.uow.repos.clients.rows["web"] == before

@@ -17,22 +17,23 @@ from session_service.domain.create import create_session
 from session_service.domain.lookup import get_session
 
 ISSUER = "http://id.test"
+ACCOUNT_API = f"{ISSUER}/api/v1/account"
 SAME = {"Origin": ISSUER}
 
 
 class FakeTokenService(token_pb2_grpc.TokenServiceServicer):
-    """ValidateToken over the tokens a test registers: (sub, sid, scopes)."""
+    """ValidateToken over the tokens a test registers: (sub, sid, scopes, aud)."""
 
     def __init__(self) -> None:
-        self.tokens: dict[str, tuple[str, str, list[str]]] = {}
+        self.tokens: dict[str, tuple[str, str, list[str], list[str]]] = {}
 
     def ValidateToken(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
         if request.token not in self.tokens:
             raise InvalidToken()
-        sub, sid, scopes = self.tokens[request.token]
+        sub, sid, scopes, aud = self.tokens[request.token]
         if not set(request.required_scopes) <= set(scopes):
             raise InsufficientScope()
-        return token_pb2.ValidateTokenResponse(sub=sub, sid=sid, scopes=scopes)
+        return token_pb2.ValidateTokenResponse(sub=sub, sid=sid, scopes=scopes, aud=aud)
 
 
 @dataclass
@@ -47,9 +48,10 @@ class Web:
         session, cookie = create_session(self.service.deps, user, "203.0.113.5", ua, ["pwd"])  # type: ignore[attr-defined]
         return session.sid, cookie
 
-    def bearer(self, user: str, sid: str, scopes: str = "openid read") -> dict[str, str]:
+    def bearer(self, user: str, sid: str, scopes: str = "openid account",
+               aud: tuple[str, ...] = ("web", ACCOUNT_API)) -> dict[str, str]:
         token = secrets.token_urlsafe(24)
-        self.tokens.tokens[token] = (user, sid, scopes.split())
+        self.tokens.tokens[token] = (user, sid, scopes.split(), list(aud))
         return {"Authorization": f"Bearer {token}"}
 
     def alive(self, sid: str) -> bool:
@@ -103,7 +105,7 @@ def test_cookie_lists_own_devices_with_the_current_one_flagged(web: Web, user: s
     assert {"created_at", "last_seen_at", "expires_at"} <= set(listed[phone])
 
 
-def test_bearer_with_read_lists_and_flags_the_tokens_session(web: Web, user: str) -> None:
+def test_bearer_with_account_lists_and_flags_the_tokens_session(web: Web, user: str) -> None:
     one, _ = web.login(user)
     two, _ = web.login(user)
     resp = web.http.get("/api/v1/sessions", headers=web.bearer(user, two))
@@ -111,7 +113,7 @@ def test_bearer_with_read_lists_and_flags_the_tokens_session(web: Web, user: str
     assert {s["sid"]: s["current"] for s in resp.json()["sessions"]} == {one: False, two: True}
 
 
-def test_bad_bearer_is_invalid_token_and_missing_read_is_insufficient_scope(web: Web, user: str) -> None:
+def test_bad_bearer_is_invalid_token_and_missing_account_is_insufficient_scope(web: Web, user: str) -> None:
     sid, _ = web.login(user)
     bad = web.http.get("/api/v1/sessions", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_token"
@@ -119,9 +121,19 @@ def test_bad_bearer_is_invalid_token_and_missing_read_is_insufficient_scope(web:
     weak = web.http.get("/api/v1/sessions", headers=web.bearer(user, sid, "openid profile"))
     assert weak.status_code == 403 and weak.json()["error"] == "insufficient_scope"
     assert 'error="insufficient_scope"' in weak.headers["www-authenticate"]
-    assert 'scope="read"' in weak.headers["www-authenticate"]
-    machine = web.http.get("/api/v1/sessions", headers=web.bearer("svc-client", "", "read"))
+    assert 'scope="account"' in weak.headers["www-authenticate"]
+    reader = web.http.get("/api/v1/sessions", headers=web.bearer(user, sid, "openid read"))
+    assert reader.status_code == 403 and reader.json()["error"] == "insufficient_scope"
+    machine = web.http.get("/api/v1/sessions", headers=web.bearer("svc-client", "", "account"))
     assert machine.status_code == 403
+
+
+def test_a_bearer_meant_for_another_api_is_invalid_token(web: Web, user: str) -> None:
+    sid, _ = web.login(user)
+    for path, method in (("/api/v1/sessions", "GET"), ("/api/v1/logout", "POST")):
+        resp = web.http.request(method, path, headers=web.bearer(user, sid, aud=("web", "urn:authgate:api")))
+        assert resp.status_code == 401 and resp.json()["error"] == "invalid_token"
+    assert web.alive(sid)
 
 
 def test_delete_ends_own_device_only(web: Web, user: str) -> None:

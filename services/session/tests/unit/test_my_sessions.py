@@ -32,21 +32,27 @@ def test_no_or_bad_cookie_is_an_unauthenticated_caller(world, cookie: str | None
     assert err.value.metadata.get("no_token")  # the bare RFC 6750 challenge
 
 
-def test_bearer_caller_needs_read_and_a_session(world) -> None:
+ACCOUNT_API = "http://id.test/api/v1/account"
+
+
+def test_bearer_caller_needs_account_its_audience_and_a_session(world) -> None:
     world.tokens.known.update({
-        "good": TokenInfo("alice", "sid-1", ("openid", "read")),
-        "no-read": TokenInfo("alice", "sid-1", ("openid",)),
-        "machine": TokenInfo("svc", "", ("read",)),
+        "good": TokenInfo("alice", "sid-1", ("openid", "account"), ("web", ACCOUNT_API)),
+        "read-only": TokenInfo("alice", "sid-1", ("openid", "read"), ("web", "urn:authgate:api")),
+        "machine": TokenInfo("svc", "", ("account",), ("svc", ACCOUNT_API)),
+        "other-api": TokenInfo("alice", "sid-1", ("account",), ("web", "urn:authgate:api")),
     })
-    caller = caller_from_token(world.tokens, "good")
+    caller = caller_from_token(world.tokens, "good", ACCOUNT_API)
     assert (caller.user_id, caller.sid, caller.by_cookie) == ("alice", "sid-1", False)
     with pytest.raises(InsufficientScope) as err:
-        caller_from_token(world.tokens, "no-read")
-    assert err.value.metadata == {"scope": "read"}
+        caller_from_token(world.tokens, "read-only", ACCOUNT_API)
+    assert err.value.metadata == {"scope": "account"}
     with pytest.raises(AccessDenied):
-        caller_from_token(world.tokens, "machine")
+        caller_from_token(world.tokens, "machine", ACCOUNT_API)
     with pytest.raises(InvalidToken):
-        caller_from_token(world.tokens, "unknown")
+        caller_from_token(world.tokens, "other-api", ACCOUNT_API)
+    with pytest.raises(InvalidToken):
+        caller_from_token(world.tokens, "unknown", ACCOUNT_API)
 
 
 @pytest.mark.parametrize(("header", "expected"), [

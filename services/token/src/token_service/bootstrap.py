@@ -30,6 +30,7 @@ from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
+from .domain.audiences import AudienceRule
 from .domain.client_cache import CachingClientAuthentication
 from .domain.client_lockout import ClientLockout, LockedOutClients, LockoutPolicy
 from .domain.client_rate_limit import ClientRateLimit, RateLimitedClients
@@ -202,7 +203,7 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
                                settings.CLOCK_SKEW_SECONDS)
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
-    issuer = TokenIssuer(minter, ledger, identity)
+    issuer = TokenIssuer(minter, ledger, identity, AudienceRule(settings.issuer, settings.API_AUDIENCE))
     # Authenticates the callers below: a locked-out pair is refused before its credentials
     # are checked or its budget spent.
     clients = locked_out(settings, rate_limited(settings, authorization, store), store, audit)

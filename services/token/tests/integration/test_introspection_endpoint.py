@@ -24,7 +24,8 @@ def test_live_tokens_are_described(harness, app_client, lifecycle) -> None:  # t
     body = resp.json()
     assert body["active"] is True and body["token_type"] == "access_token"
     assert body["client_id"] == app_client[0] and body["sub"] == "u1" and body["sid"].startswith("sid-")
-    assert body["aud"] == [app_client[0]] and body["iss"] == "https://auth.example" and body["jti"]
+    assert body["aud"] == [app_client[0], "urn:authgate:api"]  # the client, and the API `read` opens
+    assert body["iss"] == "https://auth.example" and body["jti"]
     assert body["scope"] == "openid read write" and body["exp"] - body["iat"] == 900
     refresh_body = _introspect(harness, app_client, tokens["refresh_token"]).json()
     assert refresh_body["active"] is True and refresh_body["token_type"] == "refresh_token"

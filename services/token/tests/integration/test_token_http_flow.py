@@ -51,7 +51,8 @@ def test_code_exchange_tokens_verify_with_the_jwks(harness, client) -> None:  # 
     access.validate(now=int(time.time()))
     assert access.header["typ"] == "at+jwt" and access.header["kid"]
     assert access["iss"] == "https://auth.example" and access["client_id"] == client[0]
-    assert access["aud"] == [client[0]] and access["sid"].startswith("sid-")
+    # The client, and the resource API its `read` opens (API_AUDIENCE).
+    assert access["aud"] == [client[0], "urn:authgate:api"] and access["sid"].startswith("sid-")
 
     id_token = jwt.decode(body["id_token"], keys)
     id_token.validate(now=int(time.time()))

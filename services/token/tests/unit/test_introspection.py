@@ -19,7 +19,8 @@ def test_a_live_access_token_is_described(calls) -> None:  # type: ignore[no-unt
     claims = calls.world.service.validator.validate(tokens.access_token)
     assert body == {"active": True, "token_type": "access_token", "scope": "openid read write",
                     "client_id": "app", "sub": "u1", "exp": claims["exp"], "iat": claims["iat"],
-                    "aud": ["app"], "iss": "https://auth.example", "jti": claims["jti"], "sid": "sid-1"}
+                    "aud": ["app", "urn:authgate:api"], "iss": "https://auth.example",
+                    "jti": claims["jti"], "sid": "sid-1"}
 
 
 def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:  # type: ignore[no-untyped-def]

@@ -194,9 +194,11 @@ def _route(entry: dict[str, Any], timeout: int, method: str | None = None,
         match["headers"] = [{"name": ":method", "string_match": {"exact": method}}]
     # ext_authz runs on every route unless the route says it is public: a route added to
     # the render by hand is protected (fails closed) rather than open.
+    # A protected route's `audience` must be in the token's `aud` (RFC 9068 §4).
+    checks = {"required_scopes": scope, **({"audience": entry["audience"]} if entry.get("audience") else {})}
     extra: dict[str, Any] = {"typed_per_filter_config": ext_authz_off() if scope is None else {
         EXT_AUTHZ: {"@type": EXT_AUTHZ_PER_ROUTE,
-                    "check_settings": {"context_extensions": {"required_scopes": scope}}}}}
+                    "check_settings": {"context_extensions": checks}}}}
     if limits and entry.get("limit") in limits:
         extra.setdefault("typed_per_filter_config", {})[LOCAL_RATELIMIT] = _rate_limit(
             entry["limit"], limits[entry["limit"]], max_tracked)

@@ -4,7 +4,9 @@ A confidential client authenticates with a secret (client_secret_basic by defaul
 the token endpoint accepts basic and post for it either way) or, registered with
 `private_key_jwt` and a JWKS, with signed assertions and no secret (RFC 7523 §2.2); a
 public client uses `none` and must use PKCE. Only a confidential client may opt out of PKCE (legacy
-clients) or use client_credentials (RFC 6749 §4.4 needs client authentication).
+clients) or use client_credentials (RFC 6749 §4.4 needs client authentication). Only a
+first-party client may hold `account`, the scope of the user's own account API (every
+session and device).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from authgate_common.account_scope import ACCOUNT_SCOPE
 from authgate_common.errors import InvalidRequest
 
 from .client_keys import normalise_jwks
@@ -66,6 +69,8 @@ def validate_client(client: Client) -> Client:
     scopes = _unique(client.scopes)
     if unknown := sorted(set(scopes) - KNOWN_SCOPES):
         raise InvalidRequest(f"Unknown scope(s): {' '.join(unknown)}.")
+    if ACCOUNT_SCOPE in scopes and not client.first_party:
+        raise InvalidRequest("Only a first-party client may have the account scope.")
     grant_types = _unique(client.grant_types) or ("authorization_code",)
     if unknown := sorted(set(grant_types) - KNOWN_GRANT_TYPES):
         raise InvalidRequest(f"Unknown grant type(s): {' '.join(unknown)}.")

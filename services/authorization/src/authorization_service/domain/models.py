@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin"})
+KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin", "account"})
 KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 

@@ -26,6 +26,7 @@ SCOPE_WORDS = {
     "read": "Read your data",
     "write": "Change your data",
     "admin": "Administer your account",
+    "account": "See and end your sessions on every device",
 }
 _SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.\-\[\]:]+$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")

@@ -28,4 +28,4 @@ class GrpcTokenValidator:
             raise InvalidToken("The access token is invalid.")
         resp = self._rpc.call("ValidateToken", token_pb2.ValidateTokenRequest(
             token=token, required_scopes=list(required_scopes)))
-        return TokenInfo(sub=resp.sub, sid=resp.sid, scopes=tuple(resp.scopes))
+        return TokenInfo(sub=resp.sub, sid=resp.sid, scopes=tuple(resp.scopes), audiences=tuple(resp.aud))

@@ -1,7 +1,8 @@
 """Who is calling the public session routes: the SSO cookie or a bearer access token.
 
-A bearer token (RFC 6750 §2.1) must carry the `read` scope and belong to a user
-session (`sid`); the token service validates it (signature, expiry, revocation).
+A bearer token (RFC 6750 §2.1) must carry the `account` scope (only first-party clients
+get it), name the account API in its `aud` (RFC 9068 §4) and belong to a user session
+(`sid`); the token service validates it (signature, expiry, audience, revocation).
 The cookie is validated like any other session lookup. No credentials at all get
 the bare RFC 6750 §3.1 challenge; a bad one gets `invalid_token`.
 """
@@ -12,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from authgate_common.account_scope import ACCOUNT_SCOPE
 from authgate_common.errors import AccessDenied, InsufficientScope, InvalidToken, LoginRequired
 
 from .context import Deps
 from .validate import validate_session
 
-REQUIRED_SCOPE = "read"
+REQUIRED_SCOPE = ACCOUNT_SCOPE
 NO_TOKEN = {"no_token": "1"}
 
 
@@ -26,6 +28,7 @@ class TokenInfo:
     sub: str
     sid: str
     scopes: tuple[str, ...]
+    audiences: tuple[str, ...] = ()
 
 
 class TokenValidator(Protocol):
@@ -55,13 +58,16 @@ def bearer_from_header(authorization: str | None) -> str | None:
     return value.strip()
 
 
-def caller_from_token(tokens: TokenValidator, token: str) -> Caller:
+def caller_from_token(tokens: TokenValidator, token: str, audience: str) -> Caller:
     try:
         info = tokens.validate(token, [REQUIRED_SCOPE])
     except InsufficientScope as exc:
         raise InsufficientScope(metadata={"scope": REQUIRED_SCOPE}) from exc
     if REQUIRED_SCOPE not in info.scopes:
         raise InsufficientScope(metadata={"scope": REQUIRED_SCOPE})
+    # After the scope, so a token without `account` hears what it lacks (403) whatever its aud.
+    if audience not in info.audiences:
+        raise InvalidToken("The access token is not meant for this audience.")
     if not info.sid or not info.sub:
         # A client's own token (client_credentials) speaks for no user and no session.
         raise AccessDenied("This access token does not act for a signed-in user.")

@@ -1,5 +1,8 @@
 """Authenticating the public routes: a bearer token wins, else the SSO cookie.
 
+A bearer token must be meant for the account API (scope `account`, `aud` the account
+API's audience, see authgate_common.account_scope); the cookie is the browser's own session.
+
 A cookie-authenticated change also passes the same-origin check (csrf.py) before the
 cookie is even looked at, so a forged request neither acts nor slides the session.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from authgate_common.account_scope import account_audience
 from authgate_common.errors import AccessDenied
 from authgate_common.same_origin import same_origin
 from fastapi import Request, Response
@@ -34,11 +38,12 @@ class WebConfig:
 class Authenticator:
     def __init__(self, deps: Deps, tokens: TokenValidator, web: WebConfig) -> None:
         self._deps, self._tokens, self._web = deps, tokens, web
+        self._audience = account_audience(web.issuer)
 
     def __call__(self, request: Request, *, change: bool) -> Caller:
         token = bearer_from_header(request.headers.get("authorization"))
         if token is not None:
-            return caller_from_token(self._tokens, token)
+            return caller_from_token(self._tokens, token, self._audience)
         cookie = request.cookies.get(self._web.cookie_name)
         if not cookie:
             raise no_credentials()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCOPES = ["openid", "profile", "email", "read", "write", "admin"]
+SCOPES = ["openid", "profile", "email", "read", "write", "admin", "account"]
 CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "at_hash",
           "name", "given_name", "family_name", "preferred_username", "email", "email_verified"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]

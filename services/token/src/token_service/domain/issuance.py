@@ -6,8 +6,9 @@ code and refresh grants is recorded under its grant and family for revocation (R
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .audiences import AudienceRule, grantable
 from .grant_ledger import GrantLedger
 from .grants.base import TokenResponse
 from .jti_record import JtiRecord
@@ -32,16 +33,20 @@ class Issue:
 
 
 class TokenIssuer:
-    def __init__(self, minter: TokenMinter, ledger: GrantLedger, identity: IdentityPort) -> None:
+    def __init__(self, minter: TokenMinter, ledger: GrantLedger, identity: IdentityPort,
+                 audiences: AudienceRule) -> None:
         self._minter = minter
         self._ledger = ledger
         self._identity = identity
+        self._audiences = audiences
 
     def issue(self, req: Issue, refresh_token: str | None = None,
               record: JtiRecord | None = None) -> TokenResponse:
+        req = replace(req, scopes=grantable(req.client, req.scopes))
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
-            audiences=req.client.audiences, sid=req.sid, auth_time=req.auth_time))
+            audiences=self._audiences.audiences(req.client, req.scopes), sid=req.sid,
+            auth_time=req.auth_time))
         if req.grant_id or req.family_id:
             self._ledger.record(access.claims["jti"], access.claims["exp"], req.grant_id, req.family_id,
                                 into=record)

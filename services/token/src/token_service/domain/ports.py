@@ -21,6 +21,7 @@ class Client:
     grant_types: tuple[str, ...] = ()
     scopes: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
+    first_party: bool = False
 
     @property
     def is_public(self) -> bool:

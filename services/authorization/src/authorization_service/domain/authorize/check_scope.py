@@ -1,8 +1,10 @@
 """Step 5 — RFC 6749 §3.3: scope is a space-delimited list; each value must be known
-and registered for the client. A client never gets more than it registered."""
+and registered for the client. A client never gets more than it registered, and only a
+first-party client ever gets `account` (whatever its registration says)."""
 
 from __future__ import annotations
 
+from authgate_common.account_scope import ACCOUNT_SCOPE
 from authgate_common.errors import InvalidScope
 
 from ..models import KNOWN_SCOPES
@@ -17,5 +19,7 @@ def check_scope(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
         raise InvalidScope("The request contains an unknown scope.")
     if any(s not in ctx.verified_client.scopes for s in requested):
         raise InvalidScope("The request asks for a scope this client is not registered for.")
+    if ACCOUNT_SCOPE in requested and not ctx.verified_client.first_party:
+        raise InvalidScope("Only a first-party client may ask for the account scope.")
     ctx.scopes = requested
     return None

@@ -4,7 +4,8 @@ Only a client that proved a secret may use it (§4.4: "MUST only be used by conf
 clients"). The token names the client as its subject, carries no session and comes with
 no refresh token (§4.4.3). Scopes are within the client's registered ones; without a
 `scope` parameter the default is every registered scope that makes sense without a user
-(not openid, profile or email). `openid` is refused: there is no end-user to identify.
+(not openid, profile, email or account). `openid` and `account` are refused: there is no
+end-user to identify, nor an account to act on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..ports import Client
 from ..scopes import parse_scope
 from .base import TokenRequest, TokenResponse
 
-USER_SCOPES = frozenset({"openid", "profile", "email"})
+USER_SCOPES = frozenset({"openid", "profile", "email", "account"})
 
 
 class ClientCredentialsGrant:
@@ -41,8 +42,8 @@ def client_scopes(client: Client, requested: list[str] | None) -> list[str]:
         if not scopes:
             raise InvalidScope("The client has no scope it may use without a user.")
         return scopes
-    if "openid" in requested:
-        raise InvalidScope("openid needs an end-user; client_credentials has none.")
+    if "openid" in requested or "account" in requested:
+        raise InvalidScope("openid and account need an end-user; client_credentials has none.")
     if any(s not in client.scopes for s in requested):
         raise InvalidScope()
     return requested

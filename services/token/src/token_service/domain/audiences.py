@@ -1,0 +1,41 @@
+"""Who an access token is for: its `aud` (RFC 9068 §2.2, RFC 7519 §4.1.3), and which
+granted scopes a client may hold at all.
+
+Until a client can name the resource it wants (RFC 8707), the audience follows from what
+was granted: the client's registered audiences (else the client itself), plus the API each
+granted scope opens — `account` the account API (`<issuer>/api/v1/account`), `read`,
+`write` and `admin` the resource API (the API_AUDIENCE setting). `aud` is always an array.
+A resource server that checks its audience then refuses a token meant for another one.
+`account` runs the user's whole account, so only a first-party client ever holds it, here
+at the last step of every grant whatever the code or refresh family carried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from authgate_common.account_scope import ACCOUNT_SCOPE, account_audience
+
+from .ports import Client
+
+API_SCOPES = frozenset({"read", "write", "admin"})
+
+
+def grantable(client: Client, scopes: Sequence[str]) -> list[str]:
+    """The scopes this client may hold: `account` only for a first-party client."""
+    return [s for s in scopes if s != ACCOUNT_SCOPE or client.first_party]
+
+
+@dataclass(frozen=True)
+class AudienceRule:
+    issuer: str
+    api_audience: str
+
+    def audiences(self, client: Client, scopes: Sequence[str]) -> list[str]:
+        auds = list(client.audiences) or [client.client_id]
+        if ACCOUNT_SCOPE in scopes:
+            auds.append(account_audience(self.issuer))
+        if API_SCOPES.intersection(scopes):
+            auds.append(self.api_audience)
+        return list(dict.fromkeys(auds))
