@@ -10,6 +10,7 @@ import pathlib
 import secrets
 import subprocess
 import sys
+import time
 import urllib.parse
 from dataclasses import dataclass
 
@@ -83,6 +84,18 @@ def validate_on(stack: Stack, replica: int, token: str, timeout: float = 10) -> 
         except grpc.RpcError as exc:
             return exc.code()
     return grpc.StatusCode.OK
+
+
+def settle_after_session_restart(flow: Flow, stack: Stack, timeout: float = 30) -> None:
+    """Wait until every token replica has the restarted session service's revocation feed
+    again (validation of a session-bound token fails closed, 503, until it has), so the
+    tests after one that restarted the session service find the stack as it was."""
+    token = flow.tokens()["access_token"]
+    deadline = time.monotonic() + timeout
+    while set(validate_on_each_replica(stack, token)) != {grpc.StatusCode.OK}:
+        if time.monotonic() > deadline:
+            raise AssertionError("a token replica never got the revocation feed back")
+        time.sleep(0.2)
 
 
 def validate_on_each_replica(stack: Stack, token: str, timeout: float = 10) -> list[grpc.StatusCode]:

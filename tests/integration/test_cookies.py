@@ -21,7 +21,7 @@ from contextlib import ExitStack
 import httpx
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import Flow, SignInUser, pkce_pair
+from flowkit import Flow, SignInUser, pkce_pair, settle_after_session_restart
 
 pytestmark = pytest.mark.e2e
 LOGIN = "/api/v1/sso/login"
@@ -106,11 +106,12 @@ def test_the_pair_the_login_page_issued_signs_in_with_plain_names(flow: Flow) ->
 # --- an https issuer: __Host- names, Secure, Path=/, no Domain ------------------------------
 
 @pytest.fixture(scope="module")
-def https_issuer(stack: Stack) -> Iterator[None]:
+def https_issuer(stack: Stack, flow: Flow) -> Iterator[None]:
     with ExitStack() as restarted:
         for service in READERS:
             restarted.enter_context(stack.reconfigured(service, {"ISSUER": HTTPS_ISSUER}))
         yield
+    settle_after_session_restart(flow, stack)
 
 
 def _host_only(header: str) -> None:

@@ -23,7 +23,7 @@ import pytest
 from authgate.session.v1 import session_pb2, session_pb2_grpc
 from authgate_common.grpc_server import channel
 from authgate_devstack.stack import Stack, free_ports
-from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair, validate_on
+from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair, settle_after_session_restart, validate_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +42,7 @@ def private(stack: Stack) -> Iterator[Stack]:
         yield stack
     finally:
         stack.revive("session")
+        settle_after_session_restart(Flow(stack, Cli(stack)), stack)
 
 
 def _device(flow: Flow, client: AppClient, user: SignInUser) -> tuple[str, str]:
