@@ -89,9 +89,18 @@ def validate_on(stack: Stack, replica: int, token: str, timeout: float = 10) -> 
 def settle_after_session_restart(flow: Flow, stack: Stack, timeout: float = 30) -> None:
     """Wait until every token replica has the restarted session service's revocation feed
     again (validation of a session-bound token fails closed, 503, until it has), so the
-    tests after one that restarted the session service find the stack as it was."""
-    token = flow.tokens()["access_token"]
+    tests after one that restarted the session service find the stack as it was. Signing in
+    may fail meanwhile too: the other services' channels to the session service reconnect
+    with gRPC's back-off."""
     deadline = time.monotonic() + timeout
+    token = None
+    while token is None:
+        try:
+            token = flow.tokens()["access_token"]
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
     while set(validate_on_each_replica(stack, token)) != {grpc.StatusCode.OK}:
         if time.monotonic() > deadline:
             raise AssertionError("a token replica never got the revocation feed back")
