@@ -368,6 +368,20 @@ def test_prod_serves_https_only(objects: dict[str, Objects]) -> None:
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_the_gateway_sees_the_clients_address(overlay: str, objects: dict[str, Objects]) -> None:
+    """Per-address limits and the login lockout key on the address Envoy sees: behind the
+    L4 balancer it must be the client's (no SNAT), with no X-Forwarded-For hop trusted."""
+    service = of_kind(objects[overlay], "Service")["gateway"]["spec"]
+    assert (service["type"], service["externalTrafficPolicy"]) == ("LoadBalancer", "Local")
+    envoy = yaml.safe_load(_envoy_config(objects[overlay])["envoy.yaml"])
+    for listener in envoy["static_resources"]["listeners"]:
+        if listener["name"] != "ops":
+            hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
+            assert hcm["use_remote_address"] is True
+            assert hcm["xff_num_trusted_hops"] == load_source()["trusted_hops"]["k8s"] == 0
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
 def test_gateway_and_grpc_clients_find_every_replica(overlay: str, objects: dict[str, Objects]) -> None:
     services = of_kind(objects[overlay], "Service")
     settings = _settings(objects[overlay])

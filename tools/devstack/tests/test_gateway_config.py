@@ -138,3 +138,42 @@ def test_a_replica_refusing_connections_is_ejected_at_once(target: str) -> None:
         assert detection["split_external_local_origin_errors"] is True
         assert detection["consecutive_local_origin_failure"] == 3
         assert detection["max_ejection_percent"] <= 50  # never the whole cluster
+
+
+def _public_hcms(config: dict) -> list[tuple[dict, dict]]:
+    return [(listener, listener["filter_chains"][0]["filters"][0]["typed_config"])
+            for listener in config["static_resources"]["listeners"] if listener["name"] != "ops"]
+
+
+@pytest.mark.parametrize("target", ["compose", "k8s"])
+@pytest.mark.parametrize("tls", [False, True])
+def test_the_client_address_is_the_peer_unless_hops_are_trusted(target: str, tls: bool) -> None:
+    # gateway.yaml's default: clients (or an L4 balancer keeping their address) connect to Envoy.
+    assert load_source()["trusted_hops"][target] == 0
+    for listener, hcm in _public_hcms(render(target, tls=tls)):
+        assert hcm["use_remote_address"] is True and hcm["xff_num_trusted_hops"] == 0
+        # Envoy's default, no peer internal: it always sets x-envoy-external-address itself.
+        assert "internal_address_config" not in hcm
+        assert "listener_filters" not in listener
+    for _, hcm in _public_hcms(render(target, tls=tls, trusted_hops=1)):
+        assert hcm["xff_num_trusted_hops"] == 1
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_proxy_protocol_is_required_on_every_public_listener(tls: bool, tmp_path: pathlib.Path) -> None:
+    config = render("k8s", tls=tls, proxy_protocol=True)
+    for listener, _ in _public_hcms(config):
+        assert [f["name"] for f in listener["listener_filters"]] == [
+            "envoy.filters.listener.proxy_protocol"]
+    ops = next(x for x in config["static_resources"]["listeners"] if x["name"] == "ops")
+    assert "listener_filters" not in ops  # probes reach the pod directly
+    ensure_dev_pki(tmp_path / "pki", ["gateway"])
+    folder = str(tmp_path / "pki" / "gateway")
+    for name, text in sds_files(folder).items():
+        (tmp_path / name).write_text(text)
+    path = tmp_path / "envoy.yaml"
+    path.write_text(dump(render("k8s", tls=False, proxy_protocol=True, gateway_tls_dir=folder,
+                                sds_dir=str(tmp_path))))
+    proc = subprocess.run([str(ENVOY), "--mode", "validate", "-c", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

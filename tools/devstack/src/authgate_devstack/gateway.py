@@ -56,6 +56,9 @@ EXT_AUTHZ = "envoy.filters.http.ext_authz"
 EXT_AUTHZ_PER_ROUTE = "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"
 # The only admin paths the ops listener forwards (exact matches; anything else is 404).
 OPS_PATHS = ("/ready", "/stats/prometheus")
+PROXY_PROTOCOL = "envoy.filters.listener.proxy_protocol"
+PROXY_PROTOCOL_TYPE = ("type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol"
+                       ".v3.ProxyProtocol")
 
 
 def ext_authz_off() -> dict[str, Any]:
@@ -306,7 +309,14 @@ def _hcm(src: dict[str, Any], stat_prefix: str, route_config: dict[str, Any],
         "@type": HCM_TYPE,
         "stat_prefix": stat_prefix,
         "codec_type": "AUTO",
+        # The client is the peer of the connection, or the address `trusted_hops` proxies
+        # in front vouch for in X-Forwarded-For; nothing a client sends beyond them counts.
         "use_remote_address": True,
+        "xff_num_trusted_hops": src["trusted_hops"],
+        # No `internal_address_config`: since Envoy 1.34 no peer is then internal (loopback
+        # and RFC 1918 included), so Envoy always overwrites x-envoy-external-address with the
+        # address above. (An empty one would bring back the RFC 1918 and loopback defaults,
+        # under which a client's own x-envoy-external-address passes through.)
         "generate_request_id": True,
         "max_request_headers_kb": src["max_request_headers_kb"],
         "common_http_protocol_options": {"headers_with_underscores_action": "REJECT_REQUEST",
@@ -333,13 +343,21 @@ def _tls_socket(tls: dict[str, Any], cert_chain: str, private_key: str,
 
 
 def _listener(name: str, address: str, port: int, hcm: dict[str, Any],
-              transport_socket: dict[str, Any] | None = None) -> dict[str, Any]:
+              transport_socket: dict[str, Any] | None = None,
+              proxy_protocol: bool = False) -> dict[str, Any]:
     chain: dict[str, Any] = {"filters": [{"name": "envoy.filters.network.http_connection_manager",
                                           "typed_config": hcm}]}
     if transport_socket:
         chain["transport_socket"] = transport_socket
-    return {"name": name, "address": {"socket_address": {"address": address, "port_value": port}},
-            "filter_chains": [chain]}
+    listener: dict[str, Any] = {
+        "name": name, "address": {"socket_address": {"address": address, "port_value": port}},
+        "filter_chains": [chain]}
+    if proxy_protocol:
+        # The balancer's PROXY header (v1 or v2) names the client; a connection without one
+        # is refused, so a client reaching the pod directly cannot name itself.
+        listener["listener_filters"] = [{"name": PROXY_PROTOCOL,
+                                         "typed_config": {"@type": PROXY_PROTOCOL_TYPE}}]
+    return listener
 
 
 def _ops_listener(address: str, port: int) -> dict[str, Any]:
@@ -385,9 +403,11 @@ def _upstreams(endpoints: Endpoints, dns: bool, tls_dir: str, sds_dir: str | Non
 def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: bool,
                tls_files: tuple[str, str] | None, tls_port: int | None,
                upstreams: set[str], sds_dir: str | None) -> list[dict[str, Any]]:
+    proxy = src["proxy_protocol"]
     if not tls:
         return [_listener("public", address, port,
-                          _hcm(src, "public", _public_routes(src, None, upstreams)))]
+                          _hcm(src, "public", _public_routes(src, None, upstreams)),
+                          proxy_protocol=proxy)]
     t = src["tls"]
     cert_chain, private_key = tls_files or (t["cert_chain"], t["private_key"])
     tls_port = tls_port or t["listener_port"]
@@ -395,10 +415,11 @@ def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: b
     return [
         _listener("public_tls", address, tls_port,
                   _hcm(src, "public_tls", _public_routes(src, t["hsts"], upstreams)),
-                  _tls_socket(t, cert_chain, private_key, sds_dir)),
+                  _tls_socket(t, cert_chain, private_key, sds_dir), proxy_protocol=proxy),
         # Plain HTTP only redirects: no route reaches a service without TLS.
         _listener("public", address, port,
-                  _hcm(src, "redirect", _redirect_routes(redirect_port), buffer=False)),
+                  _hcm(src, "redirect", _redirect_routes(redirect_port), buffer=False),
+                  proxy_protocol=proxy),
     ]
 
 
@@ -406,7 +427,8 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
            admin_port: int | None = None, ops_port: int | None = None, tls: bool = False,
            tls_files: tuple[str, str] | None = None, tls_port: int | None = None,
            rate_limits: dict[str, dict[str, int]] | None = None,
-           gateway_tls_dir: str | None = None, sds_dir: str | None = None) -> dict[str, Any]:
+           gateway_tls_dir: str | None = None, sds_dir: str | None = None,
+           trusted_hops: int | None = None, proxy_protocol: bool | None = None) -> dict[str, Any]:
     """The Envoy bootstrap for `target` (local|compose|k8s).
 
     For `local`, `endpoints` maps each service to its (host, port) replicas, plus
@@ -421,8 +443,14 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
     `sds_files(...)` of the same certificates, through which Envoy reloads renewed ones
     (compose and k8s: gateway.yaml's `sds_dir`, where they mount the committed ones;
     locally without it, Envoy reads the certificate files once, at start).
+    `trusted_hops` and `proxy_protocol` override gateway.yaml's for the target (how Envoy
+    learns the client's address behind a load balancer).
     """
     src = load_source()
+    if target in ("local", *src["targets"]):
+        src["trusted_hops"] = src["trusted_hops"][target] if trusted_hops is None else trusted_hops
+        src["proxy_protocol"] = bool(src["proxy_protocol"][target] if proxy_protocol is None
+                                     else proxy_protocol)
     if rate_limits is not None:  # a local override (tests, benchmarks); {} turns them off
         src["rate_limits"] = rate_limits
     internal = src["internal_tls"]
