@@ -6,8 +6,10 @@ import logging
 import pathlib
 from typing import ClassVar, TypeVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .cookies import cookie_name_problem
 
 # The default SECRET_KEY until issue 14, public in this repository: kept only to refuse it.
 OLD_PUBLIC_SECRET = "insecure-development-secret-change-me"
@@ -103,6 +105,25 @@ class BaseServiceSettings(BaseSettings):
     @property
     def tls_dir(self) -> str:
         return self.GRPC_TLS_DIR or str(pathlib.Path(self.VAR_DIR) / "pki" / self.SERVICE)
+
+
+class SessionCookieSettings(BaseServiceSettings):
+    """The settings of the services that set or read the SSO cookie (identity sets it,
+    session and authorization read it): one name, one check."""
+
+    # The SSO cookie's name; an https ISSUER makes it `__Host-<name>` (authgate_common.cookies).
+    SESSION_COOKIE_NAME: str = "sso_session"
+    # The cookies are Secure whenever ISSUER is https, whatever this says; true forces
+    # Secure on an http ISSUER too; it never turns Secure off.
+    SESSION_COOKIE_SECURE: bool = False
+
+    @field_validator("SESSION_COOKIE_NAME")
+    @classmethod
+    def _cookie_name(cls, value: str) -> str:
+        problem = cookie_name_problem(value)
+        if problem:
+            raise ValueError(f"SESSION_COOKIE_NAME {problem}")
+        return value
 
 
 S = TypeVar("S", bound=BaseServiceSettings)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate_common.cookies import cookie_name_problem
-from authgate_common.settings import BaseServiceSettings
-from pydantic import Field, field_validator, model_validator
+from authgate_common.settings import SessionCookieSettings
+from pydantic import Field, model_validator
 
 
-class Settings(BaseServiceSettings):
+class Settings(SessionCookieSettings):
     SERVICE: ClassVar[str] = "authorization"
     AUTHORIZATION_HTTP_PORT: int = 8103
     AUTHORIZATION_GRPC_PORT: int = 50053
@@ -19,9 +18,6 @@ class Settings(BaseServiceSettings):
     AUTHORIZATION_OPERATOR_PORT: int = 50153
     # RFC 6749 §4.1.2 recommends at most 10 minutes; authgate allows at most 60 seconds.
     AUTHORIZATION_CODE_TTL_SECONDS: int = Field(60, gt=0, le=60)
-    # The SSO cookie /authorize reads; `__Host-<name>` under an https ISSUER (the one rule
-    # of authgate_common.cookies, which the identity service sets it by).
-    SESSION_COOKIE_NAME: str = "sso_session"
     # How long a replica remembers a client's registration for /authorize (0: never). A
     # change reaches every replica at once over Redis pub/sub (as it reaches the token
     # service's CLIENT_AUTH_CACHE_SECONDS); this is the backstop. Off without REDIS_URL.
@@ -62,13 +58,6 @@ class Settings(BaseServiceSettings):
     OUTBOX_RELAY_RETRY_BASE_SECONDS: float = Field(1.0, gt=0)
     OUTBOX_RELAY_RETRY_MAX_SECONDS: float = Field(300.0, gt=0)
 
-    @field_validator("SESSION_COOKIE_NAME")
-    @classmethod
-    def _cookie_name(cls, value: str) -> str:
-        problem = cookie_name_problem(value)
-        if problem:
-            raise ValueError(f"SESSION_COOKIE_NAME {problem}")
-        return value
 
     @model_validator(mode="after")
     def _refuse_loopback_logout_outside_development(self) -> Settings:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate_common.cookies import cookie_name_problem
-from authgate_common.settings import BaseServiceSettings
-from pydantic import Field, field_validator
+from authgate_common.settings import SessionCookieSettings
+from pydantic import Field
 
 
-class Settings(BaseServiceSettings):
+class Settings(SessionCookieSettings):
     SERVICE: ClassVar[str] = "identity"
     IDENTITY_HTTP_PORT: int = 8101
     IDENTITY_GRPC_PORT: int = 50051
@@ -29,16 +28,4 @@ class Settings(BaseServiceSettings):
     LOGIN_FAILURE_WINDOW_SECONDS: int = Field(900, ge=1)
     LOGIN_LOCKOUT_SECONDS: int = Field(60, ge=1)
     LOGIN_LOCKOUT_MAX_SECONDS: int = Field(3600, ge=1)
-    # The SSO cookie's name; an https ISSUER makes it `__Host-<name>` (authgate_common.cookies).
-    SESSION_COOKIE_NAME: str = "sso_session"
-    # The cookies are Secure whenever ISSUER is https, whatever this says; true forces
-    # Secure on an http ISSUER too; it never turns Secure off.
-    SESSION_COOKIE_SECURE: bool = False
 
-    @field_validator("SESSION_COOKIE_NAME")
-    @classmethod
-    def _cookie_name(cls, value: str) -> str:
-        problem = cookie_name_problem(value)
-        if problem:
-            raise ValueError(f"SESSION_COOKIE_NAME {problem}")
-        return value

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate_common.cookies import cookie_name_problem
-from authgate_common.settings import BaseServiceSettings
-from pydantic import Field, field_validator, model_validator
+from authgate_common.settings import SessionCookieSettings
+from pydantic import Field, model_validator
 
 
-class Settings(BaseServiceSettings):
+class Settings(SessionCookieSettings):
     SERVICE: ClassVar[str] = "session"
     SESSION_HTTP_PORT: int = 8102
     SESSION_GRPC_PORT: int = 50052
@@ -23,11 +22,6 @@ class Settings(BaseServiceSettings):
     SESSION_IDLE_TIMEOUT_SECONDS: int = Field(3600, gt=0)
     # last_seen_at reaches the database at most this often per session.
     SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS: int = Field(60, ge=0)
-    # The SSO cookie the identity service sets; read here to authenticate, cleared on logout.
-    # An https ISSUER makes it `__Host-<name>` and Secure (authgate_common.cookies); true
-    # forces Secure on an http ISSUER too.
-    SESSION_COOKIE_NAME: str = "sso_session"
-    SESSION_COOKIE_SECURE: bool = False
     # Validators must remember a revoked session this long: at least the longest access token.
     REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
     # The feed sends something at least this often; validators call it dead after 3 silent beats.
@@ -40,13 +34,6 @@ class Settings(BaseServiceSettings):
     # The token service's setting, read from the same environment only to check the window.
     ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
 
-    @field_validator("SESSION_COOKIE_NAME")
-    @classmethod
-    def _cookie_name(cls, value: str) -> str:
-        problem = cookie_name_problem(value)
-        if problem:
-            raise ValueError(f"SESSION_COOKIE_NAME {problem}")
-        return value
 
     @model_validator(mode="after")
     def _consistent_windows(self) -> Settings:
