@@ -148,12 +148,14 @@ def grpc_channel(target: str, tls: pathlib.Path | None, server: str = "token") -
     """Mutual TLS with the certificate in the folder `tls` (tls.crt, tls.key, ca.crt; the
     server must prove to be `server`), or plaintext when `tls` is None."""
     import grpc
+    from authgate_common.grpc_access import InternalTls
 
-    if tls is None:
+    if tls is None:  # the baseline of the `mtls` scenario only
         return grpc.insecure_channel(target)
-    cert, key, ca = ((tls / name).read_bytes() for name in ("tls.crt", "tls.key", "ca.crt"))
-    credentials = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
-    return grpc.secure_channel(target, credentials, options=[("grpc.ssl_target_name_override", server)])
+    internal = InternalTls.in_dir(str(tls))
+    # A bare channel (no request-id interceptor): the load generator measures the server.
+    return grpc.secure_channel(target, internal.channel_credentials(),
+                               options=internal.channel_options(server))
 
 
 def _grpc_worker(target: str, tls: pathlib.Path | None, token: str | None, threads: int, ready: Any,

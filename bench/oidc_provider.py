@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import secrets
 import subprocess
 import time
 
@@ -16,9 +17,9 @@ from stacks import BENCH, Target
 class PeerSystem:
     """node-oidc-provider v9 as one Node.js process (bench/peer/server.js)."""
 
-    SECRET = "bench-secret-" + "0123456789abcdefghijklmnopqrstuv"
-
     def __init__(self, workdir: pathlib.Path) -> None:
+        # The peer's client secret: made per run and handed to it, like authgate's own.
+        self.SECRET = secrets.token_urlsafe(32)
         self.port = free_port()
         self.workdir = workdir
         self.proc: subprocess.Popen[bytes] | None = None

@@ -10,7 +10,8 @@ import Provider from 'oidc-provider';
 
 const port = Number(process.env.PEER_PORT || 3000);
 const issuer = `http://127.0.0.1:${port}`;
-const secret = process.env.PEER_CLIENT_SECRET || 'bench-secret-0123456789abcdefghijklmnopqrstuv';
+const secret = process.env.PEER_CLIENT_SECRET;
+if (!secret) throw new Error('PEER_CLIENT_SECRET is not set (bench/oidc_provider.py makes one per run)');
 const resource = 'urn:authgate:bench';
 const redirect = 'https://app.example/peer/cb';
 

@@ -5,20 +5,21 @@ health protocol (grpc.health.v1, overall status) on loopback. Slim images carry 
 curl or grpc_health_probe, so docker compose (and the Kubernetes exec probes) run this
 with the image's own Python.
 
-The gRPC listener is mutual TLS: with GRPC_TLS_DIR set (the container's own tls.crt,
-tls.key and ca.crt) the check presents the service's own certificate and expects the
-server to be the workload that certificate names, as the services' own channels do.
-Without it, plaintext (a service started with no TLS, e.g. for benchmarks).
+The gRPC listener is mutual TLS: the check presents the service's own certificate
+(GRPC_TLS_DIR: the container's tls.crt, tls.key and ca.crt) and expects the server to be
+the workload that certificate names, as the services' own channels do. Plaintext only
+where the service itself runs plaintext: GRPC_INSECURE_PLAINTEXT=true (benchmarks).
 """
 
 from __future__ import annotations
 
 import os
-import pathlib
 import sys
 import urllib.request
 
 import grpc
+from authgate_common.grpc_access import InternalTls
+from authgate_common.grpc_server import channel
 from authgate_common.pki import TRUST_DOMAIN, peer_workloads
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -44,16 +45,13 @@ def _own_workload(cert_pem: bytes, trust_domain: str) -> str:
 
 def _channel(port: int) -> grpc.Channel:
     target = f"127.0.0.1:{port}"
+    if os.environ.get("GRPC_INSECURE_PLAINTEXT", "").lower() == "true":
+        return channel(target)
     tls_dir = os.environ.get("GRPC_TLS_DIR")
     if not tls_dir:
-        return grpc.insecure_channel(target)
-    folder = pathlib.Path(tls_dir)
-    cert, key, ca = ((folder / name).read_bytes() for name in ("tls.crt", "tls.key", "ca.crt"))
-    workload = _own_workload(cert, os.environ.get("GRPC_TRUST_DOMAIN", TRUST_DOMAIN))
-    credentials = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key,
-                                               certificate_chain=cert)
-    return grpc.secure_channel(target, credentials,
-                               options=[("grpc.ssl_target_name_override", workload)])
+        raise ValueError("GRPC_TLS_DIR is not set: no certificate to present")
+    tls = InternalTls.in_dir(tls_dir, os.environ.get("GRPC_TRUST_DOMAIN", TRUST_DOMAIN))
+    return channel(target, tls, _own_workload(tls.files.cert.read_bytes(), tls.trust_domain))
 
 
 def grpc_serving(port: int) -> bool:

@@ -51,23 +51,26 @@ def service() -> Iterator[tuple[int, int, health.HealthServicer, http.server.HTT
     web.server_close()
 
 
-def check(*args: object, tls_dir: pathlib.Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "GRPC_TLS_DIR"}
+def check(*args: object, tls_dir: pathlib.Path | None = None,
+          plaintext: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GRPC_TLS_DIR", "GRPC_INSECURE_PLAINTEXT")}
     if tls_dir is not None:
         env["GRPC_TLS_DIR"] = str(tls_dir)
+    if plaintext:  # a service run with GRPC_INSECURE_PLAINTEXT (benchmarks) is probed the same way
+        env["GRPC_INSECURE_PLAINTEXT"] = "true"
     return subprocess.run([sys.executable, str(HEALTHCHECK), *map(str, args)],
                           capture_output=True, text=True, timeout=30, env=env)
 
 
 def test_healthy_when_http_and_grpc_both_answer(service) -> None:  # type: ignore[no-untyped-def]
     http_port, grpc_port, _, _ = service
-    assert check(http_port, grpc_port).returncode == 0
+    assert check(http_port, grpc_port, plaintext=True).returncode == 0
 
 
 def test_unhealthy_while_grpc_drains(service) -> None:  # type: ignore[no-untyped-def]
     http_port, grpc_port, servicer, _ = service
     servicer.enter_graceful_shutdown()  # what the runner does on SIGTERM
-    proc = check(http_port, grpc_port)
+    proc = check(http_port, grpc_port, plaintext=True)
     assert proc.returncode == 1 and "grpc" in proc.stderr
 
 
@@ -75,7 +78,7 @@ def test_unhealthy_when_http_is_down(service) -> None:  # type: ignore[no-untype
     http_port, grpc_port, _, web = service
     web.shutdown()
     web.server_close()
-    proc = check(http_port, grpc_port)
+    proc = check(http_port, grpc_port, plaintext=True)
     assert proc.returncode == 1 and "http" in proc.stderr
 
 

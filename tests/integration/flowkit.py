@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -12,16 +13,20 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import httpx
 from authgate.token.v1 import token_pb2, token_pb2_grpc
-from authgate_devstack.gateway import SERVICES, load_source
+from authgate_devstack.gateway import SERVICES, dump, load_source, render
 from authgate_devstack.secrets_store import service_secrets
-from authgate_devstack.stack import Ports, Stack
+from authgate_devstack.stack import Ports, Stack, free_ports
 
 AUTHGATE = str(pathlib.Path(sys.executable).parent / "authgate")
+ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 CODE_TTL_SECONDS = 5  # short, so the expired-code test need not wait a minute
 
 
@@ -84,6 +89,34 @@ def validate_on(stack: Stack, replica: int, token: str, timeout: float = 10) -> 
         except grpc.RpcError as exc:
             return exc.code()
     return grpc.StatusCode.OK
+
+
+@contextlib.contextmanager
+def extra_gateway(stack: Stack, folder: pathlib.Path, **render_args: Any) -> Iterator[str]:
+    """A second Envoy in front of the same services, rendered with `render_args` (tiny
+    rate limits, trusted hops …), so the shared gateway's state stays untouched; its URL."""
+    port, admin = free_ports(2)
+    config = folder / "envoy.yaml"
+    config.write_text(dump(render("local", stack.ports.endpoints(), listener_port=port, admin_port=admin,
+                                  gateway_tls_dir=str(stack.pki_dir / "gateway"), **render_args)))
+    proc = subprocess.Popen([str(ENVOY), "-c", str(config), "--log-level", "error",
+                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the extra gateway did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def settle_after_session_restart(flow: Flow, stack: Stack, timeout: float = 30) -> None:

@@ -13,49 +13,23 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from authgate_devstack.gateway import dump, render
-from authgate_devstack.stack import Stack, free_ports
-from flowkit import AUTHGATE, Flow, SignInUser
+from authgate_devstack.stack import Stack
+from flowkit import AUTHGATE, Flow, SignInUser, extra_gateway
 
-ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 CLIENT = "203.0.113.9"
 LIMIT = 5
 
 
 def gateway(stack: Stack, folder: pathlib.Path, trusted_hops: int) -> Iterator[str]:
     """A second Envoy on the same services with a tiny `oauth` limit."""
-    port, admin = free_ports(2)
     limits = {"oauth": {"requests": LIMIT, "per_seconds": 60},
               "login": {"requests": 1000, "per_seconds": 60}}
-    config = folder / "envoy.yaml"
-    config.write_text(dump(render("local", stack.ports.endpoints(), listener_port=port,
-                                  admin_port=admin, rate_limits=limits, trusted_hops=trusted_hops,
-                                  gateway_tls_dir=str(stack.pki_dir / "gateway"))))
-    proc = subprocess.Popen([str(ENVOY), "-c", str(config), "--log-level", "error",
-                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "gateway did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with extra_gateway(stack, folder, rate_limits=limits, trusted_hops=trusted_hops) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,49 +4,22 @@ tiny limits fronts the same services, so the shared gateway's buckets stay untou
 
 from __future__ import annotations
 
-import pathlib
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from authgate_devstack.gateway import dump, render
-from authgate_devstack.stack import Stack, free_ports
+from authgate_devstack.stack import Stack
+from flowkit import extra_gateway
 
-ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 LIMIT = 5
 
 
 @pytest.fixture(scope="module")
 def strict_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port, admin = free_ports(2)
     limits = {"oauth": {"requests": LIMIT, "per_seconds": 60},
               "login": {"requests": LIMIT, "per_seconds": 60}}
-    config = tmp_path_factory.mktemp("strict") / "envoy.yaml"
-    config.write_text(dump(render("local", stack.ports.endpoints(), listener_port=port,
-                                  admin_port=admin, rate_limits=limits,
-                                  gateway_tls_dir=str(stack.pki_dir / "gateway"))))
-    proc = subprocess.Popen([str(ENVOY), "-c", str(config), "--log-level", "error",
-                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "strict gateway did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with extra_gateway(stack, tmp_path_factory.mktemp("strict"), rate_limits=limits) as url:
+        yield url
 
 
 @pytest.mark.parametrize("requests", [

@@ -137,8 +137,11 @@ def channel(target: str, tls: InternalTls | None = None, server: str | None = No
     that resolves to several (a headless Service): calls are spread over all of them.
     """
     # Round robin over every address a dns:/// target resolves to (each replica).
+    # A restarted peer is found again within seconds: gRPC's own reconnect back-off grows
+    # to two minutes, and calls fail fast (UNAVAILABLE) all that while.
     options: list[tuple[str, Any]] = [("grpc.keepalive_time_ms", 30000), ("grpc.enable_retries", 1),
-                                      ("grpc.lb_policy_name", "round_robin")]
+                                      ("grpc.lb_policy_name", "round_robin"),
+                                      ("grpc.max_reconnect_backoff_ms", 5000)]
     if tls is None:
         raw = grpc.insecure_channel(target, options=options)
     else:
