@@ -113,7 +113,7 @@ class SessionFake:
     target: str
 
 
-def _serve(monkeypatch, pki_root, workload, servicer, add):  # type: ignore[no-untyped-def]
+def _serve(monkeypatch, pki_root, workload, servicer, add):
     """One fake gRPC service's operator listener, its target in `<WORKLOAD>_OPERATOR_TARGET`."""
     server, target = serve(pki_root, workload, lambda s: add(servicer, s))
     monkeypatch.setenv(f"{workload.upper()}_OPERATOR_TARGET", target)

@@ -49,7 +49,7 @@ def trails(tmp_path, monkeypatch, pki_root) -> Iterator[Trails]:
             create_table_v1(Operations(MigrationContext.configure(conn)))
         log = AuditLog(engine)
 
-        def register(server, name=name, log=log):  # type: ignore[no-untyped-def]
+        def register(server, name=name, log=log):
             audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(log, name), server)
             if name == "identity":
                 identity_pb2_grpc.add_IdentityServiceServicer_to_server(identity, server)
@@ -64,7 +64,7 @@ def trails(tmp_path, monkeypatch, pki_root) -> Iterator[Trails]:
         engine.dispose()
 
 
-def test_events_of_all_services_are_merged_oldest_first(trails, run) -> None:  # type: ignore[no-untyped-def]
+def test_events_of_all_services_are_merged_oldest_first(trails, run) -> None:
     trails.add("token", 3, "token.issued", client_id="web", sid="s1")
     trails.add("identity", 0, "login.failure")
     trails.add("session", 2, "session.created", sid="s1")
@@ -83,7 +83,7 @@ def test_events_of_all_services_are_merged_oldest_first(trails, run) -> None:  #
     assert rows[3]["details"] == {} and rows[3]["subject"] == ALICE
 
 
-def test_filters_reach_every_service(trails, run) -> None:  # type: ignore[no-untyped-def]
+def test_filters_reach_every_service(trails, run) -> None:
     trails.add("identity", 0, "login.failure")
     trails.add("identity", 10, "login.failure")
     trails.add("identity", 20, "login.success")
@@ -98,7 +98,7 @@ def test_filters_reach_every_service(trails, run) -> None:  # type: ignore[no-un
     assert [r["type"] for r in result.json()] == ["token.issued", "login.success"]  # the newest two
 
 
-def test_text_output_is_a_table(trails, run) -> None:  # type: ignore[no-untyped-def]
+def test_text_output_is_a_table(trails, run) -> None:
     trails.add("session", 0, "session.revoked", sid="s9", details={"reason": "logout"})  # type: ignore[arg-type]
     result = run("audit", "--user", "alice")
     header, row = result.out.splitlines()
@@ -109,7 +109,7 @@ def test_text_output_is_a_table(trails, run) -> None:  # type: ignore[no-untyped
 def test_an_unreachable_service_is_reported_and_the_rest_shown(
     trails,
     run,
-    dead_target,  # type: ignore[no-untyped-def]
+    dead_target,
     monkeypatch,
 ) -> None:
     trails.add("identity", 0, "login.success")
@@ -129,12 +129,12 @@ def test_an_unreachable_service_is_reported_and_the_rest_shown(
         (["--limit", "5000"], 2),
     ],
 )
-def test_bad_arguments_are_refused(trails, run, args: list[str], code: int) -> None:  # type: ignore[no-untyped-def]
+def test_bad_arguments_are_refused(trails, run, args: list[str], code: int) -> None:
     result = run("audit", "--user", ALICE, *args)
     assert result.code == code
 
 
-def test_an_unknown_username_is_not_found(trails, run) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_username_is_not_found(trails, run) -> None:
     result = run("audit", "--user", "nobody", "--json")
     assert result.code == 1 and "not_found" in result.err
 

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 
-def _mode(path) -> int:  # type: ignore[no-untyped-def]
+def _mode(path) -> int:
     return path.stat().st_mode & 0o777
 
 

@@ -62,19 +62,19 @@ def check(*args: object, tls_dir: pathlib.Path | None = None,
                           capture_output=True, text=True, timeout=30, env=env)
 
 
-def test_healthy_when_http_and_grpc_both_answer(service) -> None:  # type: ignore[no-untyped-def]
+def test_healthy_when_http_and_grpc_both_answer(service) -> None:
     http_port, grpc_port, _, _ = service
     assert check(http_port, grpc_port, plaintext=True).returncode == 0
 
 
-def test_unhealthy_while_grpc_drains(service) -> None:  # type: ignore[no-untyped-def]
+def test_unhealthy_while_grpc_drains(service) -> None:
     http_port, grpc_port, servicer, _ = service
     servicer.enter_graceful_shutdown()  # what the runner does on SIGTERM
     proc = check(http_port, grpc_port, plaintext=True)
     assert proc.returncode == 1 and "grpc" in proc.stderr
 
 
-def test_unhealthy_when_http_is_down(service) -> None:  # type: ignore[no-untyped-def]
+def test_unhealthy_when_http_is_down(service) -> None:
     http_port, grpc_port, _, web = service
     web.shutdown()
     web.server_close()
@@ -142,7 +142,7 @@ def test_usage_error_is_not_reported_as_healthy() -> None:
     assert check("http").returncode == 2
 
 
-def _cert_job():  # type: ignore[no-untyped-def]
+def _cert_job():
     spec = importlib.util.spec_from_file_location("selfsigned_cert", CERT_JOB)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

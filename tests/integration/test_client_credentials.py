@@ -9,7 +9,7 @@ from flowkit import AppClient, Flow
 TOKEN = "/api/v1/oauth/token"
 
 
-def _cc(flow: Flow, client, **extra: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _cc(flow: Flow, client, **extra: str) -> httpx.Response:
     return httpx.post(f"{flow.base}{TOKEN}", auth=(client.client_id, client.client_secret), timeout=30,
                       data={"grant_type": "client_credentials", **extra})
 

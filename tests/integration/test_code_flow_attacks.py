@@ -17,7 +17,7 @@ def _query(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(location).query).items()}
 
 
-def _signed_in(flow: Flow):  # type: ignore[no-untyped-def]
+def _signed_in(flow: Flow):
     user, client = flow.user(), flow.client()
     browser = flow.browser()
     flow.login(browser, user)

@@ -10,12 +10,12 @@ INTROSPECT = "/api/v1/oauth/introspect"
 INACTIVE = {"active": False}
 
 
-def _introspect(flow: Flow, client, token: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _introspect(flow: Flow, client, token: str) -> httpx.Response:
     return httpx.post(f"{flow.base}{INTROSPECT}", auth=(client.client_id, client.client_secret),
                       data={"token": token}, timeout=30)
 
 
-def _post(flow: Flow, path: str, client, **data: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _post(flow: Flow, path: str, client, **data: str) -> httpx.Response:
     return httpx.post(f"{flow.base}{path}", auth=(client.client_id, client.client_secret), data=data,
                       timeout=30)
 

@@ -34,7 +34,7 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(chromium):  # type: ignore[no-untyped-def]
+def page(chromium):
     context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -63,14 +63,14 @@ def authorize_url(flow: Flow, client: AppClient, challenge: str) -> str:
         "code_challenge_method": "S256", "nonce": "br-nonce"})
 
 
-def sign_in(page, user: SignInUser) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, user: SignInUser) -> None:
     page.wait_for_url("**/api/v1/sso/login?**")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_a_person_signs_in_allows_and_lands_on_the_app_with_a_code(flow: Flow, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_person_signs_in_allows_and_lands_on_the_app_with_a_code(flow: Flow, page) -> None:
     user, client = flow.user(), third_party(flow)
     verifier, challenge = pkce_pair()
     page.goto(authorize_url(flow, client, challenge))
@@ -91,7 +91,7 @@ def test_a_person_signs_in_allows_and_lands_on_the_app_with_a_code(flow: Flow, p
 
 
 @pytest.mark.parametrize("path", ["/api/v1/sso/login", "/api/v1/oauth/authorize?client_id=nobody"])
-def test_the_pages_refuse_to_render_in_a_frame(flow: Flow, page, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_pages_refuse_to_render_in_a_frame(flow: Flow, page, path: str) -> None:
     console: list[str] = []
     page.on("console", lambda msg: console.append(msg.text))
     page.set_content(f'<iframe id="f" title="embedded" src="{flow.base}{path}"></iframe>')
@@ -104,7 +104,7 @@ def test_the_pages_refuse_to_render_in_a_frame(flow: Flow, page, path: str) -> N
     assert any("frame-ancestors" in text for text in console), console
 
 
-def test_a_consent_form_without_its_csrf_token_is_refused(flow: Flow, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_consent_form_without_its_csrf_token_is_refused(flow: Flow, page) -> None:
     user, client = flow.user(), third_party(flow)
     page.goto(authorize_url(flow, client, pkce_pair()[1]))
     sign_in(page, user)
@@ -117,7 +117,7 @@ def test_a_consent_form_without_its_csrf_token_is_refused(flow: Flow, page) -> N
     assert "expired" in page.locator("body").inner_text()
 
 
-def test_a_login_form_without_its_csrf_token_is_refused(flow: Flow, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_login_form_without_its_csrf_token_is_refused(flow: Flow, page) -> None:
     user = flow.user()
     page.goto(flow.base + "/api/v1/sso/login")
     page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
@@ -129,7 +129,7 @@ def test_a_login_form_without_its_csrf_token_is_refused(flow: Flow, page) -> Non
     assert not any(c["name"] == "sso_session" for c in page.context.cookies())
 
 
-def test_a_user_needing_no_consent_signs_in_and_lands_on_the_app(flow: Flow, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_needing_no_consent_signs_in_and_lands_on_the_app(flow: Flow, page) -> None:
     user, client = flow.user(), flow.client()  # first-party: no consent page in between
     page.goto(authorize_url(flow, client, pkce_pair()[1]))
     sign_in(page, user)

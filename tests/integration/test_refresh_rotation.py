@@ -14,7 +14,7 @@ TOKEN = "/api/v1/oauth/token"
 USERINFO = "/api/v1/userinfo/me"
 
 
-def _refresh(flow: Flow, client, refresh_token: str, **extra: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _refresh(flow: Flow, client, refresh_token: str, **extra: str) -> httpx.Response:
     return httpx.post(f"{flow.base}{TOKEN}", auth=(client.client_id, client.client_secret), timeout=30,
                       data={"grant_type": "refresh_token", "refresh_token": refresh_token, **extra})
 
@@ -24,7 +24,7 @@ def _userinfo(flow: Flow, access: str) -> int:
                      timeout=30).status_code
 
 
-def _refreshing_client(flow: Flow):  # type: ignore[no-untyped-def]
+def _refreshing_client(flow: Flow):
     return flow.client("--grant-type", "refresh_token")
 
 

@@ -9,7 +9,7 @@ from flowkit import Flow
 REVOKE = "/api/v1/oauth/revoke"
 
 
-def _revoke(flow: Flow, client, token: str, **extra: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _revoke(flow: Flow, client, token: str, **extra: str) -> httpx.Response:
     return httpx.post(f"{flow.base}{REVOKE}", auth=(client.client_id, client.client_secret), timeout=30,
                       data={"token": token, **extra})
 
@@ -19,7 +19,7 @@ def _userinfo(flow: Flow, access: str) -> int:
                      timeout=30).status_code
 
 
-def _refresh(flow: Flow, client, refresh_token: str) -> httpx.Response:  # type: ignore[no-untyped-def]
+def _refresh(flow: Flow, client, refresh_token: str) -> httpx.Response:
     return httpx.post(f"{flow.base}/api/v1/oauth/token", auth=(client.client_id, client.client_secret),
                       data={"grant_type": "refresh_token", "refresh_token": refresh_token}, timeout=30)
 

@@ -21,17 +21,17 @@ def client() -> TestClient:
     ("POST", "/api/v1/example/items", "create item"),
     ("GET", "/api/v1/example/admin", "admin"),
 ])
-def test_routes_echo_the_verified_identity(client, method, path, action) -> None:  # type: ignore[no-untyped-def]
+def test_routes_echo_the_verified_identity(client, method, path, action) -> None:
     resp = client.request(method, path, headers=VERIFIED)
     assert resp.status_code == 200
     assert resp.json() == {"action": action, "sub": "u1", "scope": "read write", "sid": "sid-1",
                            "client_id": "web"}
 
 
-def test_without_the_gateways_headers_it_answers_401(client) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_gateways_headers_it_answers_401(client) -> None:
     resp = client.get("/api/v1/example/items")
     assert resp.status_code == 401 and resp.headers["www-authenticate"] == 'Bearer realm="authgate"'
 
 
-def test_health(client) -> None:  # type: ignore[no-untyped-def]
+def test_health(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}

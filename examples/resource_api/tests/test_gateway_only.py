@@ -112,7 +112,7 @@ def server(pki: pathlib.Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.parametrize("tls", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])  # Envoy: 1.2 by default
-def test_the_gateways_certificate_gets_the_echoed_identity(server, pki, tls) -> None:  # type: ignore[no-untyped-def]
+def test_the_gateways_certificate_gets_the_echoed_identity(server, pki, tls) -> None:
     status, body = https_get(
         server[0], client_context(pki, "gateway", max_version=tls), "/api/v1/example/admin", VERIFIED
     )
@@ -126,11 +126,11 @@ def test_the_gateways_certificate_gets_the_echoed_identity(server, pki, tls) -> 
     }
 
 
-def test_the_gateway_without_x_auth_sub_still_gets_401(server, pki) -> None:  # type: ignore[no-untyped-def]
+def test_the_gateway_without_x_auth_sub_still_gets_401(server, pki) -> None:
     assert https_get(server[0], client_context(pki, "gateway"), "/api/v1/example/items")[0] == 401
 
 
-def test_plain_http_gets_no_answer(server) -> None:  # type: ignore[no-untyped-def]
+def test_plain_http_gets_no_answer(server) -> None:
     with socket.create_connection(("127.0.0.1", server[0]), timeout=5) as s:
         s.sendall(
             b"GET /api/v1/example/admin HTTP/1.1\r\nHost: x\r\nx-auth-sub: u\r\nx-auth-scope: admin\r\n\r\n"
@@ -142,13 +142,13 @@ def test_plain_http_gets_no_answer(server) -> None:  # type: ignore[no-untyped-d
     assert not answer.startswith(b"HTTP/")
 
 
-def test_without_a_client_certificate_the_tls12_handshake_fails(server, pki) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_client_certificate_the_tls12_handshake_fails(server, pki) -> None:
     ctx = client_context(pki, None, max_version=ssl.TLSVersion.TLSv1_2)
     with socket.create_connection(("127.0.0.1", server[0]), timeout=5) as raw, pytest.raises(REFUSED):
         ctx.wrap_socket(raw, server_hostname="example")
 
 
-def test_without_a_client_certificate_tls13_gets_no_answer(server, pki) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_client_certificate_tls13_gets_no_answer(server, pki) -> None:
     # TLS 1.3 clients finish their side of the handshake before the server has checked
     # theirs: the refusal shows on the first read.
     with pytest.raises(REFUSED):
@@ -156,7 +156,7 @@ def test_without_a_client_certificate_tls13_gets_no_answer(server, pki) -> None:
 
 
 @pytest.mark.parametrize("tls", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
-def test_another_workloads_certificate_with_forged_headers_is_closed(server, pki, tls) -> None:  # type: ignore[no-untyped-def]
+def test_another_workloads_certificate_with_forged_headers_is_closed(server, pki, tls) -> None:
     port, log = server
     with pytest.raises(REFUSED):
         https_get(
@@ -168,7 +168,7 @@ def test_another_workloads_certificate_with_forged_headers_is_closed(server, pki
         time.sleep(0.05)
 
 
-def test_a_gateway_certificate_from_another_ca_is_refused(server, pki, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_gateway_certificate_from_another_ca_is_refused(server, pki, tmp_path) -> None:
     other = tmp_path / "other-pki"
     ensure_dev_pki(other, ["gateway"])
     ctx = client_context(other, "gateway", ca=pki / "ca" / "ca.crt")  # right SAN URI, wrong issuer
@@ -176,7 +176,7 @@ def test_a_gateway_certificate_from_another_ca_is_refused(server, pki, tmp_path)
         https_get(server[0], ctx, "/api/v1/example/admin", FORGED_ADMIN)
 
 
-def test_missing_certificates_refuse_to_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_certificates_refuse_to_start(tmp_path) -> None:
     env = {**os.environ, "EXAMPLE_API_PORT": str(free_port()), "EXAMPLE_API_TLS_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "example_api"],
@@ -190,7 +190,7 @@ def test_missing_certificates_refuse_to_start(tmp_path) -> None:  # type: ignore
     assert f"no tls.crt, tls.key, ca.crt in {tmp_path}" in done.stderr
 
 
-def test_defaults_bind_loopback_and_read_the_make_up_certificate(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_bind_loopback_and_read_the_make_up_certificate(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("EXAMPLE_API_HOST", "EXAMPLE_API_TLS_DIR", "VAR_DIR", "GATEWAY_IDENTITY"):
         monkeypatch.delenv(name, raising=False)

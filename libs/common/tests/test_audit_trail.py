@@ -255,7 +255,7 @@ def test_http_requests_give_rows_their_client_address(engine: Engine) -> None:
     assert (row["source"], row["request_id"]) == ("192.0.2.44", "rid-7")
 
 
-def test_the_embedded_sqlite_trail_is_append_only_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_embedded_sqlite_trail_is_append_only_too(tmp_path) -> None:
     engine = make_engine(None, "audited", str(tmp_path))
     _migrate(engine)
     _at(engine, 0, "login.success")
@@ -271,7 +271,7 @@ def test_the_embedded_sqlite_trail_is_append_only_too(tmp_path) -> None:  # type
     engine.dispose()
 
 
-def test_a_standalone_event_the_store_cannot_take_is_logged_not_raised(caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_standalone_event_the_store_cannot_take_is_logged_not_raised(caplog) -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", SCHEMA)  # nothing listens
     with caplog.at_level("WARNING", logger="authgate_common.audit"):
         AuditLog(engine).record(AuditEvent("token.issued", subject="u-1", details={"jti": "j-9"}))
@@ -331,7 +331,7 @@ def test_the_background_writer_flushes_without_being_asked(engine: Engine) -> No
     log.close()
 
 
-def test_a_buffered_batch_the_store_refuses_waits_bounded_and_is_never_raised(caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_buffered_batch_the_store_refuses_waits_bounded_and_is_never_raised(caplog) -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", SCHEMA)  # nothing listens
     log = BufferedAuditLog(engine, flush_seconds=3600, max_pending=3)
     with caplog.at_level("WARNING", logger="authgate_common.audit"):

@@ -112,7 +112,7 @@ def test_messages_round_trip_and_refuse_anything_else() -> None:
     assert channel_name("authgate:") == "authgate:authorization:client-changes"
 
 
-def test_trusted_from_the_confirmed_subscription_which_resets_first(fake) -> None:  # type: ignore[no-untyped-def]
+def test_trusted_from_the_confirmed_subscription_which_resets_first(fake) -> None:
     server, listener, heard = fake
     eventually(lambda: listener.healthy)
     assert heard.events == ["reset"]
@@ -122,7 +122,7 @@ def test_trusted_from_the_confirmed_subscription_which_resets_first(fake) -> Non
     assert listener.healthy and len(server.pubsubs) == 1
 
 
-def test_a_malformed_message_forgets_everything(fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_message_forgets_everything(fake) -> None:
     server, listener, heard = fake
     eventually(lambda: listener.healthy)
     server.send("garbage")
@@ -130,7 +130,7 @@ def test_a_malformed_message_forgets_everything(fake) -> None:  # type: ignore[n
     assert listener.healthy
 
 
-def test_a_silent_connection_is_untrusted_then_replaced(fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_silent_connection_is_untrusted_then_replaced(fake) -> None:
     server, listener, heard = fake
     eventually(lambda: listener.healthy)
     server.answer_pings = False
@@ -141,7 +141,7 @@ def test_a_silent_connection_is_untrusted_then_replaced(fake) -> None:  # type: 
     assert heard.events[-2:] == ["reset", "reset"]  # on the loss, and on the new subscription
 
 
-def test_an_error_is_untrusted_until_a_new_subscription(fake) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_is_untrusted_until_a_new_subscription(fake) -> None:
     server, listener, heard = fake
     eventually(lambda: listener.healthy)
     server.refuse = server.broken = True

@@ -10,7 +10,7 @@ from fastapi import Form
 from fastapi.testclient import TestClient
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app():
     app = create_app("t", max_body_bytes=100)
 
     @app.post("/boom/{kind}")
@@ -65,7 +65,7 @@ def test_rpc_errors_turn_back_into_the_same_oauth_error(cls: type[errors.OAuthEr
         def code(self) -> grpc.StatusCode:
             return cls.grpc_code
 
-        def trailing_metadata(self):  # type: ignore[no-untyped-def]
+        def trailing_metadata(self):
             return ((errors.ERROR_KEY, cls.error), (errors.DESCRIPTION_KEY, "why"),
                     ("authgate-replayed-grant-id", "g1"))
 

@@ -70,7 +70,7 @@ def lane() -> Iterator[tuple[TestClient, Recorder, dict[str, int]]]:
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def test_a_hot_post_reaches_its_handler_with_the_request_context(lane) -> None:  # type: ignore[no-untyped-def]
+def test_a_hot_post_reaches_its_handler_with_the_request_context(lane) -> None:
     client, rec, _ = lane
     resp = client.post(PATH, content=b"a=1&b=2", headers={
         **FORM, "Authorization": "Basic eDp5", "X-Request-Id": "req-42",
@@ -87,20 +87,20 @@ def test_a_hot_post_reaches_its_handler_with_the_request_context(lane) -> None: 
     assert request_id.get() is None and current_source.get() is None  # reset after the request
 
 
-def test_an_empty_answer_is_an_empty_200(lane) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_answer_is_an_empty_200(lane) -> None:
     client, _, _ = lane
     resp = client.post(EMPTY_PATH, content=b"x=1", headers=FORM)
     assert (resp.status_code, resp.content, resp.headers["cache-control"]) == (200, b"", "no-store")
 
 
-def test_a_malformed_request_id_is_replaced(lane) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_request_id_is_replaced(lane) -> None:
     client, rec, _ = lane
     resp = client.post(PATH, content=b"a=1", headers={**FORM, "X-Request-Id": "bad id\twith spaces"})
     uuid.UUID(resp.headers["x-request-id"])
     assert rec.calls[-1]["request_id"] == resp.headers["x-request-id"]
 
 
-def test_quick_requests_run_on_the_event_loop_the_others_in_a_worker_thread(lane) -> None:  # type: ignore[no-untyped-def]
+def test_quick_requests_run_on_the_event_loop_the_others_in_a_worker_thread(lane) -> None:
     client, rec, loop_thread = lane
     client.post(PATH, content=b"quick=1", headers=FORM)
     client.post(PATH, content=b"slow=1", headers=FORM)
@@ -108,7 +108,7 @@ def test_quick_requests_run_on_the_event_loop_the_others_in_a_worker_thread(lane
     assert rec.calls[-1]["thread"] != loop_thread["id"]
 
 
-def test_a_quick_request_that_was_slow_sends_the_next_ones_to_worker_threads(lane) -> None:  # type: ignore[no-untyped-def]
+def test_a_quick_request_that_was_slow_sends_the_next_ones_to_worker_threads(lane) -> None:
     # What a Redis that hangs until its socket timeout looks like from here: the loop is
     # held up once, then every request goes to a worker thread for the back-off.
     client, rec, loop_thread = lane
@@ -122,7 +122,7 @@ def test_a_quick_request_that_was_slow_sends_the_next_ones_to_worker_threads(lan
 
 
 @pytest.mark.parametrize("body", [b"quick=1", b"slow=1"])
-def test_errors_are_mapped_as_the_app_maps_them(lane, body: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_mapped_as_the_app_maps_them(lane, body: bytes) -> None:
     client, rec, _ = lane
     rec.fail = InvalidClient()
     resp = client.post(PATH, content=body, headers=FORM)
@@ -139,7 +139,7 @@ def test_errors_are_mapped_as_the_app_maps_them(lane, body: bytes) -> None:  # t
     assert "secret internals" not in resp.text and "Traceback" not in resp.text
 
 
-def test_bodies_over_the_limit_are_refused_with_or_without_content_length(lane) -> None:  # type: ignore[no-untyped-def]
+def test_bodies_over_the_limit_are_refused_with_or_without_content_length(lane) -> None:
     client, rec, _ = lane
     calls = len(rec.calls)
     resp = client.post(PATH, content=b"a=" + b"x" * LIMIT, headers=FORM)
@@ -156,7 +156,7 @@ def test_bodies_over_the_limit_are_refused_with_or_without_content_length(lane) 
     assert len(rec.calls) == calls  # the handler never saw them
 
 
-def test_other_methods_and_paths_reach_the_wrapped_app(lane) -> None:  # type: ignore[no-untyped-def]
+def test_other_methods_and_paths_reach_the_wrapped_app(lane) -> None:
     client, rec, _ = lane
     calls = len(rec.calls)
     assert client.get(PATH).json() == {"via": "app"}
@@ -166,7 +166,7 @@ def test_other_methods_and_paths_reach_the_wrapped_app(lane) -> None:  # type: i
     assert len(rec.calls) == calls
 
 
-def test_requests_are_counted_by_route_and_status(lane) -> None:  # type: ignore[no-untyped-def]
+def test_requests_are_counted_by_route_and_status(lane) -> None:
     client, rec, _ = lane
     labels = {"service": metrics.service(), "route": PATH, "method": "POST"}
     before_ok = metrics.value("http_requests_total", {**labels, "status": "200"})

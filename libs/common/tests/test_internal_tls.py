@@ -30,7 +30,7 @@ def _handlers() -> grpc.GenericRpcHandler:
     def echo(request: bytes, context: grpc.ServicerContext) -> bytes:
         return request
 
-    def count(request: bytes, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]
+    def count(request: bytes, context: grpc.ServicerContext):
         yield from (b"1", b"2")
 
     return grpc.method_handlers_generic_handler(SERVICE, {
@@ -191,7 +191,7 @@ def test_a_client_channel_presents_its_renewed_certificate(tmp_path: pathlib.Pat
         server.stop(None)
 
 
-def _serve_on(pki: pathlib.Path, port: int, denied: list[tuple[str, str, str]]):  # type: ignore[no-untyped-def]
+def _serve_on(pki: pathlib.Path, port: int, denied: list[tuple[str, str, str]]):
     table = callers(SERVICE, {"Echo": ("session", OPERATOR), "Count": "session"})
     server, bound, _ = create_server(
         port, lambda s: s.add_generic_rpc_handlers((_handlers(),)), service_names=[], host="127.0.0.1",

@@ -29,7 +29,7 @@ def _http(route: str, method: str, status: int) -> float:
                                                  "method": method, "status": str(status)})
 
 
-def test_rpcs_are_counted_by_the_code_the_caller_receives(grpc_service) -> None:  # type: ignore[no-untyped-def]
+def test_rpcs_are_counted_by_the_code_the_caller_receives(grpc_service) -> None:
     def refuse(_req: bytes, _ctx: grpc.ServicerContext) -> bytes:
         raise errors.InvalidGrant("no")
 
@@ -56,7 +56,7 @@ def test_rpcs_are_counted_by_the_code_the_caller_receives(grpc_service) -> None:
                          {"service": SERVICE, "method": "t.Metrics/Ok"}) == timed + 1
 
 
-def test_unknown_methods_mint_no_series(grpc_service) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_methods_mint_no_series(grpc_service) -> None:
     target = grpc_service("t.Known", {"Ok": lambda _r, _c: b""})
     with channel(target) as ch, pytest.raises(grpc.RpcError) as err:
         ch.unary_unary("/t.Known/Nope")(b"", timeout=5)

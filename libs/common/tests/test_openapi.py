@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app():
     app = create_app("t")
 
     @app.get("/items/{n}")

@@ -8,7 +8,7 @@ from collections import Counter
 from authgate_common.grpc_server import channel
 
 
-def test_calls_spread_over_every_replica_and_survive_one_dying(grpc_service) -> None:  # type: ignore[no-untyped-def]
+def test_calls_spread_over_every_replica_and_survive_one_dying(grpc_service) -> None:
     hits: Counter[str] = Counter()
     targets = [grpc_service("t.Rep", {"Who": lambda _r, _c, n=n: hits.update([n]) or n.encode()})
                for n in ("one", "two")]

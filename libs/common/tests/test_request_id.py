@@ -20,7 +20,7 @@ log = logging.getLogger("authgate.test.hops")
 
 
 @pytest.fixture
-def two_hops(grpc_service) -> Iterator[tuple[str, dict[str, str | None]]]:  # type: ignore[no-untyped-def]
+def two_hops(grpc_service) -> Iterator[tuple[str, dict[str, str | None]]]:
     """Service A answers by calling service B; both note the id they saw."""
     seen: dict[str, str | None] = {}
 
@@ -40,7 +40,7 @@ def two_hops(grpc_service) -> Iterator[tuple[str, dict[str, str | None]]]:  # ty
     to_b.close()
 
 
-def test_an_id_sent_to_the_first_hop_reaches_the_second(two_hops) -> None:  # type: ignore[no-untyped-def]
+def test_an_id_sent_to_the_first_hop_reaches_the_second(two_hops) -> None:
     target, seen = two_hops
     with channel(target) as ch:
         ch.unary_unary("/t.A/Call")(b"", metadata=[("x-request-id", "req-123")], timeout=5)
@@ -48,7 +48,7 @@ def test_an_id_sent_to_the_first_hop_reaches_the_second(two_hops) -> None:  # ty
     assert request_id.get() is None  # nothing leaks into the caller's context
 
 
-def test_a_call_without_an_id_gets_one_that_still_crosses_hops(two_hops) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_without_an_id_gets_one_that_still_crosses_hops(two_hops) -> None:
     target, seen = two_hops
     with channel(target) as ch:
         ch.unary_unary("/t.A/Call")(b"", timeout=5)
@@ -67,7 +67,7 @@ def _gateway_app(target: str) -> TestClient:
     return TestClient(app)
 
 
-def test_the_gateway_id_crosses_http_and_two_grpc_hops(two_hops) -> None:  # type: ignore[no-untyped-def]
+def test_the_gateway_id_crosses_http_and_two_grpc_hops(two_hops) -> None:
     target, seen = two_hops
     with _gateway_app(target) as client:
         resp = client.get("/api/v1/start", headers={"x-request-id": "envoy-7f3a"})
@@ -77,7 +77,7 @@ def test_the_gateway_id_crosses_http_and_two_grpc_hops(two_hops) -> None:  # typ
 
 
 @pytest.mark.parametrize("sent", [None, "x" * 200, "two words", "<script>"])
-def test_a_missing_or_unsafe_id_is_replaced(two_hops, sent: str | None) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_or_unsafe_id_is_replaced(two_hops, sent: str | None) -> None:
     target, seen = two_hops
     headers = {} if sent is None else {"x-request-id": sent}
     with _gateway_app(target) as client:
@@ -106,7 +106,7 @@ def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], Calla
     root.setLevel(saved[1])
 
 
-def test_json_log_lines_carry_the_request_id(two_hops, json_logs) -> None:  # type: ignore[no-untyped-def]
+def test_json_log_lines_carry_the_request_id(two_hops, json_logs) -> None:
     target, _seen = two_hops
     read = json_logs()
     with channel(target) as ch:

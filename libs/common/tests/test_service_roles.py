@@ -52,34 +52,34 @@ def database() -> Iterator[tuple[str, dict[str, str]]]:
         yield admin_url, urls
 
 
-def test_each_role_owns_its_schema_and_everything_migrate_created(database) -> None:  # type: ignore[no-untyped-def]
+def test_each_role_owns_its_schema_and_everything_migrate_created(database) -> None:
     admin_url, _ = database
     assert _owners(admin_url, "token") == {service_role(admin_url, "token")}
     assert _owners(admin_url, "session") == {service_role(admin_url, "session")}
 
 
-def test_the_session_role_cannot_read_the_token_schema(database) -> None:  # type: ignore[no-untyped-def]
+def test_the_session_role_cannot_read_the_token_schema(database) -> None:
     _, urls = database
     with psycopg.connect(libpq_url(urls["session"])) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             conn.execute("SELECT * FROM token.signing_keys")
 
 
-def test_the_session_role_cannot_create_tables_in_the_token_schema(database) -> None:  # type: ignore[no-untyped-def]
+def test_the_session_role_cannot_create_tables_in_the_token_schema(database) -> None:
     _, urls = database
     with psycopg.connect(libpq_url(urls["session"])) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             conn.execute("CREATE TABLE token.planted (id int)")
 
 
-def test_a_service_role_cannot_create_schemas(database) -> None:  # type: ignore[no-untyped-def]
+def test_a_service_role_cannot_create_schemas(database) -> None:
     _, urls = database
     with psycopg.connect(libpq_url(urls["token"])) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             conn.execute("CREATE SCHEMA elsewhere")
 
 
-def test_its_own_role_reads_and_writes_its_schema(database) -> None:  # type: ignore[no-untyped-def]
+def test_its_own_role_reads_and_writes_its_schema(database) -> None:
     _, urls = database
     with psycopg.connect(libpq_url(urls["token"])) as conn:
         conn.execute("INSERT INTO token.revoked_jtis (jti, expires_at, revoked_at) "
@@ -87,7 +87,7 @@ def test_its_own_role_reads_and_writes_its_schema(database) -> None:  # type: ig
         assert conn.execute("SELECT count(*) FROM token.revoked_jtis").fetchone() == (1,)
 
 
-def test_migrating_again_changes_nothing(database) -> None:  # type: ignore[no-untyped-def]
+def test_migrating_again_changes_nothing(database) -> None:
     admin_url, urls = database
     migrate_token(_token(urls["token"], admin_url))
     assert _owners(admin_url, "token") == {service_role(admin_url, "token")}
@@ -150,6 +150,6 @@ def test_an_administrator_need_not_be_a_superuser() -> None:
     (lambda url: url, "own role"),
     (lambda url: role_url(url, "someone", None).rsplit("/", 1)[0] + "/postgres", "same database"),
 ])
-def test_a_database_url_that_is_not_the_service_s_own_role_is_refused(own, message) -> None:  # type: ignore[no-untyped-def]
+def test_a_database_url_that_is_not_the_service_s_own_role_is_refused(own, message) -> None:
     with postgres_database("rolesbad") as admin_url, pytest.raises(RuntimeError, match=message):
         migrate_token(_token(own(admin_url), admin_url))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 REFUSED = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app():
     app = create_app("t")
 
     @app.get("/db-down")
@@ -60,7 +60,7 @@ def test_a_unit_of_work_on_an_unreachable_database_raises_temporarily_unavailabl
         engine.dispose()
 
 
-def test_over_grpc_a_store_outage_is_unavailable(grpc_service) -> None:  # type: ignore[no-untyped-def]
+def test_over_grpc_a_store_outage_is_unavailable(grpc_service) -> None:
     def down(_request: bytes, _context: grpc.ServicerContext) -> bytes:
         raise REFUSED
 

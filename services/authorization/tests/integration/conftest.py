@@ -33,7 +33,7 @@ ISSUER = "https://auth.example"
 class FakeSessionService(ss_grpc.SessionServiceServicer):
     sessions: dict[str, ss.Session] = field(default_factory=dict)
 
-    def ValidateSession(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def ValidateSession(self, request, context):  # noqa: N802
         session = self.sessions.get(request.session_token)
         if session is None:
             raise LoginRequired("session is not valid")
@@ -70,7 +70,7 @@ class Harness:
     def stub(self, ch: grpc.Channel) -> az_grpc.AuthorizationServiceStub:
         return az_grpc.AuthorizationServiceStub(ch)
 
-    def client(self, ch: grpc.Channel, **fields) -> tuple[az.Client, str]:  # type: ignore[no-untyped-def]
+    def client(self, ch: grpc.Channel, **fields) -> tuple[az.Client, str]:
         cid = "c" + secrets.token_hex(5)
         msg = dict(client_id=cid, redirect_uris=[f"https://app.example/{cid}/cb"],
                    scopes=["openid", "profile", "read"], grant_types=["authorization_code"],

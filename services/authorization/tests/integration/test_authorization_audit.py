@@ -20,7 +20,7 @@ def _events(channel: grpc.Channel, **filters: str) -> list[apb.AuditEvent]:
     return list(reversed(got.events))
 
 
-def test_code_issued_at_authorize_is_recorded_with_request_id_and_address(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_code_issued_at_authorize_is_recorded_with_request_id_and_address(harness, grpc_channel) -> None:
     client, secret = harness.client(grpc_channel)
     cookie, session = harness.sessions.sign_in("user-audit-" + client.client_id)
     _verifier, challenge = harness.pkce_pair()
@@ -55,7 +55,7 @@ def test_code_issued_at_authorize_is_recorded_with_request_id_and_address(harnes
     assert code not in str(event) and cookie not in str(event)
 
 
-def test_client_created_and_deleted_are_recorded_once_without_the_secret(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_client_created_and_deleted_are_recorded_once_without_the_secret(harness, grpc_channel) -> None:
     client, secret = harness.client(grpc_channel)
     with pytest.raises(grpc.RpcError) as err:
         harness.stub(grpc_channel).CreateClient(az.CreateClientRequest(client=client))

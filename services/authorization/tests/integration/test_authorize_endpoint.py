@@ -20,7 +20,7 @@ def _params(client: az.Client, challenge: str, **extra: str) -> dict[str, str]:
             "code_challenge": challenge, "code_challenge_method": "S256", **extra}
 
 
-def test_no_cookie_goes_to_login_with_return_to(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_no_cookie_goes_to_login_with_return_to(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     _, challenge = harness.pkce_pair()
     resp = harness.http.get(PATH, params=_params(client, challenge))
@@ -33,7 +33,7 @@ def test_no_cookie_goes_to_login_with_return_to(harness, grpc_channel) -> None: 
     assert harness.query(return_to) == _params(client, challenge)
 
 
-def test_unknown_cookie_goes_to_login(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_cookie_goes_to_login(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     resp = harness.http.get(PATH, params=_params(client, harness.pkce_pair()[1]),
                             headers={"cookie": "__Host-sso_session=" + secrets.token_urlsafe(32)})
@@ -41,7 +41,7 @@ def test_unknown_cookie_goes_to_login(harness, grpc_channel) -> None:  # type: i
     assert resp.headers["location"].startswith("/api/v1/sso/login?return_to=")
 
 
-def test_cookie_gets_a_code_with_state_and_iss(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_cookie_gets_a_code_with_state_and_iss(harness, grpc_channel) -> None:
     client, secret = harness.client(grpc_channel)
     verifier, challenge = harness.pkce_pair()
     cookie, session = harness.sessions.sign_in("alice")
@@ -57,7 +57,7 @@ def test_cookie_gets_a_code_with_state_and_iss(harness, grpc_channel) -> None:  
     assert grant.user_id == "alice" and grant.sid == session.sid
 
 
-def test_post_form_gets_a_code(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_post_form_gets_a_code(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     cookie, _ = harness.sessions.sign_in()
     resp = harness.http.post(PATH, data=_params(client, harness.pkce_pair()[1]),
@@ -65,7 +65,7 @@ def test_post_form_gets_a_code(harness, grpc_channel) -> None:  # type: ignore[n
     assert resp.status_code == 302 and "code" in harness.query(resp.headers["location"])
 
 
-def test_unregistered_redirect_uri_is_400_without_location(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_unregistered_redirect_uri_is_400_without_location(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     cookie, _ = harness.sessions.sign_in()
     for uri in ("https://evil.example/cb", client.redirect_uris[0] + "/x", client.redirect_uris[0] + "?a=1"):
@@ -77,7 +77,7 @@ def test_unregistered_redirect_uri_is_400_without_location(harness, grpc_channel
         assert resp.headers["x-frame-options"] == "DENY"
 
 
-def test_plain_pkce_redirects_with_invalid_request(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_plain_pkce_redirects_with_invalid_request(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     cookie, _ = harness.sessions.sign_in()
     verifier, _ = harness.pkce_pair()
@@ -89,7 +89,7 @@ def test_plain_pkce_redirects_with_invalid_request(harness, grpc_channel) -> Non
     assert params["state"] == "xyz" and params["iss"] == ISSUER and "code" not in params
 
 
-def test_session_service_unavailable_is_503(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_session_service_unavailable_is_503(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     settings = harness.settings.model_copy(update={"SESSION_GRPC_TARGET": "127.0.0.1:1",
                                                    "GRPC_CLIENT_TIMEOUT_SECONDS": 2.0})

@@ -56,7 +56,7 @@ def _enqueue_claim_deliver(uow: SqlUnitOfWork) -> None:
         assert tx.backchannel.purge(NOW + timedelta(seconds=1), NOW + timedelta(seconds=1)) >= 3
 
 
-def test_enqueue_claim_and_deliver_on_postgresql(harness) -> None:  # type: ignore[no-untyped-def]
+def test_enqueue_claim_and_deliver_on_postgresql(harness) -> None:
     engine = engine_for(harness.settings)
     try:
         _enqueue_claim_deliver(SqlUnitOfWork(engine))
@@ -64,7 +64,7 @@ def test_enqueue_claim_and_deliver_on_postgresql(harness) -> None:  # type: igno
         engine.dispose()
 
 
-def test_two_replicas_claiming_at_once_never_get_the_same_logout(harness) -> None:  # type: ignore[no-untyped-def]
+def test_two_replicas_claiming_at_once_never_get_the_same_logout(harness) -> None:
     engine = engine_for(harness.settings)
     uow = SqlUnitOfWork(engine)
     try:
@@ -85,7 +85,7 @@ def test_two_replicas_claiming_at_once_never_get_the_same_logout(harness) -> Non
         engine.dispose()
 
 
-def test_enqueue_claim_and_deliver_on_embedded_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_enqueue_claim_and_deliver_on_embedded_sqlite(tmp_path) -> None:
     settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
                         VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)  # 0003 on SQLite: columns added to clients, two new tables

@@ -17,12 +17,12 @@ def _error(err: grpc.RpcError) -> tuple[grpc.StatusCode, str]:
     return err.code(), dict(err.trailing_metadata() or ()).get("authgate-oauth-error", "")  # type: ignore[attr-defined]
 
 
-def _update(stub, client_id: str, paths: list[str], **values) -> az.UpdateClientResponse:  # type: ignore[no-untyped-def]
+def _update(stub, client_id: str, paths: list[str], **values) -> az.UpdateClientResponse:
     return stub.UpdateClient(az.UpdateClientRequest(client=az.Client(client_id=client_id, **values),
                                                     update_mask=FieldMask(paths=paths)))
 
 
-def test_update_is_stored_and_returned_with_the_changed_fields(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_update_is_stored_and_returned_with_the_changed_fields(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, secret = harness.client(grpc_channel, post_logout_redirect_uris=["https://app.example/bye"])
     new_cb = f"https://app.example/{client.client_id}/new"
@@ -51,7 +51,7 @@ def test_update_is_stored_and_returned_with_the_changed_fields(harness, grpc_cha
     (["scopes"], {"scopes": ["root"]}),
     (["jwks"], {"jwks": '{"keys": []}'}),
 ])
-def test_refused_updates_are_invalid_request_and_change_nothing(harness, grpc_channel, paths, values) -> None:  # type: ignore[no-untyped-def]
+def test_refused_updates_are_invalid_request_and_change_nothing(harness, grpc_channel, paths, values) -> None:
     stub = harness.stub(grpc_channel)
     client, _ = harness.client(grpc_channel)
     with pytest.raises(grpc.RpcError) as err:
@@ -60,7 +60,7 @@ def test_refused_updates_are_invalid_request_and_change_nothing(harness, grpc_ch
     assert stub.GetClient(az.GetClientRequest(client_id=client.client_id)).client == client
 
 
-def test_unknown_client_is_not_found(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_client_is_not_found(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     for call in (lambda: _update(stub, "nobody", ["name"], name="x"),
                  lambda: stub.RotateClientSecret(az.RotateClientSecretRequest(client_id="nobody"))):
@@ -69,7 +69,7 @@ def test_unknown_client_is_not_found(harness, grpc_channel) -> None:  # type: ig
         assert _error(err.value) == (grpc.StatusCode.NOT_FOUND, "not_found")
 
 
-def test_rotation_stops_the_old_secret_and_is_audited_without_it(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_stops_the_old_secret_and_is_audited_without_it(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, old = harness.client(grpc_channel)
     resp = stub.RotateClientSecret(az.RotateClientSecretRequest(client_id=client.client_id))
@@ -91,7 +91,7 @@ def test_rotation_stops_the_old_secret_and_is_audited_without_it(harness, grpc_c
     assert old not in str(got) and new not in str(got)
 
 
-def test_a_short_secret_or_a_public_client_is_invalid_request(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_a_short_secret_or_a_public_client_is_invalid_request(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, _ = harness.client(grpc_channel)
     public, _ = harness.client(grpc_channel, client_type="public", token_endpoint_auth_method="none")

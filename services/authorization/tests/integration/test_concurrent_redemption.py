@@ -11,7 +11,7 @@ from authgate_common.errors import InvalidGrant
 THREADS = 20
 
 
-def _race(redeemer, code: str, client, verifier: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _race(redeemer, code: str, client, verifier: str) -> list[str]:
     start = threading.Barrier(THREADS)
 
     def redeem(_: int) -> str:
@@ -26,7 +26,7 @@ def _race(redeemer, code: str, client, verifier: str) -> list[str]:  # type: ign
         return list(pool.map(redeem, range(THREADS)))
 
 
-def test_twenty_threads_one_success(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_twenty_threads_one_success(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     for _round in range(3):
         verifier, challenge = harness.pkce_pair()

@@ -20,13 +20,13 @@ def _params(client: az.Client, challenge: str, **extra: str) -> dict[str, str]:
             "code_challenge": challenge, "code_challenge_method": "S256", **extra}
 
 
-def _redeem(harness, ch, client, code: str, verifier: str) -> az.Grant:  # type: ignore[no-untyped-def]
+def _redeem(harness, ch, client, code: str, verifier: str) -> az.Grant:
     return harness.stub(ch).RedeemCode(az.RedeemCodeRequest(
         code=code, client_id=client.client_id, redirect_uri=client.redirect_uris[0],
         code_verifier=verifier)).grant
 
 
-def test_consent_allow_remember_withdraw(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_consent_allow_remember_withdraw(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel, first_party=False, name="Partner")
     cookie, session = harness.sessions.sign_in("carol")
     jar = {"cookie": f"__Host-sso_session={cookie}"}
@@ -58,7 +58,7 @@ def test_consent_allow_remember_withdraw(harness, grpc_channel) -> None:  # type
     assert harness.http.get(AUTHORIZE, params=_params(client, challenge), headers=jar).status_code == 200
 
 
-def test_prompt_login_forces_a_new_login_and_moves_auth_time(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_prompt_login_forces_a_new_login_and_moves_auth_time(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     old_cookie, old = harness.sessions.sign_in("dave")
     verifier, challenge = harness.pkce_pair()

@@ -19,7 +19,7 @@ class OneSession:
         return SessionInfo(sid="s1", user_id="u1") if session_token == "cookie" else None
 
 
-def test_code_flow_on_sqlite(tmp_path, harness) -> None:  # type: ignore[no-untyped-def]
+def test_code_flow_on_sqlite(tmp_path, harness) -> None:
     settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
                         VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)
@@ -50,7 +50,7 @@ def test_code_flow_on_sqlite(tmp_path, harness) -> None:  # type: ignore[no-unty
         engine.dispose()
 
 
-def test_a_client_changes_and_rotates_its_secret_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_changes_and_rotates_its_secret_on_sqlite(tmp_path) -> None:
     settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
                         VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)

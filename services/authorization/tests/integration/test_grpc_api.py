@@ -12,7 +12,7 @@ def _metadata(err: grpc.RpcError) -> dict[str, str]:
     return dict(err.trailing_metadata() or ())  # type: ignore[attr-defined]
 
 
-def test_create_client_generates_a_secret_shown_once(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_create_client_generates_a_secret_shown_once(harness, grpc_channel) -> None:
     client, secret = harness.client(grpc_channel)
     assert len(secret) >= 43
     assert client.client_type == "confidential"
@@ -23,21 +23,21 @@ def test_create_client_generates_a_secret_shown_once(harness, grpc_channel) -> N
     assert secret not in str(got)
 
 
-def test_duplicate_client_is_already_exists(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_client_is_already_exists(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel)
     with pytest.raises(grpc.RpcError) as exc:
         harness.client(grpc_channel, client_id=client.client_id)
     assert exc.value.code() == grpc.StatusCode.ALREADY_EXISTS
 
 
-def test_invalid_registration_is_invalid_argument(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_registration_is_invalid_argument(harness, grpc_channel) -> None:
     with pytest.raises(grpc.RpcError) as exc:
         harness.client(grpc_channel, client_type="public", pkce_optional=True)
     assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _metadata(exc.value)["authgate-oauth-error"] == "invalid_request"
 
 
-def test_get_list_delete(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_get_list_delete(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, _ = harness.client(grpc_channel)
     listed = stub.ListClients(az.ListClientsRequest()).clients
@@ -51,7 +51,7 @@ def test_get_list_delete(harness, grpc_channel) -> None:  # type: ignore[no-unty
         assert exc.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_authenticate_client(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_authenticate_client(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, secret = harness.client(grpc_channel)
     ok = stub.AuthenticateClient(az.AuthenticateClientRequest(client_id=client.client_id,
@@ -65,7 +65,7 @@ def test_authenticate_client(harness, grpc_channel) -> None:  # type: ignore[no-
         assert _metadata(exc.value)["authgate-oauth-error"] == "invalid_client"
 
 
-def test_public_client_authenticates_without_secret_only(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_public_client_authenticates_without_secret_only(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, secret = harness.client(grpc_channel, client_type="public", token_endpoint_auth_method="none")
     assert secret == ""
@@ -76,7 +76,7 @@ def test_public_client_authenticates_without_secret_only(harness, grpc_channel) 
     assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-def test_redeem_code_then_replay_names_the_grant(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_redeem_code_then_replay_names_the_grant(harness, grpc_channel) -> None:
     stub = harness.stub(grpc_channel)
     client, _ = harness.client(grpc_channel)
     verifier, challenge = harness.pkce_pair()
@@ -96,7 +96,7 @@ def test_redeem_code_then_replay_names_the_grant(harness, grpc_channel) -> None:
     assert md["authgate-replayed-grant-id"] == grant.grant_id
 
 
-def test_verifier_without_challenge_is_invalid_request(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_verifier_without_challenge_is_invalid_request(harness, grpc_channel) -> None:
     client, _ = harness.client(grpc_channel, pkce_optional=True)
     code = harness.code(client, "", code_challenge_method="")
     verifier, _ = harness.pkce_pair()

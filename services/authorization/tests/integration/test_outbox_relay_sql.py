@@ -15,11 +15,11 @@ NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 LEASE = NOW + timedelta(seconds=60)
 
 
-def _uow(harness) -> SqlUnitOfWork:  # type: ignore[no-untyped-def]
+def _uow(harness) -> SqlUnitOfWork:
     return SqlUnitOfWork(engine_for(harness.settings))
 
 
-def test_concurrent_claims_take_different_rows(harness) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_claims_take_different_rows(harness) -> None:
     # A topic of its own: the service's own relay (running in the harness) never touches it.
     topic = "test." + secrets.token_hex(4)
     uow = _uow(harness)
@@ -44,7 +44,7 @@ def test_concurrent_claims_take_different_rows(harness) -> None:  # type: ignore
         assert tx.outbox.claim_due([topic], NOW + timedelta(days=1), 5, LEASE + timedelta(days=1)) == []
 
 
-def test_private_key_jwt_client_round_trip(harness) -> None:  # type: ignore[no-untyped-def]
+def test_private_key_jwt_client_round_trip(harness) -> None:
     uow = _uow(harness)
     client = Client(client_id="pk-" + secrets.token_hex(4), grant_types=("client_credentials",),
                     token_endpoint_auth_method="private_key_jwt", jwks='{"keys":[]}', require_nonce=True,

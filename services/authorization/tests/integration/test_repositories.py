@@ -12,11 +12,11 @@ from authorization_service.domain.models import Client, StoredCode
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def _uow(harness) -> SqlUnitOfWork:  # type: ignore[no-untyped-def]
+def _uow(harness) -> SqlUnitOfWork:
     return SqlUnitOfWork(engine_for(harness.settings))
 
 
-def test_client_round_trip(harness) -> None:  # type: ignore[no-untyped-def]
+def test_client_round_trip(harness) -> None:
     uow = _uow(harness)
     client = Client(client_id="rt-" + secrets.token_hex(4), name="Round trip",
                     redirect_uris=("https://a.example/cb", "myapp://cb"), scopes=("openid", "read"),
@@ -34,7 +34,7 @@ def test_client_round_trip(harness) -> None:  # type: ignore[no-untyped-def]
         assert tx.clients.get(client.client_id) is None
 
 
-def test_code_consumed_once_and_rolled_back_with_the_transaction(harness) -> None:  # type: ignore[no-untyped-def]
+def test_code_consumed_once_and_rolled_back_with_the_transaction(harness) -> None:
     uow = _uow(harness)
     code_hash = secrets.token_hex(32)
     code = StoredCode(
@@ -60,7 +60,7 @@ def test_code_consumed_once_and_rolled_back_with_the_transaction(harness) -> Non
         assert not tx.codes.exists("0" * 64)
 
 
-def test_consent_round_trip_and_client_cleanup(harness) -> None:  # type: ignore[no-untyped-def]
+def test_consent_round_trip_and_client_cleanup(harness) -> None:
     from authorization_service.domain.models import Consent
 
     uow = _uow(harness)

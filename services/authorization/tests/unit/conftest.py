@@ -104,7 +104,7 @@ class FakeOutbox:
         self.rows.append((topic, payload, now))
         self.meta[len(self.rows)] = {"attempts": 0, "next": now, "delivered": None, "error": ""}
 
-    def claim_due(self, topics, now: datetime, limit: int, lease_until: datetime) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    def claim_due(self, topics, now: datetime, limit: int, lease_until: datetime) -> list[OutboxMessage]:
         claimed: list[OutboxMessage] = []
         for i, (topic, payload, _) in enumerate(self.rows, start=1):
             m = self.meta[i]
@@ -270,7 +270,7 @@ class Core:
     query = staticmethod(query_of)
     pkce_pair = staticmethod(pkce_pair)
 
-    def register(self, client_id: str = "web", secret: str = "", **fields) -> tuple[Client, str]:  # type: ignore[no-untyped-def]
+    def register(self, client_id: str = "web", secret: str = "", **fields) -> tuple[Client, str]:
         defaults = dict(redirect_uris=(REDIRECT,), scopes=("openid", "profile", "email", "read"),
                         grant_types=("authorization_code", "refresh_token"), first_party=True)
         if fields.get("client_type") == "public":

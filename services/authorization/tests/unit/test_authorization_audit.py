@@ -8,7 +8,7 @@ import pytest
 from authgate_common.errors import AlreadyExists
 
 
-def test_client_registration_and_deletion_are_recorded_without_the_secret(core) -> None:  # type: ignore[no-untyped-def]
+def test_client_registration_and_deletion_are_recorded_without_the_secret(core) -> None:
     client, secret = core.register("web", grant_types=("authorization_code",))
     with pytest.raises(AlreadyExists):
         core.register("web")  # refused: nothing recorded
@@ -23,7 +23,7 @@ def test_client_registration_and_deletion_are_recorded_without_the_secret(core) 
     assert secret and secret not in repr(events) and client.secret_hash not in repr(events)
 
 
-def test_an_issued_code_is_recorded_with_client_user_and_session(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_an_issued_code_is_recorded_with_client_user_and_session(core, pkce) -> None:
     core.register("web")
     core.uow.repos.audit.events.clear()
     code = core.issue_code(pkce[1])
@@ -39,7 +39,7 @@ def test_an_issued_code_is_recorded_with_client_user_and_session(core, pkce) -> 
     assert code not in repr(event)
 
 
-def test_consent_given_and_withdrawn_are_recorded(core) -> None:  # type: ignore[no-untyped-def]
+def test_consent_given_and_withdrawn_are_recorded(core) -> None:
     core.register("web")
     book = core.service.consents
     book.grant("alice", "web", ("openid",))

@@ -43,7 +43,7 @@ class FakePoster:
 
 
 @pytest.fixture
-def bc(core):  # type: ignore[no-untyped-def]
+def bc(core):
     """The core with a back-channel client 'rp' and a plain client 'web'."""
     core.register("rp", backchannel_logout_uri=BC_URI)
     core.register("web")
@@ -53,7 +53,7 @@ def bc(core):  # type: ignore[no-untyped-def]
 def delivery_for(
     core,
     poster: FakePoster,
-    signer: FakeSigner | None = None,  # type: ignore[no-untyped-def]
+    signer: FakeSigner | None = None,
     max_attempts: int = 4,
 ) -> BackchannelDelivery:
     policy = RetryPolicy(
@@ -65,7 +65,7 @@ def delivery_for(
     return BackchannelDelivery(core.uow, core.clock, signer or FakeSigner(), poster, policy)
 
 
-def sign_in_to(core, *client_ids: str) -> str:  # type: ignore[no-untyped-def]
+def sign_in_to(core, *client_ids: str) -> str:
     """One session that gets a code for each client; returns its sid."""
     cookie, info = core.sessions.sign_in("alice")
     for client_id in client_ids:
@@ -74,12 +74,12 @@ def sign_in_to(core, *client_ids: str) -> str:  # type: ignore[no-untyped-def]
     return info.sid
 
 
-def test_a_code_makes_its_client_a_participant_of_the_session(bc) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_makes_its_client_a_participant_of_the_session(bc) -> None:
     sid = sign_in_to(bc, "rp", "web", "rp")
     assert set(bc.uow.repos.backchannel.participants) == {(sid, "rp"), (sid, "web")}
 
 
-def test_ended_session_queues_one_logout_per_registered_client_once(bc) -> None:  # type: ignore[no-untyped-def]
+def test_ended_session_queues_one_logout_per_registered_client_once(bc) -> None:
     sid = sign_in_to(bc, "rp", "web")
     other = sign_in_to(bc, "web")
     notices = bc.service.logout_notices
@@ -90,7 +90,7 @@ def test_ended_session_queues_one_logout_per_registered_client_once(bc) -> None:
     assert (queued.sid, queued.client_id, queued.user_id) == (sid, "rp", "alice")
 
 
-def test_delivery_signs_for_the_client_and_posts_to_its_uri(bc) -> None:  # type: ignore[no-untyped-def]
+def test_delivery_signs_for_the_client_and_posts_to_its_uri(bc) -> None:
     sid = sign_in_to(bc, "rp")
     bc.service.logout_notices.sessions_ended([sid])
     signer, poster = FakeSigner(), FakePoster()
@@ -103,7 +103,7 @@ def test_delivery_signs_for_the_client_and_posts_to_its_uri(bc) -> None:  # type
     assert row.state == "delivered" and row.attempts == 1
 
 
-def test_a_claimed_logout_is_not_claimed_again_until_its_lease_ends(bc) -> None:  # type: ignore[no-untyped-def]
+def test_a_claimed_logout_is_not_claimed_again_until_its_lease_ends(bc) -> None:
     bc.service.logout_notices.sessions_ended([sign_in_to(bc, "rp")])
     delivery = delivery_for(bc, FakePoster())
     assert len(delivery.claim(10)) == 1
@@ -113,7 +113,7 @@ def test_a_claimed_logout_is_not_claimed_again_until_its_lease_ends(bc) -> None:
     assert again.attempts == 2
 
 
-def test_failures_are_retried_with_exponential_backoff_then_given_up(bc) -> None:  # type: ignore[no-untyped-def]
+def test_failures_are_retried_with_exponential_backoff_then_given_up(bc) -> None:
     bc.service.logout_notices.sessions_ended([sign_in_to(bc, "rp")])
     poster = FakePoster([DeliveryFailed("HTTP 503")] * 10)
     delivery = delivery_for(bc, poster, max_attempts=4)
@@ -140,14 +140,14 @@ def test_backoff_is_capped() -> None:
     assert [policy.delay(n).total_seconds() for n in range(1, 6)] == [1, 2, 4, 5, 5]
 
 
-def test_a_definite_refusal_is_not_retried(bc) -> None:  # type: ignore[no-untyped-def]
+def test_a_definite_refusal_is_not_retried(bc) -> None:
     bc.service.logout_notices.sessions_ended([sign_in_to(bc, "rp")])
     delivery = delivery_for(bc, FakePoster([DeliveryFailed("HTTP 400", permanent=True)]))
     (notice,) = delivery.claim(10)
     assert delivery.deliver(notice).outcome == GAVE_UP
 
 
-def test_a_refused_target_is_given_up_at_once_and_audited(bc) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_target_is_given_up_at_once_and_audited(bc) -> None:
     core = bc
     sid = sign_in_to(core, "rp")
     core.service.logout_notices.sessions_ended([sid])
@@ -167,7 +167,7 @@ def test_a_refused_target_is_given_up_at_once_and_audited(bc) -> None:  # type: 
     assert event.details == {"reason": refused.reason}
 
 
-def test_signing_outage_is_retried(bc) -> None:  # type: ignore[no-untyped-def]
+def test_signing_outage_is_retried(bc) -> None:
     bc.service.logout_notices.sessions_ended([sign_in_to(bc, "rp")])
     signer, poster = FakeSigner(), FakePoster()
     signer.down = True
@@ -180,7 +180,7 @@ def test_signing_outage_is_retried(bc) -> None:  # type: ignore[no-untyped-def]
     assert delivery.deliver(notice).outcome == DELIVERED
 
 
-def test_a_client_deleted_before_delivery_is_not_called(bc) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_deleted_before_delivery_is_not_called(bc) -> None:
     bc.service.logout_notices.sessions_ended([sign_in_to(bc, "rp")])
     bc.service.registry.delete("rp")
     poster = FakePoster()
@@ -189,7 +189,7 @@ def test_a_client_deleted_before_delivery_is_not_called(bc) -> None:  # type: ig
     assert delivery.deliver(notice).outcome == GAVE_UP and poster.posted == []
 
 
-def test_purge_forgets_old_finished_logouts_and_participants(bc) -> None:  # type: ignore[no-untyped-def]
+def test_purge_forgets_old_finished_logouts_and_participants(bc) -> None:
     sid = sign_in_to(bc, "rp")
     bc.service.logout_notices.sessions_ended([sid])
     delivery = delivery_for(bc, FakePoster())
@@ -212,14 +212,14 @@ class Revocation:
     revoked_at: Stamp
 
 
-def worker_for(core, poster, concurrency: int = 2):  # type: ignore[no-untyped-def]
+def worker_for(core, poster, concurrency: int = 2):
     delivery = BackchannelDelivery(core.uow, core.clock, FakeSigner(), poster, RetryPolicy())
     return BackchannelWorker(
         core.service.logout_notices, delivery, poll_seconds=0.05, concurrency=concurrency
     )
 
 
-def wait_for(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -228,7 +228,7 @@ def wait_for(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untype
     return predicate()
 
 
-def test_feed_callback_only_records_and_the_tick_delivers(core) -> None:  # type: ignore[no-untyped-def]
+def test_feed_callback_only_records_and_the_tick_delivers(core) -> None:
     core.register("rp", backchannel_logout_uri=BC_URI)
     sid = sign_in_to(core, "rp")
     poster = FakePoster()
@@ -242,7 +242,7 @@ def test_feed_callback_only_records_and_the_tick_delivers(core) -> None:  # type
     worker.stop()
 
 
-def test_a_hanging_client_does_not_hold_up_the_others(core) -> None:  # type: ignore[no-untyped-def]
+def test_a_hanging_client_does_not_hold_up_the_others(core) -> None:
     core.register("slow", backchannel_logout_uri="https://slow.example/bc")
     core.register("rp", backchannel_logout_uri=BC_URI)
     release = threading.Event()
@@ -263,14 +263,14 @@ def test_a_hanging_client_does_not_hold_up_the_others(core) -> None:  # type: ig
     worker.stop()
 
 
-def test_a_database_outage_keeps_ended_sessions_for_the_next_round(core) -> None:  # type: ignore[no-untyped-def]
+def test_a_database_outage_keeps_ended_sessions_for_the_next_round(core) -> None:
     core.register("rp", backchannel_logout_uri=BC_URI)
     sid = sign_in_to(core, "rp")
     worker = worker_for(core, FakePoster())
     notices = core.service.logout_notices
     real = notices.sessions_ended
 
-    def down(sids):  # type: ignore[no-untyped-def]
+    def down(sids):
         raise OSError("database down")
 
     notices.sessions_ended = down  # type: ignore[method-assign]
@@ -284,7 +284,7 @@ def test_a_database_outage_keeps_ended_sessions_for_the_next_round(core) -> None
     worker.stop()
 
 
-def test_recently_ended_sessions_are_queued_again_for_late_participants(core) -> None:  # type: ignore[no-untyped-def]
+def test_recently_ended_sessions_are_queued_again_for_late_participants(core) -> None:
     core.register("rp", backchannel_logout_uri=BC_URI)
     now = [1000.0]
     delivery = BackchannelDelivery(core.uow, core.clock, FakeSigner(), FakePoster(), RetryPolicy())

@@ -104,13 +104,13 @@ def test_allowing_loopback_is_refused_outside_development() -> None:
     "https://0.0.0.0/bc",
     "https://224.0.0.1/bc",
 ])
-def test_registering_a_forbidden_ip_literal_is_invalid_request(core, uri: str) -> None:  # type: ignore[no-untyped-def]
+def test_registering_a_forbidden_ip_literal_is_invalid_request(core, uri: str) -> None:
     with pytest.raises(InvalidRequest, match="public host"):
         core.register(backchannel_logout_uri=uri)
 
 
 @pytest.mark.parametrize("uri", ["http://127.0.0.1:8080/bc", "https://[::1]/bc", "https://8.8.8.8/bc",
                                  "https://rp.example/bc"])
-def test_loopback_public_literals_and_names_stay_registrable(core, uri: str) -> None:  # type: ignore[no-untyped-def]
+def test_loopback_public_literals_and_names_stay_registrable(core, uri: str) -> None:
     client, _ = core.register(backchannel_logout_uri=uri)
     assert client.backchannel_logout_uri == uri

@@ -7,7 +7,7 @@ from authgate_common.errors import AlreadyExists, InvalidRequest, NotFound
 from authorization_service.domain.models import Client
 
 
-def test_confidential_client_gets_a_generated_256_bit_secret(core) -> None:  # type: ignore[no-untyped-def]
+def test_confidential_client_gets_a_generated_256_bit_secret(core) -> None:
     client, secret = core.register()
     assert client.client_type == "confidential"
     assert client.token_endpoint_auth_method == "client_secret_basic"
@@ -17,17 +17,17 @@ def test_confidential_client_gets_a_generated_256_bit_secret(core) -> None:  # t
     assert stored.created_at == core.clock.now()
 
 
-def test_supplied_secret_is_kept_when_long_enough(core) -> None:  # type: ignore[no-untyped-def]
+def test_supplied_secret_is_kept_when_long_enough(core) -> None:
     _, secret = core.register(secret="s" * 32)
     assert secret == "s" * 32
 
 
-def test_short_supplied_secret_is_refused(core) -> None:  # type: ignore[no-untyped-def]
+def test_short_supplied_secret_is_refused(core) -> None:
     with pytest.raises(InvalidRequest):
         core.register(secret="s" * 31)
 
 
-def test_public_client_has_no_secret(core) -> None:  # type: ignore[no-untyped-def]
+def test_public_client_has_no_secret(core) -> None:
     client, secret = core.register(client_type="public")
     assert secret == "" and client.token_endpoint_auth_method == "none"
     assert core.uow.repos.clients.rows["web"].secret_hash == ""
@@ -50,13 +50,13 @@ def test_public_client_has_no_secret(core) -> None:  # type: ignore[no-untyped-d
     {"redirect_uris": ("https://app.example/cb\r\nX: y",)},
     {"audiences": ("",)},
 ])
-def test_invalid_registrations_are_invalid_request(core, fields) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_registrations_are_invalid_request(core, fields) -> None:
     with pytest.raises(InvalidRequest):
         core.register(**fields)
 
 
 @pytest.mark.parametrize("client_id", ["", "a b", "a:b", "x" * 129, "é", "tab\there"])
-def test_client_id_must_be_printable_ascii(core, client_id) -> None:  # type: ignore[no-untyped-def]
+def test_client_id_must_be_printable_ascii(core, client_id) -> None:
     with pytest.raises(InvalidRequest):
         core.register(client_id=client_id)
 
@@ -64,23 +64,23 @@ def test_client_id_must_be_printable_ascii(core, client_id) -> None:  # type: ig
 @pytest.mark.parametrize("uri", [
     "https://app.example/cb?x=1", "http://localhost:8080/cb", "http://127.0.0.1/cb",
     "com.example.app:/oauth2redirect", "myapp://callback"])
-def test_acceptable_redirect_uris(core, uri) -> None:  # type: ignore[no-untyped-def]
+def test_acceptable_redirect_uris(core, uri) -> None:
     client, _ = core.register(redirect_uris=(uri,))
     assert client.redirect_uris == (uri,)
 
 
-def test_confidential_client_may_make_pkce_optional(core) -> None:  # type: ignore[no-untyped-def]
+def test_confidential_client_may_make_pkce_optional(core) -> None:
     client, _ = core.register(pkce_optional=True, token_endpoint_auth_method="client_secret_post")
     assert client.pkce_optional and client.token_endpoint_auth_method == "client_secret_post"
 
 
-def test_duplicate_client_id_already_exists(core) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_client_id_already_exists(core) -> None:
     core.register()
     with pytest.raises(AlreadyExists):
         core.register()
 
 
-def test_get_list_delete(core) -> None:  # type: ignore[no-untyped-def]
+def test_get_list_delete(core) -> None:
     core.register("b")
     core.register("a")
     assert [c.client_id for c in core.service.registry.list_clients()] == ["a", "b"]
@@ -92,7 +92,7 @@ def test_get_list_delete(core) -> None:  # type: ignore[no-untyped-def]
         core.service.registry.delete("a")
 
 
-def test_lists_are_deduplicated(core) -> None:  # type: ignore[no-untyped-def]
+def test_lists_are_deduplicated(core) -> None:
     registered = core.service.registry.create(Client(
         client_id="dup", redirect_uris=("https://a.example/cb",) * 2, scopes=("read", "read")))
     assert registered.client.redirect_uris == ("https://a.example/cb",)
@@ -100,7 +100,7 @@ def test_lists_are_deduplicated(core) -> None:  # type: ignore[no-untyped-def]
     assert registered.client.grant_types == ("authorization_code",)
 
 
-def test_only_a_first_party_client_may_have_the_account_scope(core) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_first_party_client_may_have_the_account_scope(core) -> None:
     with pytest.raises(InvalidRequest):
         core.register("third", scopes=("openid", "account"), first_party=False)
     assert "third" not in core.uow.repos.clients.rows

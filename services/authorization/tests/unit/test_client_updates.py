@@ -25,11 +25,11 @@ def _jwks(kid: str) -> str:
                                  "y": b64(numbers.y)}]})
 
 
-def _events(core, type_: str) -> list:  # type: ignore[no-untyped-def]
+def _events(core, type_: str) -> list:
     return [e for e in core.uow.repos.audit.events if e.type == type_]
 
 
-def test_update_replaces_the_named_fields_and_keeps_the_rest(core) -> None:  # type: ignore[no-untyped-def]
+def test_update_replaces_the_named_fields_and_keeps_the_rest(core) -> None:
     before, secret = core.register("web", name="Web")
     updated = core.service.updates.update("web", {"redirect_uris": (NEW_CB, NEW_CB), "scopes": ("read",),
                                                   "first_party": False})
@@ -46,7 +46,7 @@ def test_update_replaces_the_named_fields_and_keeps_the_rest(core) -> None:  # t
     assert dict(event.details) == {"fields": ["redirect_uris", "scopes", "first_party"]}
 
 
-def test_the_authorize_endpoint_follows_the_new_redirect_uris(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_the_authorize_endpoint_follows_the_new_redirect_uris(core, pkce) -> None:
     core.register("web")
     core.service.updates.update("web", {"redirect_uris": (NEW_CB,)})
     cookie, _ = core.sessions.sign_in()
@@ -56,7 +56,7 @@ def test_the_authorize_endpoint_follows_the_new_redirect_uris(core, pkce) -> Non
     assert isinstance(old, ErrorPage)  # never a redirect to an URI no longer registered
 
 
-def test_an_update_that_changes_nothing_is_not_recorded_or_announced(core) -> None:  # type: ignore[no-untyped-def]
+def test_an_update_that_changes_nothing_is_not_recorded_or_announced(core) -> None:
     client, _ = core.register("web", name="Web")
     updated = core.service.updates.update("web", {"name": "Web", "scopes": client.scopes})
     assert updated.changed == () and updated.client == core.uow.repos.clients.rows["web"]
@@ -73,7 +73,7 @@ def test_an_update_that_changes_nothing_is_not_recorded_or_announced(core) -> No
     {"name": "x" * 201},
     {"jwks": _jwks("k1")},  # a secret-based client has no keys
 ])
-def test_the_registration_rules_apply_to_the_changed_client(core, values) -> None:  # type: ignore[no-untyped-def]
+def test_the_registration_rules_apply_to_the_changed_client(core, values) -> None:
     before, _ = core.register("web")
     with pytest.raises(InvalidRequest):
         core.service.updates.update("web", values)
@@ -81,13 +81,13 @@ def test_the_registration_rules_apply_to_the_changed_client(core, values) -> Non
     assert _events(core, "client.changed") == [] and core.changes.announced == []
 
 
-def test_a_public_client_cannot_be_changed_into_a_client_credentials_one(core) -> None:  # type: ignore[no-untyped-def]
+def test_a_public_client_cannot_be_changed_into_a_client_credentials_one(core) -> None:
     core.register("spa", client_type="public")
     with pytest.raises(InvalidRequest):
         core.service.updates.update("spa", {"grant_types": ("client_credentials",)})
 
 
-def test_redirect_uris_may_go_with_the_code_grant(core) -> None:  # type: ignore[no-untyped-def]
+def test_redirect_uris_may_go_with_the_code_grant(core) -> None:
     core.register("web")
     updated = core.service.updates.update("web", {"grant_types": ("client_credentials",),
                                                   "redirect_uris": ()})
@@ -98,14 +98,14 @@ def test_redirect_uris_may_go_with_the_code_grant(core) -> None:  # type: ignore
     {}, {"client_id": "other"}, {"client_type": "public"}, {"token_endpoint_auth_method": "none"},
     {"secret_hash": ""}, {"pkce_optional": True}, {"no_such_field": None},
 ])
-def test_identity_authentication_and_unknown_fields_cannot_be_changed(core, values) -> None:  # type: ignore[no-untyped-def]
+def test_identity_authentication_and_unknown_fields_cannot_be_changed(core, values) -> None:
     before, _ = core.register("web")
     with pytest.raises(InvalidRequest):
         core.service.updates.update("web", values)
     assert core.uow.repos.clients.rows["web"] == before
 
 
-def test_unknown_client_is_not_found(core) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_client_is_not_found(core) -> None:
     with pytest.raises(NotFound):
         core.service.updates.update("nobody", {"name": "x"})
     with pytest.raises(NotFound):
@@ -113,7 +113,7 @@ def test_unknown_client_is_not_found(core) -> None:  # type: ignore[no-untyped-d
     assert core.changes.announced == []
 
 
-def test_a_private_key_jwt_client_changes_its_keys(core) -> None:  # type: ignore[no-untyped-def]
+def test_a_private_key_jwt_client_changes_its_keys(core) -> None:
     core.register("svc", token_endpoint_auth_method="private_key_jwt", jwks=_jwks("k1"),
                   grant_types=("client_credentials",), redirect_uris=())
     updated = core.service.updates.update("svc", {"jwks": _jwks("k2")})
@@ -123,7 +123,7 @@ def test_a_private_key_jwt_client_changes_its_keys(core) -> None:  # type: ignor
         core.service.updates.update("svc", {"jwks": ""})  # it must keep some keys
 
 
-def test_rotation_returns_a_new_secret_once_and_the_old_one_fails_at_once(core) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_returns_a_new_secret_once_and_the_old_one_fails_at_once(core) -> None:
     _, old = core.register("web")
     rotated = core.service.updates.rotate_secret("web")
     assert core.changes.announced == [("web", core.uow.commits)]
@@ -138,7 +138,7 @@ def test_rotation_returns_a_new_secret_once_and_the_old_one_fails_at_once(core) 
     assert rotated.client_secret not in trail and old not in trail and stored.secret_hash not in trail
 
 
-def test_rotation_to_a_given_secret_follows_the_secret_rules(core) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_to_a_given_secret_follows_the_secret_rules(core) -> None:
     core.register("web")
     with pytest.raises(InvalidRequest):
         core.service.updates.rotate_secret("web", "short")
@@ -148,7 +148,7 @@ def test_rotation_to_a_given_secret_follows_the_secret_rules(core) -> None:  # t
     assert dict(_events(core, "client.secret_rotated")[0].details) == {"generated": False}
 
 
-def test_clients_without_a_secret_have_none_to_rotate(core) -> None:  # type: ignore[no-untyped-def]
+def test_clients_without_a_secret_have_none_to_rotate(core) -> None:
     core.register("spa", client_type="public")
     core.register("svc", token_endpoint_auth_method="private_key_jwt", jwks=_jwks("k1"),
                   grant_types=("client_credentials",), redirect_uris=())
@@ -159,7 +159,7 @@ def test_clients_without_a_secret_have_none_to_rotate(core) -> None:  # type: ig
     assert _events(core, "client.secret_rotated") == [] and core.changes.announced == []
 
 
-def test_a_deletion_is_announced_after_its_commit(core) -> None:  # type: ignore[no-untyped-def]
+def test_a_deletion_is_announced_after_its_commit(core) -> None:
     core.register("web")
     core.service.registry.delete("web")
     assert core.changes.announced == [("web", core.uow.commits)]
@@ -168,7 +168,7 @@ def test_a_deletion_is_announced_after_its_commit(core) -> None:  # type: ignore
     assert len(core.changes.announced) == 1
 
 
-def test_a_client_with_account_stays_first_party(core) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_with_account_stays_first_party(core) -> None:
     before, _ = core.register("web", scopes=("openid", "account"))
     with pytest.raises(InvalidRequest):
         core.service.updates.update("web", {"first_party": False})

@@ -10,13 +10,13 @@ REPLAYED = "authgate-replayed-grant-id"
 
 
 @pytest.fixture
-def issued(core, pkce):  # type: ignore[no-untyped-def]
+def issued(core, pkce):
     core.register()
     verifier, challenge = pkce
     return core.issue_code(challenge), verifier
 
 
-def test_redeem_returns_the_grant(core, issued) -> None:  # type: ignore[no-untyped-def]
+def test_redeem_returns_the_grant(core, issued) -> None:
     code, verifier = issued
     grant = core.service.redeemer.redeem(code, "web", REDIRECT, verifier)
     (stored,) = core.uow.repos.codes.rows.values()
@@ -27,7 +27,7 @@ def test_redeem_returns_the_grant(core, issued) -> None:  # type: ignore[no-unty
     assert stored.consumed_at == core.clock.now()
 
 
-def test_replay_is_invalid_grant_naming_the_grant(core, issued) -> None:  # type: ignore[no-untyped-def]
+def test_replay_is_invalid_grant_naming_the_grant(core, issued) -> None:
     code, verifier = issued
     first = core.service.redeemer.redeem(code, "web", REDIRECT, verifier)
     with pytest.raises(InvalidGrant) as exc:
@@ -36,7 +36,7 @@ def test_replay_is_invalid_grant_naming_the_grant(core, issued) -> None:  # type
     assert exc.value.description == "authorization code already used"
 
 
-def test_unknown_code_is_invalid_grant_without_grant_id(core, issued) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_code_is_invalid_grant_without_grant_id(core, issued) -> None:
     _, verifier = issued
     for code in ("not-a-code", "", "x" * 10_000):
         with pytest.raises(InvalidGrant) as exc:
@@ -44,14 +44,14 @@ def test_unknown_code_is_invalid_grant_without_grant_id(core, issued) -> None:  
         assert REPLAYED not in exc.value.metadata
 
 
-def test_expired_code_is_invalid_grant(core, issued) -> None:  # type: ignore[no-untyped-def]
+def test_expired_code_is_invalid_grant(core, issued) -> None:
     code, verifier = issued
     core.clock.advance(60)
     with pytest.raises(InvalidGrant):
         core.service.redeemer.redeem(code, "web", REDIRECT, verifier)
 
 
-def test_code_just_before_expiry_is_accepted(core, issued) -> None:  # type: ignore[no-untyped-def]
+def test_code_just_before_expiry_is_accepted(core, issued) -> None:
     code, verifier = issued
     core.clock.advance(59)
     assert core.service.redeemer.redeem(code, "web", REDIRECT, verifier).client_id == "web"
@@ -59,7 +59,7 @@ def test_code_just_before_expiry_is_accepted(core, issued) -> None:  # type: ign
 
 @pytest.mark.parametrize("client_id, redirect_uri", [
     ("other", REDIRECT), ("web", "https://app.example/cb2"), ("web", "")])
-def test_wrong_client_or_redirect_uri_burns_the_code(core, issued, client_id, redirect_uri) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_client_or_redirect_uri_burns_the_code(core, issued, client_id, redirect_uri) -> None:
     code, verifier = issued
     with pytest.raises(InvalidGrant) as exc:
         core.service.redeemer.redeem(code, client_id, redirect_uri, verifier)

@@ -14,7 +14,7 @@ SAME_SITE = {"origin": ISSUER}
 
 
 @pytest.fixture
-def http(core):  # type: ignore[no-untyped-def]
+def http(core):
     core.register("tp", name='<b>Evil "App"</b>', first_party=False,
                   scopes=("openid", "profile", "email", "read", "write", "admin"))
     cookie, _ = core.sessions.sign_in("alice")
@@ -23,17 +23,17 @@ def http(core):  # type: ignore[no-untyped-def]
         yield client
 
 
-def consent_page(core, http, pkce, scope: str = "openid profile email read write admin"):  # type: ignore[no-untyped-def]
+def consent_page(core, http, pkce, scope: str = "openid profile email read write admin"):
     resp = http.get(AUTHORIZE, params=core.valid_params(pkce[1], client_id="tp", scope=scope))
     assert resp.status_code == 200, resp.text
     return resp
 
 
-def form_of(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def form_of(page) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
 
 
-def test_consent_page_lists_the_scopes_in_plain_words(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_consent_page_lists_the_scopes_in_plain_words(core, http, pkce) -> None:
     page = consent_page(core, http, pkce)
     assert page.headers["content-type"].startswith("text/html")
     for words in ("Confirm your identity", "Your name and username", "Your email address",
@@ -46,7 +46,7 @@ def test_consent_page_lists_the_scopes_in_plain_words(core, http, pkce) -> None:
     assert not re.search(r"<script|src=|href=", page.text)
 
 
-def test_consent_page_is_never_framed_or_cached(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_consent_page_is_never_framed_or_cached(core, http, pkce) -> None:
     page = consent_page(core, http, pkce)
     csp = page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
@@ -55,14 +55,14 @@ def test_consent_page_is_never_framed_or_cached(core, http, pkce) -> None:  # ty
     assert page.headers["cache-control"] == "no-store"
 
 
-def test_allow_redirects_to_the_client_with_a_code(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_allow_redirects_to_the_client_with_a_code(core, http, pkce) -> None:
     form = form_of(consent_page(core, http, pkce))
     resp = http.post(CONSENT, data={**form, "decision": "allow"})
     assert resp.status_code == 303 and resp.headers["cache-control"] == "no-store"
     assert set(core.query(resp.headers["location"])) == {"code", "state", "iss"}
 
 
-def test_deny_redirects_with_access_denied(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_deny_redirects_with_access_denied(core, http, pkce) -> None:
     form = form_of(consent_page(core, http, pkce))
     resp = http.post(CONSENT, data={**form, "decision": "deny"})
     assert resp.status_code == 303
@@ -71,7 +71,7 @@ def test_deny_redirects_with_access_denied(core, http, pkce) -> None:  # type: i
 
 
 @pytest.mark.parametrize("drop", ["csrf_token", "request"])
-def test_post_without_the_csrf_token_or_request_is_400(core, http, pkce, drop) -> None:  # type: ignore[no-untyped-def]
+def test_post_without_the_csrf_token_or_request_is_400(core, http, pkce, drop) -> None:
     form = form_of(consent_page(core, http, pkce))
     del form[drop]
     resp = http.post(CONSENT, data={**form, "decision": "allow"})
@@ -83,12 +83,12 @@ def test_post_without_the_csrf_token_or_request_is_400(core, http, pkce, drop) -
 @pytest.mark.parametrize("body, content_type", [
     (b"decision=allow", "application/json"), (b"decision=\xff", "application/x-www-form-urlencoded"),
     (b"", "application/x-www-form-urlencoded")])
-def test_post_with_a_bad_body_is_a_page(http, body, content_type) -> None:  # type: ignore[no-untyped-def]
+def test_post_with_a_bad_body_is_a_page(http, body, content_type) -> None:
     resp = http.post(CONSENT, content=body, headers={"content-type": content_type})
     assert resp.status_code == 400 and "location" not in resp.headers
 
 
-def test_list_and_withdraw(core, http, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_list_and_withdraw(core, http, pkce) -> None:
     http.post(CONSENT, data={**form_of(consent_page(core, http, pkce, "openid read")), "decision": "allow"})
     listed = http.get(CONSENTS)
     assert listed.status_code == 200 and listed.headers["cache-control"] == "no-store"
@@ -105,7 +105,7 @@ def test_list_and_withdraw(core, http, pkce) -> None:  # type: ignore[no-untyped
     {}, {"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"},
     {"referer": "https://evil.example/x"}, {"origin": "null"},
     {"sec-fetch-site": "same-origin", "origin": "https://evil.example"}])
-def test_cross_site_withdrawal_is_403(core, http, pkce, headers) -> None:  # type: ignore[no-untyped-def]
+def test_cross_site_withdrawal_is_403(core, http, pkce, headers) -> None:
     http.post(CONSENT, data={**form_of(consent_page(core, http, pkce)), "decision": "allow"})
     resp = http.delete(f"{CONSENTS}/tp", headers=headers)
     assert resp.status_code == 403 and resp.json()["error"] == "access_denied"
@@ -113,13 +113,13 @@ def test_cross_site_withdrawal_is_403(core, http, pkce, headers) -> None:  # typ
 
 
 @pytest.mark.parametrize("headers", [{"sec-fetch-site": "same-origin"}, {"referer": ISSUER + "/me"}])
-def test_same_site_withdrawal_by_fetch_metadata_or_referer(core, http, pkce, headers) -> None:  # type: ignore[no-untyped-def]
+def test_same_site_withdrawal_by_fetch_metadata_or_referer(core, http, pkce, headers) -> None:
     http.post(CONSENT, data={**form_of(consent_page(core, http, pkce)), "decision": "allow"})
     assert http.delete(f"{CONSENTS}/tp", headers=headers).status_code == 204
 
 
 @pytest.mark.parametrize("method", ["get", "delete"])
-def test_consents_without_a_session_are_401(core, method) -> None:  # type: ignore[no-untyped-def]
+def test_consents_without_a_session_are_401(core, method) -> None:
     with TestClient(core.service.http_app) as anonymous:
         anonymous.cookies.set("__Host-sso_session", "expired")
         resp = anonymous.request(method.upper(), CONSENTS + ("/tp" if method == "delete" else ""),
@@ -134,6 +134,6 @@ def test_consents_without_a_session_are_401(core, method) -> None:  # type: igno
     ("com.example.app:/oauth", "com.example.app:"),
     ("https://app.example;script-src *", ""),
 ])
-def test_form_action_names_only_the_redirect_origin(uri, source) -> None:  # type: ignore[no-untyped-def]
+def test_form_action_names_only_the_redirect_origin(uri, source) -> None:
     from authorization_service.entrypoints.consent_page import redirect_source
     assert redirect_source(uri) == source

@@ -10,7 +10,7 @@ from authgate_common.errors import InvalidRequest
 from authorization_service.entrypoints.messages import client_from_message, client_message
 
 
-def test_logout_fields_are_stored_and_deduplicated(core) -> None:  # type: ignore[no-untyped-def]
+def test_logout_fields_are_stored_and_deduplicated(core) -> None:
     client, _ = core.register(
         post_logout_redirect_uris=("https://app.example/bye", "https://app.example/bye", "myapp:/bye"),
         backchannel_logout_uri="https://app.example/backchannel?tenant=1",
@@ -22,7 +22,7 @@ def test_logout_fields_are_stored_and_deduplicated(core) -> None:  # type: ignor
     assert client == stored
 
 
-def test_loopback_http_backchannel_uri_is_allowed(core) -> None:  # type: ignore[no-untyped-def]
+def test_loopback_http_backchannel_uri_is_allowed(core) -> None:
     client, _ = core.register(backchannel_logout_uri="http://127.0.0.1:8080/logout")
     assert client.backchannel_logout_uri == "http://127.0.0.1:8080/logout"
 
@@ -46,7 +46,7 @@ def test_loopback_http_backchannel_uri_is_allowed(core) -> None:  # type: ignore
         {"backchannel_logout_uri": "https://app.example/" + "x" * 2000},
     ],
 )
-def test_bad_logout_uris_are_invalid_request(core, fields) -> None:  # type: ignore[no-untyped-def]
+def test_bad_logout_uris_are_invalid_request(core, fields) -> None:
     with pytest.raises(InvalidRequest):
         core.register(**fields)
 
@@ -58,7 +58,7 @@ def test_session_required_defaults_to_true_over_grpc() -> None:
     assert explicit.backchannel_logout_session_required is False
 
 
-def test_logout_fields_round_trip_through_the_message(core) -> None:  # type: ignore[no-untyped-def]
+def test_logout_fields_round_trip_through_the_message(core) -> None:
     client, _ = core.register(
         post_logout_redirect_uris=("https://app.example/bye",),
         backchannel_logout_uri="https://app.example/bc",

@@ -9,7 +9,7 @@ from authorization_service.domain.authorize.context import Redirect
 REDIRECT = "https://app.example/cb"
 
 
-def test_openid_request_without_nonce_is_redirected_with_invalid_request(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_openid_request_without_nonce_is_redirected_with_invalid_request(core, pkce) -> None:
     core.register(require_nonce=True)
     cookie, _ = core.sessions.sign_in()
     outcome = core.authorize(cookie=cookie, **core.valid_params(pkce[1], nonce=None))
@@ -20,7 +20,7 @@ def test_openid_request_without_nonce_is_redirected_with_invalid_request(core, p
     assert core.uow.repos.codes.rows == {}
 
 
-def test_with_a_nonce_the_code_is_issued(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_with_a_nonce_the_code_is_issued(core, pkce) -> None:
     client, _ = core.register(require_nonce=True)
     assert client.require_nonce
     cookie, _ = core.sessions.sign_in()
@@ -28,14 +28,14 @@ def test_with_a_nonce_the_code_is_issued(core, pkce) -> None:  # type: ignore[no
     assert "code" in core.query(outcome.location)  # type: ignore[union-attr]
 
 
-def test_without_openid_no_nonce_is_needed(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_without_openid_no_nonce_is_needed(core, pkce) -> None:
     core.register(require_nonce=True)
     cookie, _ = core.sessions.sign_in()
     outcome = core.authorize(cookie=cookie, **core.valid_params(pkce[1], nonce=None, scope="read"))
     assert "code" in core.query(outcome.location)  # type: ignore[union-attr]
 
 
-def test_clients_that_did_not_ask_may_omit_the_nonce(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_clients_that_did_not_ask_may_omit_the_nonce(core, pkce) -> None:
     core.register()
     cookie, _ = core.sessions.sign_in()
     outcome = core.authorize(cookie=cookie, **core.valid_params(pkce[1], nonce=None))

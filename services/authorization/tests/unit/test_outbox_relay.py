@@ -23,14 +23,14 @@ class FakeRevoker:
 
 
 @pytest.fixture
-def relay(core):  # type: ignore[no-untyped-def]
+def relay(core):
     revoker = FakeRevoker()
     core.uow.repos.consents.save(Consent("alice", "tp", ("openid",), core.clock.now()))
     core.service.consents.withdraw("alice", "tp")
     return OutboxRelay(core.uow, core.clock, revoker, RelayPolicy()), revoker
 
 
-def test_withdrawal_is_delivered_once(core, relay) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawal_is_delivered_once(core, relay) -> None:
     relay_, revoker = relay
     assert relay_.run_once() == 1
     assert revoker.calls == [("alice", "tp")]
@@ -38,7 +38,7 @@ def test_withdrawal_is_delivered_once(core, relay) -> None:  # type: ignore[no-u
     assert core.uow.repos.outbox.meta[1]["delivered"] == core.clock.now()
 
 
-def test_failures_back_off_and_are_retried_until_delivered(core, relay) -> None:  # type: ignore[no-untyped-def]
+def test_failures_back_off_and_are_retried_until_delivered(core, relay) -> None:
     relay_, revoker = relay
     revoker.failures = 2
     assert relay_.run_once() == 0                      # attempt 1 fails: retry after 1 s
@@ -54,7 +54,7 @@ def test_failures_back_off_and_are_retried_until_delivered(core, relay) -> None:
     assert meta["delivered"] is not None
 
 
-def test_a_claimed_message_is_hidden_for_the_lease(core, relay) -> None:  # type: ignore[no-untyped-def]
+def test_a_claimed_message_is_hidden_for_the_lease(core, relay) -> None:
     _, revoker = relay
     now = core.clock.now()
     with core.uow() as tx:  # another replica claimed it and died mid-call

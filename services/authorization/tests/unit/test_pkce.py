@@ -17,11 +17,11 @@ def test_rfc7636_appendix_b_example() -> None:
 @pytest.mark.parametrize("verifier, ok", [
     ("a" * 43, True), ("a" * 128, True), ("a" * 42, False), ("a" * 129, False),
     ("A-._~z09" * 6, True), ("a" * 42 + "+", False), ("a" * 42 + "=", False), ("é" * 43, False)])
-def test_verifier_syntax(verifier, ok) -> None:  # type: ignore[no-untyped-def]
+def test_verifier_syntax(verifier, ok) -> None:
     assert is_valid_verifier(verifier) is ok
 
 
-def test_right_verifier_redeems(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_right_verifier_redeems(core, pkce) -> None:
     core.register()
     verifier, challenge = pkce
     code = core.issue_code(challenge)
@@ -33,7 +33,7 @@ def test_right_verifier_redeems(core, pkce) -> None:  # type: ignore[no-untyped-
     ("short", "code_verifier is malformed"),
     ("b" * 43, "code_verifier does not match the code_challenge"),
 ])
-def test_bad_or_missing_verifier_is_invalid_grant(core, pkce, verifier, description) -> None:  # type: ignore[no-untyped-def]
+def test_bad_or_missing_verifier_is_invalid_grant(core, pkce, verifier, description) -> None:
     core.register()
     code = core.issue_code(pkce[1])
     with pytest.raises(InvalidGrant) as exc:
@@ -41,7 +41,7 @@ def test_bad_or_missing_verifier_is_invalid_grant(core, pkce, verifier, descript
     assert exc.value.description == description
 
 
-def test_challenge_as_verifier_is_refused(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_as_verifier_is_refused(core, pkce) -> None:
     """Sending the challenge back (what `plain` would accept) does not work."""
     core.register()
     code = core.issue_code(pkce[1])
@@ -49,7 +49,7 @@ def test_challenge_as_verifier_is_refused(core, pkce) -> None:  # type: ignore[n
         core.service.redeemer.redeem(code, "web", REDIRECT, pkce[1])
 
 
-def test_verifier_without_challenge_is_invalid_request(core, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_verifier_without_challenge_is_invalid_request(core, pkce) -> None:
     core.register(pkce_optional=True)
     cookie, _ = core.sessions.sign_in()
     outcome = core.authorize(cookie=cookie, **core.valid_params("", code_challenge_method=None))
@@ -58,7 +58,7 @@ def test_verifier_without_challenge_is_invalid_request(core, pkce) -> None:  # t
         core.service.redeemer.redeem(code, "web", REDIRECT, pkce[0])
 
 
-def test_no_challenge_no_verifier_redeems_for_pkce_optional_client(core) -> None:  # type: ignore[no-untyped-def]
+def test_no_challenge_no_verifier_redeems_for_pkce_optional_client(core) -> None:
     core.register(pkce_optional=True)
     cookie, _ = core.sessions.sign_in()
     outcome = core.authorize(cookie=cookie, **core.valid_params("", code_challenge_method=None))

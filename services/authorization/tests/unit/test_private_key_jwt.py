@@ -75,14 +75,14 @@ JWKS = json.dumps({"keys": [public_jwk(RSA_KEY, "rsa-1"), public_jwk(EC_KEY, "ec
 
 
 @pytest.fixture
-def svc(core):  # type: ignore[no-untyped-def]
+def svc(core):
     client, secret = core.register("svc", grant_types=("client_credentials",), redirect_uris=(),
                                    token_endpoint_auth_method="private_key_jwt", jwks=JWKS)
     assert secret == ""  # it signs with its keys; there is no secret to show
     return client
 
 
-def authenticate(core, assertion: str, client_id: str = "", secret: str = ""):  # type: ignore[no-untyped-def]
+def authenticate(core, assertion: str, client_id: str = "", secret: str = ""):
     return core.service.registry.authenticate(client_id, secret, JWT_BEARER, assertion)
 
 
@@ -91,17 +91,17 @@ def authenticate(core, assertion: str, client_id: str = "", secret: str = ""):  
 
 @pytest.mark.parametrize(("alg", "kid", "key"), [("RS256", "rsa-1", RSA_KEY), ("PS256", "rsa-1", RSA_KEY),
                                                  ("ES256", "ec-1", EC_KEY)])
-def test_a_signed_assertion_authenticates_the_client(core, svc, alg, kid, key) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_assertion_authenticates_the_client(core, svc, alg, kid, key) -> None:
     assertion = sign({"alg": alg, "kid": kid, "typ": "JWT"}, claims(), key)
     assert authenticate(core, assertion).client_id == "svc"
 
 
-def test_aud_may_be_the_issuer_in_a_list_and_client_id_may_be_given(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_aud_may_be_the_issuer_in_a_list_and_client_id_may_be_given(core, svc) -> None:
     assertion = sign({"alg": "RS256", "kid": "rsa-1"}, claims(aud=["https://elsewhere", ISSUER]))
     assert authenticate(core, assertion, client_id="svc").client_id == "svc"
 
 
-def test_jku_and_x5u_headers_are_never_followed(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_jku_and_x5u_headers_are_never_followed(core, svc) -> None:
     # Signed by a registered key: the URLs change nothing, the registered key decides.
     headers = {"jku": "https://attacker.example/jwks", "x5u": "https://attacker.example/cert"}
     ok = sign({"alg": "RS256", "kid": "rsa-1", **headers}, claims())
@@ -115,7 +115,7 @@ def test_jku_and_x5u_headers_are_never_followed(core, svc) -> None:  # type: ign
 # -- refused ----------------------------------------------------------------------------
 
 
-def test_replayed_jti_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_replayed_jti_is_refused(core, svc) -> None:
     assertion = sign({"alg": "RS256", "kid": "rsa-1"}, claims())
     authenticate(core, assertion)
     with pytest.raises(InvalidClient):
@@ -140,17 +140,17 @@ def test_replayed_jti_is_refused(core, svc) -> None:  # type: ignore[no-untyped-
     claims(exp="soon"),                                        # exp not a number
 ], ids=["expired", "wrong-aud", "no-aud", "no-exp", "exp-too-far", "exp-long-after-iat", "nbf-future",
         "no-jti", "iss-not-client", "exp-not-number"])
-def test_bad_claims_are_invalid_client(core, svc, bad) -> None:  # type: ignore[no-untyped-def]
+def test_bad_claims_are_invalid_client(core, svc, bad) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "rsa-1"}, bad))
 
 
-def test_alg_none_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_alg_none_is_refused(core, svc) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "none", "kid": "rsa-1"}, claims()))
 
 
-def test_hs256_keyed_with_the_public_key_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_hs256_keyed_with_the_public_key_is_refused(core, svc) -> None:
     pem = RSA_KEY.public_key().public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo)
     for secret in (pem, json.dumps(public_jwk(RSA_KEY, "rsa-1")).encode()):
@@ -158,22 +158,22 @@ def test_hs256_keyed_with_the_public_key_is_refused(core, svc) -> None:  # type:
             authenticate(core, sign({"alg": "HS256", "kid": "rsa-1"}, claims(), secret))
 
 
-def test_unknown_kid_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_kid_is_refused(core, svc) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "nope"}, claims()))
 
 
-def test_missing_kid_with_several_keys_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_missing_kid_with_several_keys_is_refused(core, svc) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256"}, claims()))
 
 
-def test_unregistered_key_under_a_registered_kid_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_unregistered_key_under_a_registered_kid_is_refused(core, svc) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "rsa-1"}, claims(), OTHER_RSA_KEY))
 
 
-def test_alg_that_does_not_fit_the_key_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_alg_that_does_not_fit_the_key_is_refused(core, svc) -> None:
     # An RSA signature presented as ES256 under the EC key's kid, and the reverse.
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "ec-1"}, claims()))
@@ -181,35 +181,35 @@ def test_alg_that_does_not_fit_the_key_is_refused(core, svc) -> None:  # type: i
         authenticate(core, sign({"alg": "ES256", "kid": "rsa-1"}, claims(), EC_KEY))
 
 
-def test_crit_header_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_crit_header_is_refused(core, svc) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "rsa-1", "crit": ["exp"]}, claims()))
 
 
 @pytest.mark.parametrize("junk", ["", "a.b", "a.b.c", "x" * 9000, "e30.e30.", "...."])
-def test_malformed_assertions_are_invalid_client(core, svc, junk) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_assertions_are_invalid_client(core, svc, junk) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, junk or "x")
 
 
-def test_assertion_for_another_client_id_is_refused(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_assertion_for_another_client_id_is_refused(core, svc) -> None:
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "rsa-1"}, claims()), client_id="web")
 
 
-def test_secret_client_cannot_use_an_assertion(core) -> None:  # type: ignore[no-untyped-def]
+def test_secret_client_cannot_use_an_assertion(core) -> None:
     core.register("web")
     with pytest.raises(InvalidClient):
         authenticate(core, sign({"alg": "RS256", "kid": "rsa-1"}, claims("web")))
 
 
-def test_private_key_jwt_client_cannot_fall_back_to_a_secret_or_nothing(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_private_key_jwt_client_cannot_fall_back_to_a_secret_or_nothing(core, svc) -> None:
     for secret in ("", "x" * 43):
         with pytest.raises(InvalidClient):
             core.service.registry.authenticate("svc", secret)
 
 
-def test_mixed_methods_and_half_pairs_are_invalid_request(core, svc) -> None:  # type: ignore[no-untyped-def]
+def test_mixed_methods_and_half_pairs_are_invalid_request(core, svc) -> None:
     assertion = sign({"alg": "RS256", "kid": "rsa-1"}, claims())
     with pytest.raises(InvalidRequest):
         authenticate(core, assertion, secret="x" * 43)
@@ -247,14 +247,14 @@ def test_replay_memory_is_per_client_and_expires() -> None:
     ("not json", "JSON"),
 ], ids=["rsa-private", "ec-private", "symmetric", "rsa-1024", "p384", "dup-kid", "no-kid", "hs-alg", "enc",
         "empty", "not-json"])
-def test_bad_jwks_is_refused_at_registration(core, jwks, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_jwks_is_refused_at_registration(core, jwks, message) -> None:
     text = jwks if isinstance(jwks, str) else json.dumps(jwks)
     with pytest.raises(InvalidRequest, match=message):
         core.register("svc", grant_types=("client_credentials",), redirect_uris=(),
                       token_endpoint_auth_method="private_key_jwt", jwks=text)
 
 
-def test_registration_keeps_only_the_public_members(core) -> None:  # type: ignore[no-untyped-def]
+def test_registration_keeps_only_the_public_members(core) -> None:
     jwk = public_jwk(RSA_KEY, "k", alg="PS256", x5u="https://attacker.example/c", jku="https://a.example")
     client, _ = core.register("svc", grant_types=("client_credentials",), redirect_uris=(),
                               token_endpoint_auth_method="private_key_jwt", jwks=json.dumps({"keys": [jwk]}))
@@ -262,7 +262,7 @@ def test_registration_keeps_only_the_public_members(core) -> None:  # type: igno
     assert set(stored) == {"kty", "kid", "use", "alg", "n", "e"} and stored["alg"] == "PS256"
 
 
-def test_private_key_jwt_needs_keys_and_keys_need_private_key_jwt(core) -> None:  # type: ignore[no-untyped-def]
+def test_private_key_jwt_needs_keys_and_keys_need_private_key_jwt(core) -> None:
     with pytest.raises(InvalidRequest, match="jwks"):
         core.register("a", grant_types=("client_credentials",), redirect_uris=(),
                       token_endpoint_auth_method="private_key_jwt")

@@ -40,7 +40,7 @@ def core(settings: Settings) -> Remembering:
     reads: list[str] = []
     clients, get = uow.repos.clients, uow.repos.clients.get
 
-    def counted(client_id: str, *, for_update: bool = False):  # type: ignore[no-untyped-def]
+    def counted(client_id: str, *, for_update: bool = False):
         reads.append(client_id)
         return get(client_id, for_update=for_update)
 
@@ -51,11 +51,11 @@ def core(settings: Settings) -> Remembering:
     return remembering
 
 
-def authorize(core: Core, cookie: str, challenge: str, redirect_uri: str = REDIRECT):  # type: ignore[no-untyped-def]
+def authorize(core: Core, cookie: str, challenge: str, redirect_uri: str = REDIRECT):
     return core.authorize(cookie=cookie, **core.valid_params(challenge, redirect_uri=redirect_uri))
 
 
-def test_a_registration_is_read_once_then_remembered(core: Remembering, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_a_registration_is_read_once_then_remembered(core: Remembering, pkce) -> None:
     core.register("web")
     cookie, _ = core.sessions.sign_in()
     core.reads.clear()
@@ -64,7 +64,7 @@ def test_a_registration_is_read_once_then_remembered(core: Remembering, pkce) ->
     assert core.reads == ["web"]
 
 
-def test_a_change_made_here_counts_from_the_next_request(core: Remembering, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_made_here_counts_from_the_next_request(core: Remembering, pkce) -> None:
     core.register("web")
     cookie, _ = core.sessions.sign_in()
     assert isinstance(authorize(core, cookie, pkce[1]), Redirect)
@@ -74,7 +74,7 @@ def test_a_change_made_here_counts_from_the_next_request(core: Remembering, pkce
     assert isinstance(authorize(core, cookie, pkce[1], NEW_CB), Redirect)
 
 
-def test_a_deleted_client_is_unknown_at_once(core: Remembering, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_client_is_unknown_at_once(core: Remembering, pkce) -> None:
     core.register("web")
     cookie, _ = core.sessions.sign_in()
     assert isinstance(authorize(core, cookie, pkce[1]), Redirect)
@@ -84,7 +84,7 @@ def test_a_deleted_client_is_unknown_at_once(core: Remembering, pkce) -> None:  
 
 
 def test_a_change_pushed_from_another_replica_is_forgotten_when_it_arrives(core: Remembering,
-                                                                            pkce) -> None:  # type: ignore[no-untyped-def]
+                                                                            pkce) -> None:
     client, _ = core.register("web")
     cookie, _ = core.sessions.sign_in()
     assert isinstance(authorize(core, cookie, pkce[1]), Redirect)
@@ -96,7 +96,7 @@ def test_a_change_pushed_from_another_replica_is_forgotten_when_it_arrives(core:
     assert isinstance(authorize(core, cookie, pkce[1], NEW_CB), Redirect)
 
 
-def test_unknown_client_ids_are_not_remembered(core: Remembering, pkce) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_client_ids_are_not_remembered(core: Remembering, pkce) -> None:
     cookie, _ = core.sessions.sign_in()
     assert isinstance(authorize(core, cookie, pkce[1]), ErrorPage)  # no "web" yet
     core.register("web")

@@ -34,7 +34,7 @@ class FakeSessionService(ss_grpc.SessionServiceServicer):
     tokens: set[str] = field(default_factory=set)
     revoked_users: list[str] = field(default_factory=list)
 
-    def CreateSession(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def CreateSession(self, request, context):  # noqa: N802
         self.created.append(request)
         now = int(time.time())
         token = secrets.token_urlsafe(32)
@@ -44,7 +44,7 @@ class FakeSessionService(ss_grpc.SessionServiceServicer):
             user_agent=request.user_agent, amr=list(request.amr), created_at=Timestamp(seconds=now),
             auth_time=Timestamp(seconds=now), expires_at=Timestamp(seconds=now + SESSION_SECONDS)))
 
-    def RevokeUserSessions(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def RevokeUserSessions(self, request, context):  # noqa: N802
         self.revoked_users.append(request.user_id)
         return ss.RevokeUserSessionsResponse()
 

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 LOGIN = "/api/v1/sso/login"
 
 
-def _events(harness, user_id: str, type_: str = "") -> list[pb.AuditEvent]:  # type: ignore[no-untyped-def]
+def _events(harness, user_id: str, type_: str = "") -> list[pb.AuditEvent]:
     got = harness.audit.ListAuditEvents(pb.ListAuditEventsRequest(user=user_id, type=type_), timeout=10)
     return list(reversed(got.events))  # oldest first
 
 
-def test_wrong_then_right_password_is_recorded_with_request_id_and_address(harness) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_then_right_password_is_recorded_with_request_id_and_address(harness) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     headers = {"x-envoy-external-address": "203.0.113.7"}
@@ -45,7 +45,7 @@ def test_wrong_then_right_password_is_recorded_with_request_id_and_address(harne
     assert good.cookies.get("sso_session") not in everything
 
 
-def test_operator_changes_are_recorded(harness) -> None:  # type: ignore[no-untyped-def]
+def test_operator_changes_are_recorded(harness) -> None:
     user = harness.user()
     harness.stub.DisableUser(ipb.DisableUserRequest(id=user.id), timeout=10)
     harness.stub.UnlockUser(ipb.UnlockUserRequest(id=user.id), timeout=10)
@@ -56,7 +56,7 @@ def test_operator_changes_are_recorded(harness) -> None:  # type: ignore[no-unty
     ]
 
 
-def test_repeated_failures_record_the_lockout(harness) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failures_record_the_lockout(harness) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     for _ in range(harness.settings.LOGIN_MAX_FAILURES_PER_ACCOUNT + 1):

@@ -12,7 +12,7 @@ import pytest
 from authgate.identity.v1 import identity_pb2 as pb
 
 
-def _fails(call, request) -> grpc.RpcError:  # type: ignore[no-untyped-def]
+def _fails(call, request) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as err:
         call(request, timeout=10)
     return err.value
@@ -22,21 +22,21 @@ def _error(err: grpc.RpcError) -> str:
     return dict(err.trailing_metadata() or ())["authgate-oauth-error"]
 
 
-def test_create_user_returns_the_user_without_its_hash(harness) -> None:  # type: ignore[no-untyped-def]
+def test_create_user_returns_the_user_without_its_hash(harness) -> None:
     user = harness.user(name="Ada Lovelace", email_verified=True)
     assert uuid.UUID(user.id) and user.name == "Ada Lovelace" and user.email_verified
     assert user.created_at.seconds > 0 and not user.disabled
     assert "password" not in str(user).lower() and "$2b$" not in str(user)
 
 
-def test_a_duplicate_username_is_already_exists(harness) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_username_is_already_exists(harness) -> None:
     user = harness.user()
     err = _fails(harness.stub.CreateUser, pb.CreateUserRequest(
         username=user.username.upper(), email="another@example.com", password=harness.password))
     assert err.code() == grpc.StatusCode.ALREADY_EXISTS and _error(err) == "already_exists"
 
 
-def test_a_duplicate_email_is_already_exists(harness) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_email_is_already_exists(harness) -> None:
     user = harness.user()
     err = _fails(harness.stub.CreateUser, pb.CreateUserRequest(
         username="x" + user.username, email=user.email.upper(), password=harness.password))
@@ -45,14 +45,14 @@ def test_a_duplicate_email_is_already_exists(harness) -> None:  # type: ignore[n
 
 @pytest.mark.parametrize(("password", "message"), [
     ("é" * 37, "password longer than 72 bytes"), ("short", "password shorter than 8 characters")])
-def test_bad_passwords_are_invalid_argument(harness, password: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_passwords_are_invalid_argument(harness, password: str, message: str) -> None:
     err = _fails(harness.stub.CreateUser, pb.CreateUserRequest(
         username="u" + uuid.uuid4().hex[:8], email="p@example.com", password=password))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and _error(err) == "invalid_request"
     assert err.details() == message
 
 
-def test_get_user_by_id_and_by_username(harness) -> None:  # type: ignore[no-untyped-def]
+def test_get_user_by_id_and_by_username(harness) -> None:
     user = harness.user()
     assert harness.stub.GetUser(pb.GetUserRequest(id=user.id), timeout=10).user == user
     assert harness.stub.GetUser(pb.GetUserRequest(username=user.username.upper()), timeout=10).user == user
@@ -60,12 +60,12 @@ def test_get_user_by_id_and_by_username(harness) -> None:  # type: ignore[no-unt
 
 @pytest.mark.parametrize("lookup", [{"id": str(uuid.uuid4())}, {"id": "not-a-uuid\x00"},
                                     {"username": "nobody-\x00"}, {}])
-def test_unknown_users_are_not_found(harness, lookup: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_users_are_not_found(harness, lookup: dict[str, str]) -> None:
     err = _fails(harness.stub.GetUser, pb.GetUserRequest(**lookup))
     assert err.code() == grpc.StatusCode.NOT_FOUND and _error(err) == "not_found"
 
 
-def test_list_users_is_ordered_by_username(harness) -> None:  # type: ignore[no-untyped-def]
+def test_list_users_is_ordered_by_username(harness) -> None:
     for name in ("zz-list", "AA-list", "mm-list"):
         harness.user(username=name + uuid.uuid4().hex[:6])
     users = harness.stub.ListUsers(pb.ListUsersRequest(limit=1000), timeout=10).users
@@ -74,7 +74,7 @@ def test_list_users_is_ordered_by_username(harness) -> None:  # type: ignore[no-
     assert len(harness.stub.ListUsers(pb.ListUsersRequest(limit=2), timeout=10).users) == 2
 
 
-def test_verify_password_good_bad_unknown(harness) -> None:  # type: ignore[no-untyped-def]
+def test_verify_password_good_bad_unknown(harness) -> None:
     user = harness.user()
     good = harness.stub.VerifyPassword(pb.VerifyPasswordRequest(
         username=user.username, password=harness.password, client_ip="203.0.113.9"), timeout=10)
@@ -86,7 +86,7 @@ def test_verify_password_good_bad_unknown(harness) -> None:  # type: ignore[no-u
     assert bad == unknown == pb.VerifyPasswordResponse(valid=False)
 
 
-def test_a_disabled_user_cannot_log_in_and_loses_their_sessions(harness) -> None:  # type: ignore[no-untyped-def]
+def test_a_disabled_user_cannot_log_in_and_loses_their_sessions(harness) -> None:
     user = harness.user()
     disabled = harness.stub.DisableUser(pb.DisableUserRequest(id=user.id), timeout=10).user
     assert disabled.disabled and user.id in harness.sessions.revoked_users
@@ -95,7 +95,7 @@ def test_a_disabled_user_cannot_log_in_and_loses_their_sessions(harness) -> None
     assert not resp.valid
 
 
-def test_get_user_claims_by_scope(harness) -> None:  # type: ignore[no-untyped-def]
+def test_get_user_claims_by_scope(harness) -> None:
     user = harness.user(name="Ada Lovelace", given_name="Ada", email_verified=True)
     def claims(*scopes: str) -> dict:  # noqa: E306
         resp = harness.stub.GetUserClaims(pb.GetUserClaimsRequest(user_id=user.id, scopes=scopes), timeout=10)

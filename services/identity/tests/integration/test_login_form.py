@@ -25,15 +25,15 @@ def _page(client: TestClient, return_to: str = "/") -> str:
     return match.group(1)
 
 
-def _post(client: TestClient, **fields: str):  # type: ignore[no-untyped-def]
+def _post(client: TestClient, **fields: str):
     return client.post(LOGIN, data=fields, follow_redirects=False)
 
 
-def _set_cookies(resp) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _set_cookies(resp) -> dict[str, str]:
     return {h.split("=", 1)[0]: h for h in resp.headers.get_list("set-cookie")}
 
 
-def test_the_page_is_a_plain_accessible_form_with_security_headers(harness) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_is_a_plain_accessible_form_with_security_headers(harness) -> None:
     client = TestClient(harness.service.http_app)
     page = client.get(LOGIN, params={"return_to": '/x?a="><script>'})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -45,7 +45,7 @@ def test_the_page_is_a_plain_accessible_form_with_security_headers(harness) -> N
     assert "httponly" in csrf and "samesite=strict" in csrf and "path=/api/v1/sso" in csrf
 
 
-def test_form_login_redirects_303_with_the_session_cookie(harness) -> None:  # type: ignore[no-untyped-def]
+def test_form_login_redirects_303_with_the_session_cookie(harness) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     token = _page(client, "/api/v1/oauth/authorize?client_id=web&state=s")
@@ -64,7 +64,7 @@ def test_form_login_redirects_303_with_the_session_cookie(harness) -> None:  # t
     assert request.user_id == user.id and list(request.amr) == ["pwd"]
 
 
-def _login_csrf(harness) -> LoginCsrf:  # type: ignore[no-untyped-def]
+def _login_csrf(harness) -> LoginCsrf:
     return LoginCsrf(derive_key(harness.settings.SECRET_KEY, LOGIN_CSRF_PURPOSE))
 
 
@@ -72,7 +72,7 @@ def _attrs(header: str) -> list[str]:
     return [a.strip().lower() for a in header.split(";")[1:]]
 
 
-def test_the_cookie_is_secure_when_configured(harness) -> None:  # type: ignore[no-untyped-def]
+def test_the_cookie_is_secure_when_configured(harness) -> None:
     user = harness.user()
     app = create_http_app(HttpDeps(login=harness.service.login,
                                    cookies=CookiePolicy(_login_csrf(harness), CookieRule(secure=True))))
@@ -83,7 +83,7 @@ def test_the_cookie_is_secure_when_configured(harness) -> None:  # type: ignore[
     assert "secure" in [a.strip().lower() for a in _set_cookies(resp)["sso_session"].split(";")]
 
 
-def test_behind_an_https_issuer_both_cookies_are_host_prefixed_and_secure(harness) -> None:  # type: ignore[no-untyped-def]
+def test_behind_an_https_issuer_both_cookies_are_host_prefixed_and_secure(harness) -> None:
     user = harness.user()
     cookies = CookiePolicy(_login_csrf(harness), cookie_rule("https://auth.example"))
     client = TestClient(create_http_app(HttpDeps(login=harness.service.login, cookies=cookies)),
@@ -101,7 +101,7 @@ def test_behind_an_https_issuer_both_cookies_are_host_prefixed_and_secure(harnes
 
 
 @pytest.mark.parametrize("cookie", [None, "x" * 43, "short"])
-def test_a_missing_or_mismatched_csrf_token_is_refused(harness, cookie: str | None) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_or_mismatched_csrf_token_is_refused(harness, cookie: str | None) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     if cookie:
@@ -114,7 +114,7 @@ def test_a_missing_or_mismatched_csrf_token_is_refused(harness, cookie: str | No
     assert "sso_session" not in _set_cookies(resp) and len(harness.sessions.created) == before
 
 
-def test_a_planted_well_formed_csrf_cookie_is_neither_accepted_nor_reused(harness) -> None:  # type: ignore[no-untyped-def]
+def test_a_planted_well_formed_csrf_cookie_is_neither_accepted_nor_reused(harness) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     planted = "z" * 43  # the shape of the old double-submit token, sent back as the field
@@ -126,14 +126,14 @@ def test_a_planted_well_formed_csrf_cookie_is_neither_accepted_nor_reused(harnes
     assert planted not in _set_cookies(page)["login_csrf"] and planted not in page.text
 
 
-def test_the_form_token_is_an_hmac_of_the_cookie_not_its_copy(harness) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_token_is_an_hmac_of_the_cookie_not_its_copy(harness) -> None:
     client = TestClient(harness.service.http_app)
     token = _page(client)
     cookie = client.cookies.get("login_csrf")
     assert cookie and token not in cookie and _login_csrf(harness).matches(cookie, token)
 
 
-def test_a_wrong_password_rerenders_the_form_with_a_neutral_message(harness) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_password_rerenders_the_form_with_a_neutral_message(harness) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     token = _page(client)
@@ -147,7 +147,7 @@ def test_a_wrong_password_rerenders_the_form_with_a_neutral_message(harness) -> 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
                                     "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1", ""])
-def test_return_to_never_leaves_the_site(harness, target: str) -> None:  # type: ignore[no-untyped-def]
+def test_return_to_never_leaves_the_site(harness, target: str) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     resp = _post(client, username=user.username, password=harness.password, return_to=target,
@@ -155,7 +155,7 @@ def test_return_to_never_leaves_the_site(harness, target: str) -> None:  # type:
     assert resp.status_code == 303 and resp.headers["location"] == "/"
 
 
-def test_a_preset_session_cookie_is_never_adopted(harness) -> None:  # type: ignore[no-untyped-def]
+def test_a_preset_session_cookie_is_never_adopted(harness) -> None:
     user = harness.user()
     client = TestClient(harness.service.http_app)
     client.cookies.set("sso_session", "attacker-chosen-value")
@@ -169,13 +169,13 @@ def test_a_preset_session_cookie_is_never_adopted(harness) -> None:  # type: ign
     {"username": "\x00\u202e", "password": "\x00"}, {"username": "ü" * 2000, "password": "é" * 5000},
     {"username": "a\r\nb", "password": "x", "return_to": "/\u2028"},
 ])
-def test_odd_unicode_in_the_form_is_a_4xx_never_a_500(harness, fields: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_odd_unicode_in_the_form_is_a_4xx_never_a_500(harness, fields: dict[str, str]) -> None:
     client = TestClient(harness.service.http_app)
     resp = _post(client, csrf_token=_page(client), **fields)
     assert resp.status_code == 401
 
 
-def test_invalid_utf8_in_the_form_is_invalid_request(harness) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_utf8_in_the_form_is_invalid_request(harness) -> None:
     client = TestClient(harness.service.http_app)
     resp = client.post(LOGIN, content=b"username=%ff%fe&password=x",
                        headers={"content-type": "application/x-www-form-urlencoded"})

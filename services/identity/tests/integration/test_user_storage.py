@@ -25,13 +25,13 @@ def _user(username: str, email: str) -> User:
 
 
 @pytest.fixture
-def uow(harness, database_url: str):  # type: ignore[no-untyped-def]  # harness: migrations applied
+def uow(harness, database_url: str):  # harness: migrations applied
     engine = make_engine(database_url, SCHEMA)
     yield SqlUserUnitOfWork(engine)
     engine.dispose()
 
 
-def test_usernames_differing_only_in_case_collide_in_the_index(uow) -> None:  # type: ignore[no-untyped-def]
+def test_usernames_differing_only_in_case_collide_in_the_index(uow) -> None:
     tag = uuid.uuid4().hex[:8]
     with uow() as users:
         users.add(_user(f"Carol{tag}", f"carol{tag}@example.com"))
@@ -41,7 +41,7 @@ def test_usernames_differing_only_in_case_collide_in_the_index(uow) -> None:  # 
         users.add(_user(f"dave{tag}", f"Carol{tag}@EXAMPLE.com"))
 
 
-def test_a_failed_unit_of_work_stores_nothing(uow) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_unit_of_work_stores_nothing(uow) -> None:
     tag = uuid.uuid4().hex[:8]
     with pytest.raises(AlreadyExists), uow() as users:
         users.add(_user(f"erin{tag}", f"erin{tag}@example.com"))
@@ -50,7 +50,7 @@ def test_a_failed_unit_of_work_stores_nothing(uow) -> None:  # type: ignore[no-u
         assert users.get_by_username_key(f"erin{tag}") is None
 
 
-def test_users_live_in_the_identity_schema_with_aware_timestamps(uow, database_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_users_live_in_the_identity_schema_with_aware_timestamps(uow, database_url: str) -> None:
     tag = uuid.uuid4().hex[:8]
     user = _user(f"frank{tag}", f"frank{tag}@example.com")
     with uow() as users:
@@ -66,7 +66,7 @@ def test_users_live_in_the_identity_schema_with_aware_timestamps(uow, database_u
     assert schema == "identity"
 
 
-def test_the_embedded_sqlite_default_works_end_to_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_embedded_sqlite_default_works_end_to_end(tmp_path) -> None:
     settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True, VAR_DIR=str(tmp_path), BCRYPT_ROUNDS=4,  # type: ignore[call-arg]
                         SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)

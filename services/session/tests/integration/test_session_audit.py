@@ -24,7 +24,7 @@ def _events(target: str, user_id: str) -> list[apb.AuditEvent]:
     return list(reversed(got.events))  # oldest first
 
 
-def test_created_and_revoked_sessions_are_recorded_with_the_reason(harness, user_id: str) -> None:  # type: ignore[no-untyped-def]
+def test_created_and_revoked_sessions_are_recorded_with_the_reason(harness, user_id: str) -> None:
     created = [
         harness.stub.CreateSession(
             pb.CreateSessionRequest(user_id=user_id, client_ip="198.51.100.3", user_agent="ua", amr=["pwd"]),
@@ -54,7 +54,7 @@ def test_created_and_revoked_sessions_are_recorded_with_the_reason(harness, user
     assert all(c.session_token not in stored for c in created)
 
 
-def test_a_logout_is_recorded_with_the_session_it_came_from(replica, user_id: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_logout_is_recorded_with_the_session_it_came_from(replica, user_id: str) -> None:
     with replica(ISSUER=ISSUER) as r, TestClient(r.service.http_app, base_url=ISSUER) as http:
         with grpc.insecure_channel(r.target) as channel:
             stub = pb_grpc.SessionServiceStub(channel)

@@ -8,7 +8,7 @@ import pytest
 from authgate.session.v1 import session_pb2 as pb
 
 
-def _create(h, user_id: str) -> pb.CreateSessionResponse:  # type: ignore[no-untyped-def]
+def _create(h, user_id: str) -> pb.CreateSessionResponse:
     return h.stub.CreateSession(pb.CreateSessionRequest(user_id=user_id, amr=["pwd"]))
 
 

@@ -10,12 +10,12 @@ from authgate.session.v1 import session_pb2 as pb
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
-def _create(h, user_id: str, ua: str = "Firefox") -> pb.CreateSessionResponse:  # type: ignore[no-untyped-def]
+def _create(h, user_id: str, ua: str = "Firefox") -> pb.CreateSessionResponse:
     return h.stub.CreateSession(pb.CreateSessionRequest(
         user_id=user_id, client_ip="203.0.113.9", user_agent=ua, amr=["pwd"]), timeout=5)
 
 
-def _fails(call, code: grpc.StatusCode) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _fails(call, code: grpc.StatusCode) -> dict[str, str]:
     with pytest.raises(grpc.RpcError) as err:
         call()
     assert err.value.code() == code

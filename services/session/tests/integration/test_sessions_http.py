@@ -27,7 +27,7 @@ class FakeTokenService(token_pb2_grpc.TokenServiceServicer):
     def __init__(self) -> None:
         self.tokens: dict[str, tuple[str, str, list[str], list[str]]] = {}
 
-    def ValidateToken(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def ValidateToken(self, request, context):  # noqa: N802
         if request.token not in self.tokens:
             raise InvalidToken()
         sub, sid, scopes, aud = self.tokens[request.token]
@@ -67,7 +67,7 @@ def cookie(value: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def web(replica) -> Iterator[Web]:  # type: ignore[no-untyped-def]
+def web(replica) -> Iterator[Web]:
     fake = FakeTokenService()
     server, port, _ = create_server(
         0, lambda s: token_pb2_grpc.add_TokenServiceServicer_to_server(fake, s),
@@ -174,7 +174,7 @@ def test_global_logout_with_the_cookie_ends_everything_and_clears_it(web: Web, u
     assert again.status_code == 401
 
 
-def test_behind_an_https_issuer_the_host_prefixed_cookie_is_read_and_cleared(replica, user: str) -> None:  # type: ignore[no-untyped-def]
+def test_behind_an_https_issuer_the_host_prefixed_cookie_is_read_and_cleared(replica, user: str) -> None:
     https = "https://id.test"
     with replica(ISSUER=https) as r, TestClient(r.service.http_app, base_url=https) as http:
         _, value = create_session(r.service.deps, user, "203.0.113.5", "Firefox", ["pwd"])

@@ -146,7 +146,7 @@ class FakeTokens:
 
 
 class RecordingPublisher:
-    def __init__(self, hub) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, hub) -> None:
         self.hub = hub
         self.published: list[Revocation] = []
 
@@ -167,7 +167,7 @@ class World:
     write_interval: int = WRITE_INTERVAL
 
     @property
-    def deps(self):  # type: ignore[no-untyped-def]
+    def deps(self):
         return self.service.deps
 
     def row(self, sid: str) -> Session:

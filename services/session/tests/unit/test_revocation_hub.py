@@ -14,7 +14,7 @@ from session_service.domain.revocations import recent_revocation_pages, recent_r
 from session_service.domain.revoke import revoke_session, revoke_user_sessions
 
 
-def _rev(world, sid: str, forget_in: int = 3600) -> Revocation:  # type: ignore[no-untyped-def]
+def _rev(world, sid: str, forget_in: int = 3600) -> Revocation:
     now = world.clock.now
     return Revocation(sid, "u1", now, now + timedelta(seconds=forget_in))
 

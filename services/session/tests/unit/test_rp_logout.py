@@ -49,7 +49,7 @@ class FakeClients:
 
 
 @pytest.fixture
-def rp(world):  # type: ignore[no-untyped-def]
+def rp(world):
     hints = FakeHints()
     endpoint = RpLogout(world.deps, hints, FakeClients(), LogoutCsrf(b"k" * 32, 600))
     session, cookie = create_session(world.deps, "alice", "", "laptop", [])
@@ -58,7 +58,7 @@ def rp(world):  # type: ignore[no-untyped-def]
     return endpoint, session, cookie
 
 
-def test_a_hint_naming_the_session_ends_it_and_redirects_with_state(world, rp) -> None:  # type: ignore[no-untyped-def]
+def test_a_hint_naming_the_session_ends_it_and_redirects_with_state(world, rp) -> None:
     endpoint, session, cookie = rp
     out = endpoint.handle(
         LogoutRequest(id_token_hint="hint", post_logout_redirect_uri=BYE, state="x y&z"), cookie
@@ -68,7 +68,7 @@ def test_a_hint_naming_the_session_ends_it_and_redirects_with_state(world, rp) -
     assert [r.sid for r in world.published] == [session.sid]
 
 
-def test_state_is_added_to_a_registered_uri_with_a_query(rp) -> None:  # type: ignore[no-untyped-def]
+def test_state_is_added_to_a_registered_uri_with_a_query(rp) -> None:
     endpoint, _, cookie = rp
     out = endpoint.handle(
         LogoutRequest(id_token_hint="hint", post_logout_redirect_uri=BYE + "?lang=en", state="s1"), cookie
@@ -89,14 +89,14 @@ def test_state_is_added_to_a_registered_uri_with_a_query(rp) -> None:  # type: i
         LogoutRequest(client_id="rp", state="s" * 5000),
     ],
 )
-def test_what_cannot_be_verified_is_refused_and_nothing_ends(world, rp, req) -> None:  # type: ignore[no-untyped-def]
+def test_what_cannot_be_verified_is_refused_and_nothing_ends(world, rp, req) -> None:
     endpoint, session, cookie = rp
     with pytest.raises(InvalidRequest):
         endpoint.handle(req, cookie)
     assert world.row(session.sid).revoked_at is None
 
 
-def test_without_a_matching_hint_the_user_confirms(world, rp) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_matching_hint_the_user_confirms(world, rp) -> None:
     endpoint, session, cookie = rp
     for req in (
         LogoutRequest(),
@@ -114,7 +114,7 @@ def test_without_a_matching_hint_the_user_confirms(world, rp) -> None:  # type: 
     assert world.row(session.sid).revoked_at is not None
 
 
-def test_a_forged_expired_or_other_sessions_csrf_token_does_not_end_the_session(world, rp) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_expired_or_other_sessions_csrf_token_does_not_end_the_session(world, rp) -> None:
     endpoint, session, cookie = rp
     token = endpoint.handle(LogoutRequest(), cookie).csrf_token  # type: ignore[union-attr]
     _, other_cookie = create_session(world.deps, "bob", "", "bob's", [])
@@ -128,7 +128,7 @@ def test_a_forged_expired_or_other_sessions_csrf_token_does_not_end_the_session(
     assert world.row(session.sid).revoked_at is None
 
 
-def test_without_a_session_there_is_nothing_to_confirm(world, rp) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_session_there_is_nothing_to_confirm(world, rp) -> None:
     endpoint, _, _ = rp
     assert endpoint.handle(LogoutRequest(client_id="rp", post_logout_redirect_uri=BYE), None) == SignedOut(
         BYE, ended=False
@@ -140,7 +140,7 @@ def test_without_a_session_there_is_nothing_to_confirm(world, rp) -> None:  # ty
 
 
 @pytest.fixture
-def http(world):  # type: ignore[no-untyped-def]
+def http(world):
     settings = Settings(_env_file=None, ISSUER="https://auth.example", SECRET_KEY=secrets.token_urlsafe(32))  # type: ignore[call-arg]
     hints = FakeHints()
     service = build(
@@ -163,7 +163,7 @@ def _hidden(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
 
 
-def test_pages_are_plain_html_that_refuses_framing(http) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_plain_html_that_refuses_framing(http) -> None:
     client, _ = http
     resp = client.get("/api/v1/oauth/logout", params={"client_id": "rp"})
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
@@ -172,7 +172,7 @@ def test_pages_are_plain_html_that_refuses_framing(http) -> None:  # type: ignor
     assert "Reporting" in resp.text and 'action="/api/v1/oauth/logout"' in resp.text
 
 
-def test_confirming_the_form_ends_the_session_and_clears_the_cookie(world, http) -> None:  # type: ignore[no-untyped-def]
+def test_confirming_the_form_ends_the_session_and_clears_the_cookie(world, http) -> None:
     client, session = http
     page = client.get(
         "/api/v1/oauth/logout", params={"client_id": "rp", "post_logout_redirect_uri": BYE, "state": "<s>"}
@@ -188,7 +188,7 @@ def test_confirming_the_form_ends_the_session_and_clears_the_cookie(world, http)
     assert world.row(session.sid).revoked_at is not None
 
 
-def test_an_unregistered_uri_gets_an_error_page_not_a_redirect(world, http) -> None:  # type: ignore[no-untyped-def]
+def test_an_unregistered_uri_gets_an_error_page_not_a_redirect(world, http) -> None:
     client, session = http
     resp = client.get(
         "/api/v1/oauth/logout",
@@ -199,7 +199,7 @@ def test_an_unregistered_uri_gets_an_error_page_not_a_redirect(world, http) -> N
     assert world.row(session.sid).revoked_at is None
 
 
-def test_matching_hint_signs_out_with_a_page_when_no_uri_is_given(http) -> None:  # type: ignore[no-untyped-def]
+def test_matching_hint_signs_out_with_a_page_when_no_uri_is_given(http) -> None:
     client, _ = http
     resp = client.post("/api/v1/oauth/logout", data={"id_token_hint": "hint"})
     assert resp.status_code == 200 and "You are signed out" in resp.text
@@ -214,13 +214,13 @@ def test_matching_hint_signs_out_with_a_page_when_no_uri_is_given(http) -> None:
         ("application/x-www-form-urlencoded", b"state=a&state=b"),
     ],
 )
-def test_malformed_posts_are_refused_with_a_page(http, content_type, body) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_posts_are_refused_with_a_page(http, content_type, body) -> None:
     client, _ = http
     resp = client.post("/api/v1/oauth/logout", content=body, headers={"content-type": content_type})
     assert resp.status_code == 400 and resp.headers["content-type"].startswith("text/html")
 
 
-def test_state_reaches_the_redirect_url_encoded(http) -> None:  # type: ignore[no-untyped-def]
+def test_state_reaches_the_redirect_url_encoded(http) -> None:
     client, _ = http
     resp = client.get(
         "/api/v1/oauth/logout",

@@ -8,7 +8,7 @@ from session_service.domain.create import create_session
 from session_service.domain.my_sessions import end_my_session, logout
 
 
-def test_ending_a_device_and_signing_out_here_name_the_user_and_the_reason(world) -> None:  # type: ignore[no-untyped-def]
+def test_ending_a_device_and_signing_out_here_name_the_user_and_the_reason(world) -> None:
     laptop, _ = create_session(world.deps, "alice", "203.0.113.5", "laptop", ["pwd"])
     phone, _ = create_session(world.deps, "alice", "", "phone", ["pwd"])
     caller = Caller(user_id="alice", sid=laptop.sid, by_cookie=True)

@@ -40,13 +40,13 @@ class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServic
     live_sids: set[str] = field(default_factory=set)
     session_down: bool = False
 
-    def AuthenticateClient(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def AuthenticateClient(self, request, context):  # noqa: N802
         secret, client = self.clients.get(request.client_id, ("", None))
         if client is None or (client.client_type != "public" and secret != request.client_secret):
             raise InvalidClient()
         return az.AuthenticateClientResponse(client=client)
 
-    def RedeemCode(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def RedeemCode(self, request, context):  # noqa: N802
         grant = self.codes.get(request.code)
         if grant is None or grant.client_id != request.client_id:
             raise InvalidGrant()
@@ -55,7 +55,7 @@ class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServic
         self.redeemed.add(request.code)
         return az.RedeemCodeResponse(grant=grant)
 
-    def GetUserClaims(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def GetUserClaims(self, request, context):  # noqa: N802
         claims = {"sub": request.user_id}
         if "profile" in request.scopes:
             claims.update(name="Alice Liddell", preferred_username="alice")
@@ -63,7 +63,7 @@ class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServic
             claims.update(email="alice@example.com", email_verified=True)
         return idp.GetUserClaimsResponse(claims_json=json.dumps(claims))
 
-    def GetSession(self, request, context):  # type: ignore[no-untyped-def]  # noqa: N802
+    def GetSession(self, request, context):  # noqa: N802
         if self.session_down:
             context.abort(grpc.StatusCode.UNAVAILABLE, "session store down")
         if request.sid not in self.live_sids:
@@ -152,13 +152,13 @@ def sign_in(harness: Harness, client: tuple[str, str], scopes: str = "openid rea
     return resp.json()
 
 
-def refresh(harness: Harness, client: tuple[str, str], refresh_token: str, **extra: str):  # type: ignore[no-untyped-def]
+def refresh(harness: Harness, client: tuple[str, str], refresh_token: str, **extra: str):
     return harness.http.post("/api/v1/oauth/token", auth=client, data={
         "grant_type": "refresh_token", "refresh_token": refresh_token, **extra})
 
 
 @pytest.fixture
-def lifecycle():  # type: ignore[no-untyped-def]
+def lifecycle():
     """sign_in and refresh helpers (test files cannot import conftest under importlib mode)."""
     return sign_in, refresh
 

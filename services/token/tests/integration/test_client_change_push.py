@@ -15,7 +15,7 @@ TOKEN = "/api/v1/oauth/token"
 CC = {"grant_type": "client_credentials"}
 
 
-def test_an_announced_change_ends_the_remembered_authentication(harness) -> None:  # type: ignore[no-untyped-def]
+def test_an_announced_change_ends_the_remembered_authentication(harness) -> None:
     assert harness.settings.CLIENT_AUTH_CACHE_SECONDS >= 5
     prefix = harness.settings.REDIS_KEY_PREFIX
     admin = redis.Redis.from_url(REDIS_URL)

@@ -12,14 +12,14 @@ TOKEN = "/api/v1/oauth/token"
 
 
 @pytest.fixture
-def service_client(harness):  # type: ignore[no-untyped-def]
+def service_client(harness):
     client = ("svc-" + secrets.token_hex(4), secrets.token_urlsafe(32))
     harness.fakes.add_client(*client, grant_types=("client_credentials",), scopes="openid read write",
                              audiences=("https://api.example",))
     return client
 
 
-def test_client_credentials_token(harness, service_client, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_client_credentials_token(harness, service_client, grpc_channel) -> None:
     resp = harness.http.post(TOKEN, auth=service_client, data={"grant_type": "client_credentials"})
     assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
     body = resp.json()
@@ -31,13 +31,13 @@ def test_client_credentials_token(harness, service_client, grpc_channel) -> None
 
 
 @pytest.mark.parametrize(("scope", "error"), [("read admin", "invalid_scope"), ("openid", "invalid_scope")])
-def test_scope_beyond_the_client_is_refused(harness, service_client, scope, error) -> None:  # type: ignore[no-untyped-def]
+def test_scope_beyond_the_client_is_refused(harness, service_client, scope, error) -> None:
     resp = harness.http.post(TOKEN, auth=service_client, data={"grant_type": "client_credentials",
                                                                "scope": scope})
     assert resp.status_code == 400 and resp.json()["error"] == error
 
 
-def test_public_and_unregistered_clients_are_refused(harness, app_client) -> None:  # type: ignore[no-untyped-def]
+def test_public_and_unregistered_clients_are_refused(harness, app_client) -> None:
     harness.fakes.add_client("pub-cc", public=True, grant_types=("client_credentials",))
     public = harness.http.post(TOKEN, data={"grant_type": "client_credentials", "client_id": "pub-cc"})
     assert public.status_code == 400 and public.json()["error"] == "unauthorized_client"

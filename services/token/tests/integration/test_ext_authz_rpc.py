@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from token_service.domain.minting import AccessTokenRequest
 
 
-def _check(channel, headers: dict[str, str], required: str = "read", **extensions: str):  # type: ignore[no-untyped-def]
+def _check(channel, headers: dict[str, str], required: str = "read", **extensions: str):
     request = ext.CheckRequest(attributes=attr.AttributeContext(
         request=attr.AttributeContext.Request(http=attr.AttributeContext.HttpRequest(
             method="GET", path="/api/v1/example/items", headers=headers)),
@@ -23,12 +23,12 @@ def _check(channel, headers: dict[str, str], required: str = "read", **extension
     return ext_grpc.AuthorizationStub(channel).Check(request, timeout=5)
 
 
-def _headers(options) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _headers(options) -> dict[str, str]:
     return {o.header.key: o.header.value for o in options}
 
 
 @pytest.fixture
-def access(harness) -> str:  # type: ignore[no-untyped-def]
+def access(harness) -> str:
     sid = "sid-" + secrets.token_hex(4)
     harness.fakes.live_sids.add(sid)
     return harness.service.minter.access_token(AccessTokenRequest(
@@ -36,7 +36,7 @@ def access(harness) -> str:  # type: ignore[no-untyped-def]
         audiences=["https://api.example"])).token
 
 
-def test_allowed_with_the_verified_headers(grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+def test_allowed_with_the_verified_headers(grpc_channel, access) -> None:
     resp = _check(grpc_channel, {"authorization": f"Bearer {access}", "x-auth-sub": "admin"},
                   "read write", audience="https://api.example")
     assert resp.status.code == 0 and resp.HasField("ok_response")
@@ -47,7 +47,7 @@ def test_allowed_with_the_verified_headers(grpc_channel, access) -> None:  # typ
 
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer not-a-jwt"},
                                      {"authorization": "Basic dTpw"}])
-def test_no_or_bad_token_is_401(grpc_channel, headers) -> None:  # type: ignore[no-untyped-def]
+def test_no_or_bad_token_is_401(grpc_channel, headers) -> None:
     resp = _check(grpc_channel, headers)
     assert resp.HasField("denied_response") and resp.denied_response.status.code == 401
     denied = _headers(resp.denied_response.headers)
@@ -55,21 +55,21 @@ def test_no_or_bad_token_is_401(grpc_channel, headers) -> None:  # type: ignore[
     assert json.loads(resp.denied_response.body)["error"] == "invalid_token"
 
 
-def test_wrong_audience_and_revoked_session_are_401(harness, grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_audience_and_revoked_session_are_401(harness, grpc_channel, access) -> None:
     assert _check(grpc_channel, {"authorization": f"Bearer {access}"},
                   audience="https://other.example").denied_response.status.code == 401
     harness.fakes.live_sids.discard(harness.service.validator.validate(access)["sid"])
     assert _check(grpc_channel, {"authorization": f"Bearer {access}"}).denied_response.status.code == 401
 
 
-def test_missing_scope_is_403(grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+def test_missing_scope_is_403(grpc_channel, access) -> None:
     resp = _check(grpc_channel, {"authorization": f"Bearer {access}"}, "admin")
     assert resp.denied_response.status.code == 403
     assert 'error="insufficient_scope"' in _headers(resp.denied_response.headers)["www-authenticate"]
     assert json.loads(resp.denied_response.body)["error"] == "insufficient_scope"
 
 
-def test_session_service_down_is_503(harness, grpc_channel, access) -> None:  # type: ignore[no-untyped-def]
+def test_session_service_down_is_503(harness, grpc_channel, access) -> None:
     harness.fakes.session_down = True
     try:
         resp = _check(grpc_channel, {"authorization": f"Bearer {access}"})
@@ -78,7 +78,7 @@ def test_session_service_down_is_503(harness, grpc_channel, access) -> None:  # 
     assert resp.denied_response.status.code == 503 and not resp.HasField("ok_response")
 
 
-def test_the_authorization_service_is_in_health(grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_the_authorization_service_is_in_health(grpc_channel) -> None:
     resp = health_pb2_grpc.HealthStub(grpc_channel).Check(
         health_pb2.HealthCheckRequest(service="envoy.service.auth.v3.Authorization"), timeout=5)
     assert resp.status == health_pb2.HealthCheckResponse.SERVING

@@ -8,15 +8,15 @@ INTROSPECT = "/api/v1/oauth/introspect"
 INACTIVE = {"active": False}
 
 
-def _introspect(harness, client, token: str):  # type: ignore[no-untyped-def]
+def _introspect(harness, client, token: str):
     return harness.http.post(INTROSPECT, auth=client, data={"token": token})
 
 
-def _sid(harness, client, access: str) -> str:  # type: ignore[no-untyped-def]
+def _sid(harness, client, access: str) -> str:
     return _introspect(harness, client, access).json()["sid"]
 
 
-def test_live_tokens_are_described(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_live_tokens_are_described(harness, app_client, lifecycle) -> None:
     sign_in, _refresh = lifecycle
     tokens = sign_in(harness, app_client)
     resp = _introspect(harness, app_client, tokens["access_token"])
@@ -32,7 +32,7 @@ def test_live_tokens_are_described(harness, app_client, lifecycle) -> None:  # t
     assert refresh_body["sid"] == body["sid"] and refresh_body["client_id"] == app_client[0]
 
 
-def test_every_inactive_case_is_only_active_false(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_every_inactive_case_is_only_active_false(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     rotated = sign_in(harness, app_client)
     refresh(harness, app_client, rotated["refresh_token"])
@@ -59,7 +59,7 @@ def test_every_inactive_case_is_only_active_false(harness, app_client, lifecycle
         assert resp.status_code == 200 and resp.json() == INACTIVE, name
 
 
-def test_unauthenticated_introspection_is_401(harness, app_client) -> None:  # type: ignore[no-untyped-def]
+def test_unauthenticated_introspection_is_401(harness, app_client) -> None:
     for resp in (harness.http.post(INTROSPECT, data={"token": "x"}),
                  _introspect(harness, (app_client[0], "not-the-secret-" + "x" * 30), "x")):
         assert resp.status_code == 401 and resp.json()["error"] == "invalid_client"

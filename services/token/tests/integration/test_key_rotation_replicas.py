@@ -25,18 +25,18 @@ JWKS = "/.well-known/jwks.json"
 REDIRECT = "https://app.example/cb"
 
 
-def _stub(replica) -> tuple[grpc.Channel, pb_grpc.TokenServiceStub]:  # type: ignore[no-untyped-def]
+def _stub(replica) -> tuple[grpc.Channel, pb_grpc.TokenServiceStub]:
     ch = grpc.insecure_channel(replica.grpc_target)
     return ch, pb_grpc.TokenServiceStub(ch)
 
 
-def _call(replica, method: str, request):  # type: ignore[no-untyped-def]
+def _call(replica, method: str, request):
     ch, stub = _stub(replica)
     with ch:
         return getattr(stub, method)(request, timeout=10)
 
 
-def _sign_in(harness, replica, client) -> dict:  # type: ignore[no-untyped-def]
+def _sign_in(harness, replica, client) -> dict:
     resp = replica.http.post("/api/v1/oauth/token", auth=client, data={
         "grant_type": "authorization_code", "code": harness.fakes.add_code(client[0], "openid read"),
         "redirect_uri": REDIRECT, "code_verifier": "v" * 43})
@@ -48,7 +48,7 @@ def _kid(token: str) -> str:
     return jwt.get_unverified_header(token)["kid"]
 
 
-def _validates(replica, token: str) -> bool:  # type: ignore[no-untyped-def]
+def _validates(replica, token: str) -> bool:
     try:
         _call(replica, "ValidateToken", pb.ValidateTokenRequest(token=token))
         return True
@@ -65,13 +65,13 @@ def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 @pytest.fixture
-def client(harness):  # type: ignore[no-untyped-def]
+def client(harness):
     client = ("app-" + secrets.token_hex(4), secrets.token_urlsafe(32))
     harness.fakes.add_client(*client, scopes="openid read")
     return client
 
 
-def test_rotation_under_traffic(harness, replicas, client) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_under_traffic(harness, replicas, client) -> None:
     a, b = replicas
     cached = a.http.get(JWKS)  # a relying party caches the JWKS before the rotation
     cached_kids = {k["kid"] for k in cached.json()["keys"]}
@@ -104,7 +104,7 @@ def test_rotation_under_traffic(harness, replicas, client) -> None:  # type: ign
     assert _validates(b, _sign_in(harness, b, client)["access_token"])
 
 
-def test_unforced_rotation_waits_for_jwks_caches(replicas) -> None:  # type: ignore[no-untyped-def]
+def test_unforced_rotation_waits_for_jwks_caches(replicas) -> None:
     a, b = replicas
     next_kid = next(k.kid for k in _call(a, "ListSigningKeys", pb.ListSigningKeysRequest()).keys
                     if k.state == "next")
@@ -117,7 +117,7 @@ def test_unforced_rotation_waits_for_jwks_caches(replicas) -> None:  # type: ign
     assert later.rotated and later.current_kid == next_kid
 
 
-def test_replicas_serve_the_same_etag_and_answer_304(replicas) -> None:  # type: ignore[no-untyped-def]
+def test_replicas_serve_the_same_etag_and_answer_304(replicas) -> None:
     a, b = replicas
     first = a.http.get(JWKS)
     etag = first.headers["etag"]
@@ -132,11 +132,11 @@ def test_replicas_serve_the_same_etag_and_answer_304(replicas) -> None:  # type:
     assert meta[0].headers["cache-control"] == "public, max-age=3"
 
 
-def test_concurrent_rotations_leave_exactly_one_current_key(harness, replicas) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_rotations_leave_exactly_one_current_key(harness, replicas) -> None:
     a, b = replicas
     barrier, errors, answers = threading.Barrier(8), [], []
 
-    def rotate(replica) -> None:  # type: ignore[no-untyped-def]
+    def rotate(replica) -> None:
         try:
             barrier.wait()
             answers.append(_call(replica, "RotateSigningKeys", pb.RotateSigningKeysRequest(force=True)))
@@ -156,14 +156,14 @@ def test_concurrent_rotations_leave_exactly_one_current_key(harness, replicas) -
     _eventually(lambda: a.service.keys.current_kid == b.service.keys.current_kid == current)
 
 
-def test_scheduled_check_from_many_replicas_rotates_once(replicas) -> None:  # type: ignore[no-untyped-def]
+def test_scheduled_check_from_many_replicas_rotates_once(replicas) -> None:
     settings = replicas[0].settings
     before = {k.kid: k.state for k in replicas[0].service.signing_keys.describe()}
     due = datetime.now(UTC) + timedelta(days=settings.SIGNING_KEY_ROTATION_DAYS, hours=1)
     engines = [engine_for(settings) for _ in range(4)]  # one per "replica"
     barrier, errors = threading.Barrier(4), []
 
-    def check(engine) -> None:  # type: ignore[no-untyped-def]
+    def check(engine) -> None:
         rotation = KeyRotation(SqlKeyUnitOfWork(engine, make_cipher(settings.SECRET_KEY)),
                                key_policy(settings), clock=lambda: due)
         try:

@@ -30,7 +30,7 @@ INTROSPECT = "/api/v1/oauth/introspect"
 
 
 @pytest.fixture(scope="module")
-def engine(harness) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def engine(harness) -> Iterator[Engine]:
     eng = engine_for(harness.settings)
     yield eng
     eng.dispose()
@@ -40,7 +40,7 @@ def _basic(client: tuple[str, str]) -> str:
     return "Basic " + base64.b64encode(f"{client[0]}:{client[1]}".encode()).decode()
 
 
-def _userinfo(harness, access: str) -> int:  # type: ignore[no-untyped-def]
+def _userinfo(harness, access: str) -> int:
     return harness.http.get(USERINFO, headers={"Authorization": f"Bearer {access}"}).status_code
 
 
@@ -53,7 +53,7 @@ def _family_rows(engine: Engine, refresh: RefreshTokens, raw: str) -> list:  # t
 
 
 def test_rotation_and_reuse_kill_the_family_and_its_access_tokens(harness, app_client, lifecycle,
-                                                                  engine) -> None:  # type: ignore[no-untyped-def]
+                                                                  engine) -> None:
     sign_in, refresh = lifecycle
     first = sign_in(harness, app_client)
     second = refresh(harness, app_client, first["refresh_token"])
@@ -82,7 +82,7 @@ def test_rotation_and_reuse_kill_the_family_and_its_access_tokens(harness, app_c
 
 
 def test_twenty_concurrent_refreshes_have_exactly_one_winner(harness, app_client, lifecycle,
-                                                             engine) -> None:  # type: ignore[no-untyped-def]
+                                                             engine) -> None:
     sign_in, _refresh = lifecycle
     raw = sign_in(harness, app_client)["refresh_token"]
     body = f"grant_type=refresh_token&refresh_token={raw}".encode()
@@ -107,7 +107,7 @@ def test_twenty_concurrent_refreshes_have_exactly_one_winner(harness, app_client
     assert len(rows) == 2  # the original and one successor, never a second chain
 
 
-def test_scope_narrows_but_never_widens(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_scope_narrows_but_never_widens(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     first = sign_in(harness, app_client, scopes="openid read")
     wide = refresh(harness, app_client, first["refresh_token"], scope="openid read write")
@@ -117,7 +117,7 @@ def test_scope_narrows_but_never_widens(harness, app_client, lifecycle) -> None:
     assert "id_token" not in narrow.json()
 
 
-def test_another_client_cannot_use_the_token(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_another_client_cannot_use_the_token(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     first = sign_in(harness, app_client)
     thief = ("thief-" + app_client[0], "t" * 40)
@@ -126,7 +126,7 @@ def test_another_client_cannot_use_the_token(harness, app_client, lifecycle) -> 
     assert refresh(harness, app_client, first["refresh_token"]).status_code == 200
 
 
-def test_an_ended_session_ends_refreshing(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_an_ended_session_ends_refreshing(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     first = sign_in(harness, app_client)
     harness.fakes.live_sids.discard(harness.service.validator.validate(first["access_token"])["sid"])
@@ -135,7 +135,7 @@ def test_an_ended_session_ends_refreshing(harness, app_client, lifecycle) -> Non
 
 
 def test_grace_retries_under_concurrency_leave_one_live_successor(harness, app_client, lifecycle,
-                                                                  engine) -> None:  # type: ignore[no-untyped-def]
+                                                                  engine) -> None:
     sign_in, refresh = lifecycle
     lenient = bootstrap(harness.settings.model_copy(update={"REFRESH_REUSE_GRACE_SECONDS": 60}))
     try:
@@ -166,7 +166,7 @@ def test_grace_retries_under_concurrency_leave_one_live_successor(harness, app_c
         lenient.close()
 
 
-def test_cleanup_deletes_only_long_dead_rows(harness, app_client, lifecycle, engine) -> None:  # type: ignore[no-untyped-def]
+def test_cleanup_deletes_only_long_dead_rows(harness, app_client, lifecycle, engine) -> None:
     sign_in, _refresh = lifecycle
     dead, alive = sign_in(harness, app_client), sign_in(harness, app_client)
     refresh = harness.service.refresh
@@ -186,7 +186,7 @@ def test_cleanup_deletes_only_long_dead_rows(harness, app_client, lifecycle, eng
     assert refresh.find(alive["refresh_token"]) is not None
 
 
-def test_the_embedded_sqlite_default_rotates_and_detects_reuse(tmp_path, harness) -> None:  # type: ignore[no-untyped-def]
+def test_the_embedded_sqlite_default_rotates_and_detects_reuse(tmp_path, harness) -> None:
     sqlite = make_engine(None, "token", str(tmp_path))
     run_migrations(sqlite, "token", str(MIGRATIONS))
     uow = SqlRefreshUnitOfWork(sqlite)
@@ -216,7 +216,7 @@ def test_the_embedded_sqlite_default_rotates_and_detects_reuse(tmp_path, harness
     sqlite.dispose()
 
 
-def test_a_replayed_code_revokes_the_refresh_family(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_a_replayed_code_revokes_the_refresh_family(harness, app_client, lifecycle) -> None:
     _sign_in, refresh = lifecycle
     code = harness.fakes.add_code(app_client[0], "openid read")
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": "https://app.example/cb",

@@ -25,7 +25,7 @@ REDIRECT = "https://app.example/cb"
 
 
 @pytest.fixture
-def replica_b(harness) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def replica_b(harness) -> Iterator[str]:
     """A second replica on the harness's database and Redis prefix; its gRPC target."""
     service = bootstrap(harness.settings)
     server, port, _ = create_server(0, service.register, service_names=SERVICE_NAMES, host="127.0.0.1")
@@ -36,7 +36,7 @@ def replica_b(harness) -> Iterator[str]:  # type: ignore[no-untyped-def]
         service.close()
 
 
-def flush(harness) -> int:  # type: ignore[no-untyped-def]
+def flush(harness) -> int:
     """What a Redis restart without persistence does to the token service: its keys are gone."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
@@ -57,13 +57,13 @@ def validate(target: str, token: str) -> grpc.StatusCode:
     return grpc.StatusCode.OK
 
 
-def exchange(harness, client: tuple[str, str], code: str):  # type: ignore[no-untyped-def]
+def exchange(harness, client: tuple[str, str], code: str):
     return harness.http.post("/api/v1/oauth/token", auth=client, data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
         "code_verifier": "v" * 43})
 
 
-def test_revoked_tokens_stay_revoked_on_every_replica_after_redis_is_flushed(  # type: ignore[no-untyped-def]
+def test_revoked_tokens_stay_revoked_on_every_replica_after_redis_is_flushed(
         harness, replica_b, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     revoked = sign_in(harness, app_client)
@@ -96,7 +96,7 @@ class CountingRedis(redis.Redis):
 
     commands: list[str]
 
-    def execute_command(self, *args, **options):  # type: ignore[no-untyped-def]
+    def execute_command(self, *args, **options):
         self.commands.append(str(args[0]))
         return super().execute_command(*args, **options)
 
@@ -112,7 +112,7 @@ def deny_list() -> Iterator[tuple[RedisDenyList, CountingRedis, str]]:
             client.close()
 
 
-def test_a_check_is_one_round_trip_and_reads_the_marker(deny_list) -> None:  # type: ignore[no-untyped-def]
+def test_a_check_is_one_round_trip_and_reads_the_marker(deny_list) -> None:
     denied, client, _prefix = deny_list
     denied.add([("j-1", 60)])
     client.commands.clear()
@@ -120,7 +120,7 @@ def test_a_check_is_one_round_trip_and_reads_the_marker(deny_list) -> None:  # t
     assert client.commands == ["MGET", "MGET"]
 
 
-def test_only_the_lock_holder_marks_the_list_complete(deny_list) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_lock_holder_marks_the_list_complete(deny_list) -> None:
     denied, client, prefix = deny_list
     assert denied.claim_rebuild("a", 30) and not denied.claim_rebuild("b", 30)
     assert not denied.complete_rebuild("b")
@@ -131,7 +131,7 @@ def test_only_the_lock_holder_marks_the_list_complete(deny_list) -> None:  # typ
     assert client.ttl(prefix + "revoked:complete") == -1  # no expiry
 
 
-def test_a_reload_interrupted_by_data_loss_is_not_marked_complete(deny_list) -> None:  # type: ignore[no-untyped-def]
+def test_a_reload_interrupted_by_data_loss_is_not_marked_complete(deny_list) -> None:
     denied, client, prefix = deny_list
     assert denied.claim_rebuild("a", 30)
     denied.add([("j-1", 60)])
@@ -139,7 +139,7 @@ def test_a_reload_interrupted_by_data_loss_is_not_marked_complete(deny_list) -> 
     assert not denied.complete_rebuild("a") and not denied.is_complete()
 
 
-def test_the_record_keeps_the_first_revocation_and_purges_in_bounded_batches(harness) -> None:  # type: ignore[no-untyped-def]
+def test_the_record_keeps_the_first_revocation_and_purges_in_bounded_batches(harness) -> None:
     engine = engine_for(harness.settings)
     uow, tag = SqlRefreshUnitOfWork(engine), "t-" + secrets.token_hex(4)
     now = datetime.now(UTC)

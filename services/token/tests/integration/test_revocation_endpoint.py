@@ -8,15 +8,15 @@ REVOKE = "/api/v1/oauth/revoke"
 USERINFO = "/api/v1/userinfo/me"
 
 
-def _userinfo(harness, access: str) -> int:  # type: ignore[no-untyped-def]
+def _userinfo(harness, access: str) -> int:
     return harness.http.get(USERINFO, headers={"Authorization": f"Bearer {access}"}).status_code
 
 
-def _revoke(harness, client, token: str, **extra: str):  # type: ignore[no-untyped-def]
+def _revoke(harness, client, token: str, **extra: str):
     return harness.http.post(REVOKE, auth=client, data={"token": token, **extra})
 
 
-def test_revoking_an_access_token(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_an_access_token(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     tokens = sign_in(harness, app_client)
     resp = _revoke(harness, app_client, tokens["access_token"], token_type_hint="access_token")
@@ -26,7 +26,7 @@ def test_revoking_an_access_token(harness, app_client, lifecycle) -> None:  # ty
     assert refresh(harness, app_client, tokens["refresh_token"]).status_code == 200
 
 
-def test_revoking_a_refresh_token_revokes_its_family(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_a_refresh_token_revokes_its_family(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     first = sign_in(harness, app_client)
     second = refresh(harness, app_client, first["refresh_token"]).json()
@@ -36,7 +36,7 @@ def test_revoking_a_refresh_token_revokes_its_family(harness, app_client, lifecy
     assert _userinfo(harness, second["access_token"]) == 401
 
 
-def test_another_clients_token_is_not_revoked(harness, app_client, lifecycle) -> None:  # type: ignore[no-untyped-def]
+def test_another_clients_token_is_not_revoked(harness, app_client, lifecycle) -> None:
     sign_in, refresh = lifecycle
     tokens = sign_in(harness, app_client)
     other = ("other-" + secrets.token_hex(4), secrets.token_urlsafe(32))
@@ -47,7 +47,7 @@ def test_another_clients_token_is_not_revoked(harness, app_client, lifecycle) ->
     assert refresh(harness, app_client, tokens["refresh_token"]).status_code == 200
 
 
-def test_unknown_tokens_answer_200_and_bad_requests_do_not(harness, app_client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_tokens_answer_200_and_bad_requests_do_not(harness, app_client) -> None:
     for token in ("never-issued", "a.b.c"):
         assert _revoke(harness, app_client, token, token_type_hint="bogus").status_code == 200
     missing = harness.http.post(REVOKE, auth=app_client, data={})

@@ -24,7 +24,7 @@ def _rows(settings: Settings) -> list[dict]:
         engine.dispose()
 
 
-def test_key_is_stored_encrypted_and_published(harness) -> None:  # type: ignore[no-untyped-def]
+def test_key_is_stored_encrypted_and_published(harness) -> None:
     rows = _rows(harness.settings)
     assert sorted(r["state"] for r in rows) == ["current", "next"]
     row = next(r for r in rows if r["state"] == "current")
@@ -38,7 +38,7 @@ def test_key_is_stored_encrypted_and_published(harness) -> None:  # type: ignore
         assert json.loads(r["public_jwk"]) == published[r["kid"]]
 
 
-def test_another_secret_key_cannot_read_the_keys(harness) -> None:  # type: ignore[no-untyped-def]
+def test_another_secret_key_cannot_read_the_keys(harness) -> None:
     other = harness.settings.model_copy(update={"SECRET_KEY": secrets.token_urlsafe(32)})
     engine = engine_for(other)
     try:
@@ -77,7 +77,7 @@ def test_replicas_starting_together_agree_on_one_key() -> None:
         assert [r["kid"] for r in rows if r["state"] == "current"] == kids[:1]
 
 
-def test_embedded_sqlite_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_embedded_sqlite_default(tmp_path) -> None:
     settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
                         VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32))
     migrate(settings)

@@ -34,7 +34,7 @@ def _events(channel: grpc.Channel, **filters: str) -> list[apb.AuditEvent]:
 def test_issue_replay_and_revoke_are_recorded_without_tokens(
     harness,
     app_client,
-    lifecycle,  # type: ignore[no-untyped-def]
+    lifecycle,
     grpc_channel,
 ) -> None:
     sign_in, _refresh = lifecycle
@@ -84,7 +84,7 @@ def test_issue_replay_and_revoke_are_recorded_without_tokens(
         assert secret not in stored
 
 
-def test_a_key_rotation_is_recorded(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_rotation_is_recorded(harness, grpc_channel) -> None:
     before = {e.id for e in _events(grpc_channel, type="key.*")}
     outcome = tpb_grpc.TokenServiceStub(grpc_channel).RotateSigningKeys(
         tpb.RotateSigningKeysRequest(force=True), timeout=30

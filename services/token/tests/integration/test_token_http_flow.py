@@ -19,13 +19,13 @@ USERINFO = "/api/v1/userinfo/me"
 
 
 @pytest.fixture
-def client(harness):  # type: ignore[no-untyped-def]
+def client(harness):
     client_id, secret = "c-" + secrets.token_hex(4), secrets.token_urlsafe(32)
     harness.fakes.add_client(client_id, secret)
     return client_id, secret
 
 
-def _exchange(harness, client, code: str, auth=None):  # type: ignore[no-untyped-def]
+def _exchange(harness, client, code: str, auth=None):
     return harness.http.post(TOKEN, data={"grant_type": "authorization_code", "code": code,
                                           "redirect_uri": REDIRECT, "code_verifier": "v" * 43},
                              auth=auth or client)
@@ -35,7 +35,7 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_code_exchange_tokens_verify_with_the_jwks(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_code_exchange_tokens_verify_with_the_jwks(harness, client) -> None:
     resp = _exchange(harness, client, harness.fakes.add_code(client[0]))
     assert resp.status_code == 200, resp.text
     assert resp.headers["cache-control"] == "no-store" and resp.headers["pragma"] == "no-cache"
@@ -62,7 +62,7 @@ def test_code_exchange_tokens_verify_with_the_jwks(harness, client) -> None:  # 
     assert id_token["at_hash"] == base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
-def test_replayed_code_is_refused_and_kills_the_first_access_token(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_replayed_code_is_refused_and_kills_the_first_access_token(harness, client) -> None:
     code = harness.fakes.add_code(client[0])
     first = _exchange(harness, client, code)
     access = first.json()["access_token"]
@@ -77,13 +77,13 @@ def test_replayed_code_is_refused_and_kills_the_first_access_token(harness, clie
     assert 'error="invalid_token"' in resp.headers["www-authenticate"]
 
 
-def test_wrong_secret_is_401_invalid_client(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_secret_is_401_invalid_client(harness, client) -> None:
     resp = _exchange(harness, client, harness.fakes.add_code(client[0]), auth=(client[0], "x" * 43))
     assert resp.status_code == 401 and resp.json()["error"] == "invalid_client"
     assert resp.headers["www-authenticate"] == 'Basic realm="authgate"'
 
 
-def test_public_client_exchanges_with_its_client_id(harness) -> None:  # type: ignore[no-untyped-def]
+def test_public_client_exchanges_with_its_client_id(harness) -> None:
     harness.fakes.add_client("spa-1", public=True)
     resp = harness.http.post(TOKEN, data={
         "grant_type": "authorization_code", "code": harness.fakes.add_code("spa-1"),
@@ -99,19 +99,19 @@ def test_public_client_exchanges_with_its_client_id(harness) -> None:  # type: i
     (b'{"grant_type": "authorization_code"}', "application/json", "invalid_request"),
     (b"grant_type=%ff", "application/x-www-form-urlencoded", "invalid_request"),
 ])
-def test_malformed_token_requests_get_a_clear_400(harness, client, content, content_type, error) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_token_requests_get_a_clear_400(harness, client, content, content_type, error) -> None:
     resp = harness.http.post(TOKEN, content=content, headers={"content-type": content_type}, auth=client)
     assert resp.status_code == 400 and resp.json()["error"] == error
     assert resp.headers["cache-control"] == "no-store"
 
 
-def test_userinfo_without_a_token(harness) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_without_a_token(harness) -> None:
     for resp in (harness.http.get(USERINFO), harness.http.post(USERINFO)):
         assert resp.status_code == 401
         assert resp.headers["www-authenticate"] == 'Bearer realm="authgate"'
 
 
-def test_userinfo_with_a_tampered_token(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_with_a_tampered_token(harness, client) -> None:
     access = _exchange(harness, client, harness.fakes.add_code(client[0])).json()["access_token"]
     header, payload, signature = access.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -122,7 +122,7 @@ def test_userinfo_with_a_tampered_token(harness, client) -> None:  # type: ignor
     assert resp.headers["www-authenticate"].startswith('Bearer realm="authgate", error="invalid_token"')
 
 
-def test_userinfo_with_a_valid_token(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_with_a_valid_token(harness, client) -> None:
     access = _exchange(harness, client, harness.fakes.add_code(client[0])).json()["access_token"]
     resp = harness.http.get(USERINFO, headers=_bearer(access))
     assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
@@ -135,7 +135,7 @@ def test_userinfo_with_a_valid_token(harness, client) -> None:  # type: ignore[n
     assert both.status_code == 400 and both.json()["error"] == "invalid_request"
 
 
-def test_userinfo_refuses_a_plain_oauth_token(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_refuses_a_plain_oauth_token(harness, client) -> None:
     # OIDC Core §5.3: only a token of an OpenID request; RFC 6750 §3.1 insufficient_scope.
     access = _exchange(harness, client, harness.fakes.add_code(client[0], scopes="read")).json()
     assert "id_token" not in access
@@ -145,7 +145,7 @@ def test_userinfo_refuses_a_plain_oauth_token(harness, client) -> None:  # type:
     assert resp.headers["www-authenticate"].endswith(', scope="openid"')
 
 
-def test_userinfo_after_the_session_ends(harness, client) -> None:  # type: ignore[no-untyped-def]
+def test_userinfo_after_the_session_ends(harness, client) -> None:
     code = harness.fakes.add_code(client[0])
     sid = harness.fakes.codes[code].sid
     access = _exchange(harness, client, code).json()["access_token"]
@@ -155,7 +155,7 @@ def test_userinfo_after_the_session_ends(harness, client) -> None:  # type: igno
 
 @pytest.mark.parametrize("path", ["/.well-known/openid-configuration",
                                   "/.well-known/oauth-authorization-server"])
-def test_discovery(harness, path) -> None:  # type: ignore[no-untyped-def]
+def test_discovery(harness, path) -> None:
     resp = harness.http.get(path)
     assert resp.status_code == 200 and resp.headers["cache-control"] == "public, max-age=300"
     meta = resp.json()
@@ -172,7 +172,7 @@ def test_discovery(harness, path) -> None:  # type: ignore[no-untyped-def]
     assert meta["token_endpoint_auth_signing_alg_values_supported"] == ["RS256", "PS256", "ES256"]
 
 
-def test_jwks_holds_only_public_parts(harness) -> None:  # type: ignore[no-untyped-def]
+def test_jwks_holds_only_public_parts(harness) -> None:
     keys = harness.http.get("/.well-known/jwks.json").json()["keys"]
     assert harness.service.keys.current_kid in [k["kid"] for k in keys]
     assert len(keys) >= 2  # the next key is published before it signs

@@ -21,14 +21,14 @@ from token_service.domain.keys import KeySet, generate_signing_key
 from token_service.domain.minting import AccessTokenRequest, TokenMinter
 
 
-def _token(harness, sid: str = "", scopes=("openid", "read")) -> str:  # type: ignore[no-untyped-def]
+def _token(harness, sid: str = "", scopes=("openid", "read")) -> str:
     if sid:
         harness.fakes.live_sids.add(sid)
     return harness.service.minter.access_token(AccessTokenRequest(
         subject="u1", client_id="web", scopes=list(scopes), sid=sid)).token
 
 
-def _fails(channel, request) -> grpc.RpcError:  # type: ignore[no-untyped-def]
+def _fails(channel, request) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as err:
         pb_grpc.TokenServiceStub(channel).ValidateToken(request, timeout=5)
     return err.value
@@ -38,7 +38,7 @@ def _error_code(err: grpc.RpcError) -> str:
     return dict(err.trailing_metadata() or ())["authgate-oauth-error"]
 
 
-def test_valid_token_returns_its_claims(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_valid_token_returns_its_claims(harness, grpc_channel) -> None:
     token = _token(harness, sid="sid-rpc")
     resp = pb_grpc.TokenServiceStub(grpc_channel).ValidateToken(
         pb.ValidateTokenRequest(token=token, required_scopes=["read"], audience="web"), timeout=5)
@@ -48,7 +48,7 @@ def test_valid_token_returns_its_claims(harness, grpc_channel) -> None:  # type:
     assert json.loads(resp.claims_json)["jti"] == resp.jti
 
 
-def test_tampered_token_is_unauthenticated(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_token_is_unauthenticated(harness, grpc_channel) -> None:
     header, payload, signature = _token(harness).split(".")
     err = _fails(grpc_channel, pb.ValidateTokenRequest(token=f"{header}.{payload}x.{signature}"))
     assert err.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -56,20 +56,20 @@ def test_tampered_token_is_unauthenticated(harness, grpc_channel) -> None:  # ty
     assert payload not in (err.details() or "")
 
 
-def test_missing_scope_is_permission_denied(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_missing_scope_is_permission_denied(harness, grpc_channel) -> None:
     err = _fails(grpc_channel, pb.ValidateTokenRequest(token=_token(harness), required_scopes=["admin"]))
     assert err.code() == grpc.StatusCode.PERMISSION_DENIED
     assert _error_code(err) == "insufficient_scope"
 
 
-def test_wrong_audience_and_empty_token_are_unauthenticated(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_audience_and_empty_token_are_unauthenticated(harness, grpc_channel) -> None:
     for request in (pb.ValidateTokenRequest(token=_token(harness), audience="https://other.example"),
                     pb.ValidateTokenRequest(token="")):
         err = _fails(grpc_channel, request)
         assert err.code() == grpc.StatusCode.UNAUTHENTICATED and _error_code(err) == "invalid_token"
 
 
-def test_token_of_a_revoked_session_is_unauthenticated(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_token_of_a_revoked_session_is_unauthenticated(harness, grpc_channel) -> None:
     token = _token(harness, sid="sid-short")
     assert pb_grpc.TokenServiceStub(grpc_channel).ValidateToken(pb.ValidateTokenRequest(token=token)).sub
     harness.fakes.live_sids.discard("sid-short")
@@ -77,7 +77,7 @@ def test_token_of_a_revoked_session_is_unauthenticated(harness, grpc_channel) ->
     assert err.code() == grpc.StatusCode.UNAUTHENTICATED and _error_code(err) == "invalid_token"
 
 
-def test_health_service_is_registered(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_health_service_is_registered(harness, grpc_channel) -> None:
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     resp = health_pb2_grpc.HealthStub(grpc_channel).Check(
@@ -91,23 +91,23 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _forge(header: dict, claims: dict, sign) -> str:  # type: ignore[no-untyped-def, type-arg]
+def _forge(header: dict, claims: dict, sign) -> str:  # type: ignore[type-arg]
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
     return f"{signing_input}.{_b64(sign(signing_input.encode()))}"
 
 
-def _claims(**kw) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _claims(**kw) -> dict:  # type: ignore[type-arg]
     now = int(time.time())
     return {"iss": "https://auth.example", "sub": "u1", "aud": ["web"], "exp": now + 600, "iat": now,
             "jti": secrets.token_hex(8), "client_id": "web", "scope": "openid read admin", **kw}
 
 
-def _rs256(keys):  # type: ignore[no-untyped-def]
+def _rs256(keys):
     private = keys.signing_key.prepared_key
     return lambda data: private.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
-def _matrix(harness) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _matrix(harness) -> dict[str, str]:
     keys = harness.service.keys
     ours = {"alg": "RS256", "typ": "at+jwt", "kid": keys.current_kid}
     stranger = KeySet([generate_signing_key(datetime.now(UTC))])
@@ -138,7 +138,7 @@ def _matrix(harness) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def test_the_refusal_matrix(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_the_refusal_matrix(harness, grpc_channel) -> None:
     assert pb_grpc.TokenServiceStub(grpc_channel).ValidateToken(pb.ValidateTokenRequest(
         token=_forge({"alg": "RS256", "typ": "at+jwt", "kid": harness.service.keys.current_kid},
                      _claims(), _rs256(harness.service.keys))), timeout=5).sub == "u1"  # the control
@@ -148,7 +148,7 @@ def test_the_refusal_matrix(harness, grpc_channel) -> None:  # type: ignore[no-u
         assert _error_code(err) == "invalid_token", name
 
 
-def test_the_audience_asked_for_is_enforced(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_the_audience_asked_for_is_enforced(harness, grpc_channel) -> None:
     token = harness.service.minter.access_token(AccessTokenRequest(
         subject="u1", client_id="web", scopes=["read"], audiences=["https://api.example", "https://b.example"]))
     stub = pb_grpc.TokenServiceStub(grpc_channel)
@@ -160,7 +160,7 @@ def test_the_audience_asked_for_is_enforced(harness, grpc_channel) -> None:  # t
         assert err.code() == grpc.StatusCode.UNAUTHENTICATED and _error_code(err) == "invalid_token"
 
 
-def test_unknown_revocation_state_is_unavailable(harness, grpc_channel) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_revocation_state_is_unavailable(harness, grpc_channel) -> None:
     token = _token(harness, sid="sid-" + secrets.token_hex(3))
     harness.fakes.session_down = True
     try:

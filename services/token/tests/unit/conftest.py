@@ -341,7 +341,7 @@ def world(keys: KeySet, signing_key: StoredKey) -> World:
 
 
 @pytest.fixture
-def world_factory(keys: KeySet, signing_key: StoredKey):  # type: ignore[no-untyped-def]
+def world_factory(keys: KeySet, signing_key: StoredKey):
     """A world with other settings, e.g. world_factory(REFRESH_REUSE_GRACE_SECONDS=10)."""
     return lambda **overrides: make_world(keys, signing_key, **overrides)
 
@@ -355,7 +355,7 @@ def grant(grant_id: str = "g1", scopes: tuple[str, ...] = ("openid", "profile", 
 
 
 @pytest.fixture
-def make_grant():  # type: ignore[no-untyped-def]
+def make_grant():
     return grant
 
 
@@ -369,7 +369,7 @@ def forge(header: dict[str, Any], claims: dict[str, Any], sign: Callable[[bytes]
 
 
 @pytest.fixture
-def forge_token():  # type: ignore[no-untyped-def]
+def forge_token():
     """Build a compact JWS with any header and claims, signed by the given function."""
     return forge
 
@@ -399,13 +399,13 @@ class Calls:
     auth: Auth = ("app", "app-secret")
     redirect_uri: str = CODE_REDIRECT
 
-    def _send(self, handle, params: dict[str, str], auth: Auth | None):  # type: ignore[no-untyped-def]
+    def _send(self, handle, params: dict[str, str], auth: Auth | None):
         auth = auth or self.auth
         if isinstance(auth, str):
             return handle(FORM, form({**params, "client_id": auth}), None)
         return handle(FORM, form(params), basic(*auth))
 
-    def token(self, params: dict[str, str], auth: Auth | None = None):  # type: ignore[no-untyped-def]
+    def token(self, params: dict[str, str], auth: Auth | None = None):
         return self._send(self.world.service.token_endpoint.handle, params, auth)
 
     def revoke(self, token: str, auth: Auth | None = None, **extra: str) -> None:
@@ -420,15 +420,15 @@ class Calls:
                                           CODE_REDIRECT)
         return code
 
-    def exchange(self, code: str, auth: Auth | None = None):  # type: ignore[no-untyped-def]
+    def exchange(self, code: str, auth: Auth | None = None):
         return self.token({"grant_type": "authorization_code", "code": code,
                            "redirect_uri": CODE_REDIRECT, "code_verifier": "v"}, auth)
 
     def sign_in(self, scopes: tuple[str, ...] = ("openid", "read", "write"), client_id: str = "app",
-                sid: str = "sid-1", auth: Auth | None = None):  # type: ignore[no-untyped-def]
+                sid: str = "sid-1", auth: Auth | None = None):
         return self.exchange(self.add_code(scopes, client_id, sid), auth)
 
-    def refresh(self, refresh_token: str, auth: Auth | None = None, **extra: str):  # type: ignore[no-untyped-def]
+    def refresh(self, refresh_token: str, auth: Auth | None = None, **extra: str):
         return self.token({"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}, auth)
 
 
@@ -475,7 +475,7 @@ def key_store() -> FakeKeyStore:
 
 
 @pytest.fixture
-def rotating_world(keys: KeySet, signing_key: StoredKey, key_store: FakeKeyStore,  # type: ignore[no-untyped-def]
+def rotating_world(keys: KeySet, signing_key: StoredKey, key_store: FakeKeyStore,
                    clock: FakeClock):
     """A world whose keys live in `key_store` on the fake `clock` (real, distinct RSA keys):
     rotating_world(**settings) → (world, signing_keys)."""
@@ -488,7 +488,7 @@ def rotating_world(keys: KeySet, signing_key: StoredKey, key_store: FakeKeyStore
 
 
 @pytest.fixture(scope="session")
-def cheap_keys(signing_key: StoredKey):  # type: ignore[no-untyped-def]
+def cheap_keys(signing_key: StoredKey):
     """A key generator for lifecycle tests: fresh kids on one RSA key (no 2048-bit keygen)."""
     def generate(now: datetime, state: str = "current") -> StoredKey:
         kid = secrets.token_urlsafe(16)

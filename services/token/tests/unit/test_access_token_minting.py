@@ -10,13 +10,13 @@ from jose import jwt
 from token_service.domain.minting import AccessTokenRequest, at_hash
 
 
-def _decode(token, keys, **kw):  # type: ignore[no-untyped-def]
+def _decode(token, keys, **kw):
     kid = jwt.get_unverified_header(token)["kid"]
     return jwt.decode(token, keys.public_key(kid), algorithms=["RS256"],
                       options={"verify_aud": False, "verify_at_hash": False}, **kw)
 
 
-def test_access_token_header_and_claims(world) -> None:  # type: ignore[no-untyped-def]
+def test_access_token_header_and_claims(world) -> None:
     minted = world.service.minter.access_token(AccessTokenRequest(
         subject="u1", client_id="web", scopes=["openid", "read"], sid="sid-1", auth_time=1700000000))
     header = jwt.get_unverified_header(minted.token)
@@ -32,14 +32,14 @@ def test_access_token_header_and_claims(world) -> None:  # type: ignore[no-untyp
     assert "nbf" not in claims
 
 
-def test_registered_audiences_replace_the_client_id(world) -> None:  # type: ignore[no-untyped-def]
+def test_registered_audiences_replace_the_client_id(world) -> None:
     minted = world.service.minter.access_token(AccessTokenRequest(
         subject="u1", client_id="web", scopes=["read"], audiences=["https://api.example"]))
     assert _decode(minted.token, world.keys)["aud"] == ["https://api.example"]
     assert "sid" not in minted.claims
 
 
-def test_every_token_has_its_own_jti(world) -> None:  # type: ignore[no-untyped-def]
+def test_every_token_has_its_own_jti(world) -> None:
     req = AccessTokenRequest(subject="u1", client_id="web", scopes=["read"])
     assert world.service.minter.access_token(req).claims["jti"] != \
         world.service.minter.access_token(req).claims["jti"]
@@ -52,7 +52,7 @@ def test_at_hash_is_the_left_half_of_sha256() -> None:
     assert "=" not in at_hash(token) and len(at_hash(token)) == 22
 
 
-def test_id_token_claims(world) -> None:  # type: ignore[no-untyped-def]
+def test_id_token_claims(world) -> None:
     minted = world.service.minter.id_token(
         subject="u1", client_id="web", access_token="a.b.c", nonce="n-1", sid="sid-1",
         auth_time=1700000000, amr=["pwd"],

@@ -13,7 +13,7 @@ API = "urn:authgate:api"
 
 
 @pytest.fixture
-def clients(calls):  # type: ignore[no-untyped-def]
+def clients(calls):
     az = calls.world.authorization
     az.add_client(Client("mine", grant_types=("authorization_code", "refresh_token", "client_credentials"),
                          scopes=("openid", "read", "account"), first_party=True), "mine-secret")
@@ -23,7 +23,7 @@ def clients(calls):  # type: ignore[no-untyped-def]
     return calls
 
 
-def test_a_first_party_clients_account_token_is_for_the_account_api(clients) -> None:  # type: ignore[no-untyped-def]
+def test_a_first_party_clients_account_token_is_for_the_account_api(clients) -> None:
     resp = clients.sign_in(("openid", "account"), client_id="mine", auth=("mine", "mine-secret"))
     assert resp.scope == "openid account"
     claims = clients.world.service.validator.validate(resp.access_token, ["account"], ACCOUNT_API)
@@ -32,14 +32,14 @@ def test_a_first_party_clients_account_token_is_for_the_account_api(clients) -> 
         clients.world.service.validator.validate(resp.access_token, [], API)
 
 
-def test_read_opens_the_resource_api_only(clients) -> None:  # type: ignore[no-untyped-def]
+def test_read_opens_the_resource_api_only(clients) -> None:
     resp = clients.sign_in(("openid", "read"), client_id="mine", auth=("mine", "mine-secret"))
     assert resp.claims["aud"] == ["mine", API]
     with pytest.raises(InvalidToken):
         clients.world.service.validator.validate(resp.access_token, [], ACCOUNT_API)
 
 
-def test_a_third_party_client_never_gets_account_by_code_or_refresh(clients) -> None:  # type: ignore[no-untyped-def]
+def test_a_third_party_client_never_gets_account_by_code_or_refresh(clients) -> None:
     auth = ("theirs", "theirs-secret")
     resp = clients.sign_in(("openid", "read", "account"), client_id="theirs", auth=auth)
     assert resp.scope == "openid read" and ACCOUNT_API not in resp.claims["aud"]
@@ -47,7 +47,7 @@ def test_a_third_party_client_never_gets_account_by_code_or_refresh(clients) -> 
     assert again.scope == "openid read" and ACCOUNT_API not in again.claims["aud"]
 
 
-def test_client_credentials_never_carries_account(clients) -> None:  # type: ignore[no-untyped-def]
+def test_client_credentials_never_carries_account(clients) -> None:
     auth = ("mine", "mine-secret")
     assert clients.token({"grant_type": "client_credentials"}, auth).scope == "read"
     with pytest.raises(InvalidScope):

@@ -28,37 +28,37 @@ def assertion_form(assertion: str = "good:svc", **extra: str) -> dict[str, str]:
             "client_assertion": assertion, **extra}
 
 
-def test_client_credentials_with_an_assertion(calls) -> None:  # type: ignore[no-untyped-def]
+def test_client_credentials_with_an_assertion(calls) -> None:
     endpoint = calls.world.service.token_endpoint
     resp = endpoint.handle(FORM, form(assertion_form()), None)
     claims = calls.world.service.validator.validate(resp.access_token, audience="https://api.example")
     assert claims["client_id"] == "svc"
 
 
-def test_a_bad_assertion_is_invalid_client(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_assertion_is_invalid_client(calls) -> None:
     with pytest.raises(InvalidClient):
         calls.world.service.token_endpoint.handle(FORM, form(assertion_form("forged")), None)
 
 
 @pytest.mark.parametrize("extra", [{"client_secret": "svc-secret"}])
-def test_assertion_with_a_secret_in_the_form_is_invalid_request(calls, extra) -> None:  # type: ignore[no-untyped-def]
+def test_assertion_with_a_secret_in_the_form_is_invalid_request(calls, extra) -> None:
     with pytest.raises(InvalidRequest):
         calls.world.service.token_endpoint.handle(FORM, form(assertion_form(**extra)), None)
 
 
-def test_assertion_with_basic_is_invalid_request(calls) -> None:  # type: ignore[no-untyped-def]
+def test_assertion_with_basic_is_invalid_request(calls) -> None:
     with pytest.raises(InvalidRequest):
         calls.world.service.token_endpoint.handle(FORM, form(assertion_form()), basic("svc", "svc-secret"))
 
 
 @pytest.mark.parametrize("params", [{"client_assertion": "good:svc"}, {"client_assertion_type": JWT_BEARER},
                                     {"client_assertion_type": JWT_BEARER, "client_assertion": ""}])
-def test_half_an_assertion_is_invalid_request(params) -> None:  # type: ignore[no-untyped-def]
+def test_half_an_assertion_is_invalid_request(params) -> None:
     with pytest.raises(InvalidRequest):
         read_credentials({"client_id": "svc", **params}, None)
 
 
-def test_introspection_and_revocation_take_an_assertion(calls) -> None:  # type: ignore[no-untyped-def]
+def test_introspection_and_revocation_take_an_assertion(calls) -> None:
     endpoint = calls.world.service.token_endpoint
     token = endpoint.handle(FORM, form(assertion_form()), None).access_token
     auth = {"client_assertion_type": JWT_BEARER, "client_assertion": "good:svc"}

@@ -10,11 +10,11 @@ from token_service.domain.ports import Client
 SVC = ("svc", "svc-secret")
 
 
-def _cc(calls, auth=SVC, **extra: str):  # type: ignore[no-untyped-def]
+def _cc(calls, auth=SVC, **extra: str):
     return calls.token({"grant_type": "client_credentials", **extra}, auth)
 
 
-def test_a_confidential_client_gets_an_access_token_for_itself(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_confidential_client_gets_an_access_token_for_itself(calls) -> None:
     resp = _cc(calls)
     body = resp.to_dict()
     assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
@@ -23,7 +23,7 @@ def test_a_confidential_client_gets_an_access_token_for_itself(calls) -> None:  
     assert claims["sub"] == "svc" and claims["client_id"] == "svc" and "sid" not in claims
 
 
-def test_requested_scopes_must_be_the_clients(calls) -> None:  # type: ignore[no-untyped-def]
+def test_requested_scopes_must_be_the_clients(calls) -> None:
     assert _cc(calls, scope="read").scope == "read"
     with pytest.raises(InvalidScope):
         _cc(calls, scope="read admin")
@@ -31,14 +31,14 @@ def test_requested_scopes_must_be_the_clients(calls) -> None:  # type: ignore[no
         _cc(calls, scope="openid read")
 
 
-def test_a_client_without_user_free_scopes_gets_invalid_scope_by_default(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_without_user_free_scopes_gets_invalid_scope_by_default(calls) -> None:
     calls.world.authorization.add_client(Client("oidc-only", grant_types=("client_credentials",),
                                                 scopes=("openid", "email")), "oidc-secret")
     with pytest.raises(InvalidScope):
         _cc(calls, auth=("oidc-only", "oidc-secret"))
 
 
-def test_public_clients_and_clients_not_registered_for_it_are_refused(calls) -> None:  # type: ignore[no-untyped-def]
+def test_public_clients_and_clients_not_registered_for_it_are_refused(calls) -> None:
     calls.world.authorization.add_client(Client(
         "pub", client_type="public", token_endpoint_auth_method="none",
         grant_types=("client_credentials",), scopes=("read",)))

@@ -173,7 +173,7 @@ def test_a_store_outage_refuses_rather_than_lets_guesses_through() -> None:
         clients.authenticate_client("app", "right")
 
 
-def test_token_introspect_and_revoke_share_the_count(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_token_introspect_and_revoke_share_the_count(world_factory) -> None:
     world = world_factory(CLIENT_AUTH_MAX_FAILURES=3)
     add_lifecycle_clients(world)
     calls = Calls(world, auth=("svc", "svc-secret"))
@@ -195,7 +195,7 @@ def test_token_introspect_and_revoke_share_the_count(world_factory) -> None:  # 
     assert world.service.audit.types().count("client.auth_failed") == 3  # type: ignore[attr-defined]
 
 
-def test_the_http_answer_is_429_with_retry_after_and_no_store(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_http_answer_is_429_with_retry_after_and_no_store(world_factory) -> None:
     world = world_factory(CLIENT_AUTH_MAX_FAILURES=2, CLIENT_AUTH_LOCK_SECONDS=45)
     add_lifecycle_clients(world)
     with TestClient(world.service.http_app) as http:

@@ -74,7 +74,7 @@ def test_a_store_outage_lets_requests_through() -> None:
         limit.hit("app")
 
 
-def test_token_introspect_and_revoke_share_one_budget(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_token_introspect_and_revoke_share_one_budget(world_factory) -> None:
     world = world_factory(TOKEN_CLIENT_RATE_LIMIT=3)
     add_lifecycle_clients(world)
     calls = Calls(world, auth=("svc", "svc-secret"))
@@ -88,7 +88,7 @@ def test_token_introspect_and_revoke_share_one_budget(world_factory) -> None:  #
     assert calls.token(CC, auth=("api", "api-secret")).access_token
 
 
-def test_failed_authentication_does_not_spend_the_clients_budget(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_failed_authentication_does_not_spend_the_clients_budget(world_factory) -> None:
     world = world_factory(TOKEN_CLIENT_RATE_LIMIT=2)
     add_lifecycle_clients(world)
     calls = Calls(world, auth=("svc", "svc-secret"))
@@ -99,7 +99,7 @@ def test_failed_authentication_does_not_spend_the_clients_budget(world_factory) 
     assert calls.token(CC).access_token
 
 
-def test_zero_turns_the_limit_off(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_zero_turns_the_limit_off(world_factory) -> None:
     world = world_factory(TOKEN_CLIENT_RATE_LIMIT=0)
     add_lifecycle_clients(world)
     calls = Calls(world, auth=("svc", "svc-secret"))
@@ -107,7 +107,7 @@ def test_zero_turns_the_limit_off(world_factory) -> None:  # type: ignore[no-unt
         calls.token(CC)
 
 
-def test_the_http_answer_is_429_with_retry_after_and_no_store(world_factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_http_answer_is_429_with_retry_after_and_no_store(world_factory) -> None:
     world = world_factory(TOKEN_CLIENT_RATE_LIMIT=1, TOKEN_CLIENT_RATE_WINDOW_SECONDS=30)
     add_lifecycle_clients(world)
     with TestClient(world.service.http_app) as http:

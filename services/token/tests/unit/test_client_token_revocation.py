@@ -9,7 +9,7 @@ from authgate_common.errors import InvalidGrant, InvalidRequest, InvalidToken
 from token_service.domain.client_tokens import ClientTokenRevocation
 
 
-def test_withdrawal_ends_the_clients_refresh_tokens_for_that_user(calls) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawal_ends_the_clients_refresh_tokens_for_that_user(calls) -> None:
     first = calls.sign_in(client_id="app")
     second = calls.sign_in(client_id="app")
     other_client = calls.sign_in(client_id="other", auth=("other", "other-secret"))
@@ -24,13 +24,13 @@ def test_withdrawal_ends_the_clients_refresh_tokens_for_that_user(calls) -> None
     assert revocation.revoke("u1", "app") == 0  # idempotent
 
 
-def test_other_users_of_the_client_keep_their_tokens(calls) -> None:  # type: ignore[no-untyped-def]
+def test_other_users_of_the_client_keep_their_tokens(calls) -> None:
     resp = calls.sign_in(client_id="app")
     assert ClientTokenRevocation(calls.world.service.refresh).revoke("someone-else", "app") == 0
     assert calls.refresh(resp.refresh_token).access_token
 
 
 @pytest.mark.parametrize(("user_id", "client_id"), [("", "app"), ("u1", "")])
-def test_both_ids_are_required(calls, user_id, client_id) -> None:  # type: ignore[no-untyped-def]
+def test_both_ids_are_required(calls, user_id, client_id) -> None:
     with pytest.raises(InvalidRequest):
         ClientTokenRevocation(calls.world.service.refresh).revoke(user_id, client_id)

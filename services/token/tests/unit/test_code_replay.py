@@ -11,7 +11,7 @@ BODY = b"grant_type=authorization_code&code=c1&redirect_uri=https%3A%2F%2Fapp%2F
 FORM = "application/x-www-form-urlencoded"
 
 
-def test_replay_is_invalid_grant_and_deny_lists_the_first_tokens(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+def test_replay_is_invalid_grant_and_deny_lists_the_first_tokens(world, make_grant) -> None:
     world.authorization.add_code("c1", make_grant("grant-42"), "https://app/cb")
     first = world.service.token_endpoint.handle(FORM, BODY, BASIC)
     jti = world.service.validator.validate(first.access_token)["jti"]
@@ -25,7 +25,7 @@ def test_replay_is_invalid_grant_and_deny_lists_the_first_tokens(world, make_gra
         world.service.validator.validate(first.access_token)
 
 
-def test_tokens_of_other_grants_stay_valid(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_of_other_grants_stay_valid(world, make_grant) -> None:
     world.authorization.add_code("c1", make_grant("grant-a"), "https://app/cb")
     world.authorization.add_code("c2", make_grant("grant-b"), "https://app/cb")
     first = world.service.token_endpoint.handle(FORM, BODY, BASIC)
@@ -37,7 +37,7 @@ def test_tokens_of_other_grants_stay_valid(world, make_grant) -> None:  # type: 
     assert world.service.validator.validate(other.access_token)["sub"] == "u1"
 
 
-def test_an_unknown_code_revokes_nothing(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_code_revokes_nothing(world, make_grant) -> None:
     world.authorization.add_code("c1", make_grant("grant-a"), "https://app/cb")
     first = world.service.token_endpoint.handle(FORM, BODY, BASIC)
     with pytest.raises(InvalidGrant):

@@ -11,7 +11,7 @@ from envoy.service.auth.v3 import external_auth_pb2 as ext
 from token_service.entrypoints.ext_authz import AuthorizationServicer
 
 
-def check(world, authorization: str | None, scopes: str = "read", audience: str = ""):  # type: ignore[no-untyped-def]
+def check(world, authorization: str | None, scopes: str = "read", audience: str = ""):
     headers = {"authorization": authorization} if authorization is not None else {}
     extensions = {"required_scopes": scopes, **({"audience": audience} if audience else {})}
     request = ext.CheckRequest(attributes=attr.AttributeContext(
@@ -20,11 +20,11 @@ def check(world, authorization: str | None, scopes: str = "read", audience: str 
     return AuthorizationServicer(world.service.validator).Check(request, None)
 
 
-def _headers(options) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _headers(options) -> dict[str, str]:
     return {h.header.key: h.header.value for h in options}
 
 
-def test_allowed_request_carries_the_verified_identity(calls) -> None:  # type: ignore[no-untyped-def]
+def test_allowed_request_carries_the_verified_identity(calls) -> None:
     access = calls.sign_in().access_token
     resp = check(calls.world, f"Bearer {access}", "read write", audience="app")
     assert resp.status.code == 0 and resp.HasField("ok_response")
@@ -34,14 +34,14 @@ def test_allowed_request_carries_the_verified_identity(calls) -> None:  # type: 
     assert all(h.append_action == h.OVERWRITE_IF_EXISTS_OR_ADD for h in resp.ok_response.headers)
 
 
-def test_a_client_credentials_token_has_no_sid_header(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_credentials_token_has_no_sid_header(calls) -> None:
     access = calls.token({"grant_type": "client_credentials"}, ("svc", "svc-secret")).access_token
     resp = check(calls.world, f"Bearer {access}")
     assert _headers(resp.ok_response.headers)["x-auth-sub"] == "svc"
     assert list(resp.ok_response.headers_to_remove) == ["x-auth-sid"]
 
 
-def test_no_token_is_401_with_the_bare_challenge(calls) -> None:  # type: ignore[no-untyped-def]
+def test_no_token_is_401_with_the_bare_challenge(calls) -> None:
     for authorization in (None, "Basic Zm9vOmJhcg=="):
         resp = check(calls.world, authorization)
         assert resp.denied_response.status.code == 401 and resp.status.code == 16
@@ -50,7 +50,7 @@ def test_no_token_is_401_with_the_bare_challenge(calls) -> None:  # type: ignore
         assert json.loads(resp.denied_response.body)["error"] == "invalid_token"
 
 
-def test_a_bad_token_is_401_invalid_token(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_token_is_401_invalid_token(calls) -> None:
     access = calls.sign_in().access_token
     for token in ("garbage", access[:-4] + "AAAA"):
         resp = check(calls.world, f"Bearer {token}")
@@ -61,7 +61,7 @@ def test_a_bad_token_is_401_invalid_token(calls) -> None:  # type: ignore[no-unt
     assert resp.denied_response.status.code == 401
 
 
-def test_a_missing_scope_is_403_insufficient_scope(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_scope_is_403_insufficient_scope(calls) -> None:
     access = calls.sign_in().access_token
     resp = check(calls.world, f"Bearer {access}", "admin")
     assert resp.denied_response.status.code == 403 and resp.status.code == 7
@@ -70,7 +70,7 @@ def test_a_missing_scope_is_403_insufficient_scope(calls) -> None:  # type: igno
     assert json.loads(resp.denied_response.body)["error"] == "insufficient_scope"
 
 
-def test_unknown_revocation_state_is_503_never_allowed(calls) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_revocation_state_is_503_never_allowed(calls) -> None:
     access = calls.sign_in().access_token
     calls.world.sessions.unavailable = True
     resp = check(calls.world, f"Bearer {access}")

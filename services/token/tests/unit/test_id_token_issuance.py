@@ -10,7 +10,7 @@ FORM = "application/x-www-form-urlencoded"
 BODY = b"grant_type=authorization_code&code=c1&redirect_uri=https%3A%2F%2Fapp%2Fcb&code_verifier=v"
 
 
-def test_id_token_carries_nonce_sid_at_hash_and_granted_claims(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+def test_id_token_carries_nonce_sid_at_hash_and_granted_claims(world, make_grant) -> None:
     g = make_grant()
     world.authorization.add_code("c1", g, "https://app/cb")
     resp = world.service.token_endpoint.handle(FORM, BODY, BASIC)
@@ -24,7 +24,7 @@ def test_id_token_carries_nonce_sid_at_hash_and_granted_claims(world, make_grant
     assert world.identity.calls == [("u1", ("profile", "email"))]
 
 
-def test_openid_without_claim_scopes_asks_identity_nothing(world, make_grant) -> None:  # type: ignore[no-untyped-def]
+def test_openid_without_claim_scopes_asks_identity_nothing(world, make_grant) -> None:
     world.authorization.add_code("c1", make_grant(scopes=("openid", "read"), nonce=""), "https://app/cb")
     resp = world.service.token_endpoint.handle(FORM, BODY, BASIC)
     claims = jwt.get_unverified_claims(resp.id_token)

@@ -13,7 +13,7 @@ from token_service.domain.ports import Client
 INACTIVE = {"active": False}
 
 
-def test_a_live_access_token_is_described(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_live_access_token_is_described(calls) -> None:
     tokens = calls.sign_in()
     body = calls.introspect(tokens.access_token, token_type_hint="refresh_token")
     claims = calls.world.service.validator.validate(tokens.access_token)
@@ -23,7 +23,7 @@ def test_a_live_access_token_is_described(calls) -> None:  # type: ignore[no-unt
                     "jti": claims["jti"], "sid": "sid-1"}
 
 
-def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:
     tokens = calls.sign_in()
     body = calls.introspect(tokens.refresh_token)
     assert body["active"] is True and body["token_type"] == "refresh_token"
@@ -33,14 +33,14 @@ def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:  # type
     assert tokens.refresh_token not in str(body)
 
 
-def test_the_audience_may_introspect_an_access_token_meant_for_it(calls) -> None:  # type: ignore[no-untyped-def]
+def test_the_audience_may_introspect_an_access_token_meant_for_it(calls) -> None:
     calls.world.authorization.add_client(Client("https://api.example", scopes=("read",)), "rs-secret")
     token = calls.token({"grant_type": "client_credentials"}, ("svc", "svc-secret")).access_token
     assert calls.introspect(token, auth=("https://api.example", "rs-secret"))["active"] is True
     assert calls.introspect(token, auth=("other", "other-secret")) == INACTIVE
 
 
-def test_every_inactive_case_answers_only_active_false(calls, keys, other_keys) -> None:  # type: ignore[no-untyped-def]
+def test_every_inactive_case_answers_only_active_false(calls, keys, other_keys) -> None:
     world = calls.world
     used = calls.sign_in()
     calls.refresh(used.refresh_token)
@@ -66,7 +66,7 @@ def test_every_inactive_case_answers_only_active_false(calls, keys, other_keys) 
         assert calls.introspect(token) == INACTIVE, name
 
 
-def test_the_caller_must_authenticate_and_send_a_token(calls) -> None:  # type: ignore[no-untyped-def]
+def test_the_caller_must_authenticate_and_send_a_token(calls) -> None:
     with pytest.raises(InvalidClient):
         calls.introspect("x", auth=("app", "wrong"))
     with pytest.raises(InvalidClient):
@@ -75,14 +75,14 @@ def test_the_caller_must_authenticate_and_send_a_token(calls) -> None:  # type: 
         calls.introspect("")
 
 
-def test_unknown_revocation_state_is_an_error_not_inactive(calls) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_revocation_state_is_an_error_not_inactive(calls) -> None:
     tokens = calls.sign_in()
     calls.world.sessions.unavailable = True
     with pytest.raises(TemporarilyUnavailable):
         calls.introspect(tokens.access_token)
 
 
-def test_only_access_tokens_are_quick(calls) -> None:  # type: ignore[no-untyped-def]
+def test_only_access_tokens_are_quick(calls) -> None:
     # A JWT is validated from memory and Redis; a refresh token is read from PostgreSQL, so
     # the HTTP fast lane must hand it to a worker thread (authgate_common.fast_lane).
     tokens = calls.sign_in()

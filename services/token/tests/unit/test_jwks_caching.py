@@ -11,14 +11,14 @@ DOCUMENTS = ["/.well-known/jwks.json", "/.well-known/openid-configuration",
 
 
 @pytest.fixture
-def http(rotating_world):  # type: ignore[no-untyped-def]
+def http(rotating_world):
     world, keys = rotating_world(JWKS_CACHE_SECONDS=120)
     with TestClient(world.service.http_app) as client:
         yield client, keys
 
 
 @pytest.mark.parametrize("path", DOCUMENTS)
-def test_cache_headers_and_conditional_get(http, path) -> None:  # type: ignore[no-untyped-def]
+def test_cache_headers_and_conditional_get(http, path) -> None:
     client, _ = http
     first = client.get(path)
     assert first.status_code == 200 and first.headers["cache-control"] == "public, max-age=120"
@@ -33,7 +33,7 @@ def test_cache_headers_and_conditional_get(http, path) -> None:  # type: ignore[
     assert stale.status_code == 200 and stale.json() == first.json()
 
 
-def test_rotation_changes_the_jwks_etag_not_the_discovery_one(http) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_changes_the_jwks_etag_not_the_discovery_one(http) -> None:
     client, keys = http
     jwks, meta = client.get(DOCUMENTS[0]), client.get(DOCUMENTS[1])
     cached_kids = {k["kid"] for k in jwks.json()["keys"]}

@@ -16,18 +16,18 @@ POLICY = KeyPolicy(rotate_every=timedelta(days=30), publish_ahead=timedelta(seco
 
 
 @pytest.fixture
-def rotation(key_store, clock, cheap_keys) -> KeyRotation:  # type: ignore[no-untyped-def]
+def rotation(key_store, clock, cheap_keys) -> KeyRotation:
     return KeyRotation(key_store, POLICY, clock=clock, generate=cheap_keys)
 
 
-def _by_state(keys) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _by_state(keys) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {"next": [], "current": [], "retired": []}
     for k in keys:
         out[k.state].append(k.kid)
     return out
 
 
-def test_first_start_publishes_a_current_and_a_next_key(rotation, key_store) -> None:  # type: ignore[no-untyped-def]
+def test_first_start_publishes_a_current_and_a_next_key(rotation, key_store) -> None:
     keys = rotation.check()
     states = _by_state(keys)
     assert len(states["current"]) == 1 and len(states["next"]) == 1 and not states["retired"]
@@ -38,20 +38,20 @@ def test_first_start_publishes_a_current_and_a_next_key(rotation, key_store) -> 
     assert key_store.locks == 1
 
 
-def test_nothing_due_means_one_read_and_no_lock(rotation, key_store, clock) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_due_means_one_read_and_no_lock(rotation, key_store, clock) -> None:
     first = rotation.check()
     clock.advance(days=29)
     assert rotation.check() == first and key_store.locks == 1
 
 
-def test_an_existing_deployment_gets_a_next_key(rotation, key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_an_existing_deployment_gets_a_next_key(rotation, key_store, clock, cheap_keys) -> None:
     old = cheap_keys(clock.now - timedelta(days=3), "current")
     key_store.keys = {old.kid: old}
     states = _by_state(rotation.check())
     assert states["current"] == [old.kid] and len(states["next"]) == 1
 
 
-def test_scheduled_rotation_promotes_next_and_publishes_a_new_one(rotation, key_store, clock) -> None:  # type: ignore[no-untyped-def]
+def test_scheduled_rotation_promotes_next_and_publishes_a_new_one(rotation, key_store, clock) -> None:
     before = _by_state(rotation.check())
     clock.advance(days=29, hours=23)
     assert _by_state(rotation.check()) == before  # not due yet
@@ -65,7 +65,7 @@ def test_scheduled_rotation_promotes_next_and_publishes_a_new_one(rotation, key_
     assert key_store.keys[after["current"][0]].activated_at == clock.now
 
 
-def test_scheduled_rotation_waits_until_the_next_key_outlived_the_jwks_cache(  # type: ignore[no-untyped-def]
+def test_scheduled_rotation_waits_until_the_next_key_outlived_the_jwks_cache(
         rotation, key_store, clock, cheap_keys) -> None:
     current = cheap_keys(clock.now - timedelta(days=31), "current")
     young = cheap_keys(clock.now - timedelta(seconds=100), "next")
@@ -79,11 +79,11 @@ def test_scheduled_rotation_waits_until_the_next_key_outlived_the_jwks_cache(  #
     assert key_store.states()[current.kid] == "retired"
 
 
-def _states(keys) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _states(keys) -> dict[str, str]:
     return {k.kid: k.state for k in keys}
 
 
-def test_retired_key_is_published_until_its_tokens_expired_then_removed(  # type: ignore[no-untyped-def]
+def test_retired_key_is_published_until_its_tokens_expired_then_removed(
         rotation, key_store, clock) -> None:
     old = _by_state(rotation.check())["current"][0]
     clock.advance(days=30)
@@ -97,7 +97,7 @@ def test_retired_key_is_published_until_its_tokens_expired_then_removed(  # type
     assert old not in {k["kid"] for k in KeySet(keys).jwks()["keys"]}
 
 
-def test_rotation_is_idempotent_across_replicas(key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_rotation_is_idempotent_across_replicas(key_store, clock, cheap_keys) -> None:
     replicas = [KeyRotation(key_store, POLICY, clock=clock, generate=cheap_keys) for _ in range(3)]
     replicas[0].check()
     clock.advance(days=30)
@@ -107,7 +107,7 @@ def test_rotation_is_idempotent_across_replicas(key_store, clock, cheap_keys) ->
     assert (len(states["current"]), len(states["next"]), len(states["retired"])) == (1, 1, 1)
 
 
-def test_manual_rotation_waits_for_caches_unless_forced(rotation, key_store, clock) -> None:  # type: ignore[no-untyped-def]
+def test_manual_rotation_waits_for_caches_unless_forced(rotation, key_store, clock) -> None:
     before = _by_state(rotation.check())
     clock.advance(seconds=10)
     result = rotation.rotate()
@@ -120,7 +120,7 @@ def test_manual_rotation_waits_for_caches_unless_forced(rotation, key_store, clo
     assert rotation.rotate().rotated  # the new next key has been published long enough
 
 
-def test_forced_rotation_with_no_next_key_signs_with_a_fresh_one(  # type: ignore[no-untyped-def]
+def test_forced_rotation_with_no_next_key_signs_with_a_fresh_one(
         rotation, key_store, clock, cheap_keys) -> None:
     only = cheap_keys(clock.now, "current")
     key_store.keys = {only.kid: only}
@@ -130,14 +130,14 @@ def test_forced_rotation_with_no_next_key_signs_with_a_fresh_one(  # type: ignor
     assert len(states["next"]) == 1
 
 
-def test_a_next_key_signs_when_no_key_does(rotation, key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_a_next_key_signs_when_no_key_does(rotation, key_store, clock, cheap_keys) -> None:
     waiting = cheap_keys(clock.now, "next")
     key_store.keys = {waiting.kid: waiting}
     states = _by_state(rotation.check())
     assert states["current"] == [waiting.kid] and len(states["next"]) == 1
 
 
-def test_zero_days_disables_the_schedule_but_not_the_pruning(key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_zero_days_disables_the_schedule_but_not_the_pruning(key_store, clock, cheap_keys) -> None:
     rotation = KeyRotation(key_store, KeyPolicy(None, POLICY.publish_ahead, POLICY.retire_for),
                            clock=clock, generate=cheap_keys)
     start = _states(rotation.check())
@@ -149,7 +149,7 @@ def test_zero_days_disables_the_schedule_but_not_the_pruning(key_store, clock, c
     assert not set(retired) & set(_states(rotation.check()))
 
 
-def test_a_concurrent_writer_is_read_back(key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_a_concurrent_writer_is_read_back(key_store, clock, cheap_keys) -> None:
     winner = KeyRotation(key_store, POLICY, clock=clock, generate=cheap_keys)
     attempts: list[int] = []
 

@@ -23,7 +23,7 @@ SETTINGS = dict(SECRET_KEY=secrets.token_urlsafe(32), ACCESS_TOKEN_EXPIRE_SECOND
                 SIGNING_KEY_REFRESH_SECONDS=30, SIGNING_KEY_ROTATION_DAYS=30)
 
 
-def _token(world) -> str:  # type: ignore[no-untyped-def]
+def _token(world) -> str:
     return world.service.minter.access_token(AccessTokenRequest("u1", "web", ["read"])).token
 
 
@@ -40,7 +40,7 @@ def test_policy_follows_the_settings() -> None:
     assert key_policy(never).rotate_every is None
 
 
-def test_a_rotation_elsewhere_is_picked_up_by_refresh(rotating_world, key_store, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_rotation_elsewhere_is_picked_up_by_refresh(rotating_world, key_store, clock) -> None:
     world, keys = rotating_world(**SETTINGS)
     before = keys.ring.current()
     old_token = _token(world)
@@ -58,7 +58,7 @@ def test_a_rotation_elsewhere_is_picked_up_by_refresh(rotating_world, key_store,
     assert keys.refresh() is False and keys.ring.current() is after  # nothing changed: no rebuild
 
 
-def test_keys_already_parsed_are_reused(rotating_world) -> None:  # type: ignore[no-untyped-def]
+def test_keys_already_parsed_are_reused(rotating_world) -> None:
     _world, keys = rotating_world(**SETTINGS)
     before = keys.ring.current()
     outcome = keys.rotate(force=True)
@@ -69,7 +69,7 @@ def test_keys_already_parsed_are_reused(rotating_world) -> None:  # type: ignore
     assert after.etag != before.etag and after.jwks_json != before.jwks_json
 
 
-def test_retired_key_verifies_until_removed(rotating_world, clock) -> None:  # type: ignore[no-untyped-def]
+def test_retired_key_verifies_until_removed(rotating_world, clock) -> None:
     world, keys = rotating_world(**{**SETTINGS, "CLOCK_SKEW_SECONDS": 0})
     old_kid = keys.ring.current().current_kid
     old_token = _token(world)
@@ -86,7 +86,7 @@ def test_retired_key_verifies_until_removed(rotating_world, clock) -> None:  # t
         world.service.validator.validate(old_token)
 
 
-def test_list_and_rotate_never_expose_private_material(rotating_world) -> None:  # type: ignore[no-untyped-def]
+def test_list_and_rotate_never_expose_private_material(rotating_world) -> None:
     _world, keys = rotating_world(**SETTINGS)
     listed = keys.describe()
     assert [k.state for k in listed] in (["current", "next"], ["next", "current"])
@@ -96,14 +96,14 @@ def test_list_and_rotate_never_expose_private_material(rotating_world) -> None: 
     assert outcome.current_kid == keys.ring.current().current_kid
 
 
-def test_a_slow_refresh_never_undoes_a_rotation(key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_a_slow_refresh_never_undoes_a_rotation(key_store, clock, cheap_keys) -> None:
     """The tick reads the keys, a rotation lands meanwhile, then the tick loads what it read."""
     policy = key_policy(Settings(_env_file=None, **SETTINGS))  # type: ignore[call-arg, arg-type]
     KeyRotation(key_store, policy, clock=clock, generate=cheap_keys).check()
     tick_has_read, rotated = threading.Event(), threading.Event()
 
     @contextmanager
-    def slow_uow():  # type: ignore[no-untyped-def]
+    def slow_uow():
         with key_store() as repo:
             yield repo
         if threading.current_thread().name == "tick":

@@ -17,7 +17,7 @@ from token_service.domain.minting import AccessTokenRequest, TokenMinter
 ISSUER = "https://auth.example"
 
 
-def test_logout_token_claims_and_header(keys) -> None:  # type: ignore[no-untyped-def]
+def test_logout_token_claims_and_header(keys) -> None:
     signed = LogoutTokens(keys, ISSUER + "/", clock=lambda: 1_700_000_000).sign("web", "u1", "sid-1")
     header = jwt.get_unverified_header(signed.token)
     assert header["typ"] == "logout+jwt" and header["alg"] == "RS256" and header["kid"] == keys.current_kid
@@ -29,7 +29,7 @@ def test_logout_token_claims_and_header(keys) -> None:  # type: ignore[no-untype
     assert "nonce" not in claims and len(claims["jti"]) >= 16
 
 
-def test_every_logout_token_has_its_own_jti(keys) -> None:  # type: ignore[no-untyped-def]
+def test_every_logout_token_has_its_own_jti(keys) -> None:
     tokens = LogoutTokens(keys, ISSUER)
     assert tokens.sign("web", "u1", "s").claims["jti"] != tokens.sign("web", "u1", "s").claims["jti"]
 
@@ -37,17 +37,17 @@ def test_every_logout_token_has_its_own_jti(keys) -> None:  # type: ignore[no-un
 @pytest.mark.parametrize(
     ("client_id", "sub", "sid"), [("", "u1", "s"), ("web", "", ""), ("web", "u" * 300, "s")]
 )
-def test_logout_token_needs_an_audience_and_a_subject_or_session(keys, client_id, sub, sid) -> None:  # type: ignore[no-untyped-def]
+def test_logout_token_needs_an_audience_and_a_subject_or_session(keys, client_id, sub, sid) -> None:
     with pytest.raises(InvalidRequest):
         LogoutTokens(keys, ISSUER).sign(client_id, sub, sid)
 
 
-def _id_token(keys, *, issuer: str = ISSUER, clock=time.time, **kw) -> str:  # type: ignore[no-untyped-def]
+def _id_token(keys, *, issuer: str = ISSUER, clock=time.time, **kw) -> str:
     minter = TokenMinter(keys, issuer, 900, 900, clock=clock)
     return minter.id_token(subject="u1", client_id="web", access_token="at", sid="sid-1", **kw).token
 
 
-def test_our_id_token_is_a_valid_hint_even_when_expired(keys) -> None:  # type: ignore[no-untyped-def]
+def test_our_id_token_is_a_valid_hint_even_when_expired(keys) -> None:
     expired = _id_token(keys, clock=lambda: time.time() - 86400)
     hint = IdTokenHints(keys, ISSUER).verify(expired)
     assert (hint.sub, hint.sid, hint.aud) == ("u1", "sid-1", ("web",))
@@ -61,7 +61,7 @@ def _forge(header: dict, claims: dict, signature: bytes = b"sig") -> str:  # typ
     return ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(signature)])
 
 
-def test_what_is_not_our_id_token_is_refused(keys, other_keys) -> None:  # type: ignore[no-untyped-def]
+def test_what_is_not_our_id_token_is_refused(keys, other_keys) -> None:
     hints = IdTokenHints(keys, ISSUER)
     minter = TokenMinter(keys, ISSUER, 900, 900)
     access = minter.access_token(AccessTokenRequest(subject="u1", client_id="web", scopes=["openid"])).token

@@ -10,11 +10,11 @@ from datetime import timedelta
 from token_service.domain.refresh_cleanup import RefreshCleanup
 
 
-def _age(store, family_id: str, days: int) -> None:  # type: ignore[no-untyped-def]
+def _age(store, family_id: str, days: int) -> None:
     """Move a family and its tokens `days` into the past."""
     ago = timedelta(days=days)
 
-    def back(row):  # type: ignore[no-untyped-def]
+    def back(row):
         fields = ("created_at", "expires_at", "used_at", "revoked_at")
         return replace(row, **{f: getattr(row, f) - ago for f in fields if getattr(row, f, None)})
 
@@ -24,7 +24,7 @@ def _age(store, family_id: str, days: int) -> None:  # type: ignore[no-untyped-d
             store.tokens[h] = back(t)
 
 
-def test_stale_rows_go_and_live_or_recently_used_ones_stay(calls) -> None:  # type: ignore[no-untyped-def]
+def test_stale_rows_go_and_live_or_recently_used_ones_stay(calls) -> None:
     store = calls.world.refresh_store
     live = calls.sign_in()
     rotated = calls.sign_in()
@@ -45,12 +45,12 @@ def test_stale_rows_go_and_live_or_recently_used_ones_stay(calls) -> None:  # ty
     assert calls.refresh(live.refresh_token).access_token
 
 
-def test_nothing_to_do_is_cheap(calls) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_to_do_is_cheap(calls) -> None:
     calls.sign_in()
     assert calls.world.service.cleanup.run_once() == 0
 
 
-def test_jtis_of_expired_access_tokens_are_purged(calls) -> None:  # type: ignore[no-untyped-def]
+def test_jtis_of_expired_access_tokens_are_purged(calls) -> None:
     store = calls.world.refresh_store
     expired = calls.sign_in()
     calls.revoke(expired.access_token)

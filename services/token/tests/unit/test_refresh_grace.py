@@ -12,18 +12,18 @@ from authgate_common.errors import InvalidGrant
 
 
 @pytest.fixture
-def grace_calls(world_factory, calls):  # type: ignore[no-untyped-def]
+def grace_calls(world_factory, calls):
     world = world_factory(REFRESH_REUSE_GRACE_SECONDS=30)
     world.authorization.clients.update(calls.world.authorization.clients)
     return replace(calls, world=world)
 
 
-def _live(world) -> list:  # type: ignore[no-untyped-def]
+def _live(world) -> list:
     now = world.service.refresh.now()
     return [t for t in world.refresh_store.tokens.values() if t.is_live(now)]
 
 
-def test_a_retry_within_the_grace_period_replaces_the_successor(grace_calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_retry_within_the_grace_period_replaces_the_successor(grace_calls) -> None:
     first = grace_calls.sign_in()
     lost = grace_calls.refresh(first.refresh_token)
     retried = grace_calls.refresh(first.refresh_token)
@@ -35,7 +35,7 @@ def test_a_retry_within_the_grace_period_replaces_the_successor(grace_calls) -> 
     assert "refresh_grace_retry" in grace_calls.world.refresh_store.events()
 
 
-def test_a_retry_after_the_successor_was_used_is_reuse(grace_calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_retry_after_the_successor_was_used_is_reuse(grace_calls) -> None:
     first = grace_calls.sign_in()
     second = grace_calls.refresh(first.refresh_token)
     third = grace_calls.refresh(second.refresh_token)
@@ -46,7 +46,7 @@ def test_a_retry_after_the_successor_was_used_is_reuse(grace_calls) -> None:  # 
     assert grace_calls.world.refresh_store.events()[-1] == "refresh_reuse_detected"
 
 
-def test_a_retry_after_the_grace_period_is_reuse(grace_calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_retry_after_the_grace_period_is_reuse(grace_calls) -> None:
     first = grace_calls.sign_in()
     second = grace_calls.refresh(first.refresh_token)
     store = grace_calls.world.refresh_store
@@ -60,7 +60,7 @@ def test_a_retry_after_the_grace_period_is_reuse(grace_calls) -> None:  # type: 
     assert _live(grace_calls.world) == []
 
 
-def test_strict_mode_is_the_default(calls) -> None:  # type: ignore[no-untyped-def]
+def test_strict_mode_is_the_default(calls) -> None:
     first = calls.sign_in()
     second = calls.refresh(first.refresh_token)
     with pytest.raises(InvalidGrant):

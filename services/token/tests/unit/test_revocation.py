@@ -12,7 +12,7 @@ from authgate_common.errors import InvalidClient, InvalidGrant, InvalidRequest, 
 from token_service.domain.minting import AccessTokenRequest, TokenMinter
 
 
-def _alive(world, access_token: str) -> bool:  # type: ignore[no-untyped-def]
+def _alive(world, access_token: str) -> bool:
     try:
         world.service.validator.validate(access_token)
     except InvalidToken:
@@ -20,7 +20,7 @@ def _alive(world, access_token: str) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
-def test_revoking_an_access_token_deny_lists_its_jti_until_it_expires(calls) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_an_access_token_deny_lists_its_jti_until_it_expires(calls) -> None:
     tokens = calls.sign_in()
     calls.revoke(tokens.access_token, token_type_hint="refresh_token")  # a wrong hint changes nothing
     assert not _alive(calls.world, tokens.access_token)
@@ -32,7 +32,7 @@ def test_revoking_an_access_token_deny_lists_its_jti_until_it_expires(calls) -> 
     assert calls.refresh(tokens.refresh_token).access_token  # the refresh token was not touched
 
 
-def test_revoking_a_refresh_token_ends_its_family_and_access_tokens(calls) -> None:  # type: ignore[no-untyped-def]
+def test_revoking_a_refresh_token_ends_its_family_and_access_tokens(calls) -> None:
     first = calls.sign_in()
     second = calls.refresh(first.refresh_token)
     calls.revoke(second.refresh_token, token_type_hint="access_token")
@@ -42,7 +42,7 @@ def test_revoking_a_refresh_token_ends_its_family_and_access_tokens(calls) -> No
     assert calls.world.refresh_store.events() == ["refresh_revoked"]
 
 
-def test_another_clients_tokens_are_never_revoked(calls) -> None:  # type: ignore[no-untyped-def]
+def test_another_clients_tokens_are_never_revoked(calls) -> None:
     tokens = calls.sign_in()
     other = ("other", "other-secret")
     calls.revoke(tokens.access_token, auth=other)
@@ -52,18 +52,18 @@ def test_another_clients_tokens_are_never_revoked(calls) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("token", ["unknown", "a.b.c", "x" * 5000, "eyJhbGciOiJub25lIn0.e30."])
-def test_unknown_and_malformed_tokens_are_accepted_silently(calls, token) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_and_malformed_tokens_are_accepted_silently(calls, token) -> None:
     calls.revoke(token)
 
 
-def test_an_expired_access_token_of_ours_is_fine_to_revoke(calls, keys) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_access_token_of_ours_is_fine_to_revoke(calls, keys) -> None:
     old = TokenMinter(keys, "https://auth.example", 60, 60, clock=lambda: time.time() - 3600)
     token = old.access_token(AccessTokenRequest(subject="u1", client_id="app", scopes=["read"])).token
     calls.revoke(token)
     assert not calls.world.deny_list._expiry and not calls.world.refresh_store.revoked
 
 
-def test_client_authentication_and_the_token_parameter_are_required(calls) -> None:  # type: ignore[no-untyped-def]
+def test_client_authentication_and_the_token_parameter_are_required(calls) -> None:
     with pytest.raises(InvalidClient):
         calls.revoke("x", auth=("app", "wrong"))
     with pytest.raises(InvalidClient):

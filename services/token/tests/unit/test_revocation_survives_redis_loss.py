@@ -12,7 +12,7 @@ from token_service.domain.deny_list import DenyListKeeper
 from token_service.domain.refresh_store import jti_unit_of_work
 
 
-def alive(world, access_token: str) -> bool:  # type: ignore[no-untyped-def]
+def alive(world, access_token: str) -> bool:
     try:
         world.service.validator.validate(access_token)
     except InvalidToken:
@@ -31,7 +31,7 @@ class FakeMonotonic:
         self.now += seconds
 
 
-def test_an_access_token_revoked_by_its_client_stays_revoked_after_a_flush(calls) -> None:  # type: ignore[no-untyped-def]
+def test_an_access_token_revoked_by_its_client_stays_revoked_after_a_flush(calls) -> None:
     revoked, live = calls.sign_in(), calls.sign_in()
     calls.revoke(revoked.access_token)
     calls.world.deny_list.flush()
@@ -40,7 +40,7 @@ def test_an_access_token_revoked_by_its_client_stays_revoked_after_a_flush(calls
     assert calls.world.deny_list.is_complete()
 
 
-def test_code_replay_and_refresh_reuse_revocations_survive_a_flush(calls) -> None:  # type: ignore[no-untyped-def]
+def test_code_replay_and_refresh_reuse_revocations_survive_a_flush(calls) -> None:
     code = calls.add_code(("openid", "read"), "app", "sid-1")
     first = calls.exchange(code)
     rotated = calls.refresh(first.refresh_token)
@@ -55,14 +55,14 @@ def test_code_replay_and_refresh_reuse_revocations_survive_a_flush(calls) -> Non
         assert not alive(calls.world, token.access_token)
 
 
-def test_a_withdrawn_consent_survives_a_flush(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_withdrawn_consent_survives_a_flush(calls) -> None:
     tokens = calls.sign_in()
     assert ClientTokenRevocation(calls.world.service.refresh).revoke("u1", "app") == 1
     calls.world.deny_list.flush()
     assert not alive(calls.world, tokens.access_token)
 
 
-def test_client_credentials_tokens_are_not_recorded_under_a_grant_but_revoke_by_jti(calls) -> None:  # type: ignore[no-untyped-def]
+def test_client_credentials_tokens_are_not_recorded_under_a_grant_but_revoke_by_jti(calls) -> None:
     token = calls.token({"grant_type": "client_credentials"}, ("svc", "svc-secret"))
     assert calls.world.refresh_store.issued == {}
     calls.revoke(token.access_token, ("svc", "svc-secret"))
@@ -70,7 +70,7 @@ def test_client_credentials_tokens_are_not_recorded_under_a_grant_but_revoke_by_
     assert not alive(calls.world, token.access_token)
 
 
-def test_while_another_replica_reloads_validation_fails_closed_then_recovers(calls) -> None:  # type: ignore[no-untyped-def]
+def test_while_another_replica_reloads_validation_fails_closed_then_recovers(calls) -> None:
     world = calls.world
     revoked, live = calls.sign_in(), calls.sign_in()
     calls.revoke(revoked.access_token)
@@ -90,14 +90,14 @@ def test_while_another_replica_reloads_validation_fails_closed_then_recovers(cal
     assert alive(world, live.access_token)
 
 
-def test_a_reload_cut_short_by_another_flush_is_not_marked_complete(calls, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_reload_cut_short_by_another_flush_is_not_marked_complete(calls, monkeypatch) -> None:
     world = calls.world
     revoked = calls.sign_in()
     calls.revoke(revoked.access_token)
     world.deny_list.flush()
     add = world.deny_list.add
 
-    def add_then_lose_everything(entries):  # type: ignore[no-untyped-def]
+    def add_then_lose_everything(entries):
         add(entries)
         world.deny_list.flush()  # Redis restarted again mid-reload: the lock went with it
 
@@ -109,7 +109,7 @@ def test_a_reload_cut_short_by_another_flush_is_not_marked_complete(calls, monke
     assert not alive(world, revoked.access_token)
 
 
-def test_with_the_database_down_an_incomplete_deny_list_refuses_every_token(calls) -> None:  # type: ignore[no-untyped-def]
+def test_with_the_database_down_an_incomplete_deny_list_refuses_every_token(calls) -> None:
     world = calls.world
     live = calls.sign_in()
     world.deny_list.flush()
@@ -120,12 +120,12 @@ def test_with_the_database_down_an_incomplete_deny_list_refuses_every_token(call
     assert alive(world, live.access_token)
 
 
-def test_a_push_lost_after_the_commit_is_made_good_by_the_sync(calls, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_push_lost_after_the_commit_is_made_good_by_the_sync(calls, monkeypatch) -> None:
     world = calls.world
     tokens = calls.sign_in()
     world.service.keeper.sync()  # the first run pushes everything; later ones what is recent
 
-    def redis_down(entries):  # type: ignore[no-untyped-def]
+    def redis_down(entries):
         raise TemporarilyUnavailable(detail="key-value store: ConnectionError")
 
     monkeypatch.setattr(world.deny_list, "add", redis_down)
@@ -137,13 +137,13 @@ def test_a_push_lost_after_the_commit_is_made_good_by_the_sync(calls, monkeypatc
     assert not alive(world, tokens.access_token)
 
 
-def test_a_revocation_rolled_back_never_reaches_the_deny_list(calls, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_revocation_rolled_back_never_reaches_the_deny_list(calls, monkeypatch) -> None:
     world = calls.world
     tokens = calls.sign_in()
     with world.refresh_store() as repo:
         repository = type(repo)
 
-    def crash(self, event, now):  # type: ignore[no-untyped-def]
+    def crash(self, event, now):
         raise RuntimeError("the process dies before the commit")
 
     monkeypatch.setattr(repository, "audit", crash)

@@ -13,7 +13,7 @@ def _claims(token: str) -> dict:
     return jwt.get_unverified_claims(token)
 
 
-def test_every_grant_records_what_it_issued(calls) -> None:  # type: ignore[no-untyped-def]
+def test_every_grant_records_what_it_issued(calls) -> None:
     first = calls.sign_in(scopes=("openid", "read"), sid="sid-1")
     second = calls.refresh(first.refresh_token)
     machine = calls.token({"grant_type": "client_credentials", "scope": "read"}, ("svc", "svc-secret"))
@@ -42,7 +42,7 @@ def test_every_grant_records_what_it_issued(calls) -> None:  # type: ignore[no-u
         assert token not in text
 
 
-def test_a_revoked_access_token_is_recorded_by_jti(calls) -> None:  # type: ignore[no-untyped-def]
+def test_a_revoked_access_token_is_recorded_by_jti(calls) -> None:
     tokens = calls.sign_in(sid="sid-1")
     calls.revoke(tokens.access_token)
     calls.revoke("not-a-token.at.all")  # nothing revoked, nothing recorded
@@ -52,7 +52,7 @@ def test_a_revoked_access_token_is_recorded_by_jti(calls) -> None:  # type: igno
     ]
 
 
-def test_a_rotation_is_recorded_in_its_transaction(key_store, clock, cheap_keys) -> None:  # type: ignore[no-untyped-def]
+def test_a_rotation_is_recorded_in_its_transaction(key_store, clock, cheap_keys) -> None:
     from token_service.bootstrap import key_policy
     from token_service.settings import Settings
 

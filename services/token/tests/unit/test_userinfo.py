@@ -13,53 +13,53 @@ from token_service.domain.minting import AccessTokenRequest
 from token_service.domain.userinfo import UserInfo
 
 
-def _userinfo(world) -> UserInfo:  # type: ignore[no-untyped-def]
+def _userinfo(world) -> UserInfo:
     return UserInfo(world.service.validator, world.identity)
 
 
-def _token(world, scopes, subject: str = "u1", sid: str = "sid-1") -> str:  # type: ignore[no-untyped-def]
+def _token(world, scopes, subject: str = "u1", sid: str = "sid-1") -> str:
     return world.service.minter.access_token(AccessTokenRequest(
         subject=subject, client_id="web", scopes=scopes, sid=sid)).token
 
 
-def _client_credentials_token(world) -> str:  # type: ignore[no-untyped-def]
+def _client_credentials_token(world) -> str:
     # What the client_credentials grant mints: the client is the subject, no session.
     return _token(world, ["read"], subject="web", sid="")
 
 
-def test_claims_follow_the_granted_scopes(world) -> None:  # type: ignore[no-untyped-def]
+def test_claims_follow_the_granted_scopes(world) -> None:
     body = _userinfo(world).claims(_token(world, ["openid", "email"]))
     assert body == {"sub": "u1", "scope": "openid email", "iss": "https://auth.example",
                     "email": "alice@example.com", "email_verified": True}
 
 
-def test_openid_alone_gets_sub_scope_and_iss(world) -> None:  # type: ignore[no-untyped-def]
+def test_openid_alone_gets_sub_scope_and_iss(world) -> None:
     body = _userinfo(world).claims(_token(world, ["openid", "read"]))
     assert body == {"sub": "u1", "scope": "openid read", "iss": "https://auth.example"}
 
 
 @pytest.mark.parametrize("scopes", [["read"], ["profile", "read"], ["profile", "email"], []])
-def test_a_token_without_openid_is_insufficient_scope(world, scopes) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_without_openid_is_insufficient_scope(world, scopes) -> None:
     with pytest.raises(InsufficientScope) as err:
         _userinfo(world).claims(_token(world, scopes))
     assert err.value.status_code == 403 and err.value.metadata == {"scope": "openid"}
     assert world.identity.calls == []  # refused before identity is asked for any claim
 
 
-def test_a_token_without_a_user_is_invalid_token(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_without_a_user_is_invalid_token(world) -> None:
     with pytest.raises(InvalidToken) as err:
         _userinfo(world).claims(_client_credentials_token(world))
     assert err.value.status_code == 401 and "no user" in err.value.description
     assert world.identity.calls == []
 
 
-def test_an_invalid_token_without_openid_is_still_invalid_token(world) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_token_without_openid_is_still_invalid_token(world) -> None:
     token = _token(world, ["read"], sid="sid-ended")  # a session that is not alive
     with pytest.raises(InvalidToken):
         _userinfo(world).claims(token)
 
 
-def test_refusals_carry_their_challenge_on_get_and_post(world) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_carry_their_challenge_on_get_and_post(world) -> None:
     with TestClient(world.service.http_app) as http:
         for token, status, challenge in [
             (_token(world, ["profile", "read"]), 403,
@@ -76,7 +76,7 @@ def test_refusals_carry_their_challenge_on_get_and_post(world) -> None:  # type:
                 assert resp.headers["cache-control"] == "no-store"
 
 
-def test_deleted_user_is_invalid_token(world) -> None:  # type: ignore[no-untyped-def]
+def test_deleted_user_is_invalid_token(world) -> None:
     token = world.service.minter.access_token(AccessTokenRequest(
         subject="ghost", client_id="web", scopes=["openid", "profile"])).token
     with pytest.raises(InvalidToken):
