@@ -2,7 +2,7 @@
 the operator certificate, and what the operator sees when they fail.
 
 A service reports failures as an OAuthError whose RFC 6749 §5.2 code and
-description travel in trailing metadata (authgate_common.errors); the CLI
+description travel in trailing metadata (authgate_common.core.errors); the CLI
 re-raises that error. A failure with no such code is the CLI's side of the call
 (authgate_cli.errors): nothing listening, no TLS handshake or no answer before the
 deadline (ServiceUnreachable); the listener refusing this certificate (AccessRefused).
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-from authgate_common.errors import ERROR_KEY, raise_from_rpc_error
+from authgate_common.core.errors import ERROR_KEY
+from authgate_common.grpc_errors import raise_from_rpc_error
 from authgate_common.grpc_server import channel
 
 from .errors import AccessRefused, CertificateUnusable, ServiceUnreachable

@@ -16,19 +16,13 @@ from alembic.operations import Operations
 from authgate.audit.v1 import audit_pb2 as pb
 from authgate.audit.v1 import audit_pb2_grpc as pb_grpc
 from authgate_common import request_id
-from authgate_common.audit import (
-    AuditEvent,
-    AuditLog,
-    AuditQuery,
-    BufferedAuditLog,
-    SqlAuditTrail,
-    audit_events,
-    current_source,
-)
-from authgate_common.audit_schema import create_table_v1, drop_table_v1
+from authgate_common.audit_buffer import BufferedAuditLog
+from authgate_common.audit_schema import audit_events, create_table_v1, drop_table_v1
 from authgate_common.audit_service import AuditTrailService, RetentionJob
+from authgate_common.audit_store import AuditLog, SqlAuditTrail
+from authgate_common.core.audit import AuditEvent, AuditQuery, current_source
+from authgate_common.core.errors import InvalidRequest
 from authgate_common.db import ensure_schema, make_engine
-from authgate_common.errors import InvalidRequest
 from authgate_common.grpc_server import create_server
 from authgate_common.http import create_app
 from authgate_common.settings import BaseServiceSettings
@@ -273,7 +267,7 @@ def test_the_embedded_sqlite_trail_is_append_only_too(tmp_path) -> None:
 
 def test_a_standalone_event_the_store_cannot_take_is_logged_not_raised(caplog) -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", SCHEMA)  # nothing listens
-    with caplog.at_level("WARNING", logger="authgate_common.audit"):
+    with caplog.at_level("WARNING", logger="authgate_common.core.audit"):
         AuditLog(engine).record(AuditEvent("token.issued", subject="u-1", details={"jti": "j-9"}))
     assert "token.issued" in caplog.text and "not stored" in caplog.text
     engine.dispose()
@@ -334,7 +328,7 @@ def test_the_background_writer_flushes_without_being_asked(engine: Engine) -> No
 def test_a_buffered_batch_the_store_refuses_waits_bounded_and_is_never_raised(caplog) -> None:
     engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", SCHEMA)  # nothing listens
     log = BufferedAuditLog(engine, flush_seconds=3600, max_pending=3)
-    with caplog.at_level("WARNING", logger="authgate_common.audit"):
+    with caplog.at_level("WARNING", logger="authgate_common.audit_buffer"):
         for i in range(5):
             log.record(AuditEvent("token.issued", subject=f"u-{i}"))
         assert log.flush() == 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from authgate_common import errors
+from authgate_common import grpc_errors
+from authgate_common.core import errors
 from authgate_common.http import create_app
 from fastapi import Form
 from fastapi.testclient import TestClient
@@ -63,13 +64,13 @@ def test_validation_errors_are_invalid_request_and_bodies_are_limited() -> None:
 def test_rpc_errors_turn_back_into_the_same_oauth_error(cls: type[errors.OAuthError]) -> None:
     class FakeRpcError(grpc.RpcError):
         def code(self) -> grpc.StatusCode:
-            return cls.grpc_code
+            return grpc.StatusCode[cls.grpc_code]
 
         def trailing_metadata(self):
             return ((errors.ERROR_KEY, cls.error), (errors.DESCRIPTION_KEY, "why"),
                     ("authgate-replayed-grant-id", "g1"))
 
     with pytest.raises(cls) as info:
-        errors.raise_from_rpc_error(FakeRpcError())
+        grpc_errors.raise_from_rpc_error(FakeRpcError())
     assert info.value.description == "why"
     assert info.value.metadata["authgate-replayed-grant-id"] == "g1"

@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from authgate_devstack.stack import free_ports
+from authgate_devstack.ports import free_ports
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 SCRIPT = pathlib.Path(__file__).with_name("slow_service.py")

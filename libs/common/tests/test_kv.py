@@ -6,7 +6,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from authgate_common.kv import KeyValueStore, MemoryStore, RedisStore
+from authgate_common.core.kv import KeyValueStore, MemoryStore
+from authgate_common.kv import RedisStore
 from authgate_common.testing import REDIS_URL, redis_prefix
 
 

@@ -7,7 +7,8 @@ import urllib.request
 
 import grpc
 import pytest
-from authgate_common import errors, metrics
+from authgate_common import metrics
+from authgate_common.core import counters, errors
 from authgate_common.grpc_server import channel
 from authgate_common.http import create_app
 from fastapi.testclient import TestClient
@@ -106,21 +107,21 @@ def test_domain_counters() -> None:
               metrics.value("logins_total", {"result": "failure"}),
               metrics.value("revocations_total", {"kind": "session"}),
               metrics.value("refresh_reuse_detected_total"))
-    metrics.tokens_issued("refresh_token")
-    metrics.logins("failure")
-    metrics.revocations("session")
-    metrics.refresh_reuse_detected()
+    counters.tokens_issued("refresh_token")
+    counters.logins("failure")
+    counters.revocations("session")
+    counters.refresh_reuse_detected()
     after = (metrics.value("tokens_issued_total", {"grant_type": "refresh_token"}),
              metrics.value("logins_total", {"result": "failure"}),
              metrics.value("revocations_total", {"kind": "session"}),
              metrics.value("refresh_reuse_detected_total"))
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1, 1]
     with pytest.raises(ValueError):
-        metrics.logins("maybe")
+        counters.logins("maybe")
 
 
 def test_the_metrics_port_serves_the_text_format() -> None:
-    metrics.signing_key_created_at(0)  # the epoch: an age of decades
+    counters.signing_key_created_at(0)  # the epoch: an age of decades
     server = metrics.start_server(0, "127.0.0.1")
     try:
         url = f"http://127.0.0.1:{server.server_port}/metrics"

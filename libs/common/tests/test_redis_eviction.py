@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from authgate_common.kv import require_no_eviction
 from authgate_common.testing import REDIS_URL, spawn_redis_server
-from authgate_devstack.stack import free_port
+from authgate_devstack.ports import free_port
 
 LOG = logging.getLogger("test_redis_eviction")
 

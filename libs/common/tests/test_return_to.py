@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.return_to import safe_return_to
+from authgate_common.core.return_to import safe_return_to
 
 
 @pytest.mark.parametrize("target", [

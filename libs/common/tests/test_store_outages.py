@@ -6,8 +6,8 @@ from __future__ import annotations
 import grpc
 import pytest
 import redis
+from authgate_common.core.errors import ERROR_KEY, TemporarilyUnavailable
 from authgate_common.db import UnitOfWork, make_engine
-from authgate_common.errors import ERROR_KEY, TemporarilyUnavailable
 from authgate_common.grpc_server import channel
 from authgate_common.http import create_app
 from fastapi.testclient import TestClient

@@ -1,9 +1,11 @@
-"""The audit_events table as each service's Alembic migration creates it.
+"""The audit_events table, defined once: the writers' sa.Table and each service's
+Alembic migration are built from the same column list.
 
-Frozen: these functions are what migrations already applied ran, so a later change to
-the table is a new pair of functions (and a new migration), never an edit here. On
+Migrations already applied ran create_table_v1, so the columns below are version 1 of
+the table: a later change is a new migration (a new pair of functions here) that alters
+the difference, and the change goes into the column list only together with it. On
 PostgreSQL and SQLite a trigger refuses every UPDATE of an audit row; DELETE stays
-possible for retention (authgate_common.audit.AuditLog.prune).
+possible for retention (authgate_common.audit_store.AuditLog.prune).
 """
 
 from __future__ import annotations
@@ -13,6 +15,29 @@ from typing import Any
 import sqlalchemy as sa
 
 TABLE = "audit_events"
+INDEXES = (("ix_audit_events_at", ("at",)), ("ix_audit_events_subject_at", ("subject", "at")))
+
+
+def columns() -> list[sa.Column[Any]]:
+    """The table's columns, new objects on each call (a Column belongs to one table)."""
+    return [
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("type", sa.String(64), nullable=False),
+        sa.Column("actor", sa.String(255), nullable=False),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("client_id", sa.String(255), nullable=False),
+        sa.Column("sid", sa.String(255), nullable=False),
+        sa.Column("request_id", sa.String(128), nullable=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("details", sa.JSON, nullable=False),
+    ]
+
+
+metadata = sa.MetaData()
+audit_events = sa.Table(TABLE, metadata, *columns(), *(sa.Index(name, *cols) for name, cols in INDEXES))
 
 
 _PG_REFUSE_UPDATE = """
@@ -32,23 +57,9 @@ _SQLITE_TRIGGER = (
 
 def create_table_v1(op: Any) -> None:
     """Alembic upgrade body: the table, its indexes and the trigger refusing UPDATE."""
-    op.create_table(
-        TABLE,
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
-        ),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("type", sa.String(64), nullable=False),
-        sa.Column("actor", sa.String(255), nullable=False),
-        sa.Column("subject", sa.String(255), nullable=False),
-        sa.Column("client_id", sa.String(255), nullable=False),
-        sa.Column("sid", sa.String(255), nullable=False),
-        sa.Column("request_id", sa.String(128), nullable=False),
-        sa.Column("source", sa.String(64), nullable=False),
-        sa.Column("details", sa.JSON, nullable=False),
-    )
-    op.create_index("ix_audit_events_at", TABLE, ["at"])
-    op.create_index("ix_audit_events_subject_at", TABLE, ["subject", "at"])
+    op.create_table(TABLE, *columns())
+    for name, cols in INDEXES:
+        op.create_index(name, TABLE, list(cols))
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute(_PG_REFUSE_UPDATE)
@@ -65,6 +76,6 @@ def drop_table_v1(op: Any) -> None:
     )
     if dialect == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS audit_events_refuse_update()")
-    op.drop_index("ix_audit_events_subject_at", table_name=TABLE)
-    op.drop_index("ix_audit_events_at", table_name=TABLE)
+    for name, _cols in reversed(INDEXES):
+        op.drop_index(name, table_name=TABLE)
     op.drop_table(TABLE)

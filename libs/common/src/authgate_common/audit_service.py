@@ -24,7 +24,10 @@ from authgate.audit.v1 import audit_pb2_grpc as pb_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine
 
-from .audit import AuditEvent, AuditLog, AuditQuery, AuditRecord, BufferedAuditLog, current_source, utc_now
+from .audit_buffer import BufferedAuditLog
+from .audit_store import AuditLog
+from .core.audit import AuditEvent, AuditQuery, AuditRecord, current_source, utc_now
+from .core.client_address import client_address
 from .grpc_access import OPERATOR, callers
 from .periodic_job import PeriodicJob
 from .settings import BaseServiceSettings
@@ -58,19 +61,11 @@ def event_message(record: AuditRecord, service: str) -> pb.AuditEvent:
 
 
 def source_of(scope: Mapping[str, Any]) -> str:
-    """The caller's address as the gateway vouches for it (see authgate_common.http.client_ip)."""
+    """The caller's address as the gateway vouches for it (core.client_address)."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-    return source_from(headers.get("x-envoy-external-address"), headers.get("x-forwarded-for"),
-                       scope.get("client"))
-
-
-def source_from(external: str | None, forwarded: str | None, client: Any) -> str:
-    """The rule of source_of, from the two headers (and the ASGI client) already in hand."""
-    if external:
-        return external[:64]
-    if forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()[:64]
-    return str(client[0])[:64] if client else ""
+    client = scope.get("client")
+    return client_address(headers.get("x-envoy-external-address"), headers.get("x-forwarded-for"),
+                          client[0] if client else None)
 
 
 class SourceAddressMiddleware:

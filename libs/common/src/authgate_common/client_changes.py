@@ -4,7 +4,7 @@ Once a change to a client has committed (an update, a rotated secret, a deletion
 authorization service publishes the client's id on REDIS_KEY_PREFIX +
 "authorization:client-changes" as `{"client_id": "…"}`; every token-service replica
 listens and drops what it remembers of that client's authentications
-(token_service.domain.client_cache), and every authorization replica what it remembers
+(token_service.domain.clients.cache), and every authorization replica what it remembers
 of the client's registration (authorization_service.domain.remembered_clients). What
 they remember is a `ClientMemory`.
 
@@ -29,15 +29,16 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .core.client_memory import ClientMemory
+
 log = logging.getLogger(__name__)
-V = TypeVar("V")
 
 CHANNEL = "authorization:client-changes"  # after REDIS_KEY_PREFIX
 MISSED_PINGS = 3
@@ -210,63 +211,6 @@ class ClientChangeListener:
             self._on_reset()
         except Exception:  # noqa: BLE001 - the thread goes on; nothing is trusted meanwhile
             log.exception("client-change reset failed")
-
-
-class ClientMemory(Generic[V]):
-    """What one replica remembers per client, for `ttl_seconds` at most, forgotten the moment
-    the client changes.
-
-    Entries are keyed by (client_id, anything else that tells answers apart). `recall` loads
-    what it does not hold; only answers (not None, not exceptions) are kept. While
-    `trusted()` is false (the change subscription is not live) nothing is read or kept, and
-    an answer loaded while a `forget` ran is returned but not kept: it may predate the
-    change. A ttl of 0 keeps nothing.
-    """
-
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic,
-                 trusted: Callable[[], bool] = lambda: True) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_entries
-        self._clock = clock
-        self._trusted = trusted
-        self._entries: dict[tuple[str, Hashable], tuple[float, V]] = {}
-        # Moves on every forget: an answer fetched before a forget is not stored after it.
-        self._epoch = 0
-        self._lock = threading.Lock()
-
-    def recall(self, key: tuple[str, Hashable], load: Callable[[], V | None]) -> V | None:
-        if self._ttl <= 0 or not self._trusted():
-            return load()
-        now = self._clock()
-        hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        epoch = self._epoch
-        value = load()
-        if value is None:
-            return None
-        with self._lock:
-            if epoch != self._epoch or not self._trusted():
-                return value
-            if len(self._entries) >= self._max:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-                if len(self._entries) >= self._max:
-                    self._entries = {}
-            self._entries[key] = (now + self._ttl, value)
-        return value
-
-    def forget(self, client_id: str) -> None:
-        """The client changed: what is remembered of it goes, on this replica, now."""
-        with self._lock:
-            self._epoch += 1
-            self._entries = {k: v for k, v in self._entries.items() if k[0] != client_id}
-
-    def forget_all(self) -> None:
-        """Changes may have been missed (the subscription was lost or is new)."""
-        with self._lock:
-            self._epoch += 1
-            self._entries = {}
 
 
 def listening_memory(redis_url: str, key_prefix: str, ttl_seconds: float,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import TemporarilyUnavailable
+from .core.errors import TemporarilyUnavailable
 from .outages import STORE_OUTAGES
 from .settings import BaseServiceSettings
 

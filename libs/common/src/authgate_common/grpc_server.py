@@ -12,8 +12,9 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from .errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError, raise_from_rpc_error
+from .core.errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError
 from .grpc_access import INTERNAL, AccessInterceptor, AccessTable, DenialHook, InternalTls
+from .grpc_errors import raise_from_rpc_error, status_of
 from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
 from .renewing_channel import RenewingChannel
 from .settings import BaseServiceSettings
@@ -25,7 +26,7 @@ def _abort_with(context: grpc.ServicerContext, err: OAuthError) -> None:
     md = [(ERROR_KEY, err.error), (DESCRIPTION_KEY, err.description)]
     md += [(k, v) for k, v in err.metadata.items()]
     context.set_trailing_metadata(md)
-    context.abort(err.grpc_code, err.description)
+    context.abort(status_of(err), err.description)
 
 
 def _aborted(context: grpc.ServicerContext, exc: Exception) -> bool:

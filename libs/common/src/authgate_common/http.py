@@ -12,7 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .audit_service import SourceAddressMiddleware
-from .errors import RETRY_AFTER_KEY, InsufficientScope, InvalidClient, InvalidToken, OAuthError
+from .core.client_address import client_address
+from .core.errors import RETRY_AFTER_KEY, InsufficientScope, InvalidClient, InvalidToken, OAuthError
 from .http_telemetry import TelemetryMiddleware
 from .openapi import validation_as_400
 from .outages import as_outage
@@ -177,16 +178,7 @@ def create_app(title: str, *, max_body_bytes: int = 65536, **kwargs: Any) -> Fas
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address as the gateway saw it.
-
-    Services are reachable only through Envoy (use_remote_address: true), which sets
-    x-envoy-external-address for external peers and appends the peer it saw to
-    X-Forwarded-For; the rightmost entry is therefore the one Envoy vouches for.
-    """
-    external = request.headers.get("x-envoy-external-address")
-    if external:
-        return external[:64]
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()[:64]
-    return request.client.host if request.client else ""
+    """The caller's address as the gateway saw it (core.client_address has the rule)."""
+    return client_address(request.headers.get("x-envoy-external-address"),
+                          request.headers.get("x-forwarded-for"),
+                          request.client.host if request.client else None)

@@ -3,11 +3,11 @@
 One registry per process (a service is one process: its gRPC server and HTTP app share
 it). Transports record request counts and latency through the interceptor in
 grpc_telemetry and the middleware in http_telemetry; the use cases call the domain
-helpers below (`tokens_issued`, `logins`, …). Text exposition format:
+counters of core.counters (`tokens_issued`, `logins`, …). Text exposition format:
 https://prometheus.io/docs/instrumenting/exposition_formats/.
 
-The registry is built on first use, not at import, and the helpers import neither
-grpc nor an HTTP framework, so a domain core may call them.
+The registry is built on first use, not at import. Use cases count through
+authgate_common.core.counters, whose sink this module installs when imported.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from prometheus_client import (
     start_http_server,
 )
 
+from .core import counters
+
 # Request latency buckets in seconds: bcrypt logins sit near 0.25 s, most RPCs far below.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-LOGIN_RESULTS = ("success", "failure", "error")
 
 
 @dataclass(frozen=True)
@@ -134,29 +135,28 @@ def record_grpc(method: str, code: str, seconds: float | None) -> None:
         series[1].observe(seconds)
 
 
-# -- domain counters: what the use cases call --------------------------------------------
+# -- domain counters: what the use cases call through core.counters -----------------------
 
-def tokens_issued(grant_type: str) -> None:
-    get().tokens_issued.labels(grant_type=grant_type).inc()
+class _PrometheusCounters:
+    """core.counters' sink in a service process: installed when this module is imported."""
+
+    def tokens_issued(self, grant_type: str) -> None:
+        get().tokens_issued.labels(grant_type=grant_type).inc()
+
+    def logins(self, result: str) -> None:
+        get().logins.labels(result=result).inc()
+
+    def revocations(self, kind: str) -> None:
+        get().revocations.labels(kind=kind).inc()
+
+    def refresh_reuse_detected(self) -> None:
+        get().refresh_reuse.inc()
+
+    def signing_key_created_at(self, created_at: float) -> None:
+        get().signing_key_age.set_function(lambda: max(0.0, time.time() - created_at))
 
 
-def logins(result: str) -> None:
-    if result not in LOGIN_RESULTS:  # a closed label set keeps the series count bounded
-        raise ValueError(f"login result must be one of {LOGIN_RESULTS}")
-    get().logins.labels(result=result).inc()
-
-
-def revocations(kind: str) -> None:
-    get().revocations.labels(kind=kind).inc()
-
-
-def refresh_reuse_detected() -> None:
-    get().refresh_reuse.inc()
-
-
-def signing_key_created_at(created_at: float) -> None:
-    """Report the active key's creation time (Unix seconds); the age is computed per scrape."""
-    get().signing_key_age.set_function(lambda: max(0.0, time.time() - created_at))
+counters.install(_PrometheusCounters())
 
 
 # -- reading and serving -------------------------------------------------------------------

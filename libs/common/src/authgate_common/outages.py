@@ -12,7 +12,7 @@ import psycopg
 import redis
 from sqlalchemy import exc as sa_exc
 
-from .errors import TemporarilyUnavailable
+from .core.errors import TemporarilyUnavailable
 
 STORE_OUTAGES: tuple[type[BaseException], ...] = (
     sa_exc.OperationalError,  # connection refused or lost, server shutting down, deadlock

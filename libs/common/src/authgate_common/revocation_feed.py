@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 import grpc
 from authgate.session.v1 import session_pb2, session_pb2_grpc
 
-from .errors import InvalidToken, TemporarilyUnavailable
+from .core.errors import InvalidToken, TemporarilyUnavailable
 from .grpc_access import InternalTls
 from .grpc_server import channel
 

@@ -64,7 +64,7 @@ class BaseServiceSettings(BaseSettings):
     DB_POOL_MAX_OVERFLOW: int = 10
     # Largest request body the public HTTP apps accept.
     MAX_BODY_BYTES: int = 65536
-    # Audit rows (authgate_common.audit) older than this are deleted, a bounded batch at a
+    # Audit rows (authgate_common.audit_store) older than this are deleted, a bounded batch at a
     # time, every AUDIT_PRUNE_INTERVAL_SECONDS by each replica.
     AUDIT_RETENTION_DAYS: int = Field(365, ge=1)
     AUDIT_PRUNE_INTERVAL_SECONDS: float = Field(3600.0, gt=0)

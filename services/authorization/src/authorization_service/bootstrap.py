@@ -10,11 +10,12 @@ from datetime import timedelta
 
 import grpc
 from authgate_common.audit_service import AuditTrailService
-from authgate_common.client_changes import ClientChangePublisher, ClientMemory, listening_memory
+from authgate_common.client_changes import ClientChangePublisher, listening_memory
 from authgate_common.cookies import cookie_rule
-from authgate_common.crypto import derive_key
+from authgate_common.core.client_memory import ClientMemory
+from authgate_common.core.crypto import derive_key
+from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.db import migrate_service, service_engine
-from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_access import DenialHook
 from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.revocation_feed import RevokedSessions

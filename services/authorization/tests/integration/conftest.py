@@ -3,58 +3,28 @@ on port 0 standing in for the session service (the real one lives elsewhere)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
-import time
-import urllib.parse
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
 from authgate.authorization.v1 import authorization_pb2 as az
 from authgate.authorization.v1 import authorization_pb2_grpc as az_grpc
-from authgate.session.v1 import session_pb2 as ss
 from authgate.session.v1 import session_pb2_grpc as ss_grpc
-from authgate_common.errors import LoginRequired
 from authgate_common.grpc_server import create_server
 from authgate_common.testing import postgres_database
 from authorization_service.bootstrap import AuthorizationService, bootstrap, migrate
 from authorization_service.entrypoints.grpc_api import SERVICE_NAME
 from authorization_service.settings import Settings
 from fastapi.testclient import TestClient
-from google.protobuf.timestamp_pb2 import Timestamp
+
+sys.path.insert(0, str(Path(__file__).parent))  # for authorization_peer_fakes (tests have no package)
+from authorization_peer_fakes import FakeSessionService, pkce_pair, query_of  # noqa: E402
 
 ISSUER = "https://auth.example"
-
-
-@dataclass
-class FakeSessionService(ss_grpc.SessionServiceServicer):
-    sessions: dict[str, ss.Session] = field(default_factory=dict)
-
-    def ValidateSession(self, request, context):  # noqa: N802
-        session = self.sessions.get(request.session_token)
-        if session is None:
-            raise LoginRequired("session is not valid")
-        return ss.ValidateSessionResponse(session=session)
-
-    def sign_in(self, user_id: str = "user-1") -> tuple[str, ss.Session]:
-        token = secrets.token_urlsafe(32)
-        session = ss.Session(sid="sid-" + secrets.token_hex(8), user_id=user_id, amr=["pwd"],
-                             auth_time=Timestamp(seconds=int(time.time()) - 5))
-        self.sessions[token] = session
-        return token, session
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def query_of(location: str) -> dict[str, str]:
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from authgate_common.errors import InvalidGrant
+from authgate_common.core.errors import InvalidGrant
 
 THREADS = 20
 

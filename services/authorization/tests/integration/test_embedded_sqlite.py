@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidGrant
+from authgate_common.core.errors import InvalidClient, InvalidGrant
 from authorization_service.adapters.unit_of_work import SqlUnitOfWork
 from authorization_service.bootstrap import build, engine_for, migrate
 from authorization_service.domain.authorize.context import AuthorizeRequest

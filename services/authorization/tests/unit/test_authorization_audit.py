@@ -5,7 +5,7 @@ consents given and withdrawn."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import AlreadyExists
+from authgate_common.core.errors import AlreadyExists
 
 
 def test_client_registration_and_deletion_are_recorded_without_the_secret(core) -> None:

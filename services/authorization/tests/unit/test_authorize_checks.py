@@ -7,11 +7,9 @@ import dataclasses
 import urllib.parse
 
 import pytest
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
+from authorization_fakes import ISSUER, REDIRECT
 from authorization_service.domain.authorize.context import ConsentPrompt, ErrorPage, Redirect
-
-ISSUER = "https://auth.example"
-REDIRECT = "https://app.example/cb"
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from authgate_common.audit import SYSTEM
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.audit import SYSTEM
+from authgate_common.core.errors import TemporarilyUnavailable
 from authorization_service.domain.backchannel.delivery import DELIVERED, GAVE_UP, RETRY, BackchannelDelivery
 from authorization_service.domain.backchannel.models import RetryPolicy
 from authorization_service.domain.backchannel.ports import DeliveryFailed, DeliveryRefused

@@ -9,7 +9,7 @@ import secrets
 
 import pydantic
 import pytest
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 from authorization_service.domain.backchannel.targets import TargetPolicy
 from authorization_service.settings import Settings
 

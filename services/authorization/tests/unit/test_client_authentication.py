@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidClient
+from authgate_common.core.errors import InvalidClient
 from authorization_service.domain.client_secrets import SecretHasher
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import AlreadyExists, InvalidRequest, NotFound
+from authgate_common.core.errors import AlreadyExists, InvalidRequest, NotFound
 from authorization_service.domain.models import Client
 
 

@@ -8,7 +8,7 @@ import base64
 import json
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidRequest, NotFound
+from authgate_common.core.errors import InvalidClient, InvalidRequest, NotFound
 from authorization_service.domain.authorize.context import ErrorPage, Redirect
 from cryptography.hazmat.primitives.asymmetric import ec
 

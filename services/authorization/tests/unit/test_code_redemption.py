@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidGrant
+from authgate_common.core.errors import InvalidGrant
+from authorization_fakes import REDIRECT
 
-REDIRECT = "https://app.example/cb"
 REPLAYED = "authgate-replayed-grant-id"
 
 

@@ -5,11 +5,11 @@ denial as access_denied (RFC 6749 §4.1.2.1), and withdrawal."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import NotFound
+from authgate_common.core.errors import NotFound
+from authorization_fakes import REDIRECT
 from authorization_service.domain.authorize.context import ConsentPrompt, ErrorPage, Redirect
 from authorization_service.domain.consent.decision import ConsentAnswer
 
-REDIRECT = "https://app.example/cb"
 SCOPES = ("openid", "profile", "email", "read", "write")
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from authorization_fakes import ISSUER
 from fastapi.testclient import TestClient
 
 AUTHORIZE, CONSENT, CONSENTS = "/api/v1/oauth/authorize", "/api/v1/oauth/consent", "/api/v1/consents"
-ISSUER = "https://auth.example"
 SAME_SITE = {"origin": ISSUER}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from authgate.authorization.v1 import authorization_pb2 as pb
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 from authorization_service.entrypoints.messages import client_from_message, client_message
 
 

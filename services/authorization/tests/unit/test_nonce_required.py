@@ -4,9 +4,8 @@ nonce; other clients and non-OpenID requests are unaffected."""
 
 from __future__ import annotations
 
+from authorization_fakes import REDIRECT
 from authorization_service.domain.authorize.context import Redirect
-
-REDIRECT = "https://app.example/cb"
 
 
 def test_openid_request_without_nonce_is_redirected_with_invalid_request(core, pkce) -> None:

@@ -4,7 +4,7 @@ delivered; failures are retried after a growing wait and never dropped."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 from authorization_service.domain.consent.relay import OutboxRelay, RelayPolicy
 from authorization_service.domain.models import Consent
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidGrant, InvalidRequest
+from authgate_common.core.errors import InvalidGrant, InvalidRequest
+from authorization_fakes import REDIRECT
 from authorization_service.domain.pkce import is_valid_verifier, s256
-
-REDIRECT = "https://app.example/cb"
 
 
 def test_rfc7636_appendix_b_example() -> None:

@@ -12,7 +12,8 @@ import uuid
 from typing import Any
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidRequest
+from authgate_common.core.errors import InvalidClient, InvalidRequest
+from authorization_fakes import ISSUER
 from authorization_service.adapters.jti_registry import MemoryJtiRegistry
 from authorization_service.domain.client_assertion import JWT_BEARER, ClientAssertions
 from authorization_service.domain.client_keys import normalise_jwks
@@ -20,7 +21,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-ISSUER = "https://auth.example"  # as the unit conftest's settings (test files cannot import it)
 TOKEN_ENDPOINT = ISSUER + "/api/v1/oauth/token"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())

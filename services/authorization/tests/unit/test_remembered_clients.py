@@ -7,12 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from authgate_common.client_changes import ClientMemory
+from authgate_common.core.client_memory import ClientMemory
+from authorization_fakes import REDIRECT, Core, FakeChanges, FakeClock, FakeSessions, FakeUnitOfWork
 from authorization_service.bootstrap import build
 from authorization_service.domain.authorize.context import ErrorPage, Redirect
 from authorization_service.settings import Settings
-
-from .conftest import REDIRECT, Core, FakeChanges, FakeClock, FakeSessions, FakeUnitOfWork
 
 NEW_CB = "https://app.example/new-cb"
 

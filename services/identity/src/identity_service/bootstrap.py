@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import grpc
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
-from authgate_common.crypto import derive_key
+from authgate_common.core.crypto import derive_key
 from authgate_common.db import migrate_service, service_engine
 from authgate_common.grpc_access import DenialHook
 from authgate_common.grpc_server import channel_to

@@ -4,49 +4,29 @@ SessionService on port 0 standing in for the session service."""
 from __future__ import annotations
 
 import secrets
-import time
+import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
 from authgate.audit.v1 import audit_pb2_grpc
 from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
-from authgate.session.v1 import session_pb2 as ss
 from authgate.session.v1 import session_pb2_grpc as ss_grpc
 from authgate_common.grpc_server import create_server
 from authgate_common.testing import postgres_database
 from fastapi.testclient import TestClient
-from google.protobuf.timestamp_pb2 import Timestamp
 from identity_service.bootstrap import IdentityService, bootstrap, migrate
 from identity_service.entrypoints.grpc_api import SERVICE_NAME
 from identity_service.settings import Settings
 
+sys.path.insert(0, str(Path(__file__).parent))  # for identity_peer_fakes (tests have no package)
+from identity_peer_fakes import FakeSessionService  # noqa: E402
+
 PASSWORD = "correct horse battery"
-SESSION_SECONDS = 3600
-
-
-@dataclass
-class FakeSessionService(ss_grpc.SessionServiceServicer):
-    created: list[ss.CreateSessionRequest] = field(default_factory=list)
-    tokens: set[str] = field(default_factory=set)
-    revoked_users: list[str] = field(default_factory=list)
-
-    def CreateSession(self, request, context):  # noqa: N802
-        self.created.append(request)
-        now = int(time.time())
-        token = secrets.token_urlsafe(32)
-        self.tokens.add(token)
-        return ss.CreateSessionResponse(session_token=token, session=ss.Session(
-            sid=secrets.token_urlsafe(16), user_id=request.user_id, client_ip=request.client_ip,
-            user_agent=request.user_agent, amr=list(request.amr), created_at=Timestamp(seconds=now),
-            auth_time=Timestamp(seconds=now), expires_at=Timestamp(seconds=now + SESSION_SECONDS)))
-
-    def RevokeUserSessions(self, request, context):  # noqa: N802
-        self.revoked_users.append(request.user_id)
-        return ss.RevokeUserSessionsResponse()
 
 
 @dataclass

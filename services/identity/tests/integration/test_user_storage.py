@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from authgate_common.core.errors import AlreadyExists
 from authgate_common.db import make_engine
-from authgate_common.errors import AlreadyExists
 from identity_service.adapters.user_repository import SqlUserUnitOfWork
 from identity_service.bootstrap import SCHEMA, build, migrate
 from identity_service.domain.create_user import NewUser

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from authgate_common.audit import MemoryAuditTrail
-from authgate_common.errors import AlreadyExists, OAuthError
+from authgate_common.core.audit import MemoryAuditTrail
+from authgate_common.core.errors import AlreadyExists, OAuthError
 from identity_service.domain.create_user import CreateUser, NewUser
 from identity_service.domain.directory import Directory
 from identity_service.domain.login import Login

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 from identity_fakes import PASSWORD, Core
 from identity_service.domain.login import WrongCredentials
 

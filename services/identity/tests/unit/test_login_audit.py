@@ -4,7 +4,7 @@ for an unknown account."""
 
 from __future__ import annotations
 
-from authgate_common.kv import MemoryStore
+from authgate_common.core.kv import MemoryStore
 from identity_fakes import PASSWORD, Core
 from identity_service.domain.login import Login, WrongCredentials
 from identity_service.domain.throttle import LoginThrottle, ThrottlePolicy
@@ -80,7 +80,7 @@ def test_operator_changes_to_users_are_recorded(core: Core) -> None:
 
 
 def test_a_login_whose_session_could_not_start_is_not_a_success(core: Core) -> None:
-    from authgate_common.errors import TemporarilyUnavailable
+    from authgate_common.core.errors import TemporarilyUnavailable
 
     core.user("alice")
     core.sessions.failure = TemporarilyUnavailable()

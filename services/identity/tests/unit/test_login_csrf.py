@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 
-from authgate_common.crypto import derive_key
+from authgate_common.core.crypto import derive_key
 from identity_service.domain.login_csrf import LoginCsrf
 
 KEY = derive_key("x" * 48, "identity/login-csrf")

@@ -4,7 +4,7 @@ reset on success and by an operator."""
 
 from __future__ import annotations
 
-from authgate_common.kv import MemoryStore
+from authgate_common.core.kv import MemoryStore
 from identity_service.domain.throttle import LoginThrottle, ThrottlePolicy
 
 POLICY = ThrottlePolicy(max_failures_per_account=3, max_failures_per_address=5,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import AlreadyExists, InvalidRequest
+from authgate_common.core.errors import AlreadyExists, InvalidRequest
 from identity_fakes import PASSWORD, Core
 
 

@@ -11,12 +11,13 @@ import grpc
 import redis
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
-from authgate_common.crypto import derive_key
+from authgate_common.core.crypto import derive_key
+from authgate_common.core.errors import TemporarilyUnavailable
+from authgate_common.core.kv import KeyValueStore
 from authgate_common.db import migrate_service, service_engine
-from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_access import DenialHook
 from authgate_common.grpc_server import channel_to
-from authgate_common.kv import KeyValueStore, make_store
+from authgate_common.kv import make_store
 from fastapi import FastAPI
 from sqlalchemy import Engine
 

@@ -12,7 +12,7 @@ import grpc
 import pytest
 import redis
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from authgate_common.crypto import derive_key, keyed_hash
+from authgate_common.core.crypto import derive_key, keyed_hash
 from authgate_common.db import make_engine
 from authgate_common.grpc_server import create_server
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix

@@ -8,8 +8,8 @@ import grpc
 import pytest
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
+from authgate_common.core.kv import MemoryStore
 from authgate_common.grpc_server import create_server
-from authgate_common.kv import MemoryStore
 from fastapi.testclient import TestClient
 from session_service.bootstrap import bootstrap, migrate
 from session_service.entrypoints.grpc_api import SERVICE_NAME

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from authgate_common.errors import InvalidToken, TemporarilyUnavailable
+from authgate_common.core.errors import InvalidToken, TemporarilyUnavailable
 from authgate_common.grpc_server import channel
 from authgate_common.revocation_feed import RevokedSessions
 from sqlalchemy import text

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from authgate.token.v1 import token_pb2, token_pb2_grpc
-from authgate_common.errors import InsufficientScope, InvalidToken
+from authgate_common.core.errors import InsufficientScope, InvalidToken
 from authgate_common.grpc_server import create_server
 from fastapi.testclient import TestClient
 from session_service.domain.create import create_session

@@ -4,7 +4,13 @@ caller, someone else's session indistinguishable from an unknown one."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import AccessDenied, InsufficientScope, InvalidRequest, InvalidToken, NotFound
+from authgate_common.core.errors import (
+    AccessDenied,
+    InsufficientScope,
+    InvalidRequest,
+    InvalidToken,
+    NotFound,
+)
 from session_service.domain.callers import (
     TokenInfo,
     bearer_from_header,

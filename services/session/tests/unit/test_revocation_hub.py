@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 from session_service.domain.create import create_session
 from session_service.domain.feed import RevocationHub
 from session_service.domain.model import Revocation

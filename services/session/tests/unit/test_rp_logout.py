@@ -9,7 +9,7 @@ import secrets
 import urllib.parse
 
 import pytest
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 from fastapi.testclient import TestClient
 from session_service.bootstrap import build
 from session_service.domain.create import create_session

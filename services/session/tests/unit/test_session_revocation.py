@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidRequest, LoginRequired, NotFound
+from authgate_common.core.errors import InvalidRequest, LoginRequired, NotFound
 from session_service.domain.create import create_session
 from session_service.domain.lookup import get_session, list_sessions
 from session_service.domain.revoke import revoke_session, revoke_user_sessions

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from authgate_common.errors import LoginRequired
+from authgate_common.core.errors import LoginRequired
 from session_service.domain.create import create_session
 from session_service.domain.validate import validate_session
 

@@ -8,7 +8,7 @@ import threading
 import time
 
 import redis
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 
 
 class RedisJtiRegistry:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from authgate_common.errors import OAuthError, TemporarilyUnavailable
+from authgate_common.core.errors import OAuthError, TemporarilyUnavailable
 from authgate_common.grpc_server import RpcClient
 
 from ..domain.models import SessionInfo

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from authgate_common.audit import SqlAuditTrail
+from authgate_common.audit_store import SqlAuditTrail
+from authgate_common.core.errors import AlreadyExists
 from authgate_common.db import UnitOfWork
-from authgate_common.errors import AlreadyExists
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 

@@ -12,13 +12,12 @@ ever computed), so a public key cannot be turned into an HMAC secret.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
+from authgate_common.core.jws import b64url_decode
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -32,16 +31,6 @@ MAX_KEYS = 10
 MAX_KID_CHARS = 200
 MIN_RSA_BITS = 2048
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
-
-
-def b64url_decode(value: str) -> bytes:
-    """Unpadded base64url (RFC 7515 §2); anything else raises ValueError."""
-    if not isinstance(value, str) or "=" in value:
-        raise ValueError("not unpadded base64url")
-    try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64url") from exc
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from authgate_common.audit import OPERATOR, AuditEvent
-from authgate_common.errors import AlreadyExists, InvalidClient, InvalidRequest, NotFound
+from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.errors import AlreadyExists, InvalidClient, InvalidRequest, NotFound
 
 from .client_assertion import JWT_BEARER, ClientAssertions, peek_subject
 from .client_rules import PRIVATE_KEY_JWT, validate_client

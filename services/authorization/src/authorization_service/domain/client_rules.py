@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from authgate_common.account_scope import ACCOUNT_SCOPE
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.account_scope import ACCOUNT_SCOPE
+from authgate_common.core.errors import InvalidRequest
 
 from .client_keys import normalise_jwks
 from .logout_uris import validate_backchannel_logout_uri, validate_post_logout_redirect_uris

@@ -8,8 +8,8 @@ compared against a dummy hash so timing does not reveal which client_ids exist.
 
 from __future__ import annotations
 
-from authgate_common.crypto import constant_time_equal, keyed_hash, random_token
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.crypto import constant_time_equal, keyed_hash, random_token
+from authgate_common.core.errors import InvalidRequest
 
 MIN_SECRET_LENGTH = 32
 MAX_SECRET_LENGTH = 512

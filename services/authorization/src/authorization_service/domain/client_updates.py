@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from authgate_common.audit import OPERATOR, AuditEvent
-from authgate_common.errors import InvalidRequest, NotFound
+from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.errors import InvalidRequest, NotFound
 
 from .client_registry import Registered
 from .client_rules import PRIVATE_KEY_JWT, validate_client

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from authgate_common.audit import AuditEvent
-from authgate_common.crypto import keyed_hash, random_token
+from authgate_common.core.audit import AuditEvent
+from authgate_common.core.crypto import keyed_hash, random_token
 
 from .models import StoredCode
 from .ports import Clock, UnitOfWork

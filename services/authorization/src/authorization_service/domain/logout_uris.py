@@ -15,7 +15,7 @@ import ipaddress
 import urllib.parse
 from collections.abc import Iterable
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from .backchannel.targets import TargetPolicy
 from .redirect_uris import LOOPBACK_HOSTS, MAX_URI_LENGTH, has_control_characters, validate_redirect_uri

@@ -7,7 +7,7 @@ import base64
 import hashlib
 import re
 
-from authgate_common.crypto import constant_time_equal
+from authgate_common.core.crypto import constant_time_equal
 
 S256 = "S256"
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from authgate_common.audit import AuditTrail
+from authgate_common.core.audit import AuditTrail
 
 from .backchannel.ports import BackchannelRepository
 from .models import Client, Consent, OutboxMessage, SessionInfo, StoredCode

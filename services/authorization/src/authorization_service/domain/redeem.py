@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from authgate_common.errors import InvalidGrant, InvalidRequest
+from authgate_common.core.errors import REPLAYED_GRANT_KEY, InvalidGrant, InvalidRequest
 
 from .codes import CodeHasher, grant_id_of
 from .models import Grant, StoredCode
 from .pkce import is_valid_verifier, verifier_matches
 from .ports import Clock, UnitOfWork
 
-REPLAYED_GRANT_KEY = "authgate-replayed-grant-id"
 MAX_CODE_LENGTH = 512
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 DANGEROUS_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about", "ftp", "ws", "wss"})

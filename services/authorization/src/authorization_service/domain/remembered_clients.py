@@ -16,7 +16,7 @@ remembered, so a client registered a moment ago is found at once.
 
 from __future__ import annotations
 
-from authgate_common.client_changes import ClientMemory
+from authgate_common.core.client_memory import ClientMemory
 
 from .authorize.context import ClientDirectory
 from .models import Client

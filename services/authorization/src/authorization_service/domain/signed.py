@@ -1,26 +1,19 @@
 """Small HMAC-signed values that travel through the browser and come back (the pending
 consent request, the fresh-login marker). The browser may read them but cannot change
 them: `base64url(JSON) "." base64url(HMAC-SHA256)`, verified in constant time before the
-JSON is even parsed. Expiry is the caller's business (each payload carries its time)."""
+JSON is even parsed (base64url as in JWS: authgate_common.core.jws). Expiry is the
+caller's business (each payload carries its time)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
 from typing import Any
 
+from authgate_common.core.jws import b64url_decode, b64url_encode
+
 MAX_LENGTH = 4096
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class Signer:
@@ -28,10 +21,10 @@ class Signer:
         self._key = key
 
     def _mac(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest())
+        return b64url_encode(hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest())
 
     def sign(self, payload: dict[str, Any]) -> str:
-        body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+        body = b64url_encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8"))
         return f"{body}.{self._mac(body)}"
 
     def verify(self, token: str) -> dict[str, Any] | None:
@@ -42,7 +35,7 @@ class Signer:
         if not hmac.compare_digest(mac.encode("ascii"), self._mac(body).encode("ascii")):
             return None
         try:
-            data = json.loads(_unb64(body))
-        except (ValueError, binascii.Error):
+            data = json.loads(b64url_decode(body))
+        except ValueError:
             return None
         return data if isinstance(data, dict) else None

@@ -11,11 +11,11 @@ changes state on a cookie, so it must also come from our own origin (same_origin
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from authgate_common.errors import AccessDenied, InvalidToken
+from authgate_common.core.errors import AccessDenied, InvalidRequest, InvalidToken
+from authgate_common.core.forms import parse_form
 from authgate_common.http import NO_STORE
 from authgate_common.openapi import error
 from authgate_common.same_origin import same_origin
@@ -33,7 +33,6 @@ from .error_page import render_error_page
 from .openapi import CONSENT_FORM, CONSENT_RESPONSES
 from .outcomes import respond
 
-FORM_TYPE = "application/x-www-form-urlencoded"
 CONSENTS_PATH = "/api/v1/consents"
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: error("Not signed in (no or expired SSO cookie)"),
@@ -49,19 +48,6 @@ class ConsentHttpDeps:
     session_cookie_name: str = "sso_session"
 
 
-def _form_fields(request: Request, body: bytes) -> dict[str, str] | None:
-    if request.headers.get("content-type", "").split(";", 1)[0].strip().lower() != FORM_TYPE:
-        return None
-    try:
-        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        return None
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)  # the first copy wins; the page sends one
-    return fields
-
-
 def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
     def user_of(request: Request) -> str:
         token = request.cookies.get(deps.session_cookie_name) or ""
@@ -75,10 +61,10 @@ def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
               status_code=303, response_class=Response, responses=CONSENT_RESPONSES,
               openapi_extra={"requestBody": CONSENT_FORM})
     async def consent_answer(request: Request) -> Response:
-        fields = _form_fields(request, await request.body())
-        if fields is None:
-            return render_error_page(ErrorPage(
-                "invalid_request", f"The form must be sent as UTF-8 {FORM_TYPE} data."))
+        try:
+            fields = parse_form(request.headers.get("content-type"), await request.body())
+        except InvalidRequest as err:
+            return render_error_page(ErrorPage(err.error, err.description))
         answer = ConsentAnswer(
             sealed_request=fields.get("request", ""), csrf_token=fields.get("csrf_token", ""),
             decision=fields.get("decision", ""),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
+from authgate_common.core.errors import InvalidRequest
+from authgate_common.core.forms import parse_form
 from authgate_common.http import create_app
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,7 +23,6 @@ from .openapi import AUTHORIZE_FORM, AUTHORIZE_QUERY, AUTHORIZE_RESPONSES
 from .outcomes import respond
 
 AUTHORIZE_PATH = "/api/v1/oauth/authorize"
-FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,6 @@ class HttpDeps:
     consent: ConsentHttpDeps
     session_cookie_name: str = "sso_session"
     max_body_bytes: int = 65536
-
-
-def _parse_form(request: Request, body: bytes) -> list[tuple[str, str]] | None:
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type != FORM_TYPE:
-        return None
-    try:
-        return urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        return None
 
 
 def create_http_app(deps: HttpDeps) -> FastAPI:
@@ -64,10 +55,10 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
               response_class=HTMLResponse, responses=AUTHORIZE_RESPONSES,
               openapi_extra={"requestBody": AUTHORIZE_FORM})
     async def authorize_post(request: Request) -> Response:
-        pairs = _parse_form(request, await request.body())
-        if pairs is None:
-            return render_error_page(ErrorPage(
-                "invalid_request", f"The request body must be UTF-8 {FORM_TYPE} data."))
+        try:  # a repeated or NUL-bearing parameter is refused here, as step 1 would: a page
+            pairs = list(parse_form(request.headers.get("content-type"), await request.body()).items())
+        except InvalidRequest as err:
+            return render_error_page(ErrorPage(err.error, err.description))
         # After login the browser comes back with GET, so the parameters go into the query.
         return_to = f"{AUTHORIZE_PATH}?{urllib.parse.urlencode(pairs)}"
         return respond(await run_in_threadpool(run, request, pairs, return_to))

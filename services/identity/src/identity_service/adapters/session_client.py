@@ -8,7 +8,7 @@ from datetime import UTC
 import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from authgate_common.errors import ServerError
+from authgate_common.core.errors import ServerError
 from authgate_common.grpc_server import RpcClient
 
 from ..domain.ports import StartedSession

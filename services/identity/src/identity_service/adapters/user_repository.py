@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from authgate_common.audit import SqlAuditTrail
+from authgate_common.audit_store import SqlAuditTrail
+from authgate_common.core.errors import AlreadyExists
 from authgate_common.db import UnitOfWork
-from authgate_common.errors import AlreadyExists
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from authgate_common.audit import OPERATOR, AuditEvent
-from authgate_common.errors import AlreadyExists, InvalidRequest
+from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.errors import AlreadyExists, InvalidRequest
 
 from .passwords import PasswordHasher, check_new_password
 from .ports import UserUnitOfWork

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from authgate_common.audit import OPERATOR, AuditEvent
-from authgate_common.errors import NotFound, OAuthError, TemporarilyUnavailable
+from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.errors import NotFound, OAuthError, TemporarilyUnavailable
 
 from .ports import Sessions, UserUnitOfWork
 from .text import is_identifier, username_key

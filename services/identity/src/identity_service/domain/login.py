@@ -10,9 +10,9 @@ audited with the new session's sid (failures are, by VerifyPassword).
 
 from __future__ import annotations
 
-from authgate_common import metrics
-from authgate_common.audit import AuditEvent
-from authgate_common.errors import AccessDenied
+from authgate_common.core import counters
+from authgate_common.core.audit import AuditEvent
+from authgate_common.core.errors import AccessDenied
 
 from .ports import Sessions, StartedSession
 from .verify_password import VerifyPassword
@@ -39,12 +39,12 @@ class Login:
             started = self._sessions.create_session(user.id, client_ip, user_agent[:MAX_USER_AGENT],
                                                     list(PASSWORD_AMR))
         except WrongCredentials:
-            metrics.logins("failure")
+            counters.logins("failure")
             raise
         except Exception:
-            metrics.logins("error")
+            counters.logins("error")
             raise
-        metrics.logins("success")
+        counters.logins("success")
         self._verify.audit.record(AuditEvent("login.success", started.user_id, started.user_id,
                                              sid=started.sid, source=client_ip,
                                              details={"amr": list(PASSWORD_AMR)}))

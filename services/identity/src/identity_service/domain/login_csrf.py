@@ -11,7 +11,7 @@ service's own SECRET_KEY for this purpose alone. Nothing is stored.
 
 from __future__ import annotations
 
-from authgate_common.crypto import constant_time_equal, keyed_hash, random_token
+from authgate_common.core.crypto import constant_time_equal, keyed_hash, random_token
 
 # 43 random characters, a dot, 64 hex digits (keyed_hash): anything longer is not ours.
 MAX_COOKIE_LENGTH = 108

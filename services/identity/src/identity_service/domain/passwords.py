@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 from passlib.context import CryptContext
 
 from .text import encodable, username_key

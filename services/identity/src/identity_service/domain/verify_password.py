@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from authgate_common.audit import OPERATOR, AuditEvent, StandaloneAudit
+from authgate_common.core.audit import OPERATOR, AuditEvent, StandaloneAudit
 
 from .passwords import PasswordHasher
 from .ports import UserUnitOfWork

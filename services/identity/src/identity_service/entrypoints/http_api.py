@@ -10,16 +10,16 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from authgate_common.errors import OAuthError
+from authgate_common.core.errors import OAuthError
+from authgate_common.core.return_to import safe_return_to
 from authgate_common.http import NO_STORE, client_ip, create_app
-from authgate_common.return_to import safe_return_to
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..domain.login import Login, WrongCredentials
 from ..domain.ports import StartedSession
 from .cookies import CookiePolicy
-from .login_body import FORM, JSON, LoginForm, UnsupportedMediaType, media_type, parse_form, parse_json
+from .login_body import FORM, JSON, LoginForm, UnsupportedMediaType, login_form, media_type, parse_json
 from .login_page import LOGIN_PATH, render_login
 from .openapi import LOGIN_REQUEST_BODY, LOGIN_RESPONSES
 
@@ -86,9 +86,10 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
     @app.post(LOGIN_PATH, tags=["sso"], summary="Sign in with a username and password",
               openapi_extra={"requestBody": LOGIN_REQUEST_BODY}, responses=LOGIN_RESPONSES)
     def login(request: Request, body: Annotated[bytes, Depends(_body)]) -> Response:
-        kind = media_type(request.headers.get("content-type"))
+        content_type = request.headers.get("content-type")
+        kind = media_type(content_type)
         if kind == FORM:
-            return form_login(request, parse_form(body))
+            return form_login(request, login_form(content_type, body))
         if kind == JSON:
             return json_login(request, *parse_json(body))
         raise UnsupportedMediaType()

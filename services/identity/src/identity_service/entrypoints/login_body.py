@@ -1,19 +1,20 @@
 """Reading a login request: an HTML form or a JSON object, nothing else.
 
-Form bodies are strict UTF-8 (HTML §4.10.21.7), JSON bodies must be an object whose
-`username` and `password` are strings (RFC 8259); anything else is invalid_request
-before a password is ever checked.
+Form bodies are read by the one OAuth form reader (authgate_common.core.forms: strict
+UTF-8, a repeated field refused), JSON bodies must be an object whose `username` and
+`password` are strings (RFC 8259); anything else is invalid_request before a password
+is ever checked.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.parse
 from dataclasses import dataclass
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
+from authgate_common.core.forms import FORM_TYPE, parse_form
 
-FORM = "application/x-www-form-urlencoded"
+FORM = FORM_TYPE
 JSON = "application/json"
 
 
@@ -34,15 +35,8 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def parse_form(body: bytes) -> LoginForm:
-    try:
-        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                                       encoding="utf-8", errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("The form is not valid UTF-8.") from exc
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value)  # the first copy wins; the browser sends one
+def login_form(content_type: str | None, body: bytes) -> LoginForm:
+    fields = parse_form(content_type, body)
     return LoginForm(username=fields.get("username", ""), password=fields.get("password", ""),
                      return_to=fields.get("return_to", ""), csrf_token=fields.get("csrf_token", ""))
 

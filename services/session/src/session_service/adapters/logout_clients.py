@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from authgate.authorization.v1 import authorization_pb2, authorization_pb2_grpc
 from authgate.token.v1 import token_pb2, token_pb2_grpc
-from authgate_common.errors import NotFound
+from authgate_common.core.errors import NotFound
 from authgate_common.grpc_server import RpcClient
 from grpc import Channel
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import redis
-from authgate_common.kv import KeyValueStore
+from authgate_common.core.kv import KeyValueStore
 
 from ..domain.model import Session
 from ..domain.ports import PresenceUnavailable, Seen

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from authgate_common.audit import SqlAuditTrail
+from authgate_common.audit_store import SqlAuditTrail
 from authgate_common.db import UnitOfWork
 from sqlalchemy import Engine, insert, select, tuple_, update
 from sqlalchemy.orm import Session as DbSession

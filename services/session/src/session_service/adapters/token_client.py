@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from authgate.token.v1 import token_pb2, token_pb2_grpc
-from authgate_common.errors import InvalidToken
+from authgate_common.core.errors import InvalidToken
 from authgate_common.grpc_server import RpcClient
 from grpc import Channel
 

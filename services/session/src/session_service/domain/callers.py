@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from authgate_common.account_scope import ACCOUNT_SCOPE
-from authgate_common.errors import AccessDenied, InsufficientScope, InvalidToken, LoginRequired
+from authgate_common.core.account_scope import ACCOUNT_SCOPE
+from authgate_common.core.errors import AccessDenied, InsufficientScope, InvalidToken, LoginRequired
 
 from .context import Deps
 from .validate import validate_session

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from authgate_common.crypto import keyed_hash
-from authgate_common.errors import LoginRequired, NotFound
+from authgate_common.core.crypto import keyed_hash
+from authgate_common.core.errors import LoginRequired, NotFound
 
 from .model import Policy, Session
 from .ports import Clock, Presence, PresenceUnavailable, RevocationPublisher, Seen, UnitOfWork

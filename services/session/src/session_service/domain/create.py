@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from authgate_common.audit import AuditEvent
-from authgate_common.crypto import random_token
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.audit import AuditEvent
+from authgate_common.core.crypto import random_token
+from authgate_common.core.errors import InvalidRequest
 
 from .context import Deps, refresh_presence
 from .model import Session

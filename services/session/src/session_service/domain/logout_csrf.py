@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from authgate_common.crypto import constant_time_equal, keyed_hash
+from authgate_common.core.crypto import constant_time_equal, keyed_hash
 
 MAX_TOKEN_LENGTH = 128
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from authgate_common.audit import AuditEvent, StandaloneAudit
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.audit import AuditEvent, StandaloneAudit
+from authgate_common.core.errors import InvalidRequest
 
 from .callers import Caller
 from .context import Deps

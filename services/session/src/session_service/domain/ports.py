@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from authgate_common.audit import AuditTrail
+from authgate_common.core.audit import AuditTrail
 
 from .model import Revocation, Session
 

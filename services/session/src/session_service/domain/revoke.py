@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from authgate_common import metrics
-from authgate_common.audit import OPERATOR, AuditEvent
-from authgate_common.errors import InvalidRequest, TemporarilyUnavailable
+from authgate_common.core import counters
+from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.errors import InvalidRequest, TemporarilyUnavailable
 
 from .context import MAX_SID_LENGTH, Deps, session_not_found
 from .model import Revocation, Session, seconds_until
@@ -25,7 +25,7 @@ from .ports import PresenceUnavailable
 
 def _announce(deps: Deps, sessions: list[Session], when: datetime) -> None:
     for _ in sessions:
-        metrics.revocations("session")
+        counters.revocations("session")
     if sessions:
         deps.publisher.publish([Revocation.of(s, s.revoked_at or when, deps.policy) for s in sessions])
 

@@ -20,7 +20,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol
 
-from authgate_common.errors import InvalidRequest, LoginRequired
+from authgate_common.core.errors import InvalidRequest, LoginRequired
 
 from .context import Deps
 from .logout_csrf import LogoutCsrf

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from authgate_common.audit import OPERATOR
 from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
+from authgate_common.core.audit import OPERATOR
 from authgate_common.grpc_access import OPERATOR as OPERATOR_WORKLOAD
 from authgate_common.grpc_access import callers
 

@@ -12,12 +12,12 @@ challenge, 403 insufficient_scope). Thin shells over domain/my_sessions.py.
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Annotated, Literal
 
-from authgate_common.errors import InvalidRequest, InvalidToken
+from authgate_common.core.errors import InvalidToken
+from authgate_common.core.forms import is_form, parse_form
+from authgate_common.core.return_to import safe_return_to
 from authgate_common.http import NO_STORE, create_app
-from authgate_common.return_to import safe_return_to
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -31,15 +31,9 @@ from .http_schemas import AUTH_ERRORS, LOGOUT_FORM, DeviceOut, DevicesOut, Logou
 from .logout_page import render_logout
 from .rp_logout_api import register_rp_logout
 
-FORM = "application/x-www-form-urlencoded"
 
-
-def _form_return_to(body: bytes) -> str:
-    try:
-        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("The form is not valid UTF-8.") from exc
-    return safe_return_to(next((v for k, v in pairs if k == "return_to"), None))
+def _form_return_to(content_type: str | None, body: bytes) -> str:
+    return safe_return_to(parse_form(content_type, body).get("return_to"))
 
 
 def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
@@ -85,8 +79,8 @@ def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
     async def logout_route(request: Request, scope: Annotated[
             Literal["all", "current"], Query(description="`current`: only this session")] = "all",
                            ) -> Response:
-        media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-        return_to = _form_return_to(await request.body()) if media == FORM else None
+        content_type = request.headers.get("content-type")
+        return_to = _form_return_to(content_type, await request.body()) if is_form(content_type) else None
         return await run_in_threadpool(_logout, request, scope, return_to)
 
     @app.get("/api/v1/logout", response_class=HTMLResponse, summary="The sign-out page")

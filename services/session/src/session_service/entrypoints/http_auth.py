@@ -1,7 +1,7 @@
 """Authenticating the public routes: a bearer token wins, else the SSO cookie.
 
 A bearer token must be meant for the account API (scope `account`, `aud` the account
-API's audience, see authgate_common.account_scope); the cookie is the browser's own session.
+API's audience, see authgate_common.core.account_scope); the cookie is the browser's own session.
 
 A cookie-authenticated change also passes the same-origin check (csrf.py) before the
 cookie is even looked at, so a forged request neither acts nor slides the session.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from authgate_common.account_scope import account_audience
-from authgate_common.errors import AccessDenied
+from authgate_common.core.account_scope import account_audience
+from authgate_common.core.errors import AccessDenied
 from authgate_common.same_origin import same_origin
 from fastapi import Request, Response
 

@@ -5,11 +5,11 @@ the signed-out page); a refused request gets an HTML error page, never a redirec
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable
 from typing import Annotated
 
-from authgate_common.errors import InvalidRequest, OAuthError
+from authgate_common.core.errors import InvalidRequest, OAuthError
+from authgate_common.core.forms import FORM_TYPE, parse_form
 from authgate_common.http import NO_STORE
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,7 +19,6 @@ from ..domain.rp_logout import Confirm, LogoutRequest, RpLogout
 from .rp_logout_pages import END_SESSION_PATH, render_confirm, render_refused, render_signed_out
 
 FIELDS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "csrf_token")
-FORM = "application/x-www-form-urlencoded"
 _PAGES = {
     200: {"content": {"text/html": {}}, "description": "Confirmation or signed-out page"},
     303: {"description": "Signed out: to the registered post_logout_redirect_uri, with state"},
@@ -38,13 +37,9 @@ def _request_of(pairs: list[tuple[str, str]]) -> LogoutRequest:
 
 
 def _form_pairs(content_type: str | None, body: bytes) -> list[tuple[str, str]]:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if body and media != FORM:
-        raise InvalidRequest("Send the logout parameters form-encoded.")
-    try:
-        return urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequest("The form is not valid UTF-8.") from exc
+    """The posted parameters; an empty body needs no content type (the confirmation form's
+    GET fallback posts nothing)."""
+    return list(parse_form(content_type, body).items()) if body else []
 
 
 def register_rp_logout(
@@ -92,7 +87,7 @@ def register_rp_logout(
         openapi_extra={
             "requestBody": {
                 "content": {
-                    FORM: {
+                    FORM_TYPE: {
                         "schema": {
                             "type": "object",
                             "properties": {name: {"type": "string"} for name in FIELDS},

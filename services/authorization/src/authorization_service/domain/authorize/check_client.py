@@ -3,7 +3,7 @@ never redirected: without a client there is no registered URI to trust."""
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidClient, InvalidRequest
+from authgate_common.core.errors import InvalidClient, InvalidRequest
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 

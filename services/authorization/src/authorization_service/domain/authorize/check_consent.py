@@ -1,4 +1,4 @@
-"""Step 9 — consent (OIDC Core §3.1.2.4, §3.1.2.6).
+"""Step 12 — consent (OIDC Core §3.1.2.4, §3.1.2.6).
 
 First-party clients (the operator's own applications) need no consent. For any other
 client the user must have approved every requested scope before; otherwise, or when
@@ -11,7 +11,7 @@ the user's answer is handled by consent/decision.py.
 
 from __future__ import annotations
 
-from authgate_common.errors import ConsentRequired
+from authgate_common.core.errors import ConsentRequired
 
 from ..consent.pending import PendingRequest
 from .context import AuthorizeContext, AuthorizeDeps, ConsentPrompt, Outcome

@@ -1,4 +1,4 @@
-"""Step 8b — OIDC Core §3.1.2.1: `prompt=login` asks for the user to sign in again even
+"""Step 11 — OIDC Core §3.1.2.1: `prompt=login` asks for the user to sign in again even
 with a live session; `max_age=N` asks for it when the last sign-in is more than N seconds
 old. Either way the browser goes to the login page and comes back with a marker proving
 the login happened after this request (login_marker.py). With `prompt=none` there is no
@@ -7,7 +7,7 @@ page to show, so a too-old session gets login_required (§3.1.2.6).
 
 from __future__ import annotations
 
-from authgate_common.errors import LoginRequired
+from authgate_common.core.errors import LoginRequired
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 from .fresh_login import to_login

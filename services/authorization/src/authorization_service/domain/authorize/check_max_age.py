@@ -1,10 +1,10 @@
-"""Step 7b — OIDC Core §3.1.2.1 `max_age`: the longest time, in seconds, since the user
+"""Step 9 — OIDC Core §3.1.2.1 `max_age`: the longest time, in seconds, since the user
 last actively authenticated. A non-negative integer; anything else is invalid_request.
 Whether the session is too old is decided in check_fresh_login, once it is known."""
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 

@@ -8,7 +8,7 @@ This runs before the redirect URI is verified, so its error is always a page.
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 

@@ -1,11 +1,11 @@
-"""Step 6b — OIDC Core §3.1.2.1, §15.5.2: `nonce` binds the ID token to the browser
+"""Step 7 — OIDC Core §3.1.2.1, §15.5.2: `nonce` binds the ID token to the browser
 session that asked for it. Optional in the code flow, unless the client was registered
 with require_nonce: then an OpenID request without one is refused (`invalid_request`,
 redirected, as the redirect URI is verified by now)."""
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 

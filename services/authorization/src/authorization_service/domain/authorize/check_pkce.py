@@ -7,7 +7,7 @@ confidential client registered with pkce_optional may omit the challenge.
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from ..pkce import S256, is_valid_challenge
 from .context import AuthorizeContext, AuthorizeDeps, Outcome

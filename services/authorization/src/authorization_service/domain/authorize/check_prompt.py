@@ -1,4 +1,4 @@
-"""Step 7 — OIDC Core §3.1.2.1: prompt is a space-delimited list of none, login,
+"""Step 8 — OIDC Core §3.1.2.1: prompt is a space-delimited list of none, login,
 consent, select_account; `none` must stand alone.
 
 `none`: no page may be shown (login_required / consent_required instead); `login`: sign
@@ -8,7 +8,7 @@ in again (check_fresh_login); `consent`: show the consent page even when approve
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 

@@ -5,7 +5,7 @@ open redirector otherwise, RFC 6749 §4.1.2.1)."""
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from ..redirect_uris import has_control_characters
 from .context import AuthorizeContext, AuthorizeDeps, Outcome

@@ -4,7 +4,7 @@ be registered for the authorization_code grant."""
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidRequest, UnauthorizedClient, UnsupportedResponseType
+from authgate_common.core.errors import InvalidRequest, UnauthorizedClient, UnsupportedResponseType
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 

@@ -4,8 +4,8 @@ first-party client ever gets `account` (whatever its registration says)."""
 
 from __future__ import annotations
 
-from authgate_common.account_scope import ACCOUNT_SCOPE
-from authgate_common.errors import InvalidScope
+from authgate_common.core.account_scope import ACCOUNT_SCOPE
+from authgate_common.core.errors import InvalidScope
 
 from ..models import KNOWN_SCOPES
 from .context import AuthorizeContext, AuthorizeDeps, Outcome

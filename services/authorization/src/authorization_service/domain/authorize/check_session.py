@@ -1,4 +1,4 @@
-"""Step 8 — who is signing in: the SSO cookie, checked with the session service.
+"""Step 10 — who is signing in: the SSO cookie, checked with the session service.
 
 No cookie, or one the session service does not accept: the browser goes to the
 login page and comes back to this very request afterwards (with a fresh-login marker
@@ -9,7 +9,7 @@ client asked not to show any UI, so it gets login_required instead (OIDC Core
 
 from __future__ import annotations
 
-from authgate_common.errors import LoginRequired
+from authgate_common.core.errors import LoginRequired
 
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 from .fresh_login import to_login

@@ -23,7 +23,7 @@ LOGIN_PATH = "/api/v1/sso/login"
 
 @dataclass(frozen=True)
 class AuthorizeRequest:
-    # Every parameter as received, in order, duplicates included (check 1 looks at them).
+    # Every parameter as received, in order, duplicates included (check_no_duplicate_params looks at them).
     pairs: tuple[tuple[str, str], ...]
     # The SSO cookie value, if any.
     session_token: str | None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from authgate_common.crypto import keyed_hash
+from authgate_common.core.crypto import keyed_hash
 
 from ..models import SessionInfo
 from ..signed import Signer

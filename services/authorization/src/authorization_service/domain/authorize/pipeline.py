@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from authgate_common.errors import OAuthError
+from authgate_common.core.errors import OAuthError
 
 from .check_client import check_client
 from .check_consent import check_consent
@@ -31,6 +31,7 @@ from .responses import error_location
 
 Step = Callable[[AuthorizeContext, AuthorizeDeps], Outcome | None]
 
+# Each check module's docstring opens with its place in this table ("Step 6 — …").
 STEPS: tuple[Step, ...] = (
     check_no_duplicate_params,
     check_client,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from authgate_common.errors import OAuthError
+from authgate_common.core.errors import OAuthError
 
 from .context import AuthorizeContext
 

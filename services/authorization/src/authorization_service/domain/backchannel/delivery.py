@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from authgate_common.audit import SYSTEM, AuditEvent
-from authgate_common.errors import OAuthError
+from authgate_common.core.audit import SYSTEM, AuditEvent
+from authgate_common.core.errors import OAuthError
 
 from ..ports import Clock, UnitOfWork
 from .models import Notice, RetryPolicy

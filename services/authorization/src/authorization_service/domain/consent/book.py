@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from authgate_common.audit import AuditEvent
-from authgate_common.errors import AlreadyExists, NotFound
+from authgate_common.core.audit import AuditEvent
+from authgate_common.core.errors import AlreadyExists, NotFound
 
 from ..models import Consent
 from ..ports import Clock, UnitOfWork

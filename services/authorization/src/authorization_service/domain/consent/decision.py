@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from authgate_common.errors import AccessDenied
+from authgate_common.core.errors import AccessDenied
 
 from ..authorize.check_session import MAX_SESSION_TOKEN_LENGTH
 from ..authorize.context import AuthorizeDeps, ErrorPage, Outcome, Redirect

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from authgate_common.crypto import constant_time_equal, keyed_hash
+from authgate_common.core.crypto import constant_time_equal, keyed_hash
 
 from ..signed import Signer
 

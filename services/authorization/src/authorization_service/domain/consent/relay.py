@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from authgate_common.errors import OAuthError
+from authgate_common.core.errors import OAuthError
 
 from ..models import OutboxMessage
 from ..ports import Clock, UnitOfWork

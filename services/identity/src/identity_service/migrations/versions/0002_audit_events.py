@@ -1,4 +1,4 @@
-"""The identity service's audit trail: append-only `audit_events` (authgate_common.audit),
+"""The identity service's audit trail: append-only `audit_events` (authgate_common.audit_schema),
 an UPDATE-refusing trigger, retention by AUDIT_RETENTION_DAYS.
 
 Revision ID: 0002_audit_events

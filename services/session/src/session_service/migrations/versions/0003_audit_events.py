@@ -1,4 +1,4 @@
-"""The session service's audit trail: append-only `audit_events` (authgate_common.audit),
+"""The session service's audit trail: append-only `audit_events` (authgate_common.audit_schema),
 an UPDATE-refusing trigger, retention by AUDIT_RETENTION_DAYS.
 
 Revision ID: 0003_audit_events

@@ -1,28 +1,31 @@
-"""One error hierarchy for every service, mapped once per transport.
+"""One error hierarchy for every service, with its status table; no transport imported.
 
 An `OAuthError` carries the RFC error code, a client-safe description, log-only
-detail, the HTTP status and the gRPC status. `authgate_common.http` writes it as
-RFC 6749 §5.2 JSON (or an RFC 6750 challenge); `authgate_common.grpc_server`
-aborts with the matching gRPC status and the code in trailing metadata, and
-`raise_from_rpc_error` turns that back into the same exception on the caller side.
+detail, the HTTP status and the gRPC status (by name: `grpc_code` is the name of a
+`grpc.StatusCode`, so this module needs no grpc). `authgate_common.http` writes it as
+RFC 6749 §5.2 JSON (or an RFC 6750 challenge); `authgate_common.grpc_server` aborts
+with the matching gRPC status and the code in trailing metadata, and
+`authgate_common.grpc_errors.raise_from_rpc_error` turns that back into the same
+exception on the caller side.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-import grpc
-
 ERROR_KEY = "authgate-oauth-error"
 DESCRIPTION_KEY = "authgate-oauth-error-description"
 # Metadata key of an error that knows when to retry: the HTTP mapping sends it as Retry-After.
 RETRY_AFTER_KEY = "authgate-retry-after"
+# Metadata key of a replayed authorization code's grant (RFC 6749 §4.1.2): the token
+# service revokes every token issued for that grant.
+REPLAYED_GRANT_KEY = "authgate-replayed-grant-id"
 
 
 class OAuthError(Exception):
     error: ClassVar[str] = "server_error"
     status_code: ClassVar[int] = 500
-    grpc_code: ClassVar[grpc.StatusCode] = grpc.StatusCode.INTERNAL
+    grpc_code: ClassVar[str] = "INTERNAL"  # the name of a grpc.StatusCode
     default_description: ClassVar[str] = "The server encountered an unexpected condition."
 
     def __init__(self, description: str | None = None, *, detail: str = "",
@@ -37,86 +40,86 @@ class OAuthError(Exception):
 
 
 class InvalidRequest(OAuthError):
-    error, status_code, grpc_code = "invalid_request", 400, grpc.StatusCode.INVALID_ARGUMENT
+    error, status_code, grpc_code = "invalid_request", 400, "INVALID_ARGUMENT"
     default_description = "The request is missing a parameter or is otherwise malformed."
 
 
 class InvalidClient(OAuthError):
-    error, status_code, grpc_code = "invalid_client", 401, grpc.StatusCode.UNAUTHENTICATED
+    error, status_code, grpc_code = "invalid_client", 401, "UNAUTHENTICATED"
     default_description = "Client authentication failed."
 
 
 class InvalidGrant(OAuthError):
-    error, status_code, grpc_code = "invalid_grant", 400, grpc.StatusCode.FAILED_PRECONDITION
+    error, status_code, grpc_code = "invalid_grant", 400, "FAILED_PRECONDITION"
     default_description = "The authorization grant is invalid, expired or revoked."
 
 
 class UnauthorizedClient(OAuthError):
-    error, status_code, grpc_code = "unauthorized_client", 400, grpc.StatusCode.PERMISSION_DENIED
+    error, status_code, grpc_code = "unauthorized_client", 400, "PERMISSION_DENIED"
     default_description = "The client is not allowed to use this grant type."
 
 
 class UnsupportedGrantType(OAuthError):
-    error, status_code, grpc_code = "unsupported_grant_type", 400, grpc.StatusCode.INVALID_ARGUMENT
+    error, status_code, grpc_code = "unsupported_grant_type", 400, "INVALID_ARGUMENT"
     default_description = "The grant type is not supported."
 
 
 class InvalidScope(OAuthError):
-    error, status_code, grpc_code = "invalid_scope", 400, grpc.StatusCode.INVALID_ARGUMENT
+    error, status_code, grpc_code = "invalid_scope", 400, "INVALID_ARGUMENT"
     default_description = "The requested scope is invalid or exceeds what the client may ask for."
 
 
 class AccessDenied(OAuthError):
-    error, status_code, grpc_code = "access_denied", 403, grpc.StatusCode.PERMISSION_DENIED
+    error, status_code, grpc_code = "access_denied", 403, "PERMISSION_DENIED"
     default_description = "The resource owner or server denied the request."
 
 
 class UnsupportedResponseType(OAuthError):
-    error, status_code, grpc_code = "unsupported_response_type", 400, grpc.StatusCode.INVALID_ARGUMENT
+    error, status_code, grpc_code = "unsupported_response_type", 400, "INVALID_ARGUMENT"
     default_description = "Only response_type=code is supported."
 
 
 class LoginRequired(OAuthError):
-    error, status_code, grpc_code = "login_required", 400, grpc.StatusCode.UNAUTHENTICATED
+    error, status_code, grpc_code = "login_required", 400, "UNAUTHENTICATED"
     default_description = "The user must sign in."
 
 
 class ConsentRequired(OAuthError):
-    error, status_code, grpc_code = "consent_required", 400, grpc.StatusCode.PERMISSION_DENIED
+    error, status_code, grpc_code = "consent_required", 400, "PERMISSION_DENIED"
     default_description = "The user must consent to this client."
 
 
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: expired, revoked, malformed or foreign access token."""
 
-    error, status_code, grpc_code = "invalid_token", 401, grpc.StatusCode.UNAUTHENTICATED
+    error, status_code, grpc_code = "invalid_token", 401, "UNAUTHENTICATED"
     default_description = "The access token is invalid."
 
 
 class InsufficientScope(OAuthError):
-    error, status_code, grpc_code = "insufficient_scope", 403, grpc.StatusCode.PERMISSION_DENIED
+    error, status_code, grpc_code = "insufficient_scope", 403, "PERMISSION_DENIED"
     default_description = "The access token lacks a required scope."
 
 
 class NotFound(OAuthError):
-    error, status_code, grpc_code = "not_found", 404, grpc.StatusCode.NOT_FOUND
+    error, status_code, grpc_code = "not_found", 404, "NOT_FOUND"
     default_description = "Not found."
 
 
 class AlreadyExists(OAuthError):
-    error, status_code, grpc_code = "already_exists", 409, grpc.StatusCode.ALREADY_EXISTS
+    error, status_code, grpc_code = "already_exists", 409, "ALREADY_EXISTS"
     default_description = "Already exists."
 
 
 class TemporarilyUnavailable(OAuthError):
-    error, status_code, grpc_code = "temporarily_unavailable", 503, grpc.StatusCode.UNAVAILABLE
+    error, status_code, grpc_code = "temporarily_unavailable", 503, "UNAVAILABLE"
     default_description = "The server is temporarily unable to handle the request."
 
 
 class TooManyRequests(OAuthError):
     """A rate limit was hit (RFC 6585 §4); RFC 6749 has no code of its own for it."""
 
-    error, status_code, grpc_code = "temporarily_unavailable", 429, grpc.StatusCode.RESOURCE_EXHAUSTED
+    error, status_code, grpc_code = "temporarily_unavailable", 429, "RESOURCE_EXHAUSTED"
     default_description = "Too many requests; retry later."
 
 
@@ -135,19 +138,3 @@ _BY_CODE: dict[str, type[OAuthError]] = {
 
 def error_class(code: str) -> type[OAuthError]:
     return _BY_CODE.get(code, ServerError)
-
-
-def raise_from_rpc_error(exc: grpc.RpcError) -> None:
-    """Re-raise an RpcError from another authgate service as the OAuthError it stood for."""
-    code = exc.code() if hasattr(exc, "code") else None
-    md = {k: v for k, v in (exc.trailing_metadata() or ())} if hasattr(exc, "trailing_metadata") else {}
-    if ERROR_KEY in md:
-        cls = error_class(str(md[ERROR_KEY]))
-        extra = {k: str(v) for k, v in md.items() if k.startswith("authgate-")}
-        raise cls(str(md.get(DESCRIPTION_KEY) or cls.default_description),
-                  detail=f"upstream {code}", metadata=extra) from exc
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        raise TemporarilyUnavailable(detail=f"upstream {code}") from exc
-    if code == grpc.StatusCode.NOT_FOUND:
-        raise NotFound(detail=str(exc)) from exc
-    raise ServerError(detail=f"upstream {code}: {exc}") from exc
