@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
-from authgate_common.audit import AuditTrail, MemoryAuditTrail
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import listening_memory
-from authgate_common.crypto import derive_key
+from authgate_common.core.audit import AuditTrail, MemoryAuditTrail
+from authgate_common.core.crypto import derive_key
+from authgate_common.core.errors import TemporarilyUnavailable
+from authgate_common.core.kv import KeyValueStore
 from authgate_common.db import make_engine, migrate_service
-from authgate_common.errors import TemporarilyUnavailable
 from authgate_common.grpc_access import DenialHook
 from authgate_common.grpc_server import channel_to, internal_tls
-from authgate_common.kv import FailClosedStore, KeyValueStore, make_store
+from authgate_common.kv import FailClosedStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
 from cryptography.fernet import MultiFernet
 from sqlalchemy import Engine
@@ -31,33 +32,33 @@ from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.audiences import AudienceRule
-from .domain.client_cache import CachingClientAuthentication
-from .domain.client_lockout import ClientLockout, LockedOutClients, LockoutPolicy
-from .domain.client_rate_limit import ClientRateLimit, RateLimitedClients
-from .domain.client_tokens import ClientTokenRevocation
-from .domain.deny_list import DenyList, DenyListKeeper
-from .domain.grant_ledger import GrantLedger
+from .domain.clients.cache import CachingClientAuthentication
+from .domain.clients.lockout import ClientLockout, LockedOutClients, LockoutPolicy
+from .domain.clients.rate_limit import ClientRateLimit, RateLimitedClients
+from .domain.endpoints.introspection import Introspection
+from .domain.endpoints.revocation import Revocation
+from .domain.endpoints.token_endpoint import TokenEndpoint
+from .domain.endpoints.userinfo import UserInfo
 from .domain.grants.authorization_code import AuthorizationCodeGrant
 from .domain.grants.client_credentials import ClientCredentialsGrant
 from .domain.grants.refresh_token import RefreshTokenGrant
-from .domain.id_token_hints import IdTokenHints
-from .domain.introspection import Introspection
-from .domain.issuance import TokenIssuer
-from .domain.key_lifecycle import KeyPolicy
-from .domain.key_ring import KeyRing
-from .domain.key_rotation import KeyRotation
-from .domain.keys import KeySet
-from .domain.logout_tokens import LogoutTokens
-from .domain.minting import TokenMinter
-from .domain.ports import AuthorizationPort, IdentityPort, SessionLiveness
-from .domain.refresh_cleanup import RefreshCleanup
-from .domain.refresh_store import RefreshUnitOfWork, jti_unit_of_work
-from .domain.refresh_tokens import RefreshTokens
-from .domain.revocation import Revocation
-from .domain.signing_keys import SigningKeys
-from .domain.token_endpoint import TokenEndpoint
-from .domain.userinfo import UserInfo
-from .domain.validation import TokenValidator
+from .domain.keys.key_lifecycle import KeyPolicy
+from .domain.keys.key_ring import KeyRing
+from .domain.keys.key_rotation import KeyRotation
+from .domain.keys.key_set import KeySet
+from .domain.keys.signing_keys import SigningKeys
+from .domain.ports import ClientAuthenticator, CodeRedeemer, IdentityPort, SessionLiveness
+from .domain.refresh.refresh_cleanup import RefreshCleanup
+from .domain.refresh.refresh_store import RefreshUnitOfWork, jti_unit_of_work
+from .domain.refresh.refresh_tokens import RefreshTokens
+from .domain.revocation.client_tokens import ClientTokenRevocation
+from .domain.revocation.deny_list import DenyList, DenyListKeeper
+from .domain.revocation.grant_ledger import GrantLedger
+from .domain.tokens.id_token_hints import IdTokenHints
+from .domain.tokens.issuance import TokenIssuer
+from .domain.tokens.logout_tokens import LogoutTokens
+from .domain.tokens.minting import TokenMinter
+from .domain.tokens.validation import TokenValidator
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
 from .settings import Settings
@@ -145,43 +146,44 @@ def load_keys(settings: Settings, engine: Engine) -> KeySet:
     return load_signing_keys(settings, engine).ring.current()
 
 
-def rate_limited(settings: Settings, authorization: AuthorizationPort,
-                 store: KeyValueStore) -> AuthorizationPort:
+def rate_limited(settings: Settings, clients: ClientAuthenticator,
+                 store: KeyValueStore) -> ClientAuthenticator:
     """Client authentication with the per-client request limit, when it is on."""
     if settings.TOKEN_CLIENT_RATE_LIMIT == 0:
-        return authorization
-    return RateLimitedClients(authorization, ClientRateLimit(
+        return clients
+    return RateLimitedClients(clients, ClientRateLimit(
         store, settings.TOKEN_CLIENT_RATE_LIMIT, settings.TOKEN_CLIENT_RATE_WINDOW_SECONDS))
 
 
-def locked_out(settings: Settings, authorization: AuthorizationPort, store: KeyValueStore,
-               audit: AuditTrail) -> AuthorizationPort:
+def locked_out(settings: Settings, clients: ClientAuthenticator, store: KeyValueStore,
+               audit: AuditTrail) -> ClientAuthenticator:
     """Client authentication refused (429) for a client_id and address that failed too often."""
-    return LockedOutClients(authorization, ClientLockout(store, LockoutPolicy(
+    return LockedOutClients(clients, ClientLockout(store, LockoutPolicy(
         settings.CLIENT_AUTH_MAX_FAILURES, settings.CLIENT_AUTH_FAILURE_WINDOW_SECONDS,
         settings.CLIENT_AUTH_LOCK_SECONDS)), audit)
 
 
 def client_authentication(
-        settings: Settings, authorization: AuthorizationPort,
-) -> tuple[AuthorizationPort, list[Callable[[], None]]]:
+        settings: Settings, clients: ClientAuthenticator,
+) -> tuple[ClientAuthenticator, list[Callable[[], None]]]:
     """Client authentication with the per-replica cache, when it can be kept honest: a change
     to a client reaches it over Redis pub/sub (authgate_common.client_changes); with no
     Redis nothing would, so the cache is off. Returns the port and what closes it."""
     if settings.CLIENT_AUTH_CACHE_SECONDS == 0:
-        return authorization, []
+        return clients, []
     if not settings.REDIS_URL:
         log.info("client authentication cache off: without REDIS_URL no client change reaches it")
-        return authorization, []
+        return clients, []
     # Bypassed (neither read nor filled) until the subscription is confirmed, and whenever lost.
     memory, listener = listening_memory(settings.REDIS_URL, settings.REDIS_KEY_PREFIX,
                                         settings.CLIENT_AUTH_CACHE_SECONDS,
                                         settings.CLIENT_CHANGES_PING_SECONDS)
-    return CachingClientAuthentication(authorization, memory), [listener.stop]
+    return CachingClientAuthentication(clients, memory), [listener.stop]
 
 
 def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore, deny_list: DenyList,
-          authorization: AuthorizationPort, identity: IdentityPort, sessions: SessionLiveness,
+          clients: ClientAuthenticator, codes: CodeRedeemer, identity: IdentityPort,
+          sessions: SessionLiveness,
           refresh_uow: RefreshUnitOfWork,
           access_liveness: SessionLiveness | None = None, audit: AuditTrail | None = None) -> TokenService:
     """Wire the core and transports from already-built adapters (tests call this too).
@@ -206,9 +208,9 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     issuer = TokenIssuer(minter, ledger, identity, AudienceRule(settings.issuer, settings.API_AUDIENCE))
     # Authenticates the callers below: a locked-out pair is refused before its credentials
     # are checked or its budget spent.
-    clients = locked_out(settings, rate_limited(settings, authorization, store), store, audit)
+    clients = locked_out(settings, rate_limited(settings, clients, store), store, audit)
     endpoint = TokenEndpoint(clients, [
-        AuthorizationCodeGrant(authorization, issuer, ledger, refresh),
+        AuthorizationCodeGrant(codes, issuer, ledger, refresh),
         RefreshTokenGrant(refresh, issuer, sessions, settings.REFRESH_REUSE_GRACE_SECONDS),
         ClientCredentialsGrant(issuer)], audit=audit)
     revocation = Revocation(clients, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS, audit=audit)
@@ -237,10 +239,10 @@ def bootstrap(settings: Settings) -> TokenService:
     deny_list = RedisDenyList.from_url(settings.REDIS_URL, prefix) if settings.REDIS_URL else MemoryDenyList()
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     channels = {name: channel_to(settings, name) for name in ("authorization", "identity", "session")}
-    # Buffered: every token minted is a `token.issued` row (authgate_common.audit.BufferedAuditLog).
+    # Buffered: every token minted is a `token.issued` row (authgate_common.audit_buffer.BufferedAuditLog).
     audit = AuditTrailService(engine, SCHEMA, settings, buffered=True)
-    authorization, close_cache = client_authentication(
-        settings, GrpcAuthorizationClient(channels["authorization"], timeout))
+    authorization = GrpcAuthorizationClient(channels["authorization"], timeout)
+    clients, close_cache = client_authentication(settings, authorization)
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET, tls=internal_tls(settings),
@@ -248,7 +250,7 @@ def bootstrap(settings: Settings) -> TokenService:
     service = build(
         settings, signing_keys=signing_keys, store=store, deny_list=deny_list,
         access_liveness=FeedSessionLiveness(feed) if feed is not None else None,
-        authorization=authorization,
+        clients=clients, codes=authorization,
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
         refresh_uow=SqlRefreshUnitOfWork(engine), audit=audit.log)

@@ -17,7 +17,7 @@ from authgate.identity.v1 import identity_pb2 as idp
 from authgate.identity.v1 import identity_pb2_grpc as idp_grpc
 from authgate.session.v1 import session_pb2 as ss
 from authgate.session.v1 import session_pb2_grpc as ss_grpc
-from authgate_common.errors import InvalidClient, InvalidGrant, NotFound
+from authgate_common.core.errors import InvalidClient, InvalidGrant, NotFound
 from authgate_common.grpc_server import create_server
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from fastapi.testclient import TestClient

@@ -12,7 +12,7 @@ from envoy.service.auth.v3 import attribute_context_pb2 as attr
 from envoy.service.auth.v3 import external_auth_pb2 as ext
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from token_service.domain.minting import AccessTokenRequest
+from token_service.domain.tokens.minting import AccessTokenRequest
 
 
 def _check(channel, headers: dict[str, str], required: str = "read", **extensions: str):

@@ -19,7 +19,7 @@ from jose import jwt
 from sqlalchemy import text
 from token_service.adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from token_service.bootstrap import engine_for, key_policy
-from token_service.domain.key_rotation import KeyRotation
+from token_service.domain.keys.key_rotation import KeyRotation
 
 JWKS = "/.well-known/jwks.json"
 REDIRECT = "https://app.example/cb"

@@ -11,19 +11,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from authgate_common.audit import audit_events
+from authgate_common.audit_schema import audit_events
+from authgate_common.core.errors import InvalidGrant
 from authgate_common.db import make_engine, run_migrations
-from authgate_common.errors import InvalidGrant
 from sqlalchemy import Engine, func, select, update
 from token_service.adapters.deny_list import MemoryDenyList
 from token_service.adapters.refresh_repository import SqlRefreshUnitOfWork
 from token_service.adapters.tables import refresh_families, refresh_tokens
 from token_service.bootstrap import MIGRATIONS, bootstrap, engine_for
-from token_service.domain.deny_list import DenyListKeeper
-from token_service.domain.grant_ledger import GrantLedger
-from token_service.domain.refresh_cleanup import RefreshCleanup
-from token_service.domain.refresh_store import AuditEvent, jti_unit_of_work
-from token_service.domain.refresh_tokens import FamilyStart, RefreshTokens
+from token_service.domain.refresh.refresh_cleanup import RefreshCleanup
+from token_service.domain.refresh.refresh_store import jti_unit_of_work, refresh_event
+from token_service.domain.refresh.refresh_tokens import FamilyStart, RefreshTokens
+from token_service.domain.revocation.deny_list import DenyListKeeper
+from token_service.domain.revocation.grant_ledger import GrantLedger
+from token_service.entrypoints.form_request import form_request
 
 USERINFO = "/api/v1/userinfo/me"
 INTROSPECT = "/api/v1/oauth/introspect"
@@ -92,7 +93,8 @@ def test_twenty_concurrent_refreshes_have_exactly_one_winner(harness, app_client
     def attempt() -> None:
         barrier.wait()
         try:
-            harness.service.token_endpoint.handle("application/x-www-form-urlencoded", body, basic)
+            harness.service.token_endpoint.handle(
+                form_request("application/x-www-form-urlencoded", body, basic))
             results.append("ok")
         except InvalidGrant:
             results.append("invalid_grant")
@@ -148,7 +150,7 @@ def test_grace_retries_under_concurrency_leave_one_live_successor(harness, app_c
         def retry() -> None:
             barrier.wait()
             try:
-                lenient.token_endpoint.handle("application/x-www-form-urlencoded", body, basic)
+                lenient.token_endpoint.handle(form_request("application/x-www-form-urlencoded", body, basic))
                 outcomes.append("ok")
             except InvalidGrant:
                 outcomes.append("invalid_grant")
@@ -209,7 +211,7 @@ def test_the_embedded_sqlite_default_rotates_and_detects_reuse(tmp_path, harness
     # The jti record on SQLite: a family's access tokens revoked with it, twice is harmless.
     for _ in range(2):
         with refresh.transaction() as repo:
-            refresh.revoke_family(repo, token.family_id, "test", AuditEvent("refresh_revoked"))
+            refresh.revoke_family(repo, token.family_id, "test", refresh_event("refresh_revoked"))
     assert ledger.is_revoked("jti-1") and not ledger.is_revoked("jti-2")
     deny_list.flush()
     assert ledger.is_revoked("jti-1") and deny_list.is_complete()

@@ -18,7 +18,7 @@ from authgate_common.testing import REDIS_URL, redis_prefix
 from token_service.adapters.deny_list import RedisDenyList
 from token_service.adapters.refresh_repository import SqlRefreshUnitOfWork
 from token_service.bootstrap import bootstrap, engine_for
-from token_service.domain.jti_record import JtiEntry
+from token_service.domain.revocation.jti_record import JtiEntry
 from token_service.entrypoints.grpc_api import SERVICE_NAMES
 
 REDIRECT = "https://app.example/cb"

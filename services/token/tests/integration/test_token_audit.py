@@ -15,7 +15,8 @@ from authgate.audit.v1 import audit_pb2 as apb
 from authgate.audit.v1 import audit_pb2_grpc as apb_grpc
 from authgate.token.v1 import token_pb2 as tpb
 from authgate.token.v1 import token_pb2_grpc as tpb_grpc
-from authgate_common.audit import AuditLog, AuditQuery
+from authgate_common.audit_store import AuditLog
+from authgate_common.core.audit import AuditQuery
 from authgate_common.db import ensure_schema, make_engine
 from authgate_common.testing import postgres_database
 from sqlalchemy import text

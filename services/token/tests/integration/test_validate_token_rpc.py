@@ -17,8 +17,8 @@ from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from token_service.domain.keys import KeySet, generate_signing_key
-from token_service.domain.minting import AccessTokenRequest, TokenMinter
+from token_service.domain.keys.key_set import KeySet, generate_signing_key
+from token_service.domain.tokens.minting import AccessTokenRequest, TokenMinter
 
 
 def _token(harness, sid: str = "", scopes=("openid", "read")) -> str:

@@ -7,7 +7,7 @@ import hashlib
 import time
 
 from jose import jwt
-from token_service.domain.minting import AccessTokenRequest, at_hash
+from token_service.domain.tokens.minting import AccessTokenRequest, at_hash
 
 
 def _decode(token, keys, **kw):

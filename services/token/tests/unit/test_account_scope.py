@@ -5,7 +5,7 @@ granted scope opens (RFC 9068 §2.2), always an array."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidScope, InvalidToken
+from authgate_common.core.errors import InvalidScope, InvalidToken
 from token_service.domain.ports import Client
 
 ACCOUNT_API = "https://auth.example/api/v1/account"

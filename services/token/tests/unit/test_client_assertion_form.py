@@ -8,8 +8,9 @@ import base64
 import urllib.parse
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidRequest
-from token_service.domain.client_auth import read_credentials
+from authgate_common.core.errors import InvalidClient, InvalidRequest
+from token_service.domain.clients.authentication import read_credentials
+from token_service.entrypoints.form_request import form_request
 
 FORM = "application/x-www-form-urlencoded"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -30,25 +31,26 @@ def assertion_form(assertion: str = "good:svc", **extra: str) -> dict[str, str]:
 
 def test_client_credentials_with_an_assertion(calls) -> None:
     endpoint = calls.world.service.token_endpoint
-    resp = endpoint.handle(FORM, form(assertion_form()), None)
+    resp = endpoint.handle(form_request(FORM, form(assertion_form()), None))
     claims = calls.world.service.validator.validate(resp.access_token, audience="https://api.example")
     assert claims["client_id"] == "svc"
 
 
 def test_a_bad_assertion_is_invalid_client(calls) -> None:
     with pytest.raises(InvalidClient):
-        calls.world.service.token_endpoint.handle(FORM, form(assertion_form("forged")), None)
+        calls.world.service.token_endpoint.handle(form_request(FORM, form(assertion_form("forged")), None))
 
 
 @pytest.mark.parametrize("extra", [{"client_secret": "svc-secret"}])
 def test_assertion_with_a_secret_in_the_form_is_invalid_request(calls, extra) -> None:
     with pytest.raises(InvalidRequest):
-        calls.world.service.token_endpoint.handle(FORM, form(assertion_form(**extra)), None)
+        calls.world.service.token_endpoint.handle(form_request(FORM, form(assertion_form(**extra)), None))
 
 
 def test_assertion_with_basic_is_invalid_request(calls) -> None:
     with pytest.raises(InvalidRequest):
-        calls.world.service.token_endpoint.handle(FORM, form(assertion_form()), basic("svc", "svc-secret"))
+        calls.world.service.token_endpoint.handle(
+            form_request(FORM, form(assertion_form()), basic("svc", "svc-secret")))
 
 
 @pytest.mark.parametrize("params", [{"client_assertion": "good:svc"}, {"client_assertion_type": JWT_BEARER},
@@ -60,10 +62,11 @@ def test_half_an_assertion_is_invalid_request(params) -> None:
 
 def test_introspection_and_revocation_take_an_assertion(calls) -> None:
     endpoint = calls.world.service.token_endpoint
-    token = endpoint.handle(FORM, form(assertion_form()), None).access_token
+    token = endpoint.handle(form_request(FORM, form(assertion_form()), None)).access_token
     auth = {"client_assertion_type": JWT_BEARER, "client_assertion": "good:svc"}
-    described = calls.world.service.introspection.handle(FORM, form({"token": token, **auth}), None)
+    introspect = calls.world.service.introspection.handle
+    described = introspect(form_request(FORM, form({"token": token, **auth}), None))
     assert described["active"] is True and described["client_id"] == "svc"
-    calls.world.service.revocation.handle(FORM, form({"token": token, **auth}), None)
-    assert calls.world.service.introspection.handle(FORM, form({"token": token, **auth}), None) == {
+    calls.world.service.revocation.handle(form_request(FORM, form({"token": token, **auth}), None))
+    assert introspect(form_request(FORM, form({"token": token, **auth}), None)) == {
         "active": False}

@@ -4,7 +4,7 @@ client's, no refresh token, no session, the client as subject."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidScope, UnauthorizedClient
+from authgate_common.core.errors import InvalidClient, InvalidScope, UnauthorizedClient
 from token_service.domain.ports import Client
 
 SVC = ("svc", "svc-secret")

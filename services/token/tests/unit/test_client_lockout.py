@@ -8,11 +8,17 @@ import base64
 import json
 
 import pytest
-from authgate_common.audit import MemoryAuditTrail, current_source
-from authgate_common.errors import RETRY_AFTER_KEY, InvalidClient, TemporarilyUnavailable, TooManyRequests
-from authgate_common.kv import MemoryStore
+from authgate_common.core.audit import MemoryAuditTrail, current_source
+from authgate_common.core.errors import (
+    RETRY_AFTER_KEY,
+    InvalidClient,
+    TemporarilyUnavailable,
+    TooManyRequests,
+)
+from authgate_common.core.kv import MemoryStore
 from fastapi.testclient import TestClient
-from token_service.domain.client_lockout import (
+from token_fakes import Calls, add_lifecycle_clients
+from token_service.domain.clients.lockout import (
     LOCKED,
     ClientLockout,
     LockedOutClients,
@@ -20,8 +26,6 @@ from token_service.domain.client_lockout import (
     assertion_subject,
 )
 from token_service.domain.ports import Client, RedeemedGrant
-
-from .conftest import Calls, add_lifecycle_clients
 
 POLICY = LockoutPolicy(max_failures=3, window_seconds=60, lock_seconds=30)
 CC = {"grant_type": "client_credentials"}

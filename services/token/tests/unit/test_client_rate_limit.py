@@ -4,12 +4,16 @@ authentication, one fixed window, 429 `temporarily_unavailable` with Retry-After
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import RETRY_AFTER_KEY, InvalidClient, TemporarilyUnavailable, TooManyRequests
-from authgate_common.kv import MemoryStore
+from authgate_common.core.errors import (
+    RETRY_AFTER_KEY,
+    InvalidClient,
+    TemporarilyUnavailable,
+    TooManyRequests,
+)
+from authgate_common.core.kv import MemoryStore
 from fastapi.testclient import TestClient
-from token_service.domain.client_rate_limit import ClientRateLimit
-
-from .conftest import Calls, add_lifecycle_clients
+from token_fakes import Calls, add_lifecycle_clients
+from token_service.domain.clients.rate_limit import ClientRateLimit
 
 CC = {"grant_type": "client_credentials"}
 

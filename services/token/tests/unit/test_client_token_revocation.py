@@ -5,8 +5,8 @@ asking again changes nothing."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidGrant, InvalidRequest, InvalidToken
-from token_service.domain.client_tokens import ClientTokenRevocation
+from authgate_common.core.errors import InvalidGrant, InvalidRequest, InvalidToken
+from token_service.domain.revocation.client_tokens import ClientTokenRevocation
 
 
 def test_withdrawal_ends_the_clients_refresh_tokens_for_that_user(calls) -> None:

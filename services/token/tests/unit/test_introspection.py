@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidRequest, TemporarilyUnavailable
-from token_service.domain.minting import AccessTokenRequest, TokenMinter
+from authgate_common.core.errors import InvalidClient, InvalidRequest, TemporarilyUnavailable
 from token_service.domain.ports import Client
+from token_service.domain.tokens.minting import AccessTokenRequest, TokenMinter
+from token_service.entrypoints.form_request import form_request
+from token_service.entrypoints.http_api import quick_introspection
 
 INACTIVE = {"active": False}
 
@@ -70,7 +72,8 @@ def test_the_caller_must_authenticate_and_send_a_token(calls) -> None:
     with pytest.raises(InvalidClient):
         calls.introspect("x", auth=("app", "wrong"))
     with pytest.raises(InvalidClient):
-        calls.world.service.introspection.handle("application/x-www-form-urlencoded", b"token=x", None)
+        calls.world.service.introspection.handle(
+            form_request("application/x-www-form-urlencoded", b"token=x", None))
     with pytest.raises(InvalidRequest):
         calls.introspect("")
 
@@ -84,9 +87,14 @@ def test_unknown_revocation_state_is_an_error_not_inactive(calls) -> None:
 
 def test_only_access_tokens_are_quick(calls) -> None:
     # A JWT is validated from memory and Redis; a refresh token is read from PostgreSQL, so
-    # the HTTP fast lane must hand it to a worker thread (authgate_common.fast_lane).
+    # the HTTP fast lane must hand it to a worker thread (entrypoints/fast_lane.py).
     tokens = calls.sign_in()
-    quick = calls.world.service.introspection.is_quick
+
+    def quick(content_type: str, body: bytes) -> bool:
+        try:
+            return quick_introspection(form_request(content_type, body, None))
+        except InvalidRequest:
+            return True  # refused by the edge before any store is touched
     form = "application/x-www-form-urlencoded"
     assert quick(form, f"token={tokens.access_token}".encode())
     assert not quick(form, f"token={tokens.refresh_token}".encode())

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from token_service.domain.key_lifecycle import KeyPolicy
-from token_service.domain.key_rotation import KeyRotation
-from token_service.domain.keys import KeyConflict, KeySet
+from token_service.domain.keys.key_lifecycle import KeyPolicy
+from token_service.domain.keys.key_rotation import KeyRotation
+from token_service.domain.keys.key_set import KeyConflict, KeySet
 
 POLICY = KeyPolicy(rotate_every=timedelta(days=30), publish_ahead=timedelta(seconds=330),
                    retire_for=timedelta(seconds=960))

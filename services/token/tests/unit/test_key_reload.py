@@ -8,14 +8,14 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from authgate_common.errors import InvalidToken
+from authgate_common.core.errors import InvalidToken
 from jose import jwt
 from token_service.bootstrap import key_policy
-from token_service.domain.key_ring import KeyRing
-from token_service.domain.key_rotation import KeyRotation
-from token_service.domain.keys import KeySet
-from token_service.domain.minting import AccessTokenRequest
-from token_service.domain.signing_keys import SigningKeys
+from token_service.domain.keys.key_ring import KeyRing
+from token_service.domain.keys.key_rotation import KeyRotation
+from token_service.domain.keys.key_set import KeySet
+from token_service.domain.keys.signing_keys import SigningKeys
+from token_service.domain.tokens.minting import AccessTokenRequest
 from token_service.settings import Settings
 
 SETTINGS = dict(SECRET_KEY=secrets.token_urlsafe(32), ACCESS_TOKEN_EXPIRE_SECONDS=600,

@@ -8,11 +8,11 @@ import json
 import time
 
 import pytest
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 from jose import jws, jwt
-from token_service.domain.id_token_hints import IdTokenHints
-from token_service.domain.logout_tokens import BACKCHANNEL_LOGOUT_EVENT, LogoutTokens
-from token_service.domain.minting import AccessTokenRequest, TokenMinter
+from token_service.domain.tokens.id_token_hints import IdTokenHints
+from token_service.domain.tokens.logout_tokens import BACKCHANNEL_LOGOUT_EVENT, LogoutTokens
+from token_service.domain.tokens.minting import AccessTokenRequest, TokenMinter
 
 ISSUER = "https://auth.example"
 

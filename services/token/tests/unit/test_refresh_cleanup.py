@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from token_service.domain.refresh_cleanup import RefreshCleanup
+from token_service.domain.refresh.refresh_cleanup import RefreshCleanup
 
 
 def _age(store, family_id: str, days: int) -> None:

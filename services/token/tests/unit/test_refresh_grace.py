@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from authgate_common.errors import InvalidGrant
+from authgate_common.core.errors import InvalidGrant
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from authgate_common.errors import InvalidGrant, InvalidScope, InvalidToken, UnauthorizedClient
+from authgate_common.core.errors import InvalidGrant, InvalidScope, InvalidToken, UnauthorizedClient
 
 
 def _validate(world, access_token: str) -> dict:

@@ -8,8 +8,9 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from authgate_common.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidToken
-from token_service.domain.minting import AccessTokenRequest, TokenMinter
+from authgate_common.core.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidToken
+from token_service.domain.tokens.minting import AccessTokenRequest, TokenMinter
+from token_service.entrypoints.form_request import form_request
 
 
 def _alive(world, access_token: str) -> bool:
@@ -67,6 +68,7 @@ def test_client_authentication_and_the_token_parameter_are_required(calls) -> No
     with pytest.raises(InvalidClient):
         calls.revoke("x", auth=("app", "wrong"))
     with pytest.raises(InvalidClient):
-        calls.world.service.revocation.handle("application/x-www-form-urlencoded", b"token=x", None)
+        calls.world.service.revocation.handle(
+            form_request("application/x-www-form-urlencoded", b"token=x", None))
     with pytest.raises(InvalidRequest):
         calls.revoke("")

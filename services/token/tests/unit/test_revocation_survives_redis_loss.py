@@ -6,10 +6,10 @@ and never holds a revocation the record lacks."""
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InvalidGrant, InvalidToken, TemporarilyUnavailable
-from token_service.domain.client_tokens import ClientTokenRevocation
-from token_service.domain.deny_list import DenyListKeeper
-from token_service.domain.refresh_store import jti_unit_of_work
+from authgate_common.core.errors import InvalidGrant, InvalidToken, TemporarilyUnavailable
+from token_service.domain.refresh.refresh_store import jti_unit_of_work
+from token_service.domain.revocation.client_tokens import ClientTokenRevocation
+from token_service.domain.revocation.deny_list import DenyListKeeper
 
 
 def alive(world, access_token: str) -> bool:

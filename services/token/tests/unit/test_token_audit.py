@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from jose import jwt
-from token_service.domain.key_rotation import KeyRotation
+from token_service.domain.keys.key_rotation import KeyRotation
 
 
 def _claims(token: str) -> dict:

@@ -8,10 +8,10 @@ import hmac
 import time
 
 import pytest
-from authgate_common.errors import InsufficientScope, InvalidToken, TemporarilyUnavailable
+from authgate_common.core.errors import InsufficientScope, InvalidToken, TemporarilyUnavailable
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from token_service.domain.minting import AccessTokenRequest
+from token_service.domain.tokens.minting import AccessTokenRequest
 
 
 def _token(world, **kw) -> str:
@@ -174,7 +174,7 @@ def test_oversized_token_is_refused_before_parsing(world, forge_token) -> None:
 
 def test_a_token_verified_once_is_not_verified_again_but_every_rule_still_applies(
         world, monkeypatch) -> None:
-    from token_service.domain import validation
+    from token_service.domain.tokens import validation
 
     verified = []
     real_verify = validation.jws.verify
@@ -199,7 +199,7 @@ def test_a_remembered_signature_counts_only_while_its_key_is_in_the_key_set(
     import dataclasses
     from datetime import UTC, datetime
 
-    from token_service.domain.keys import KeySet, generate_signing_key
+    from token_service.domain.keys.key_set import KeySet, generate_signing_key
 
     token = _token(world)
     assert world.service.validator.validate(token)["sub"] == "u1"

@@ -6,11 +6,11 @@ Only tokens of an OpenID request with a user behind them are answered: no `openi
 from __future__ import annotations
 
 import pytest
-from authgate_common.errors import InsufficientScope, InvalidRequest, InvalidToken
+from authgate_common.core.errors import InsufficientScope, InvalidRequest, InvalidToken
 from fastapi.testclient import TestClient
-from token_service.domain.bearer import extract_bearer
-from token_service.domain.minting import AccessTokenRequest
-from token_service.domain.userinfo import UserInfo
+from token_service.domain.endpoints.userinfo import UserInfo
+from token_service.domain.tokens.minting import AccessTokenRequest
+from token_service.entrypoints.bearer import extract_bearer
 
 
 def _userinfo(world) -> UserInfo:

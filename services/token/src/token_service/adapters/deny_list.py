@@ -2,7 +2,7 @@
 
 Keys, under REDIS_KEY_PREFIX + "token:":
   revoked:jti:<jti>   "1" until the token would be refused anyway
-  revoked:complete    the completeness marker, no expiry (domain/deny_list.py)
+  revoked:complete    the completeness marker, no expiry (domain/revocation/deny_list.py)
   revoked:reloading   the reload lock: its owner, with an expiry
 When Redis cannot answer, revocation state is unknown: callers get TemporarilyUnavailable
 (503 / UNAVAILABLE), never a token accepted on a guess. Redis must not evict these keys
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import redis
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 
 T = TypeVar("T")
 JTI = "revoked:jti:"

@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
-from authgate_common.errors import ServerError
+from authgate_common.core.errors import ServerError
 from authgate_common.grpc_server import RpcClient
 
 

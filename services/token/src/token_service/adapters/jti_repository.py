@@ -14,7 +14,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..domain.jti_record import IssuedJti, JtiEntry
+from ..domain.revocation.jti_record import IssuedJti, JtiEntry
 from .tables import issued_jtis as issued
 from .tables import revoked_jtis as revoked
 

@@ -15,15 +15,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from authgate_common.audit import SqlAuditTrail
-from authgate_common.crypto import derive_key
+from authgate_common.audit_store import SqlAuditTrail
+from authgate_common.core.crypto import derive_key
 from authgate_common.db import UnitOfWork
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..domain.keys import KeyConflict, StoredKey
+from ..domain.keys.key_set import KeyConflict, StoredKey
 from .tables import signing_keys
 
 ENCRYPTION_PURPOSE = "token/signing-key-encryption"

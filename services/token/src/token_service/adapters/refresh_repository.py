@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from authgate_common import audit as trail
+from authgate_common.audit_store import SqlAuditTrail
+from authgate_common.core.audit import AuditEvent
 from authgate_common.db import UnitOfWork
 from sqlalchemy import Engine, RowMapping, Select, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..domain.refresh_store import AuditEvent, RefreshFamily, RefreshToken
+from ..domain.refresh.refresh_store import RefreshFamily, RefreshToken
 from .jti_repository import SqlJtiRecord
 from .tables import refresh_families as fam
 from .tables import refresh_tokens as tok
@@ -126,11 +127,8 @@ class SqlRefreshRepository:
         return list(self._s.execute(stmt).scalars())
 
     def audit(self, event: AuditEvent, now: datetime) -> None:
-        """Into the service's audit trail (authgate_common.audit), as `token.<event>`."""
-        details = {**event.detail, "family_id": event.family_id} if event.family_id else event.detail
-        trail.SqlAuditTrail(self._s, lambda: now).record(trail.AuditEvent(
-            "token." + event.event, event.user_id, trail.client_actor(event.client_id), event.client_id,
-            event.sid, details=details))
+        """Into the service's audit trail, in this transaction."""
+        SqlAuditTrail(self._s, lambda: now).record(event)
 
     def delete_stale(self, cutoff: datetime, limit: int) -> int:
         ids = list(self._s.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import grpc
 from authgate.session.v1 import session_pb2 as pb
 from authgate.session.v1 import session_pb2_grpc as pb_grpc
-from authgate_common.errors import NotFound, OAuthError, TemporarilyUnavailable
+from authgate_common.core.errors import NotFound, OAuthError, TemporarilyUnavailable
 from authgate_common.grpc_server import RpcClient
 
 

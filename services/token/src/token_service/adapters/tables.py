@@ -104,4 +104,4 @@ revoked_jtis = Table(
 )
 
 # The audit trail (refresh reuse, revocations, tokens issued, key rotations) is the
-# shared `audit_events` table: authgate_common.audit (migration 0003).
+# shared `audit_events` table: authgate_common.audit_schema (migration 0003).

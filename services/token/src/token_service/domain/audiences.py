@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from authgate_common.account_scope import ACCOUNT_SCOPE, account_audience
+from authgate_common.core.account_scope import ACCOUNT_SCOPE, account_audience
 
 from .ports import Client
 

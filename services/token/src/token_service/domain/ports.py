@@ -1,6 +1,6 @@
 """What the core needs from the other services, as ports the adapters implement.
 
-Errors come back as authgate_common.errors.OAuthError subclasses (the gRPC adapters
+Errors come back as authgate_common.core.errors.OAuthError subclasses (the gRPC adapters
 turn the other service's status back into the same exception).
 """
 
@@ -42,11 +42,18 @@ class RedeemedGrant:
     amr: tuple[str, ...] = field(default_factory=tuple)
 
 
-class AuthorizationPort(Protocol):
+class ClientAuthenticator(Protocol):
+    """Client authentication, asked of the authorization service (which holds the clients):
+    the port the request limit, the lockout and the cache decorate (clients/)."""
+
     def authenticate_client(self, client_id: str, client_secret: str, *, client_assertion_type: str = "",
                             client_assertion: str = "") -> Client:
         """A secret, or a private_key_jwt assertion (then client_id may be empty)."""
         ...
+
+
+class CodeRedeemer(Protocol):
+    """Redeeming an authorization code, once (the authorization service issued it)."""
 
     def redeem_code(self, code: str, client_id: str, redirect_uri: str,
                     code_verifier: str) -> RedeemedGrant: ...

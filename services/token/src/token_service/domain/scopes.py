@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidScope
+from authgate_common.core.errors import InvalidScope
 
 MAX_SCOPES = 32
 SCOPE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "\\"}

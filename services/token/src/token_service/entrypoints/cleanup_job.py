@@ -6,7 +6,7 @@ import random
 
 from authgate_common.periodic_job import PeriodicJob
 
-from ..domain.refresh_cleanup import RefreshCleanup
+from ..domain.refresh.refresh_cleanup import RefreshCleanup
 
 
 class CleanupJob(PeriodicJob):

@@ -1,14 +1,14 @@
 """RevokeClientTokens of authgate.token.v1.TokenService (the authorization service's outbox
-relay asks it when a consent is withdrawn): a thin shell over domain/client_tokens.py,
+relay asks it when a consent is withdrawn): a thin shell over domain/revocation/client_tokens.py,
 mixed into TokenServicer."""
 
 from __future__ import annotations
 
 import grpc
 from authgate.token.v1 import token_pb2 as pb
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 
-from ..domain.client_tokens import ClientTokenRevocation
+from ..domain.revocation.client_tokens import ClientTokenRevocation
 
 
 class ClientTokenRpcs:

@@ -1,14 +1,14 @@
 """The jti deny-list sync as a daemon thread of `serve` (one per replica): pushes recent
-revocations to Redis and reloads it when it came back empty (domain/deny_list.py)."""
+revocations to Redis and reloads it when it came back empty (domain/revocation/deny_list.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.periodic_job import PeriodicJob
 
-from ..domain.deny_list import DenyListKeeper
+from ..domain.revocation.deny_list import DenyListKeeper
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 import grpc
-from authgate_common.errors import InsufficientScope, InvalidToken, OAuthError, TemporarilyUnavailable
+from authgate_common.core.errors import InsufficientScope, InvalidToken, OAuthError, TemporarilyUnavailable
 from authgate_common.http import bearer_challenge
 from envoy.config.core.v3 import base_pb2 as core
 from envoy.service.auth.v3 import external_auth_pb2 as ext
@@ -24,8 +24,8 @@ from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from envoy.type.v3 import http_status_pb2 as http_status
 from google.rpc import code_pb2, status_pb2
 
-from ..domain.bearer import extract_bearer
-from ..domain.validation import TokenValidator
+from ..domain.tokens.validation import TokenValidator
+from .bearer import extract_bearer
 
 SERVICE_NAME = "envoy.service.auth.v3.Authorization"
 OVERWRITE = core.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD

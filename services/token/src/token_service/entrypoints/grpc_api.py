@@ -18,11 +18,11 @@ from authgate_common.grpc_access import GATEWAY, OPERATOR, VALIDATOR, callers
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ..domain.client_tokens import ClientTokenRevocation
-from ..domain.id_token_hints import IdTokenHints
-from ..domain.logout_tokens import LogoutTokens
-from ..domain.signing_keys import KeyInfo, SigningKeys
-from ..domain.validation import TokenValidator
+from ..domain.keys.signing_keys import KeyInfo, SigningKeys
+from ..domain.revocation.client_tokens import ClientTokenRevocation
+from ..domain.tokens.id_token_hints import IdTokenHints
+from ..domain.tokens.logout_tokens import LogoutTokens
+from ..domain.tokens.validation import TokenValidator
 from .client_token_rpcs import ClientTokenRpcs
 from .ext_authz import SERVICE_NAME as EXT_AUTHZ_SERVICE_NAME
 from .ext_authz import AuthorizationServicer

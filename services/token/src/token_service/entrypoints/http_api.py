@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import pathlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from authgate_common.fast_lane import FastLane, HotRoute, answer
+from authgate_common.core.forms import is_form, parse_form
 from authgate_common.http import NO_STORE, create_app
 from authgate_common.public_docs import mount_public_docs
 from fastapi import Request
@@ -21,15 +20,16 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 
-from ..domain.bearer import extract_bearer
-from ..domain.discovery import provider_metadata
-from ..domain.form import is_form, parse_form
-from ..domain.introspection import Introspection
-from ..domain.key_ring import KeySource
-from ..domain.revocation import Revocation
-from ..domain.token_endpoint import TokenEndpoint
-from ..domain.userinfo import UserInfo
+from ..domain.clients.authentication import ClientRequest
+from ..domain.endpoints.discovery import provider_metadata
+from ..domain.endpoints.introspection import Introspection
+from ..domain.endpoints.revocation import Revocation, looks_like_jwt
+from ..domain.endpoints.token_endpoint import TokenEndpoint
+from ..domain.endpoints.userinfo import UserInfo
+from ..domain.keys.key_ring import KeySource
+from .bearer import extract_bearer
 from .conditional import cacheable_json, strong_etag
+from .fast_lane import FastLane, FormRoute, declare
 from .openapi import (
     DISCOVERY_RESPONSES,
     INTROSPECTION_REQUEST_BODY,
@@ -70,24 +70,23 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
     metadata_etag = strong_etag(metadata)
     max_age = deps.jwks_cache_seconds
 
-    # The three hot form POSTs are answered by the fast lane (authgate_common.fast_lane);
-    # they stay declared here, for the OpenAPI document and the other methods' 405.
-    hot = [HotRoute(TOKEN_PATH, lambda ct, body, auth: deps.token_endpoint.handle(ct, body, auth).to_dict(),
-                    is_quick=deps.token_endpoint.is_quick),
-           HotRoute(REVOKE_PATH, deps.revocation.handle),
-           HotRoute(INTROSPECT_PATH, deps.introspection.handle, is_quick=deps.introspection.is_quick)]
-    declared: dict[str, dict[str, Any]] = {
-        TOKEN_PATH: dict(name="token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
-                         openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES),
-        REVOKE_PATH: dict(name="revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
-                          openapi_extra={"requestBody": REVOCATION_REQUEST_BODY},
-                          responses=REVOCATION_RESPONSES, response_class=Response),
-        INTROSPECT_PATH: dict(name="introspect", tags=["oauth"], summary="Token introspection (RFC 7662)",
-                              openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY},
-                              responses=INTROSPECTION_RESPONSES),
-    }
-    for route in hot:
-        app.post(route.path, **declared[route.path])(_declared_endpoint(route))
+    # The three hot form POSTs: answered by the fast lane, declared on the app from the same route.
+    form_routes = [
+        FormRoute(TOKEN_PATH, lambda request: deps.token_endpoint.handle(request).to_dict(),
+                  is_quick=quick_grant(deps.token_endpoint),
+                  openapi=dict(name="token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
+                               openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES)),
+        FormRoute(REVOKE_PATH, deps.revocation.handle,
+                  openapi=dict(name="revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
+                               openapi_extra={"requestBody": REVOCATION_REQUEST_BODY},
+                               responses=REVOCATION_RESPONSES, response_class=Response)),
+        FormRoute(INTROSPECT_PATH, deps.introspection.handle, is_quick=quick_introspection,
+                  openapi=dict(name="introspect", tags=["oauth"], summary="Token introspection (RFC 7662)",
+                               openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY},
+                               responses=INTROSPECTION_RESPONSES)),
+    ]
+    for route in form_routes:
+        declare(app, route)
 
     @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
              responses=USERINFO_RESPONSES)
@@ -120,18 +119,33 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
              responses=JWKS_RESPONSES)
     def jwks(request: Request) -> Response:
         # JWKS_CACHE_SECONDS bounds how stale a verifier's copy is; the key lifecycle
-        # publishes a key longer than that before it signs (domain/key_lifecycle.py).
+        # publishes a key longer than that before it signs (domain/keys/key_lifecycle.py).
         keys = deps.keys.current()
         return cacheable_json(keys.jwks_json, keys.etag, max_age, request.headers.get("if-none-match"))
 
     mount_public_docs(app, PUBLIC_OPENAPI)
-    return FastLane(app, hot, max_body_bytes=deps.max_body_bytes)
+    return FastLane(app, form_routes, max_body_bytes=deps.max_body_bytes)
 
 
-def _declared_endpoint(route: HotRoute) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        # Reached only if a request bypassed the fast lane (it answers every POST here).
-        result = await run_in_threadpool(route.handler, request.headers.get("content-type"),
-                                         await request.body(), request.headers.get("authorization"))
-        return answer(result)
-    return endpoint
+
+# Grants answered without the database: client_credentials signs a token and writes no
+# row. authorization_code (consumes the code over gRPC, records the jti in PostgreSQL)
+# and refresh_token (rotates under a row lock) may wait on PostgreSQL.
+QUICK_GRANTS = frozenset({"client_credentials"})
+
+
+def quick_grant(endpoint: TokenEndpoint) -> Callable[[ClientRequest], bool]:
+    """A /token request is quick when its grant is; one naming no grant we serve is
+    refused before any store is touched, so it is quick too."""
+    served = frozenset(endpoint.grant_types)
+
+    def is_quick(request: ClientRequest) -> bool:
+        grant_type = request.params.get("grant_type", "")
+        return grant_type in QUICK_GRANTS or grant_type not in served
+    return is_quick
+
+
+def quick_introspection(request: ClientRequest) -> bool:
+    """An access token (a JWT) is validated from memory and one Redis round trip; a refresh
+    token is looked up in PostgreSQL."""
+    return looks_like_jwt(request.params.get("token", ""))

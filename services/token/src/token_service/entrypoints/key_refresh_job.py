@@ -8,7 +8,7 @@ import logging
 
 from authgate_common.periodic_job import PeriodicJob
 
-from ..domain.signing_keys import SigningKeys
+from ..domain.keys.signing_keys import SigningKeys
 
 log = logging.getLogger(__name__)
 

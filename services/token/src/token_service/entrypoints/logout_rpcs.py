@@ -1,16 +1,16 @@
 """The logout RPCs of authgate.token.v1.TokenService: VerifyIdTokenHint (the session
 service's end-session endpoint asks it) and SignLogoutToken (the authorization service's
-back-channel logout delivery asks it). Thin shells over domain/id_token_hints.py and
-domain/logout_tokens.py; mixed into TokenServicer."""
+back-channel logout delivery asks it). Thin shells over domain/tokens/id_token_hints.py and
+domain/tokens/logout_tokens.py; mixed into TokenServicer."""
 
 from __future__ import annotations
 
 import grpc
 from authgate.token.v1 import token_pb2 as pb
-from authgate_common.errors import TemporarilyUnavailable
+from authgate_common.core.errors import TemporarilyUnavailable
 
-from ..domain.id_token_hints import IdTokenHints
-from ..domain.logout_tokens import LogoutTokens
+from ..domain.tokens.id_token_hints import IdTokenHints
+from ..domain.tokens.logout_tokens import LogoutTokens
 
 
 class LogoutRpcs:

@@ -14,25 +14,23 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from authgate_common.errors import InvalidGrant
+from authgate_common.core.errors import REPLAYED_GRANT_KEY, InvalidGrant
 
-from ..grant_ledger import GrantLedger
-from ..issuance import Issue, TokenIssuer
-from ..ports import AuthorizationPort, Client, RedeemedGrant
-from ..refresh_tokens import FamilyStart, RefreshTokens
+from ..ports import Client, CodeRedeemer, RedeemedGrant
+from ..refresh.refresh_tokens import FamilyStart, RefreshTokens
+from ..revocation.grant_ledger import GrantLedger
+from ..tokens.issuance import Issue, TokenIssuer
 from .base import TokenRequest, TokenResponse
 
-REPLAYED_GRANT_KEY = "authgate-replayed-grant-id"
 log = logging.getLogger(__name__)
 
 
 class AuthorizationCodeGrant:
     grant_type = "authorization_code"
-    quick = False  # consumes the code over gRPC, records the jti in PostgreSQL
 
-    def __init__(self, authorization: AuthorizationPort, issuer: TokenIssuer, ledger: GrantLedger,
+    def __init__(self, codes: CodeRedeemer, issuer: TokenIssuer, ledger: GrantLedger,
                  refresh: RefreshTokens) -> None:
-        self._authorization = authorization
+        self._codes = codes
         self._issuer = issuer
         self._ledger = ledger
         self._refresh = refresh
@@ -42,7 +40,7 @@ class AuthorizationCodeGrant:
         redirect_uri = request.require("redirect_uri")
         verifier = request.params.get("code_verifier", "")
         try:
-            grant = self._authorization.redeem_code(code, client.client_id, redirect_uri, verifier)
+            grant = self._codes.redeem_code(code, client.client_id, redirect_uri, verifier)
         except InvalidGrant as err:
             grant_id = err.metadata.get(REPLAYED_GRANT_KEY)
             if grant_id:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from ..ports import Client
 
@@ -52,9 +52,5 @@ class TokenResponse:
 
 class Grant(Protocol):
     grant_type: str
-    # True when the grant needs no database and waits on nothing but short Redis round
-    # trips and a cached client lookup: the HTTP layer may then answer it on its event
-    # loop rather than hand it to a worker thread (authgate_common.fast_lane).
-    quick: bool
 
     def handle(self, request: TokenRequest, client: Client) -> TokenResponse: ...

@@ -10,11 +10,11 @@ end-user to identify, nor an account to act on.
 
 from __future__ import annotations
 
-from authgate_common.errors import InvalidScope, UnauthorizedClient
+from authgate_common.core.errors import InvalidScope, UnauthorizedClient
 
-from ..issuance import Issue, TokenIssuer
 from ..ports import Client
 from ..scopes import parse_scope
+from ..tokens.issuance import Issue, TokenIssuer
 from .base import TokenRequest, TokenResponse
 
 USER_SCOPES = frozenset({"openid", "profile", "email", "account"})
@@ -22,7 +22,6 @@ USER_SCOPES = frozenset({"openid", "profile", "email", "account"})
 
 class ClientCredentialsGrant:
     grant_type = "client_credentials"
-    quick = True  # signs a token; writes no row
 
     def __init__(self, issuer: TokenIssuer) -> None:
         self._issuer = issuer

@@ -14,23 +14,25 @@ import logging
 from datetime import timedelta
 from typing import TypeAlias
 
-from authgate_common import metrics
-from authgate_common.errors import InvalidGrant, InvalidScope, OAuthError
+from authgate_common.core import counters
+from authgate_common.core.audit import AuditEvent
+from authgate_common.core.errors import InvalidGrant, InvalidScope, OAuthError
 
-from ..issuance import Issue, TokenIssuer
 from ..ports import Client, SessionLiveness
-from ..refresh_store import AuditEvent, RefreshFamily, RefreshRepository, RefreshToken
-from ..refresh_tokens import MAX_REFRESH_TOKEN_CHARS, RefreshTokens
+from ..refresh.refresh_store import RefreshFamily, RefreshRepository, RefreshToken, refresh_event
+from ..refresh.refresh_tokens import MAX_REFRESH_TOKEN_CHARS, RefreshTokens
 from ..scopes import parse_scope
+from ..tokens.issuance import Issue, TokenIssuer
 from .base import TokenRequest, TokenResponse
 
 log = logging.getLogger(__name__)
-Outcome: TypeAlias = TokenResponse | OAuthError  # errors returned (not raised) are committed first
+# What a rotation attempt comes to: the response, or an error returned (not raised) so that
+# what the attempt wrote (a revoked family, its audit row) is committed before it is raised.
+RefreshResult: TypeAlias = TokenResponse | OAuthError
 
 
 class RefreshTokenGrant:
     grant_type = "refresh_token"
-    quick = False  # rotates under a row lock in PostgreSQL
 
     def __init__(self, refresh: RefreshTokens, issuer: TokenIssuer, sessions: SessionLiveness,
                  grace_seconds: int = 0) -> None:
@@ -52,7 +54,7 @@ class RefreshTokenGrant:
         return outcome
 
     def _rotate(self, repo: RefreshRepository, token_hash: str, client: Client,
-                requested: list[str] | None) -> Outcome:
+                requested: list[str] | None) -> RefreshResult:
         now = self._refresh.now()
         current = repo.consume(token_hash, client.client_id, now)
         if current is not None:
@@ -72,13 +74,13 @@ class RefreshTokenGrant:
                 repo.audit(_event("refresh_grace_retry", token), now)
                 return self._issue(repo, token, client, requested)
         log.warning("refresh token reuse detected: revoking family %s", token.family_id)
-        metrics.refresh_reuse_detected()
+        counters.refresh_reuse_detected()
         self._refresh.revoke_family(repo, token.family_id, "refresh_reuse",
                                     _event("refresh_reuse_detected", token))
         return InvalidGrant("The refresh token was already used.")
 
     def _issue(self, repo: RefreshRepository, parent: RefreshToken, client: Client,
-               requested: list[str] | None) -> Outcome:
+               requested: list[str] | None) -> RefreshResult:
         family = repo.get_family(parent.family_id, lock=True)
         if family is None or family.revoked_at is not None:
             raise InvalidGrant("The refresh token has been revoked.")
@@ -109,5 +111,5 @@ def _issue_for(family: RefreshFamily, client: Client, scopes: list[str]) -> Issu
 
 def _event(name: str, token: RefreshToken) -> AuditEvent:
     detail = {"used_at": token.used_at.isoformat()} if token.used_at else {}
-    return AuditEvent(name, client_id=token.client_id, user_id=token.user_id, sid=token.sid,
+    return refresh_event(name, client_id=token.client_id, user_id=token.user_id, sid=token.sid,
                       family_id=token.family_id, detail=detail)

@@ -1,5 +1,5 @@
 """The token service's audit trail becomes the shared append-only `audit_events`
-(authgate_common.audit): the rows of `token_audit` are carried over as `token.<event>`
+(authgate_common.audit_schema): the rows of `token_audit` are carried over as `token.<event>`
 (the family id moves into the details) and `token_audit` is dropped.
 
 Revision ID: 0003_audit_events

@@ -1,0 +1,47 @@
+"""The UserInfo endpoint (OIDC Core §5.3): the claims of the user behind an access token.
+
+Only a token from an OpenID request reaches it (§5.3: "obtained through OpenID Connect
+Authentication"). A token with no user behind it (client_credentials: the subject is the
+client itself) is `invalid_token` here, 401; a user's token granted without `openid` is
+`insufficient_scope`, 403, with `scope="openid"` in the challenge (RFC 6750 §3.1). The
+answer is `sub`, `scope` and `iss`, plus the profile and email claims the granted scopes
+allow (OIDC Core §5.4), fetched from identity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authgate_common.core.errors import InsufficientScope, InvalidToken, NotFound
+
+from ..ports import IdentityPort
+from ..tokens.issuance import CLAIM_SCOPES
+from ..tokens.minting import PROTECTED_CLAIMS
+from ..tokens.validation import TokenValidator
+
+OPENID = "openid"
+
+
+class UserInfo:
+    def __init__(self, validator: TokenValidator, identity: IdentityPort) -> None:
+        self._validator = validator
+        self._identity = identity
+
+    def claims(self, token: str) -> dict[str, Any]:
+        # Validity first: an expired or revoked token is invalid_token whatever its scope.
+        verified = self._validator.validate(token)
+        if verified["sub"] == verified["client_id"]:
+            # The client_credentials grant names the client as the subject (RFC 6749 §4.4).
+            raise InvalidToken("The access token has no user behind it.")
+        scopes = str(verified.get("scope", "")).split()
+        if OPENID not in scopes:
+            raise InsufficientScope("UserInfo needs a token granted the openid scope.",
+                                    metadata={"scope": OPENID})
+        wanted = [s for s in scopes if s in CLAIM_SCOPES]
+        try:
+            user = self._identity.user_claims(verified["sub"], wanted) if wanted else {}
+        except NotFound as exc:
+            raise InvalidToken("The user behind the access token no longer exists.") from exc
+        body = {k: v for k, v in user.items() if k not in PROTECTED_CLAIMS}
+        body.update({"sub": verified["sub"], "scope": " ".join(scopes), "iss": verified["iss"]})
+        return body

@@ -1,0 +1,40 @@
+"""Reading a client-authenticated form POST once, at the edge (RFC 6749 §2.3.1, §3.2).
+
+The body goes through the one OAuth form parser (authgate_common.core.forms) and the
+Authorization header is read as Basic credentials: the id and secret are
+form-urlencoded before going into Basic (RFC 6749 §2.3.1). A header that is not usable
+Basic is not refused here but carried as `refused`, so the core refuses it
+(`invalid_client`) at the point its rules reach the header, after checks that come first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import urllib.parse
+
+from authgate_common.core.forms import parse_form
+
+from ..domain.clients.authentication import BasicCredentials, ClientRequest
+
+
+def basic_credentials(authorization: str | None) -> BasicCredentials | None:
+    """The Authorization header as Basic credentials; None when there is no header."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return BasicCredentials(refused="Unsupported client authentication scheme.")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return BasicCredentials(refused="Malformed Basic credentials.")
+    if ":" not in decoded:
+        return BasicCredentials(refused="Malformed Basic credentials.")
+    raw_id, _, raw_secret = decoded.partition(":")
+    return BasicCredentials(urllib.parse.unquote_plus(raw_id), urllib.parse.unquote_plus(raw_secret))
+
+
+def form_request(content_type: str | None, body: bytes, authorization: str | None) -> ClientRequest:
+    """The request as the core takes it; a body that is not a valid form is `invalid_request`."""
+    return ClientRequest(parse_form(content_type, body), basic_credentials(authorization))
