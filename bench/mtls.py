@@ -29,7 +29,8 @@ import httpx
 import scenarios as sc
 from authgate_devstack.gateway import SERVICES
 from load import grpc_validate
-from stacks import AuthgateSystem, BenchStack, Target
+from stacks import AuthgateSystem, BenchStack
+from target import Target
 
 MODES = ("mTLS", "plaintext")
 

@@ -10,8 +10,9 @@ import subprocess
 import time
 
 import httpx
-from authgate_devstack.stack import free_port
-from stacks import BENCH, Target
+from authgate_devstack.ports import free_port
+from stacks import BENCH
+from target import Target
 
 
 class PeerSystem:

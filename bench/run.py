@@ -37,9 +37,9 @@ from stacks import (
     NO_EXT_AUTHZ_PATH,
     PEER_VIA_ENVOY_PREFIX,
     AuthgateSystem,
-    Target,
     versions,
 )
+from target import Target
 
 ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "floors", "login", "revocation",
        "growth", "mtls"]

@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 from load import cpu_seconds, summarize, threaded, wrk
-from stacks import PASSWORD, Target
+from stacks import PASSWORD
+from target import Target
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -1,14 +1,12 @@
 """The systems under test: authgate (four services + Envoy on PostgreSQL and Redis,
 started like tests/integration/flowkit.py's `start_stack`) here, node-oidc-provider v9
-in oidc_provider.py; and what every scenario needs: a user, confidential clients, an
-SSO session, live tokens. Flows follow RFC 6749 §4.1 (code, with PKCE, RFC 7636), §4.4
-(client_credentials) and §6 (refresh)."""
+in oidc_provider.py (each described to the scenarios as a target.Target); and what every
+scenario needs: a user, confidential clients, an SSO session, live tokens. Flows follow
+RFC 6749 §4.1 (code, with PKCE, RFC 7636), §4.4 (client_credentials) and §6 (refresh)."""
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import json
 import os
 import pathlib
@@ -16,87 +14,21 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.parse
-from dataclasses import dataclass, field
 
 import grpc
 import httpx
-from authgate_devstack.gateway import SERVICES, dump, ext_authz_off, render
+from authgate_devstack.envoy.routes import ext_authz_off
+from authgate_devstack.gateway import SERVICES, dump, render
+from authgate_devstack.ports import Ports
+from authgate_devstack.processes import VENV_BIN
 from authgate_devstack.secrets_store import service_secrets
-from authgate_devstack.stack import VENV_BIN, Ports, Stack
+from authgate_devstack.stack import Stack
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from target import Target
 
 BENCH = pathlib.Path(__file__).resolve().parent
 AUTHGATE_CLI = str(VENV_BIN / "authgate")
 PASSWORD = "correct horse battery staple"
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-@dataclass
-class Target:
-    """What a scenario needs to know about one system, authgate or the peer."""
-
-    name: str
-    base: str                      # where the load goes (the gateway for authgate)
-    token_path: str
-    introspect_path: str
-    authorize_path: str
-    cc_client: tuple[str, str]     # client_credentials client (id, secret)
-    flow_client: tuple[str, str]   # code-flow client (id, secret)
-    refresh_client: tuple[str, str]
-    redirect_uri: str
-    intro_caller: tuple[str, str] = ("", "")
-    intro_token: str = ""
-    flow_cookies: dict[str, str] = field(default_factory=dict)
-    flow_scope: str = "openid read"
-    refresh_scope: str = "openid read"
-    refresh_extra: dict[str, str] = field(default_factory=dict)
-    # The peer's prompt=consent interaction replaces the session it runs in, so each of its
-    # refresh workers signs in on its own (outside the clock).
-    refresh_shares_session: bool = True
-    pids: list[int] = field(default_factory=list)
-
-    def authorize(self, http: httpx.Client, client: tuple[str, str], scope: str,
-                  **extra: str) -> tuple[str, str]:
-        """One authorize request with the session cookie: returns (code, verifier)."""
-        verifier, challenge = pkce_pair()
-        query = {"response_type": "code", "client_id": client[0], "redirect_uri": self.redirect_uri,
-                 "scope": scope, "state": "s", "code_challenge": challenge,
-                 "code_challenge_method": "S256", **extra}
-        resp = http.get(self.base + self.authorize_path, params=query)
-        hops = 0
-        # The peer's first authorize passes through its (automatic) interaction.
-        while resp.status_code in (302, 303) and not resp.headers["location"].startswith(self.redirect_uri):
-            hops += 1
-            if hops > 6:
-                raise RuntimeError(f"{self.name}: authorize loops: {resp.headers['location']}")
-            resp = http.get(urllib.parse.urljoin(self.base, resp.headers["location"]))
-        if resp.status_code not in (302, 303):
-            raise RuntimeError(f"{self.name}: authorize {resp.status_code}: {resp.text[:300]}")
-        q = urllib.parse.parse_qs(urllib.parse.urlsplit(resp.headers["location"]).query)
-        if "code" not in q:
-            raise RuntimeError(f"{self.name}: no code in {resp.headers['location']}")
-        return q["code"][0], verifier
-
-    def exchange(self, http: httpx.Client, client: tuple[str, str], code: str, verifier: str) -> dict:
-        resp = http.post(self.base + self.token_path, auth=client,
-                         data={"grant_type": "authorization_code", "code": code,
-                               "redirect_uri": self.redirect_uri, "code_verifier": verifier})
-        if resp.status_code != 200:
-            raise RuntimeError(f"{self.name}: token {resp.status_code}: {resp.text[:300]}")
-        return resp.json()
-
-    def browser(self) -> httpx.Client:
-        return httpx.Client(follow_redirects=False, timeout=30, cookies=self.flow_cookies)
-
-    def code_flow(self, http: httpx.Client, client: tuple[str, str], scope: str, **extra: str) -> dict:
-        code, verifier = self.authorize(http, client, scope, **extra)
-        return self.exchange(http, client, code, verifier)
 
 
 # Scenario 6's baseline: the example API through the same Envoy, filters and cluster, on a

@@ -22,7 +22,7 @@ from typing import Any
 
 import grpc
 from authgate_common.pki import ensure_dev_pki
-from authgate_devstack.stack import free_port
+from authgate_devstack.ports import free_port
 from load import cpu_seconds, grpc_channel, grpc_validate
 
 MODES = ("plaintext", "mTLS", "mTLS + allow-list")

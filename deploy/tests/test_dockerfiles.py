@@ -1,5 +1,6 @@
-"""Each service image (parsed: no Docker engine runs here) is multi-stage, runs as a
-non-root user, carries no build tools, and starts `python -m <svc>_service serve`."""
+"""One Dockerfile builds every service image, chosen by the build argument SERVICE
+(parsed: no Docker engine runs here). Each image is multi-stage, runs as a non-root user,
+carries no build tools, exposes its own ports and starts `python -m <svc>_service serve`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import pathlib
 import re
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
+import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 PORTS = {"identity": (8101, 50051), "session": (8102, 50052),
          "authorization": (8103, 50053), "token": (8104, 50054)}
 OPERATOR_PORTS = {"identity": 50151, "session": 50152, "authorization": 50153, "token": 50154}
@@ -64,14 +68,51 @@ def base_image(stage: list[tuple[str, str]], args: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], image)
 
 
+def stage_name(stage: list[tuple[str, str]]) -> str | None:
+    parts = stage[0][1].split()
+    return parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else None
+
+
+def build_args(service: str) -> dict[str, str]:
+    """The build arguments docker-compose.yml builds this service's image with."""
+    build = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"][service]["build"]
+    assert (REPO / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
+    return {key: str(value) for key, value in build["args"].items()}
+
+
+def image(service: str) -> list[list[tuple[str, str]]]:
+    """The stages the image built with SERVICE=<service> is made of, base first: the
+    final stage and, through `FROM <stage>`, each stage it builds on."""
+    all_stages = stages(DOCKERFILE)
+    named = {stage_name(stage): stage for stage in all_stages}
+    args = {**global_args(DOCKERFILE), **build_args(service)}
+    chain = [all_stages[-1]]
+    while (base := base_image(chain[0], args)) in named:
+        chain.insert(0, named[base])
+    return chain
+
+
+def image_instructions(service: str) -> list[tuple[str, str]]:
+    return [ins for stage in image(service) for ins in stage]
+
+
 @pytest.fixture(params=sorted(PORTS))
 def service(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def test_one_dockerfile_builds_every_service_and_none_other() -> None:
+    assert not list(REPO.glob("services/*/Dockerfile"))
+    names = {stage_name(stage) for stage in stages(DOCKERFILE)}
+    assert {name for name in names if name and name.startswith("service-")} == {
+        f"service-{svc}" for svc in PORTS}
+    # SERVICE has no default: an image is always one service's.
+    assert "SERVICE" not in global_args(DOCKERFILE)
+    assert stages(DOCKERFILE)[-1][0] == ("FROM", "service-${SERVICE}")
+
+
 def test_final_stage_runs_as_a_non_root_user(service: str) -> None:
-    final = stages(REPO / "services" / service / "Dockerfile")[-1]
-    users = [rest for word, rest in final if word == "USER"]
+    users = [rest for word, rest in image_instructions(service) if word == "USER"]
     assert users, "the final stage must switch to a non-root USER"
     user = users[-1].split(":")[0]
     assert user not in {"root", "0"}
@@ -79,43 +120,71 @@ def test_final_stage_runs_as_a_non_root_user(service: str) -> None:
 
 
 def test_final_stage_has_no_build_tools(service: str) -> None:
-    path = REPO / "services" / service / "Dockerfile"
-    all_stages = stages(path)
-    assert len(all_stages) >= 2, "multi-stage: a builder and a slim final stage"
-    final = all_stages[-1]
-    for word, rest in final:
+    chain = image(service)
+    assert len(stages(DOCKERFILE)) >= len(chain) + 1, "multi-stage: a builder and a slim final image"
+    assert stages(DOCKERFILE)[0] not in chain
+    for word, rest in image_instructions(service):
         if word == "RUN":
             assert not BUILD_TOOLS.search(rest.replace("pip uninstall", "")), rest
         if word == "COPY" and "--from=" in rest:
             assert rest.split()[-2:] == ["/app/.venv", "/app/.venv"], rest
-    assert base_image(final, global_args(path)) == "python:3.11-slim"
+    assert base_image(chain[0], global_args(DOCKERFILE)) == "python:3.11-slim"
 
 
-def test_builder_uses_the_lock_and_generates_the_stubs(service: str) -> None:
-    builder = stages(REPO / "services" / service / "Dockerfile")[0]
+def run_with_stub(command: list[str], stub: str, env: dict[str, str],
+                  tmp_path: pathlib.Path) -> list[str]:
+    """Run `command` with the program `stub` on PATH printing the arguments it gets, one a line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / stub).write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n')
+    (bin_dir / stub).chmod(0o755)
+    proc = subprocess.run(command,
+                          env={**env, "PATH": f"{bin_dir}{os.pathsep}/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=30, check=True)
+    return proc.stdout.splitlines()
+
+
+def test_builder_uses_the_lock_and_generates_the_stubs(service: str, tmp_path: pathlib.Path) -> None:
+    builder = stages(DOCKERFILE)[0]
     runs = " ".join(rest for word, rest in builder if word == "RUN")
-    sync = re.search(r"uv sync ([^&]*)", runs)
-    assert sync, "the builder installs with uv sync"
-    flags = sync.group(1).split()
+    sync = next(rest for word, rest in builder if word == "RUN" and "uv sync" in rest)
+    script = sync.removeprefix("--mount=type=cache,target=/root/.cache/uv").strip()
+    args = {**global_args(DOCKERFILE), **build_args(service)}
+    # The builder's SHELL, as the build runs it.
+    shell = json.loads(next(rest for word, rest in builder if word == "SHELL"))
+    flags = run_with_stub([*shell, script], "uv", {k: v.strip('"') for k, v in args.items()}, tmp_path)
+    assert flags[0] == "sync", "the builder installs with uv sync"
     assert {"--frozen", "--no-dev", "--no-editable"} <= set(flags)
     # The final image sets PYTHONDONTWRITEBYTECODE on a read-only filesystem: without
     # compiled bytecode every start (and every migrate job) compiles every module again.
     assert "--compile-bytecode" in flags
-    assert f"authgate-{service}" in flags
+    packages = {flags[i + 1] for i, flag in enumerate(flags) if flag == "--package"}
+    # The identity image also carries the operator CLI (compose's `cli` runs it).
+    assert packages == {f"authgate-{service}", *(["authgate-cli"] if service == "identity" else [])}
     assert "proto/generate.py" in runs
     assert any(word == "COPY" and "uv.lock" in rest.split() for word, rest in builder)
 
 
-def test_entrypoint_ports_and_no_baked_secrets(service: str) -> None:
-    path = REPO / "services" / service / "Dockerfile"
-    final = stages(path)[-1]
-    found = {word: rest for word, rest in final}
-    assert json.loads(found["ENTRYPOINT"]) == ["python", "-m", f"{service}_service"]
-    assert json.loads(found["CMD"]) == ["serve"]
-    assert {int(p) for p in found["EXPOSE"].split()} == {*PORTS[service], OPERATOR_PORTS[service]}
-    text = path.read_text()
+def test_entrypoint_ports_and_no_baked_secrets(service: str, tmp_path: pathlib.Path) -> None:
+    found: dict[str, Any] = {}
+    env: dict[str, str] = {}
+    args = {**global_args(DOCKERFILE), **build_args(service)}
+    for word, rest in image_instructions(service):
+        found[word] = rest
+        if word == "ENV" and "=" in rest and " " not in rest:
+            key, _, value = rest.partition("=")
+            env[key] = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], value)
+    # What the container runs: the entrypoint, then the command (`serve` unless given one).
+    entrypoint, cmd = json.loads(found["ENTRYPOINT"]), json.loads(found["CMD"])
+    assert cmd == ["serve"]
+    assert entrypoint[:2] == ["/bin/sh", "-c"] and entrypoint[2].startswith("exec python ")
+    argv = run_with_stub([*entrypoint, *cmd], "python", env, tmp_path)
+    assert argv == ["-m", f"{service}_service", "serve"]
+    exposed = {int(p) for word, rest in image_instructions(service) if word == "EXPOSE" for p in rest.split()}
+    assert exposed == {*PORTS[service], OPERATOR_PORTS[service]}
+    text = DOCKERFILE.read_text()
     assert not re.search(r"^\s*(ENV|ARG)\b.*(SECRET_KEY|PASSWORD|DATABASE_URL)", text, re.M)
-    for word, rest in final:
+    for word, rest in image_instructions(service):
         if word == "COPY" and "--from" not in rest:
             assert (REPO / rest.split()[0]).exists(), rest
 
@@ -128,7 +197,7 @@ UV = shutil.which("uv") or (str(BOOTSTRAPPED_UV) if BOOTSTRAPPED_UV.exists() els
 @pytest.mark.skipif(UV is None, reason="uv not installed (make install bootstraps it)")
 def test_the_lock_pins_the_stub_generator_the_builder_installs() -> None:
     # The builder's exact pipeline: grpcio-tools comes from the lock's dev group, pinned.
-    builder = stages(REPO / "services" / "token" / "Dockerfile")[0]
+    builder = stages(DOCKERFILE)[0]
     run = next(rest for word, rest in builder if word == "RUN" and "uv export" in rest)
     export = run[run.index("uv export"):run.index(" > ")]  # the pipeline, minus its redirect
     assert UV is not None

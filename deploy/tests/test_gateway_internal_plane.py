@@ -12,12 +12,11 @@ and a protected upstream, each requiring a client certificate of the project CA:
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import pathlib
 import ssl
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,14 +29,13 @@ import httpx
 import pytest
 from authgate_common.pki import ensure_dev_pki
 from authgate_devstack.gateway import SERVICES, dump, render, sds_files
-from authgate_devstack.stack import free_ports
+from authgate_devstack.ports import free_ports
+from authgate_devstack.processes import running_envoy
 from envoy.config.core.v3 import base_pb2 as core
 from envoy.service.auth.v3 import external_auth_pb2 as ext
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from envoy.type.v3 import http_status_pb2 as http_status
 from google.rpc import code_pb2, status_pb2
-
-ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +167,7 @@ class Gateway:
 
 @pytest.fixture
 def gateway(tmp_path: pathlib.Path, pki: tuple[pathlib.Path, pathlib.Path]) -> Iterator[Any]:
-    procs: list[subprocess.Popen[bytes]] = []
+    envoys = contextlib.ExitStack()
 
     def start(token_grpc: int, example: int, public: int,
               gateway_tls_dir: pathlib.Path | None = None) -> Gateway:
@@ -188,24 +186,12 @@ def gateway(tmp_path: pathlib.Path, pki: tuple[pathlib.Path, pathlib.Path]) -> I
         path.write_text(dump(config))
         log = tmp_path / f"envoy-{listener}.log"
         with log.open("wb") as out:
-            procs.append(subprocess.Popen(
-                [str(ENVOY), "-c", str(path), "--log-level", "error", "--base-id", str(admin),
-                 "--file-flush-interval-msec", "100"], stdout=out, stderr=subprocess.DEVNULL))
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{admin}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and procs[-1].poll() is None, "envoy did not start"
-            time.sleep(0.1)
+            envoys.enter_context(running_envoy(path, admin, stdout=out,
+                                               args=("--file-flush-interval-msec", "100")))
         return Gateway(f"http://127.0.0.1:{listener}", f"http://127.0.0.1:{ops}", log)
 
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(10)
+    with envoys:
+        yield start
 
 
 def test_protected_route_goes_over_mutual_tls_to_ext_authz_and_the_upstream(

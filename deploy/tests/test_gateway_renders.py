@@ -37,7 +37,8 @@ from authgate_devstack.gateway import (
     rendered_text,
     sds_files,
 )
-from authgate_devstack.stack import free_ports
+from authgate_devstack.ports import free_ports
+from authgate_devstack.processes import running_envoy
 from envoy.extensions.transport_sockets.tls.v3 import secret_pb2
 from envoy.service.discovery.v3 import discovery_pb2
 from google.protobuf import json_format
@@ -306,23 +307,10 @@ def _https_gateway(cert: tuple[str, str], work: pathlib.Path) -> Iterator[tuple[
                     sds_dir=str(work))
     path = work / "envoy.yaml"
     path.write_text(dump(config))
-    proc = subprocess.Popen([str(ENVOY), "-c", str(path), "--log-level", "error",
-                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{admin}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, "envoy did not start"
-            time.sleep(0.1)
-        yield plain, tls_port
+        with running_envoy(path, admin):
+            yield plain, tls_port
     finally:
-        proc.terminate()
-        proc.wait(10)
         upstream.shutdown()
 
 

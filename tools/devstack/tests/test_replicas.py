@@ -8,7 +8,8 @@ import pathlib
 import pytest
 from authgate_devstack.__main__ import _stack
 from authgate_devstack.gateway import SERVICES
-from authgate_devstack.stack import Ports, Stack, free_ports
+from authgate_devstack.ports import Ports, free_ports
+from authgate_devstack.stack import Stack
 
 
 def test_replicas_come_from_the_environment_with_ports_ten_apart() -> None:

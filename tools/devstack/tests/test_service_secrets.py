@@ -11,8 +11,9 @@ import pytest
 from authgate_common.settings import OLD_PUBLIC_SECRET
 from authgate_devstack.__main__ import _own_secrets, _stack
 from authgate_devstack.gateway import SERVICES
+from authgate_devstack.ports import Ports
 from authgate_devstack.secrets_store import SecretStore, service_secrets
-from authgate_devstack.stack import Ports, Stack
+from authgate_devstack.stack import Stack
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 

@@ -10,7 +10,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from authgate_devstack.stack import Ports, Stack
+from authgate_devstack.ports import Ports
+from authgate_devstack.stack import Stack
 from authgate_devstack.supervisor import Backoff, Supervisor
 
 

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import logging
-
-from authgate_common.grpc_server import internal_tls
-from authgate_common.kv import require_no_eviction
-from authgate_common.logs import configure_logging
-from authgate_common.runner import serve
-from authgate_common.settings import load_settings
+from authgate_common.service_main import ServiceDescription, main
 
 from .bootstrap import bootstrap, migrate
 from .entrypoints.grpc_api import ACCESS, SERVICE_NAME
 from .settings import Settings
 
-log = logging.getLogger("authorization_service")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="authorization_service",
-                                     description="authgate authorization service")
-    parser.add_argument("command", choices=["migrate", "serve"])
-    args = parser.parse_args(argv)
-    settings = load_settings(Settings)
-    configure_logging("authorization", settings.LOG_LEVEL, settings.LOG_JSON)
-    if args.command == "migrate":
-        migrate(settings)
-        log.info("migrations applied")
-        return
-    require_no_eviction(settings.REDIS_URL, log)
-    service = bootstrap(settings)
-    serve(name="authorization", grpc_port=settings.AUTHORIZATION_GRPC_PORT, register=service.register,
-          service_names=[SERVICE_NAME], http_app=service.http_app,
-          http_port=settings.AUTHORIZATION_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
-          metrics_port=settings.AUTHORIZATION_METRICS_PORT, on_stop=service.close,
-          host=settings.BIND_HOST, tls=internal_tls(settings), access=ACCESS,
-          operator_port=settings.AUTHORIZATION_OPERATOR_PORT, on_denied=service.on_denied)
-
+DESCRIPTION = ServiceDescription(settings=Settings, bootstrap=bootstrap, migrate=migrate,
+                                 access=ACCESS, service_names=[SERVICE_NAME])
 
 if __name__ == "__main__":
-    main()
+    main(DESCRIPTION)

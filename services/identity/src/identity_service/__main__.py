@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import logging
-
-from authgate_common.grpc_server import internal_tls
-from authgate_common.kv import require_no_eviction
-from authgate_common.logs import configure_logging
-from authgate_common.runner import serve
-from authgate_common.settings import load_settings
+from authgate_common.service_main import ServiceDescription, main
 
 from .bootstrap import bootstrap, migrate
 from .entrypoints.grpc_api import ACCESS, SERVICE_NAME
 from .settings import Settings
 
-log = logging.getLogger("identity_service")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="identity_service", description="authgate identity service")
-    parser.add_argument("command", choices=["migrate", "serve"])
-    args = parser.parse_args(argv)
-    settings = load_settings(Settings)
-    configure_logging("identity", settings.LOG_LEVEL, settings.LOG_JSON)
-    if args.command == "migrate":
-        migrate(settings)
-        log.info("migrations applied")
-        return
-    require_no_eviction(settings.REDIS_URL, log)
-    service = bootstrap(settings)
-    serve(name="identity", grpc_port=settings.IDENTITY_GRPC_PORT, register=service.register,
-          service_names=[SERVICE_NAME], http_app=service.http_app,
-          http_port=settings.IDENTITY_HTTP_PORT, max_workers=settings.GRPC_MAX_WORKERS,
-          on_stop=service.close, metrics_port=settings.IDENTITY_METRICS_PORT,
-          host=settings.BIND_HOST, tls=internal_tls(settings), access=ACCESS,
-          operator_port=settings.IDENTITY_OPERATOR_PORT, on_denied=service.on_denied)
-
+DESCRIPTION = ServiceDescription(settings=Settings, bootstrap=bootstrap, migrate=migrate,
+                                 access=ACCESS, service_names=[SERVICE_NAME])
 
 if __name__ == "__main__":
-    main()
+    main(DESCRIPTION)

@@ -12,8 +12,10 @@ import threading
 from dotenv import dotenv_values
 
 from .gateway import REPO, SERVICES, dump, render, write_rendered
+from .ports import Ports
+from .processes import colored_printer
 from .secrets_store import service_secrets
-from .stack import Ports, Stack, colored_printer
+from .stack import Stack
 
 
 def _settings() -> dict[str, str]:

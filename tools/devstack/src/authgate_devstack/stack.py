@@ -13,15 +13,11 @@ import contextlib
 import importlib.util
 import os
 import pathlib
-import signal
-import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import grpc
@@ -31,100 +27,18 @@ from authgate_common.pki import ensure_dev_pki
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .gateway import SERVICES, dump, render, sds_files
-from .supervisor import Supervisor
-
-VENV_BIN = pathlib.Path(sys.executable).parent
-COLORS = {"identity": 32, "session": 35, "authorization": 34, "token": 33, "envoy": 36}
-
-
-# `make up`'s fixed ports (Ports.defaults, with room for 9 replicas): the kernel's ephemeral
-# range covers 50051-50234, so a test stack drawing free ports could take one from a
-# `make up` started beside it (tests/integration/test_make_up.py) and either would fail.
-RESERVED_PORTS = frozenset(range(50051, 50240)) | frozenset(range(8000, 8200)) \
-    | frozenset(range(9101, 9200)) | frozenset(range(9901, 9903))
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free ports, none of `make up`'s. Every socket stays bound until all
-    are drawn: one released before the next bind can be handed out again (CI once got a
-    duplicate)."""
-    with contextlib.ExitStack() as held:
-        ports: list[int] = []
-        while len(ports) < count:
-            s = held.enter_context(socket.socket())
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-            if port not in RESERVED_PORTS:
-                ports.append(port)
-        return ports
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
+from .ports import Ports
+from .processes import VENV_BIN, ProcessGroup, http_ok
 
 
 @dataclass
-class Ports:
-    http: dict[str, list[int]]
-    grpc: dict[str, list[int]]
-    gateway: int
-    admin: int
-    example: int = 8110
-    # Prometheus /metrics of each replica; a service missing here gets 0 (off).
-    metrics: dict[str, list[int]] = field(default_factory=dict)
-    # The operator listener (admin RPCs, operator certificate only) of each replica.
-    operator: dict[str, list[int]] = field(default_factory=dict)
-
-    def endpoints(self) -> dict[str, list[tuple[str, int]]]:
-        """What the local gateway render needs: every replica, ext_authz's gRPC upstream
-        and the example API."""
-        eps = {s: [("127.0.0.1", p) for p in self.http[s]] for s in SERVICES}
-        eps["token_grpc"] = [("127.0.0.1", p) for p in self.grpc["token"]]
-        eps["example"] = [("127.0.0.1", self.example)]
-        return eps
-
-    @classmethod
-    def defaults(cls, replicas: dict[str, int] | None = None) -> Ports:
-        replicas = replicas or {}
-        base_http = {"identity": 8101, "session": 8102, "authorization": 8103, "token": 8104}
-        base_grpc = {"identity": 50051, "session": 50052, "authorization": 50053, "token": 50054}
-        base_metrics = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}
-        base_operator = {"identity": 50151, "session": 50152, "authorization": 50153, "token": 50154}
-
-        def spread(base: dict[str, int]) -> dict[str, list[int]]:
-            # Extra replicas take ports 10 apart: 8104, 8114, 8124 …
-            return {s: [base[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES}
-
-        return cls(http=spread(base_http), grpc=spread(base_grpc), metrics=spread(base_metrics),
-                   operator=spread(base_operator), gateway=8000, admin=9901)
-
-    @classmethod
-    def free(cls, replicas: dict[str, int] | None = None) -> Ports:
-        counts = {s: (replicas or {}).get(s, 1) for s in SERVICES}
-        pool = iter(free_ports(4 * sum(counts.values()) + 3))
-
-        def draw() -> dict[str, list[int]]:
-            return {s: [next(pool) for _ in range(n)] for s, n in counts.items()}
-
-        return cls(http=draw(), grpc=draw(), metrics=draw(), operator=draw(),
-                   gateway=next(pool), admin=next(pool), example=next(pool))
-
-    def metrics_port(self, service: str, replica: int = 0) -> int:
-        ports = self.metrics.get(service, [])
-        return ports[replica] if replica < len(ports) else 0
-
-
-@dataclass
-class Stack:
+class Stack(ProcessGroup):
     ports: Ports
     env: dict[str, str]
-    workdir: pathlib.Path
-    log_to: Callable[[str, str], None] | None = None  # None: per-process log files in workdir
     # The example resource API behind ext_authz (examples/resource_api), when installed.
     with_example: bool = field(default_factory=lambda: importlib.util.find_spec("example_api") is not None)
     # Envoy's per-address limits (gateway.yaml `rate_limits` shape); None: gateway.yaml's own.
     rate_limits: dict[str, dict[str, int]] | None = None
-    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # Settings one service runs with on top of `env` (see `reconfigured`).
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     # What one service alone is given (its SECRET_KEY, its database role's URL; see
@@ -133,14 +47,6 @@ class Stack:
     # DATABASE_ADMIN_URL, for `migrate` to set up each service's role and schema; no
     # running service is given it.
     database_admin_url: str | None = None
-    _pumps: list[threading.Thread] = field(default_factory=list)
-    # How each process was started and when, to start it again after a crash; a process
-    # stopped on purpose is `_held` until it is started again.
-    _commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
-    _started_at: dict[str, float] = field(default_factory=dict)
-    _held: set[str] = field(default_factory=set)
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _supervisor: Supervisor | None = None
 
     @property
     def base_url(self) -> str:
@@ -236,57 +142,6 @@ class Stack:
         if failed:
             raise RuntimeError(f"migrations failed: {', '.join(failed)}")
 
-    def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
-        with self._lock:
-            if self.log_to is None:
-                with open(self.workdir / f"{name}.log", "ab") as out:  # the child keeps its own copy
-                    proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-            else:
-                proc = subprocess.Popen(cmd, env=env, cwd=self.workdir, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-                pump = threading.Thread(target=self._pump, args=(name, proc), daemon=True)
-                pump.start()
-                self._pumps.append(pump)
-            self.procs[name] = proc
-            self._commands[name] = (cmd, env)
-            self._started_at[name] = time.monotonic()
-            self._held.discard(name)
-
-    def supervise(self, report: Callable[[str], None] | None = None) -> None:
-        """From now on, restart a process that exits unasked, with back-off (supervisor.py),
-        as Kubernetes would; `report` (default: stderr) hears of each restart. Off unless
-        called: tests that kill a process expect it to stay down until `revive`."""
-        if self._supervisor is None:
-            self._supervisor = Supervisor(self, report or _to_stderr)
-            self._supervisor.start()
-
-    def unsupervise(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.stop()
-            self._supervisor = None
-
-    def crashed(self) -> dict[str, tuple[int, float]]:
-        """Every process that exited without being stopped: name -> (pid, when started)."""
-        with self._lock:
-            return {name: (proc.pid, self._started_at[name]) for name, proc in self.procs.items()
-                    if name not in self._held and proc.poll() is not None}
-
-    def respawn(self, name: str, pid: int) -> bool:
-        """Start `name` again as it was started, unless it was stopped on purpose or started
-        again since it exited as `pid`."""
-        with self._lock:
-            proc = self.procs.get(name)
-            if name in self._held or proc is None or proc.pid != pid or proc.poll() is None:
-                return False
-            self._spawn(name, *self._commands[name])
-            return True
-
-    def _pump(self, name: str, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None and self.log_to is not None
-        for line in iter(proc.stdout.readline, b""):
-            self.log_to(name, line.decode(errors="replace").rstrip())
-
     def start_service(self, svc: str, replica: int = 0) -> None:
         self._spawn(self.process_name(svc, replica), [sys.executable, "-m", f"{svc}_service", "serve"],
                     self.service_env(svc, replica))
@@ -327,7 +182,7 @@ class Stack:
     def _wait_replica(self, service: str, replica: int, deadline: float) -> None:
         http_port = self.ports.http[service][replica]
         self._wait(lambda: self._grpc_serving(service, replica), deadline, f"{service}[{replica}] gRPC")
-        self._wait(lambda: _http_ok(f"http://127.0.0.1:{http_port}/healthz"), deadline,
+        self._wait(lambda: http_ok(f"http://127.0.0.1:{http_port}/healthz"), deadline,
                    f"{service}[{replica}] HTTP")
 
     def start(self, timeout: float = 60) -> None:
@@ -362,44 +217,10 @@ class Stack:
             gateway = self.pki_dir / "gateway"
             as_gateway = ssl.create_default_context(cafile=str(gateway / "ca.crt"))
             as_gateway.load_cert_chain(gateway / "tls.crt", gateway / "tls.key")
-            self._wait(lambda: _http_ok(f"https://127.0.0.1:{self.ports.example}/healthz", as_gateway),
+            self._wait(lambda: http_ok(f"https://127.0.0.1:{self.ports.example}/healthz", as_gateway),
                        deadline,
                        "example API")
-        self._wait(lambda: _http_ok(f"http://127.0.0.1:{self.ports.admin}/ready"), deadline, "envoy")
-
-    def _wait(self, check: Callable[[], bool], deadline: float, what: str) -> None:
-        while time.monotonic() < deadline:
-            dead = [n for n, p in self.procs.items() if p.poll() is not None]
-            if dead:
-                raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}\n{self.logs()}")
-            if check():
-                return
-            time.sleep(0.1)
-        raise TimeoutError(f"{what} not ready\n{self.logs()}")
-
-    def logs(self, tail: int = 40) -> str:
-        parts = []
-        for name in self.procs:
-            path = self.workdir / f"{name}.log"
-            if path.exists():
-                lines = path.read_text(errors="replace").splitlines()[-tail:]
-                parts.append(f"--- {name} ---\n" + "\n".join(lines))
-        return "\n".join(parts)
-
-    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
-        with self._lock:  # stopped on purpose: not restarted by the supervisor
-            self._held.add(name)
-            proc = self.procs.get(name)
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
+        self._wait(lambda: http_ok(f"http://127.0.0.1:{self.ports.admin}/ready"), deadline, "envoy")
 
     def stop(self) -> None:
         # The gateway first, so no new request comes in; then every service at once: each
@@ -407,15 +228,6 @@ class Stack:
         self.unsupervise()
         self.stop_process("envoy")
         self._stop_at_once([name for name in self.procs if name != "envoy"])
-
-    def _stop_at_once(self, names: list[str]) -> None:
-        """SIGTERM each process at once: stopping takes the slowest drain, not the sum."""
-        stoppers = [threading.Thread(target=self.stop_process, args=(name,)) for name in names]
-        for thread in stoppers:
-            thread.start()
-        for thread in stoppers:
-            thread.join()
-
 
     def _grpc_serving(self, service: str, replica: int) -> bool:
         """Both listeners answer grpc.health.v1 over mutual TLS (any workload may ask)."""
@@ -428,21 +240,3 @@ class Stack:
             except grpc.RpcError:
                 return False
         return True
-
-
-def _http_ok(url: str, context: ssl.SSLContext | None = None) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1, context=context) as resp:  # noqa: S310 - local health URL
-            return resp.status == 200
-    except OSError:
-        return False
-
-
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def colored_printer(name: str, line: str) -> None:
-    color = COLORS.get(name.split("-")[0], 37)
-    sys.stdout.write(f"\x1b[{color}m{name:>14} |\x1b[0m {line}\n")
-    sys.stdout.flush()

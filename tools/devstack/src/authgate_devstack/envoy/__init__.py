@@ -1,0 +1,1 @@
+"""The pieces of the Envoy bootstrap that authgate_devstack.gateway renders."""
