@@ -15,7 +15,7 @@ from authgate.authorization.v1 import authorization_pb2, authorization_pb2_grpc
 from authgate.identity.v1 import identity_pb2, identity_pb2_grpc
 from authgate.session.v1 import session_pb2, session_pb2_grpc
 from authgate.token.v1 import token_pb2, token_pb2_grpc
-from authgate_common.errors import AlreadyExists, InvalidRequest, NotFound
+from authgate_common.core.errors import AlreadyExists, InvalidRequest, NotFound
 from google.protobuf.timestamp_pb2 import Timestamp
 
 NOW = Timestamp(seconds=1_700_000_000)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from authgate.authorization.v1 import authorization_pb2_grpc
@@ -102,42 +103,29 @@ def internal_identity(pki_root) -> Iterator[str]:
 
 
 @dataclass
-class TokenFake:
-    servicer: FakeToken
+class Fake:
+    servicer: Any
     target: str
 
 
-@dataclass
-class SessionFake:
-    servicer: FakeSession
-    target: str
-
-
-def _serve(monkeypatch, pki_root, workload, servicer, add):
+def _serve(monkeypatch, pki_root, workload, servicer, add) -> Iterator[Fake]:
     """One fake gRPC service's operator listener, its target in `<WORKLOAD>_OPERATOR_TARGET`."""
     server, target = serve(pki_root, workload, lambda s: add(servicer, s))
     monkeypatch.setenv(f"{workload.upper()}_OPERATOR_TARGET", target)
-    return server, target
-
-
-@pytest.fixture
-def token_service(monkeypatch, pki_root) -> Iterator[TokenFake]:
-    servicer = FakeToken()
-    server, target = _serve(
-        monkeypatch, pki_root, "token", servicer, token_pb2_grpc.add_TokenServiceServicer_to_server
-    )
-    yield TokenFake(servicer, target)
+    yield Fake(servicer, target)
     server.stop(grace=None)
 
 
 @pytest.fixture
-def session_service(monkeypatch, pki_root) -> Iterator[SessionFake]:
-    servicer = FakeSession()
-    server, target = _serve(
-        monkeypatch, pki_root, "session", servicer, session_pb2_grpc.add_SessionServiceServicer_to_server
-    )
-    yield SessionFake(servicer, target)
-    server.stop(grace=None)
+def token_service(monkeypatch, pki_root) -> Iterator[Fake]:
+    add = token_pb2_grpc.add_TokenServiceServicer_to_server
+    yield from _serve(monkeypatch, pki_root, "token", FakeToken(), add)
+
+
+@pytest.fixture
+def session_service(monkeypatch, pki_root) -> Iterator[Fake]:
+    add = session_pb2_grpc.add_SessionServiceServicer_to_server
+    yield from _serve(monkeypatch, pki_root, "session", FakeSession(), add)
 
 
 @pytest.fixture
@@ -152,6 +140,18 @@ def run(capsys, monkeypatch):
         return Result(code, captured.out, captured.err)
 
     return _run
+
+
+@pytest.fixture
+def create_user(run):
+    """`authgate [EXTRA] user create` of USERNAME (USERNAME@example.com), the password on stdin."""
+
+    def _create(username: str, *extra: str, stdin: str = "long-enough-pass") -> Result:
+        email = f"{username}@example.com"
+        return run(*extra, "user", "create", "--username", username, "--email", email, "--password-stdin",
+                   stdin=stdin)
+
+    return _create
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ from alembic.operations import Operations
 from authgate.audit.v1 import audit_pb2_grpc
 from authgate.identity.v1 import identity_pb2, identity_pb2_grpc
 from authgate_cli.audit import when
-from authgate_common.audit import AuditEvent, AuditLog
 from authgate_common.audit_schema import create_table_v1
 from authgate_common.audit_service import AuditServicer
+from authgate_common.audit_store import AuditLog
+from authgate_common.core.audit import AuditEvent
 from authgate_common.db import make_engine
 from cli_fakes import FakeIdentity
 from cli_listeners import serve

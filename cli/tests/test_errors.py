@@ -11,31 +11,17 @@ from pathlib import Path
 VENV_BIN = Path(sys.executable).parent
 
 
-def _create_alice(run, *extra):
-    return run(
-        *extra,
-        "user",
-        "create",
-        "--username",
-        "alice",
-        "--email",
-        "alice@example.com",
-        "--password-stdin",
-        stdin="long-enough-pass",
-    )
-
-
-def test_already_exists_is_exit_1_with_the_service_message(services, run):
-    assert _create_alice(run).code == 0
-    again = _create_alice(run)
+def test_already_exists_is_exit_1_with_the_service_message(services, create_user):
+    assert create_user("alice").code == 0
+    again = create_user("alice")
     assert again.code == 1
     assert again.err.strip() == "authgate: already_exists: The username or email is already taken."
     assert "Traceback" not in again.err and again.out == ""
 
 
-def test_errors_are_json_on_stderr_with_json(services, run):
-    _create_alice(run)
-    again = _create_alice(run, "--json")
+def test_errors_are_json_on_stderr_with_json(services, create_user):
+    create_user("alice")
+    again = create_user("alice", "--json")
     assert again.code == 1 and again.out == ""
     assert json.loads(again.err) == {
         "error": "already_exists",
@@ -80,8 +66,8 @@ def test_flag_beats_environment_which_beats_dotenv(services, run, dead_target, m
     assert run("user", "list", "--identity-target", services.identity_target).code == 0
 
 
-def test_json_flag_works_before_and_after_the_subcommand(services, run):
-    _create_alice(run)
+def test_json_flag_works_before_and_after_the_subcommand(services, run, create_user):
+    create_user("alice")
     for argv in (["--json", "user", "list"], ["user", "--json", "list"], ["user", "list", "--json"]):
         result = run(*argv)
         assert result.code == 0 and result.json()[0]["username"] == "alice", argv

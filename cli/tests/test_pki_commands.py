@@ -19,6 +19,11 @@ def _san(cert: x509.Certificate) -> x509.SubjectAlternativeName:
     return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
 
 
+def _issue(run, ca_dir, out, *extra, workload="operator"):
+    """`authgate pki issue` of WORKLOAD's certificate from the CA in CA_DIR into OUT."""
+    return run("pki", "issue", "--workload", workload, "--ca-dir", str(ca_dir), "--out", str(out), *extra)
+
+
 def test_init_makes_private_folders_and_keys(run, tmp_path):
     root = tmp_path / "pki"
     result = run("pki", "init", "--dir", str(root), "--json")
@@ -48,21 +53,8 @@ def test_init_again_keeps_the_ca_and_the_certificates(run, tmp_path):
 
 def test_issue_makes_a_leaf_of_the_ca_named_by_its_spiffe_id(run, pki_root, tmp_path):
     out = tmp_path / "api-validator"
-    result = run(
-        "pki",
-        "issue",
-        "--workload",
-        "validator",
-        "--ca-dir",
-        str(pki_root / "ca"),
-        "--out",
-        str(out),
-        "--dns-name",
-        "api.example.internal",
-        "--days",
-        "30",
-        "--json",
-    )
+    extra = ("--dns-name", "api.example.internal", "--days", "30", "--json")
+    result = _issue(run, pki_root / "ca", out, *extra, workload="validator")
     assert result.code == 0, result.err
     assert result.json()["spiffe_id"] == "spiffe://authgate/validator"
     assert _mode(out) == 0o700 and _mode(out / "tls.key") == 0o600
@@ -81,12 +73,7 @@ def test_issue_makes_a_leaf_of_the_ca_named_by_its_spiffe_id(run, pki_root, tmp_
 
 def test_an_issued_operator_certificate_reaches_the_services(services, run, pki_root, tmp_path):
     out = tmp_path / "admin"
-    assert (
-        run(
-            "pki", "issue", "--workload", "operator", "--ca-dir", str(pki_root / "ca"), "--out", str(out)
-        ).code
-        == 0
-    )
+    assert _issue(run, pki_root / "ca", out).code == 0
     result = run(
         "user",
         "list",
@@ -115,33 +102,13 @@ def test_issue_refuses_bad_arguments(run, pki_root, tmp_path, argv):
 
 
 def test_issue_without_a_ca_says_how_to_make_one(run, tmp_path):
-    result = run(
-        "pki",
-        "issue",
-        "--workload",
-        "operator",
-        "--ca-dir",
-        str(tmp_path / "nope"),
-        "--out",
-        str(tmp_path / "op"),
-    )
+    result = _issue(run, tmp_path / "nope", tmp_path / "op")
     assert result.code == 2 and "Traceback" not in result.err
     assert f"no CA in {tmp_path / 'nope'}" in result.err and "authgate pki init" in result.err
 
 
 def test_issue_refuses_a_leaf_outliving_the_ca(run, pki_root, tmp_path):
-    result = run(
-        "pki",
-        "issue",
-        "--workload",
-        "operator",
-        "--ca-dir",
-        str(pki_root / "ca"),
-        "--out",
-        str(tmp_path / "op"),
-        "--days",
-        "36500",
-    )
+    result = _issue(run, pki_root / "ca", tmp_path / "op", "--days", "36500")
     assert result.code == 2 and "outlives the CA" in result.err
 
 

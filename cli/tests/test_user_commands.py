@@ -7,17 +7,8 @@ import getpass
 import pytest
 
 
-def test_create_with_password_stdin_prints_the_user(services, run):
-    result = run(
-        "user",
-        "create",
-        "--username",
-        "alice",
-        "--email",
-        "alice@example.com",
-        "--password-stdin",
-        stdin="correct horse battery\n",
-    )
+def test_create_with_password_stdin_prints_the_user(services, create_user):
+    result = create_user("alice", stdin="correct horse battery\n")
     assert result.code == 0, result.err
     assert "username:" in result.out and "alice" in result.out
     assert "alice@example.com" in result.out and "u1" in result.out
@@ -83,25 +74,9 @@ def test_no_password_and_no_terminal_is_refused(services, run):
     assert result.code == 1 and "--password-stdin" in result.err
 
 
-def _create(run, username):
-    assert (
-        run(
-            "user",
-            "create",
-            "--username",
-            username,
-            "--email",
-            f"{username}@example.com",
-            "--password-stdin",
-            stdin="long-enough-pass",
-        ).code
-        == 0
-    )
-
-
-def test_list_as_table_and_json(services, run):
+def test_list_as_table_and_json(services, run, create_user):
     for name in ("zoe", "adam", "mia"):
-        _create(run, name)
+        assert create_user(name).code == 0
     table = run("user", "list")
     assert table.code == 0
     lines = table.out.splitlines()
@@ -116,9 +91,9 @@ def test_list_limit_must_be_positive(services, run):
     assert run("user", "list", "--limit", "0").code == 2
 
 
-def test_disable_by_username_and_by_id(services, run):
-    _create(run, "erin")
-    _create(run, "finn")
+def test_disable_by_username_and_by_id(services, run, create_user):
+    assert create_user("erin").code == 0
+    assert create_user("finn").code == 0
     by_name = run("--json", "user", "disable", "--username", "erin")
     assert by_name.code == 0 and by_name.json()["disabled"] is True
     by_id = run("user", "disable", "--id", "u2")

@@ -12,21 +12,15 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from authgate_devstack.stack import Stack
-from flowkit import Cli, Flow, start_stack
+from flowkit import Cli, Flow, own_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with postgres_database("it") as db_url, redis_prefix("it") as prefix:
-        st = start_stack(tmp_path_factory.mktemp("stack"),
-                         {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
-                         None if os.environ.get("AUTHGATE_TEST_REPLICAS") else {"token": 2})
-        try:
-            yield st
-        finally:
-            st.stop()
+    with own_stack(tmp_path_factory, "it",
+                   None if os.environ.get("AUTHGATE_TEST_REPLICAS") else {"token": 2}) as st:
+        yield st
 
 
 @pytest.fixture(scope="session")

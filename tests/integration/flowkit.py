@@ -11,22 +11,26 @@ import pathlib
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
 import httpx
 from authgate.token.v1 import token_pb2, token_pb2_grpc
+from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from authgate_devstack.gateway import SERVICES, dump, load_source, render
+from authgate_devstack.ports import Ports, free_ports
+from authgate_devstack.processes import running_envoy
 from authgate_devstack.secrets_store import service_secrets
-from authgate_devstack.stack import Ports, Stack, free_ports
+from authgate_devstack.stack import Stack
 
 AUTHGATE = str(pathlib.Path(sys.executable).parent / "authgate")
-ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 CODE_TTL_SECONDS = 5  # short, so the expired-code test need not wait a minute
 
 
@@ -80,6 +84,28 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
     return stack
 
 
+@contextlib.contextmanager
+def own_stack(tmp_path_factory: Any, name: str, replicas: dict[str, int] | None = None) -> Iterator[Stack]:
+    """A stack (start_stack) on a PostgreSQL database and a Redis key prefix of its own,
+    both named `name`, for as long as the block runs."""
+    with postgres_database(name) as db_url, redis_prefix(name) as prefix:
+        stack = start_stack(tmp_path_factory.mktemp(name),
+                            {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
+                            replicas)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+
+
+def eventually(check: Callable[[], bool], what: str, seconds: float = 3.0, interval: float = 0.05) -> None:
+    """Polls `check` until it holds; fails, naming `what`, once `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(interval)
+
+
 def validate_on(stack: Stack, replica: int, token: str, timeout: float = 10) -> grpc.StatusCode:
     """ValidateToken on one token replica (Envoy would pick one): its code."""
     with stack.channel("token", "validator", replica) as ch:
@@ -99,24 +125,29 @@ def extra_gateway(stack: Stack, folder: pathlib.Path, **render_args: Any) -> Ite
     config = folder / "envoy.yaml"
     config.write_text(dump(render("local", stack.ports.endpoints(), listener_port=port, admin_port=admin,
                                   gateway_tls_dir=str(stack.pki_dir / "gateway"), **render_args)))
-    proc = subprocess.Popen([str(ENVOY), "-c", str(config), "--log-level", "error",
-                             "--base-id", str(admin)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the extra gateway did not start"
-            time.sleep(0.1)
+    with running_envoy(config, admin):
         yield f"http://127.0.0.1:{port}"
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test receiver's request handler that keeps the access log off stderr."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def local_http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """An HTTP server on 127.0.0.1 (a free port) answering with `handler` on threads of
+    its own, while the block runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.shutdown()
+        server.server_close()
 
 
 def settle_after_session_restart(flow: Flow, stack: Stack, timeout: float = 30) -> None:
@@ -196,11 +227,15 @@ class Flow:
         return SignInUser(out["id"], name, password)
 
     def client(self, *extra: str, scopes: str = "openid profile email read write",
-               public: bool = False) -> AppClient:
+               public: bool = False, first_party: bool = True) -> AppClient:
+        """A client with the code grant and one redirect URI; a third-party one (not
+        `first_party`) gets the consent page."""
         cid = "c" + secrets.token_hex(5)
         redirect = f"https://app.example/{cid}/cb"
         args = ["client", "create", "--client-id", cid, "--redirect-uri", redirect,
-                "--scope", scopes, "--grant-type", "authorization_code", "--first-party", *extra]
+                "--scope", scopes, "--grant-type", "authorization_code", *extra]
+        if first_party:
+            args.append("--first-party")
         if public:
             args.append("--public")
         out = self.cli(*args)
@@ -244,15 +279,31 @@ class Flow:
                                 auth=auth or (client.client_id, client.client_secret))
             return app.post("/api/v1/oauth/token", data={**form, "client_id": client.client_id})
 
+    def code_tokens(self, browser: httpx.Client, client: AppClient, **params: str) -> dict:
+        """A code for `client` in this signed-in browser, exchanged with PKCE: the token response."""
+        verifier, challenge = pkce_pair()
+        resp = self.exchange(client, self.code(browser, client, challenge, **params), verifier)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def sign_in(self, browser: httpx.Client, user: SignInUser, client: AppClient,
+                **params: str) -> tuple[str, dict]:
+        """Login in this browser (one device) and a code exchange: the device's session id
+        (`sid`) and the token response, its tokens bound to that session."""
+        sid = self.login(browser, user).json()["sid"]
+        return sid, self.code_tokens(browser, client, **params)
+
+    def device(self, client: AppClient, user: SignInUser) -> tuple[str, str]:
+        """A sign-in on a browser of its own (scope `openid read`): its sid and access token."""
+        with self.browser() as browser:
+            sid, tokens = self.sign_in(browser, user, client, scope="openid read")
+        return sid, tokens["access_token"]
+
     def tokens(self, user: SignInUser | None = None, client: AppClient | None = None,
                scope: str = "openid profile email read", **params: str) -> dict:
         """A full sign-in: login, authorize, exchange. Returns the token response."""
         user = user or self.user()
         client = client or self.client()
-        verifier, challenge = pkce_pair()
         with self.browser() as browser:
             self.login(browser, user)
-            code = self.code(browser, client, challenge, scope=scope, **params)
-        resp = self.exchange(client, code, verifier)
-        assert resp.status_code == 200, resp.text
-        return resp.json()
+            return self.code_tokens(browser, client, scope=scope, **params)

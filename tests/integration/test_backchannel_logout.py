@@ -18,12 +18,12 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
-from flowkit import AppClient, Flow, SignInUser, pkce_pair
+from flowkit import AppClient, Flow, QuietHandler, SignInUser, local_http_server, pkce_pair
 from jose import jws
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -73,7 +73,7 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     holder: dict[str, Receiver] = {}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             rx = holder["rx"]
             body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
@@ -93,20 +93,12 @@ def receiver() -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    holder["rx"] = rx = Receiver(server)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield rx
-    finally:
-        rx.release.set()
-        server.shutdown()
-        server.server_close()
+    with local_http_server(Handler) as server:
+        holder["rx"] = rx = Receiver(server)
+        try:
+            yield rx
+        finally:
+            rx.release.set()
 
 
 def _bc_client(flow: Flow, uri: str) -> AppClient:

@@ -19,12 +19,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Flow, pkce_pair
+from flowkit import AUTHGATE, AppClient, Flow, QuietHandler, local_http_server, pkce_pair
 
 STRICT = {"BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK": "false"}
 REFUSED = "backchannel_logout.refused"
@@ -52,7 +50,7 @@ class Receiver:
 def receiver() -> Iterator[Receiver]:
     rx = Receiver()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             self.rfile.read(int(self.headers.get("content-length") or 0))
             with rx.lock:
@@ -64,18 +62,9 @@ def receiver() -> Iterator[Receiver]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    rx.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with local_http_server(Handler) as server:
+        rx.port = server.server_address[1]
         yield rx
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _session_with(flow: Flow, *clients: AppClient) -> str:

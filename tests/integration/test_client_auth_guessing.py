@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 import pytest
+from assertion_kit import JWT_BEARER, STRANGER_KEY, assertion, public_jwks
 from authgate_devstack.stack import Stack
 from flowkit import AUTHGATE, Cli, Flow
-from test_private_key_jwt import JWT_BEARER, STRANGER_KEY, assertion, public_jwks
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 8

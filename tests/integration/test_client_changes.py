@@ -17,7 +17,7 @@ import os
 import subprocess
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -27,7 +27,7 @@ import redis
 from authgate_common.client_changes import channel_name
 from authgate_common.testing import REDIS_URL
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Cli, Flow, pkce_pair
+from flowkit import AUTHGATE, AppClient, Cli, Flow, eventually, pkce_pair
 
 pytestmark = pytest.mark.e2e
 CACHE_SECONDS = 300
@@ -46,13 +46,6 @@ class Private:
         """Each token replica on its own, to see both caches (Envoy would pick one per request)."""
         return [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
                 for port in self.stack.ports.http["token"]]
-
-
-def eventually(check: Callable[[], bool], what: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

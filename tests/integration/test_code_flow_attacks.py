@@ -43,20 +43,12 @@ def test_code_replay_fails_and_kills_the_first_tokens(flow: Flow) -> None:
     assert 'error="invalid_token"' in resp.headers["www-authenticate"]
 
 
-def test_wrong_verifier_is_invalid_grant(flow: Flow) -> None:
+@pytest.mark.parametrize("verifier", ["another", None], ids=["wrong", "missing"])
+def test_wrong_or_missing_verifier_is_invalid_grant(flow: Flow, verifier: str | None) -> None:
     _, client, browser = _signed_in(flow)
     _, challenge = pkce_pair()
     code = flow.code(browser, client, challenge)
-    other_verifier, _ = pkce_pair()
-    resp = flow.exchange(client, code, other_verifier)
-    assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
-
-
-def test_missing_verifier_is_invalid_grant(flow: Flow) -> None:
-    _, client, browser = _signed_in(flow)
-    _, challenge = pkce_pair()
-    code = flow.code(browser, client, challenge)
-    resp = flow.exchange(client, code, None)
+    resp = flow.exchange(client, code, pkce_pair()[0] if verifier else None)  # not the challenge's
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
 
 

@@ -6,7 +6,6 @@ prompt=none → consent_required; withdrawal → the page again."""
 from __future__ import annotations
 
 import re
-import secrets
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +17,8 @@ SCOPES = "openid profile email read write"
 
 
 def third_party(flow: Flow, name: str = "Partner App") -> AppClient:
-    """A client registered without --first-party (flow.client() always passes it)."""
-    cid = "tp" + secrets.token_hex(5)
-    redirect = f"https://app.example/{cid}/cb"
-    out = flow.cli("client", "create", "--client-id", cid, "--redirect-uri", redirect,
-                   "--scope", SCOPES, "--grant-type", "authorization_code", "--name", name)
-    return AppClient(cid, out.get("client_secret", ""), redirect)
+    """A client registered without --first-party: it gets the consent page."""
+    return flow.client("--name", name, scopes=SCOPES, first_party=False)
 
 
 def query(location: str) -> dict[str, str]:

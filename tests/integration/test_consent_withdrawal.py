@@ -6,7 +6,6 @@ tokens they issued stop too; the user's tokens at other clients are untouched.""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 import httpx
@@ -16,12 +15,8 @@ DEADLINE_SECONDS = 10
 
 
 def third_party_with_refresh(flow: Flow) -> AppClient:
-    cid = "tp" + secrets.token_hex(5)
-    redirect = f"https://app.example/{cid}/cb"
-    out = flow.cli("client", "create", "--client-id", cid, "--redirect-uri", redirect,
-                   "--scope", "openid read", "--grant-type", "authorization_code",
-                   "--grant-type", "refresh_token", "--name", "Partner")
-    return AppClient(cid, out["client_secret"], redirect)
+    return flow.client("--grant-type", "refresh_token", "--name", "Partner", scopes="openid read",
+                       first_party=False)
 
 
 def consented_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:

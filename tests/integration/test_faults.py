@@ -33,7 +33,7 @@ import httpx
 import pytest
 import redis
 from authgate_common.testing import spawn_redis_server
-from authgate_devstack.stack import free_port
+from authgate_devstack.ports import free_port
 from flowkit import AppClient, Cli, Flow, pkce_pair, start_stack
 from flowkit import validate_on_each_replica as validate  # every token replica
 

@@ -6,36 +6,20 @@ revoke."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import grpc
 import httpx
-import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AppClient, Flow, pkce_pair, validate_on_each_replica
+from flowkit import AppClient, Flow, eventually, validate_on_each_replica
 
 
 def _device_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:
-    verifier, challenge = pkce_pair()
-    code = flow.code(browser, client, challenge, scope="openid read")
-    resp = flow.exchange(client, code, verifier)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
+    return flow.code_tokens(browser, client, scope="openid read")
 
 
 def _userinfo_on_each_replica(stack: Stack, access: str) -> list[int]:
     return [httpx.get(f"http://127.0.0.1:{port}/api/v1/userinfo/me", timeout=10,
                       headers={"Authorization": f"Bearer {access}"}).status_code
             for port in stack.ports.http["token"]]
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail("not rejected within the allowed time")
-        time.sleep(0.02)
 
 
 def test_revoking_one_device_kills_its_tokens_on_every_replica(flow: Flow, stack: Stack) -> None:
@@ -50,7 +34,8 @@ def test_revoking_one_device_kills_its_tokens_on_every_replica(flow: Flow, stack
         resp = phone.delete(f"/api/v1/sessions/{laptop_sid}", headers={"Origin": flow.base})
         assert resp.status_code == 204
 
-        _eventually(lambda: set(_userinfo_on_each_replica(stack, laptop_tokens["access_token"])) == {401})
+        eventually(lambda: set(_userinfo_on_each_replica(stack, laptop_tokens["access_token"])) == {401},
+                   "rejected on every replica", interval=0.02)
         assert set(validate_on_each_replica(stack, laptop_tokens["access_token"], timeout=5)) == {
             grpc.StatusCode.UNAUTHENTICATED}
         assert set(_userinfo_on_each_replica(stack, phone_tokens["access_token"])) == {200}
@@ -70,7 +55,8 @@ def test_global_logout_kills_every_token_everywhere(flow: Flow, stack: Stack) ->
 
     for t in tokens:
         access = t["access_token"]
-        _eventually(lambda a=access: set(_userinfo_on_each_replica(stack, a)) == {401})
+        eventually(lambda a=access: set(_userinfo_on_each_replica(stack, a)) == {401},
+                   "rejected on every replica", interval=0.02)
         assert set(validate_on_each_replica(stack, access, timeout=5)) == {grpc.StatusCode.UNAUTHENTICATED}
         example = httpx.get(f"{flow.base}/api/v1/example/items", timeout=10,
                             headers={"Authorization": f"Bearer {access}"})

@@ -32,11 +32,10 @@ from authgate_common.grpc_access import (
 )
 from authgate_common.grpc_server import channel
 from authgate_common.pki import WORKLOADS, Authority, TlsFiles
-from authgate_common.testing import postgres_database, redis_prefix
 from authgate_devstack.stack import Stack
 from authorization_service.entrypoints.grpc_api import ACCESS as AUTHORIZATION_ACCESS
 from envoy.service.auth.v3 import external_auth_pb2
-from flowkit import start_stack
+from flowkit import own_stack
 from identity_service.entrypoints.grpc_api import ACCESS as IDENTITY_ACCESS
 from session_service.entrypoints.grpc_api import ACCESS as SESSION_ACCESS
 from token_service.entrypoints.grpc_api import ACCESS as TOKEN_ACCESS
@@ -77,16 +76,8 @@ METHODS = methods()
 def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack of its own: the allowed calls include admin ones (key rotation, revocations)
     that other tests' stack should not see."""
-    with postgres_database("acl") as db_url, redis_prefix("acl") as prefix:
-        from authgate_common.testing import REDIS_URL
-
-        st = start_stack(tmp_path_factory.mktemp("acl"),
-                         {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
-                         {})
-        try:
-            yield st
-        finally:
-            st.stop()
+    with own_stack(tmp_path_factory, "acl", {}) as st:
+        yield st
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ a form posted without its CSRF token is refused."""
 from __future__ import annotations
 
 import os
-import secrets
 import urllib.parse
 from collections.abc import Iterator
 
@@ -48,12 +47,7 @@ def page(chromium):
 
 
 def third_party(flow: Flow) -> AppClient:
-    cid = "br" + secrets.token_hex(5)
-    redirect = f"https://app.example/{cid}/cb"
-    out = flow.cli("client", "create", "--client-id", cid, "--redirect-uri", redirect,
-                   "--scope", "openid profile email read", "--grant-type", "authorization_code",
-                   "--name", "Photo Printer")
-    return AppClient(cid, out.get("client_secret", ""), redirect)
+    return flow.client("--name", "Photo Printer", scopes="openid profile email read", first_party=False)
 
 
 def authorize_url(flow: Flow, client: AppClient, challenge: str) -> str:

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from authgate_devstack.stack import Stack
 from authgate_devstack.supervisor import Backoff
-from flowkit import Cli, Flow, start_stack
+from flowkit import Cli, Flow, own_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -48,15 +47,9 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def supervised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with postgres_database("crash") as db_url, redis_prefix("crash") as prefix:
-        stack = start_stack(tmp_path_factory.mktemp("crash"),
-                            {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
-                            {"token": 2})
+    with own_stack(tmp_path_factory, "crash", {"token": 2}) as stack:
         stack.supervise()
-        try:
-            yield stack
-        finally:
-            stack.stop()
+        yield stack
 
 
 def _load(stack: Stack, client_id: str, secret: str, stop: threading.Event,

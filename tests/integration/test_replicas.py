@@ -12,10 +12,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from authgate_devstack.gateway import SERVICES
 from authgate_devstack.stack import Stack
-from flowkit import Cli, Flow, start_stack
+from flowkit import Cli, Flow, own_stack
 
 pytestmark = pytest.mark.e2e
 IDEMPOTENT = ("/.well-known/openid-configuration", "/.well-known/jwks.json", "/api/v1/userinfo/me")
@@ -23,14 +22,8 @@ IDEMPOTENT = ("/.well-known/openid-configuration", "/.well-known/jwks.json", "/a
 
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with postgres_database("replicas") as db_url, redis_prefix("replicas") as prefix:
-        stack = start_stack(tmp_path_factory.mktemp("replicas"),
-                            {"DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": prefix},
-                            replicas={svc: 2 for svc in SERVICES})
-        try:
-            yield stack
-        finally:
-            stack.stop()
+    with own_stack(tmp_path_factory, "replicas", {svc: 2 for svc in SERVICES}) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,9 @@ import httpx
 import pytest
 from authgate.session.v1 import session_pb2, session_pb2_grpc
 from authgate_common.grpc_server import channel
-from authgate_devstack.stack import Stack, free_ports
-from flowkit import AppClient, Cli, Flow, SignInUser, pkce_pair, settle_after_session_restart, validate_on
+from authgate_devstack.ports import free_ports
+from authgate_devstack.stack import Stack
+from flowkit import Cli, Flow, settle_after_session_restart, validate_on
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 pytestmark = pytest.mark.e2e
@@ -43,16 +44,6 @@ def private(stack: Stack) -> Iterator[Stack]:
     finally:
         stack.revive("session")
         settle_after_session_restart(Flow(stack, Cli(stack)), stack)
-
-
-def _device(flow: Flow, client: AppClient, user: SignInUser) -> tuple[str, str]:
-    with flow.browser() as browser:
-        sid = flow.login(browser, user).json()["sid"]
-        verifier, challenge = pkce_pair()
-        code = flow.code(browser, client, challenge, scope="openid read")
-    resp = flow.exchange(client, code, verifier)
-    assert resp.status_code == 200, resp.text
-    return sid, resp.json()["access_token"]
 
 
 def _userinfo(stack: Stack, replica: int, access: str) -> httpx.Response:
@@ -127,8 +118,8 @@ def _revoke_behind_a_partition(stack: Stack, sid: str) -> None:
 def test_feed_cut_fails_closed_then_recovers_by_itself(private: Stack) -> None:
     flow = Flow(private, Cli(private))
     user, client = flow.user(), flow.client()
-    kept_sid, kept = _device(flow, client, user)
-    doomed_sid, doomed = _device(flow, client, user)
+    kept_sid, kept = flow.device(client, user)
+    doomed_sid, doomed = flow.device(client, user)
     machine = flow.client("--grant-type", "client_credentials", scopes="read")
     cc = httpx.post(
         f"{flow.base}/api/v1/oauth/token",

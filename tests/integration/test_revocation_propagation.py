@@ -16,20 +16,10 @@ import grpc
 import pytest
 from authgate.token.v1 import token_pb2, token_pb2_grpc
 from authgate_devstack.stack import Stack
-from flowkit import AppClient, Flow, SignInUser, pkce_pair
+from flowkit import Flow
 
 REVOCATIONS = 20
 BOUND_SECONDS = 2.0
-
-
-def _device(flow: Flow, client: AppClient, user: SignInUser) -> tuple[str, str]:
-    with flow.browser() as browser:
-        sid = flow.login(browser, user).json()["sid"]
-        verifier, challenge = pkce_pair()
-        code = flow.code(browser, client, challenge, scope="openid read")
-    resp = flow.exchange(client, code, verifier)
-    assert resp.status_code == 200, resp.text
-    return sid, resp.json()["access_token"]
 
 
 def _validate(stub: token_pb2_grpc.TokenServiceStub, access: str) -> grpc.StatusCode:
@@ -44,7 +34,7 @@ def test_revocation_reaches_every_token_replica_within_the_bound(flow: Flow, sta
     if len(stack.ports.grpc["token"]) < 2:
         pytest.skip("needs two token replicas")
     user, client = flow.user(), flow.client()
-    devices = [_device(flow, client, user) for _ in range(REVOCATIONS)]
+    devices = [flow.device(client, user) for _ in range(REVOCATIONS)]
     channels = [stack.channel("token", "validator", i) for i in (0, 1)]
     stubs = [token_pb2_grpc.TokenServiceStub(ch) for ch in channels]
     elapsed: list[float] = []

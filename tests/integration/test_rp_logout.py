@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 import urllib.parse
-from collections.abc import Callable
 
 import httpx
-from flowkit import AppClient, Flow, SignInUser, pkce_pair
+from flowkit import AppClient, Flow, SignInUser, eventually, pkce_pair
 
 LOGOUT = "/api/v1/oauth/logout"
 
@@ -25,26 +23,13 @@ def _logout_client(flow: Flow) -> tuple[AppClient, str]:
 def _sign_in(flow: Flow, browser: httpx.Client, user: SignInUser, client: AppClient) -> dict:
     """Login and a code exchange in this browser: the token response (its ID token's sid is
     this browser's session)."""
-    flow.login(browser, user)
-    verifier, challenge = pkce_pair()
-    resp = flow.exchange(client, flow.code(browser, client, challenge, nonce="n1"), verifier)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
+    return flow.sign_in(browser, user, client, nonce="n1")[1]
 
 
 def _userinfo(flow: Flow, access: str) -> int:
     return httpx.get(
         flow.base + "/api/v1/userinfo/me", headers={"Authorization": "Bearer " + access}, timeout=10
     ).status_code
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 def _signed_in(flow: Flow, browser: httpx.Client, client: AppClient) -> bool:
@@ -78,7 +63,7 @@ def test_hint_ends_the_session_and_redirects_to_the_registered_uri_with_state(fl
         assert urllib.parse.parse_qs(location.query) == {"state": ["st/é 1&x"]}
         assert "Max-Age=0" in resp.headers["set-cookie"] and "sso_session" in resp.headers["set-cookie"]
         assert not browser.cookies.get("sso_session")
-        assert _eventually(lambda: _userinfo(flow, tokens["access_token"]) == 401)
+        eventually(lambda: _userinfo(flow, tokens["access_token"]) == 401, "the access token rejected")
 
 
 def test_post_form_with_client_id_and_hint(flow: Flow) -> None:
@@ -94,7 +79,7 @@ def test_post_form_with_client_id_and_hint(flow: Flow) -> None:
             },
         )
         assert resp.status_code == 303 and resp.headers["location"] == bye  # no state sent: none added
-        assert _eventually(lambda: _userinfo(flow, tokens["access_token"]) == 401)
+        eventually(lambda: _userinfo(flow, tokens["access_token"]) == 401, "the access token rejected")
 
 
 def test_unregistered_post_logout_uri_gets_an_error_page_and_no_redirect(flow: Flow) -> None:
@@ -168,7 +153,7 @@ def test_without_a_hint_the_user_confirms_on_a_csrf_protected_page(flow: Flow) -
         # The form itself ends the session.
         resp = browser.post(LOGOUT, data=fields)
         assert resp.status_code == 303 and resp.headers["location"] == bye + "?state=s-9"
-        assert _eventually(lambda: _userinfo(flow, tokens["access_token"]) == 401)
+        eventually(lambda: _userinfo(flow, tokens["access_token"]) == 401, "the access token rejected")
 
 
 def test_a_hint_for_another_session_does_not_end_this_one_unasked(flow: Flow) -> None:

@@ -7,36 +7,22 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
-from collections.abc import Callable
 
 import httpx
-import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Cli, Flow, pkce_pair
+from flowkit import AUTHGATE, AppClient, Cli, Flow, eventually
 
 
 def _device(flow: Flow, client: AppClient, browser: httpx.Client, user) -> tuple[str, str]:
     """Sign in on one device: its sid and an access token bound to it."""
-    sid = flow.login(browser, user).json()["sid"]
-    verifier, challenge = pkce_pair()
-    resp = flow.exchange(client, flow.code(browser, client, challenge, scope="openid read"), verifier)
-    assert resp.status_code == 200, resp.text
-    return sid, resp.json()["access_token"]
+    sid, tokens = flow.sign_in(browser, user, client, scope="openid read")
+    return sid, tokens["access_token"]
 
 
 def _userinfo(flow: Flow, access: str) -> int:
     return httpx.get(
         f"{flow.base}/api/v1/userinfo/me", timeout=10, headers={"Authorization": f"Bearer {access}"}
     ).status_code
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail("not true within the allowed time")
-        time.sleep(0.02)
 
 
 def _session_cli(cli: Cli, stack: Stack, *args: str) -> dict | list:
@@ -72,7 +58,7 @@ def test_operator_lists_two_devices_and_revokes_one(flow: Flow, cli: Cli, stack:
 
     assert _session_cli(cli, stack, "revoke", laptop_sid) == {"sid": laptop_sid, "revoked": True}
 
-    _eventually(lambda: _userinfo(flow, laptop_token) == 401)
+    eventually(lambda: _userinfo(flow, laptop_token) == 401, "the laptop's token rejected", interval=0.02)
     assert _userinfo(flow, phone_token) == 200
     assert [s["sid"] for s in _session_cli(cli, stack, "list", "--user", user.username)] == [phone_sid]
 

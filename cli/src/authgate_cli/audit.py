@@ -21,12 +21,13 @@ from typing import Any
 
 from authgate.audit.v1 import audit_pb2, audit_pb2_grpc
 from authgate.identity.v1 import identity_pb2
-from authgate_common.errors import InvalidRequest, OAuthError
+from authgate_common.core.errors import InvalidRequest, OAuthError
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from .context import Context
 from .errors import CliFailure
-from .output import timestamp
+from .output import message_dict
+from .parsers import command
 from .rpc import ServiceClient
 
 COLUMNS = ["time", "service", "type", "actor", "client_id", "sid", "request_id", "source_address", "details"]
@@ -67,18 +68,11 @@ def user_id_of(ctx: Context, user: str) -> str:
 
 
 def event_dict(event: audit_pb2.AuditEvent) -> dict[str, Any]:
-    return {
-        "time": timestamp(event.time),
-        "service": event.service,
-        "type": event.type,
-        "actor": event.actor,
-        "subject": event.subject,
-        "client_id": event.client_id,
-        "sid": event.sid,
-        "request_id": event.request_id,
-        "source_address": event.source_address,
-        "details": json.loads(event.details_json or "{}"),
-    }
+    fields = message_dict(
+        event, "time", "service", "type", "actor", "subject", "client_id", "sid", "request_id",
+        "source_address",
+    )
+    return {**fields, "details": json.loads(event.details_json or "{}")}
 
 
 def _ask(client: ServiceClient, request: audit_pb2.ListAuditEventsRequest) -> list[audit_pb2.AuditEvent]:
@@ -126,16 +120,12 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def register(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = groups.add_parser(
-        "audit",
-        parents=[common],
-        help="what happened: the audit trail of every service, merged by time",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command(groups, common, "audit", show,
+                     help="what happened: the audit trail of every service, merged by time",
+                     description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--user", metavar="USER", help="user id or username the events are about")
     parser.add_argument("--since", metavar="WHEN", help="from: 2026-11-01, 2026-11-01T08:00Z, 24h, 7d")
     parser.add_argument("--until", metavar="WHEN", help="before this time (same forms as --since)")
     parser.add_argument("--type", metavar="TYPE", help="event type (login.failure) or prefix* (token.*)")
     parser.add_argument("--limit", type=_limit, default=100, help="at most this many (default 100, max 1000)")
-    parser.set_defaults(handler=show)

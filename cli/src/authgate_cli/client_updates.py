@@ -13,11 +13,12 @@ import sys
 from typing import Any
 
 from authgate.authorization.v1 import authorization_pb2
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from .clients import SHOWN, _read_jwks, _unique, client_dict
+from .client_fields import SHOWN, client_dict, read_jwks, scopes, unique
 from .context import Context
+from .parsers import command
 
 # What --clear may empty, and its empty value.
 CLEARABLE: dict[str, Any] = {"redirect_uris": [], "post_logout_redirect_uris": [],
@@ -34,14 +35,13 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
     if args.name is not None:
         changes["name"] = args.name
     if args.redirect_uri:
-        changes["redirect_uris"] = _unique(args.redirect_uri)
+        changes["redirect_uris"] = unique(args.redirect_uri)
     if args.post_logout_redirect_uri:
-        changes["post_logout_redirect_uris"] = _unique(args.post_logout_redirect_uri)
+        changes["post_logout_redirect_uris"] = unique(args.post_logout_redirect_uri)
     if args.scope:
-        # RFC 6749 §3.3: a scope value is a space-delimited list.
-        changes["scopes"] = _unique([s for value in args.scope for s in value.split()])
+        changes["scopes"] = scopes(args.scope)
     if args.grant_type:
-        changes["grant_types"] = _unique(args.grant_type)
+        changes["grant_types"] = unique(args.grant_type)
     if args.first_party is not None:
         changes["first_party"] = args.first_party
     if args.require_nonce is not None:
@@ -49,7 +49,7 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
     if args.backchannel_logout_uri is not None:
         changes["backchannel_logout_uri"] = args.backchannel_logout_uri
     if args.jwks_file:
-        changes["jwks"] = _read_jwks(args.jwks_file)
+        changes["jwks"] = read_jwks(args.jwks_file)
     for field in args.clear or []:
         if field in changes:
             raise InvalidRequest(f"--clear {field} and a new value for it contradict each other.")
@@ -99,15 +99,13 @@ def _which_client(p: argparse.ArgumentParser) -> None:
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    p = commands.add_parser(
-        "update",
-        parents=[common],
-        help="change a client",
-        description="Change the named fields of a client; a repeatable option replaces the whole "
-        "registered list. The result must pass the registration rules. Every token-service replica "
-        "forgets what it remembered of the client at once.",
-        epilog='example: authgate client update web --redirect-uri https://app/cb --scope "openid read"',
-    )
+    p = command(commands, common, "update", update,
+                help="change a client",
+                description="Change the named fields of a client; a repeatable option replaces the whole "
+                "registered list. The result must pass the registration rules. Every token-service replica "
+                "forgets what it remembered of the client at once.",
+                epilog="example: authgate client update web --redirect-uri https://app/cb "
+                '--scope "openid read"')
     _which_client(p)
     p.add_argument("--name", help="human-readable name")
     p.add_argument("--redirect-uri", action="append", metavar="URI", help="exact redirect URI (repeatable)")
@@ -127,18 +125,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                    help="the new public keys (JWKS) of a private_key_jwt client")
     p.add_argument("--clear", action="append", choices=list(CLEARABLE), metavar="FIELD",
                    help=f"empty a field: {', '.join(CLEARABLE)} (repeatable)")
-    p.set_defaults(handler=update)
 
-    p = commands.add_parser(
-        "rotate-secret",
-        parents=[common],
-        help="give a confidential client a new secret",
-        description="Replace a confidential client's secret. The new one is printed once; the old one "
-        "stops working at once, on every token-service replica.",
-        epilog="examples: authgate client rotate-secret web; "
-        "printf '%s' \"$SECRET\" | authgate client rotate-secret web --client-secret-stdin",
-    )
+    p = command(commands, common, "rotate-secret", rotate_secret,
+                help="give a confidential client a new secret",
+                description="Replace a confidential client's secret. The new one is printed once; the old "
+                "one stops working at once, on every token-service replica.",
+                epilog="examples: authgate client rotate-secret web; "
+                "printf '%s' \"$SECRET\" | authgate client rotate-secret web --client-secret-stdin")
     _which_client(p)
     p.add_argument("--client-secret-stdin", action="store_true",
                    help="read the new secret (at least 32 characters) from stdin instead of generating one")
-    p.set_defaults(handler=rotate_secret)

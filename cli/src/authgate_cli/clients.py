@@ -11,71 +11,17 @@ stores only its hash.
 from __future__ import annotations
 
 import argparse
-import json
-import pathlib
 from typing import Any
 
 from authgate.authorization.v1 import authorization_pb2
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
+from . import client_updates
+from .client_fields import SHOWN, client_dict, read_jwks, scopes, unique
 from .context import Context
-from .output import timestamp
+from .parsers import command, command_group
 
-SHOWN = [
-    "client_id",
-    "name",
-    "client_type",
-    "token_endpoint_auth_method",
-    "redirect_uris",
-    "scopes",
-    "grant_types",
-    "audiences",
-    "first_party",
-    "pkce_optional",
-    "post_logout_redirect_uris",
-    "backchannel_logout_uri",
-    "backchannel_logout_session_required",
-    "require_nonce",
-    "jwks_kids",
-]
 COLUMNS = ["client_id", "name", "client_type", "first_party", "grant_types", "scopes"]
-
-
-def client_dict(client: authorization_pb2.Client) -> dict[str, Any]:
-    return {
-        "client_id": client.client_id,
-        "name": client.name,
-        "client_type": client.client_type,
-        "token_endpoint_auth_method": client.token_endpoint_auth_method,
-        "redirect_uris": list(client.redirect_uris),
-        "scopes": list(client.scopes),
-        "grant_types": list(client.grant_types),
-        "first_party": client.first_party,
-        "pkce_optional": client.pkce_optional,
-        "audiences": list(client.audiences),
-        "created_at": timestamp(client.created_at),
-        "post_logout_redirect_uris": list(client.post_logout_redirect_uris),
-        "backchannel_logout_uri": client.backchannel_logout_uri,
-        "backchannel_logout_session_required": client.backchannel_logout_session_required,
-        "require_nonce": client.require_nonce,
-        "jwks_kids": _kids(client.jwks),
-    }
-
-
-def _kids(jwks: str) -> list[str]:
-    try:
-        return [str(k.get("kid", "")) for k in json.loads(jwks)["keys"]] if jwks else []
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return []
-
-
-def _read_jwks(path: str | None) -> str:
-    if not path:
-        return ""
-    try:
-        return pathlib.Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"Cannot read the JWKS file {path}: {exc}.") from exc
 
 
 def _auth_method(args: argparse.Namespace) -> str:
@@ -86,10 +32,6 @@ def _auth_method(args: argparse.Namespace) -> str:
     return args.token_endpoint_auth_method or "client_secret_basic"
 
 
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
 def create(args: argparse.Namespace, ctx: Context) -> None:
     if args.public and args.client_secret:
         raise InvalidRequest("A public client has no secret: drop --client-secret or --public.")
@@ -98,18 +40,17 @@ def create(args: argparse.Namespace, ctx: Context) -> None:
     client = authorization_pb2.Client(
         client_id=args.client_id,
         name=args.name or "",
-        redirect_uris=_unique(args.redirect_uri or []),
-        # RFC 6749 §3.3: a scope value is a space-delimited list.
-        scopes=_unique([s for value in args.scope or [] for s in value.split()]),
-        grant_types=_unique(args.grant_type or ["authorization_code"]),
+        redirect_uris=unique(args.redirect_uri or []),
+        scopes=scopes(args.scope or []),
+        grant_types=unique(args.grant_type or ["authorization_code"]),
         client_type="public" if args.public else "confidential",
         token_endpoint_auth_method=_auth_method(args),
-        jwks=_read_jwks(args.jwks_file),
+        jwks=read_jwks(args.jwks_file),
         require_nonce=args.require_nonce,
         first_party=args.first_party,
         pkce_optional=args.pkce_optional,
-        audiences=_unique(args.audience or []),
-        post_logout_redirect_uris=_unique(args.post_logout_redirect_uri or []),
+        audiences=unique(args.audience or []),
+        post_logout_redirect_uris=unique(args.post_logout_redirect_uri or []),
         backchannel_logout_uri=args.backchannel_logout_uri or "",
     )
     request = authorization_pb2.CreateClientRequest(client=client, client_secret=args.client_secret or "")
@@ -133,24 +74,16 @@ def delete(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def register(groups: Any, common: argparse.ArgumentParser) -> None:
-    group = groups.add_parser(
-        "client",
-        parents=[common],
-        help="manage OAuth clients (authorization service)",
-        description="Manage the applications that ask for tokens.",
-    )
-    commands = group.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser(
-        "create",
-        parents=[common],
-        help="register a client",
-        description="Register a client. A confidential client gets the secret you give or a "
-        "generated one, printed once.",
-        epilog="example: authgate client create --client-id web --redirect-uri https://app/cb "
-        '--scope "openid read write" --grant-type authorization_code --grant-type refresh_token '
-        "--first-party",
-    )
+    commands = command_group(groups, common, "client",
+                             help="manage OAuth clients (authorization service)",
+                             description="Manage the applications that ask for tokens.")
+    p = command(commands, common, "create", create,
+                help="register a client",
+                description="Register a client. A confidential client gets the secret you give or a "
+                "generated one, printed once.",
+                epilog="example: authgate client create --client-id web --redirect-uri https://app/cb "
+                '--scope "openid read write" --grant-type authorization_code --grant-type refresh_token '
+                "--first-party")
     p.add_argument("--client-id", required=True, help="unique client identifier")
     p.add_argument(
         "--client-secret",
@@ -210,25 +143,11 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         help="refuse /authorize requests with scope openid and no nonce",
     )
     p.add_argument("--name", help="human-readable name")
-    p.set_defaults(handler=create)
 
-    p = commands.add_parser(
-        "list",
-        parents=[common],
-        help="list clients",
-        description="List clients ordered by client_id (never their secrets).",
-    )
-    p.set_defaults(handler=list_)
-
-    p = commands.add_parser(
-        "delete",
-        parents=[common],
-        help="remove a client",
-        description="Remove a client; it can no longer obtain tokens.",
-    )
+    command(commands, common, "list", list_, help="list clients",
+            description="List clients ordered by client_id (never their secrets).")
+    p = command(commands, common, "delete", delete, help="remove a client",
+                description="Remove a client; it can no longer obtain tokens.")
     p.add_argument("--client-id", required=True, help="the client to remove")
-    p.set_defaults(handler=delete)
-
-    from . import client_updates  # it builds on this module's helpers
 
     client_updates.register(commands, common)

@@ -15,21 +15,16 @@ from typing import Any
 from authgate.token.v1 import token_pb2
 
 from .context import Context
-from .output import timestamp
+from .output import message_dict, timestamp
+from .parsers import command, command_group
 
 COLUMNS = ["kid", "state", "created_at", "activated_at", "retired_at", "published_until"]
 
 
 def key_dict(key: token_pb2.SigningKey) -> dict[str, Any]:
-    return {
-        "kid": key.kid,
-        "alg": key.alg,
-        "state": key.state,
-        "created_at": timestamp(key.created_at),
-        "activated_at": timestamp(key.activated_at),
-        "retired_at": timestamp(key.retired_at),
-        "published_until": timestamp(key.published_until),
-    }
+    return message_dict(
+        key, "kid", "alg", "state", "created_at", "activated_at", "retired_at", "published_until"
+    )
 
 
 def list_(args: argparse.Namespace, ctx: Context) -> None:
@@ -62,35 +57,20 @@ def rotate(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def register(groups: Any, common: argparse.ArgumentParser) -> None:
-    group = groups.add_parser(
-        "keys",
-        parents=[common],
-        help="list and rotate the token signing keys (token service)",
-        description="The keys that sign access and ID tokens. The token service also rotates "
-        "them on its own every SIGNING_KEY_ROTATION_DAYS.",
-    )
-    commands = group.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser(
-        "list",
-        parents=[common],
-        help="list signing keys",
-        description="List the signing keys, oldest first, with their state (never private keys).",
-    )
-    p.set_defaults(handler=list_)
-
-    p = commands.add_parser(
-        "rotate",
-        parents=[common],
-        help="make the next key current",
-        description="Make the next key sign and publish a new next key. Tokens signed before "
-        "keep validating until they expire. Without --force this happens only once the next "
-        "key has been published longer than verifiers cache the JWKS (exit code 1 otherwise).",
-    )
+    commands = command_group(groups, common, "keys",
+                             help="list and rotate the token signing keys (token service)",
+                             description="The keys that sign access and ID tokens. The token service "
+                             "also rotates them on its own every SIGNING_KEY_ROTATION_DAYS.")
+    command(commands, common, "list", list_, help="list signing keys",
+            description="List the signing keys, oldest first, with their state (never private keys).")
+    p = command(commands, common, "rotate", rotate,
+                help="make the next key current",
+                description="Make the next key sign and publish a new next key. Tokens signed before "
+                "keep validating until they expire. Without --force this happens only once the next "
+                "key has been published longer than verifiers cache the JWKS (exit code 1 otherwise).")
     p.add_argument(
         "--force",
         action="store_true",
         help="rotate now, even if some verifiers' cached JWKS lacks the new key "
         "(they reject new tokens until they fetch it again)",
     )
-    p.set_defaults(handler=rotate)

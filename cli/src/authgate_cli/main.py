@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from authgate_common.errors import OAuthError
+from authgate_common.core.errors import OAuthError
 from pydantic import ValidationError
 
 from . import audit, clients, keys, pki, sessions, users

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 
@@ -19,6 +20,20 @@ def timestamp(ts: Timestamp) -> str | None:
     if ts.seconds == 0 and ts.nanos == 0:
         return None  # unset in proto3
     return datetime.fromtimestamp(ts.seconds + ts.nanos / 1e9, UTC).isoformat().replace("+00:00", "Z")
+
+
+def message_dict(message: Message, *names: str) -> dict[str, Any]:
+    """The named fields of a gRPC message, in that order, as JSON-ready values: a repeated
+    field as a list, a timestamp as ISO 8601 UTC text (None when unset)."""
+    return {name: _plain(getattr(message, name)) for name in names}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Timestamp):
+        return timestamp(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return value
 
 
 def _text(value: Any, sep: str = " ") -> str:

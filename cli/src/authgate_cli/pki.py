@@ -26,6 +26,7 @@ from cryptography import x509
 
 from .context import Context
 from .errors import CliFailure
+from .parsers import command, command_group
 
 SECRET_NAME = "authgate-{}-tls"  # as the cert-manager component names them
 _DNS_NAME = re.compile(
@@ -164,35 +165,25 @@ def _dns_name(text: str) -> str:
 
 
 def register(groups: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    group = groups.add_parser(
-        "pki",
-        parents=[common],
-        help="make the internal plane's CA and certificates, or Kubernetes Secrets of them",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = group.add_subparsers(dest="command", required=True)
+    commands = command_group(groups, common, "pki", metavar=None, description=__doc__,
+                             formatter_class=argparse.RawDescriptionHelpFormatter,
+                             help="make the internal plane's CA and certificates, "
+                             "or Kubernetes Secrets of them")
     workload = {
         "choices": pki.WORKLOADS,
         "metavar": "WORKLOAD",
         "help": f"one of {', '.join(pki.WORKLOADS)} (the names the allow-lists know)",
     }
 
-    made = commands.add_parser(
-        "init",
-        parents=[common],
-        help="create (or reuse) a CA and every workload's certificate under DIR; prints what it made",
-    )
+    made = command(commands, common, "init", init,
+                   help="create (or reuse) a CA and every workload's certificate under DIR; "
+                   "prints what it made")
     made.add_argument("--dir", required=True, help="the PKI folder: DIR/ca, DIR/<workload> (0700)")
-    made.set_defaults(handler=init)
 
-    one = commands.add_parser(
-        "issue",
-        parents=[common],
-        help="issue one workload's certificate from an existing CA",
-        description="Issue tls.crt, tls.key (0600) and ca.crt into OUTDIR (0700); "
-        "an existing certificate there is replaced (renewal).",
-    )
+    one = command(commands, common, "issue", issue,
+                  help="issue one workload's certificate from an existing CA",
+                  description="Issue tls.crt, tls.key (0600) and ca.crt into OUTDIR (0700); "
+                  "an existing certificate there is replaced (renewal).")
     one.add_argument("--workload", required=True, **workload)
     one.add_argument(
         "--ca-dir", required=True, metavar="DIR", help="the CA's folder (ca.crt, ca.key), e.g. var/pki/ca"
@@ -207,16 +198,12 @@ def register(groups: argparse._SubParsersAction, common: argparse.ArgumentParser
         help="an extra DNS SAN (repeatable); the workload's name and localhost are always in",
     )
     one.add_argument("--days", type=_days, default=pki.LEAF_DAYS, help=f"validity (default {pki.LEAF_DAYS})")
-    one.set_defaults(handler=issue)
 
-    k8s = commands.add_parser(
-        "k8s-secrets",
-        parents=[common],
-        help="print kubernetes.io/tls Secrets "
-        "(authgate-<workload>-tls) for `kubectl apply -f -`, where cert-manager is absent",
-        description="Print one Secret per workload as a YAML stream, after creating "
-        "the CA and certificates under DIR if missing. The CA key is never printed.",
-    )
+    k8s = command(commands, common, "k8s-secrets", k8s_secrets,
+                  help="print kubernetes.io/tls Secrets "
+                  "(authgate-<workload>-tls) for `kubectl apply -f -`, where cert-manager is absent",
+                  description="Print one Secret per workload as a YAML stream, after creating "
+                  "the CA and certificates under DIR if missing. The CA key is never printed.")
     k8s.add_argument("--dir", required=True, help="the PKI folder (as for init)")
     k8s.add_argument("--namespace", default="authgate", help="the Secrets' namespace (default authgate)")
     k8s.add_argument(
@@ -224,4 +211,3 @@ def register(groups: argparse._SubParsersAction, common: argparse.ArgumentParser
         action="append",
         **{**workload, "help": "only this workload (repeatable; default every one): " + workload["help"]},
     )
-    k8s.set_defaults(handler=k8s_secrets)

@@ -15,26 +15,20 @@ from typing import Any
 
 from authgate.identity.v1 import identity_pb2
 from authgate.session.v1 import session_pb2
-from authgate_common.errors import InvalidRequest, NotFound
+from authgate_common.core.errors import InvalidRequest, NotFound
 
 from .context import Context
-from .output import timestamp
+from .output import message_dict
+from .parsers import command, command_group
 
 COLUMNS = ["sid", "created_at", "last_seen_at", "expires_at", "client_ip", "user_agent"]
 
 
 def session_dict(session: session_pb2.Session) -> dict[str, Any]:
-    return {
-        "sid": session.sid,
-        "user_id": session.user_id,
-        "created_at": timestamp(session.created_at),
-        "last_seen_at": timestamp(session.last_seen_at),
-        "expires_at": timestamp(session.expires_at),
-        "auth_time": timestamp(session.auth_time),
-        "client_ip": session.client_ip,
-        "user_agent": session.user_agent,
-        "amr": list(session.amr),
-    }
+    return message_dict(
+        session, "sid", "user_id", "created_at", "last_seen_at", "expires_at", "auth_time", "client_ip",
+        "user_agent", "amr",
+    )
 
 
 def _looks_like_id(value: str) -> bool:
@@ -77,35 +71,22 @@ def revoke(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def register(groups: Any, common: argparse.ArgumentParser) -> None:
-    group = groups.add_parser(
-        "session",
-        parents=[common],
-        help="list and revoke users' SSO sessions (session service)",
-        description="A user's live sign-ins, one per device, and ending them.",
-    )
-    commands = group.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser(
-        "list",
-        parents=[common],
-        help="list a user's live sessions",
-        description="List a user's live sessions, newest first (revoked and expired ones are gone).",
-        epilog="example: authgate session list --user alice",
-    )
+    commands = command_group(groups, common, "session",
+                             help="list and revoke users' SSO sessions (session service)",
+                             description="A user's live sign-ins, one per device, and ending them.")
+    p = command(commands, common, "list", list_,
+                help="list a user's live sessions",
+                description="List a user's live sessions, newest first (revoked and expired ones are gone).",
+                epilog="example: authgate session list --user alice")
     p.add_argument("--user", required=True, help="username or user id")
-    p.set_defaults(handler=list_)
 
-    p = commands.add_parser(
-        "revoke",
-        parents=[common],
-        help="end one session, or every session of a user",
-        description="End a session: the device is signed out, its refresh tokens stop working "
-        "and every token-service replica rejects its access tokens. Revoking an ended session "
-        "again succeeds.",
-        epilog="examples: authgate session revoke SID; authgate session revoke --user alice --all",
-    )
+    p = command(commands, common, "revoke", revoke,
+                help="end one session, or every session of a user",
+                description="End a session: the device is signed out, its refresh tokens stop working "
+                "and every token-service replica rejects its access tokens. Revoking an ended session "
+                "again succeeds.",
+                epilog="examples: authgate session revoke SID; authgate session revoke --user alice --all")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("sid", nargs="?", help="the session id (`sid` claim, `session list`)")
     which.add_argument("--all", action="store_true", help="every live session of --user")
     p.add_argument("--user", help="username or user id; with SID, only if the session is theirs")
-    p.set_defaults(handler=revoke)

@@ -12,28 +12,21 @@ import sys
 from typing import Any
 
 from authgate.identity.v1 import identity_pb2
-from authgate_common.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest
 
 from .context import Context
-from .output import timestamp
+from .output import message_dict
+from .parsers import command, command_group, either
 
 SHOWN = ["id", "username", "email", "name", "email_verified", "disabled"]
 COLUMNS = ["id", "username", "email", "email_verified", "disabled"]
 
 
 def user_dict(user: identity_pb2.User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "name": user.name,
-        "given_name": user.given_name,
-        "family_name": user.family_name,
-        "disabled": user.disabled,
-        "created_at": timestamp(user.created_at),
-        "updated_at": timestamp(user.updated_at),
-    }
+    return message_dict(
+        user, "id", "username", "email", "email_verified", "name", "given_name", "family_name",
+        "disabled", "created_at", "updated_at",
+    )
 
 
 def read_password(from_stdin: bool) -> str:
@@ -93,23 +86,15 @@ def _positive(text: str) -> int:
 
 
 def register(groups: Any, common: argparse.ArgumentParser) -> None:
-    group = groups.add_parser(
-        "user",
-        parents=[common],
-        help="manage users (identity service)",
-        description="Manage the people who sign in.",
-    )
-    commands = group.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser(
-        "create",
-        parents=[common],
-        help="register a user",
-        description="Register a user. The password is read from stdin with "
-        "--password-stdin, otherwise prompted for twice (no echo).",
-        epilog="example: echo 's3cret-pass' | authgate user create "
-        "--username alice --email alice@example.com --password-stdin",
-    )
+    commands = command_group(groups, common, "user",
+                             help="manage users (identity service)",
+                             description="Manage the people who sign in.")
+    p = command(commands, common, "create", create,
+                help="register a user",
+                description="Register a user. The password is read from stdin with "
+                "--password-stdin, otherwise prompted for twice (no echo).",
+                epilog="example: echo 's3cret-pass' | authgate user create "
+                "--username alice --email alice@example.com --password-stdin")
     p.add_argument("--username", required=True, help="unique login name")
     p.add_argument("--email", required=True, help="unique email address")
     p.add_argument("--name", help="full name (OIDC `name` claim)")
@@ -121,32 +106,15 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the password from stdin (one trailing newline is dropped)",
     )
-    p.set_defaults(handler=create)
 
-    p = commands.add_parser(
-        "list", parents=[common], help="list users by username", description="List users ordered by username."
-    )
+    p = command(commands, common, "list", list_, help="list users by username",
+                description="List users ordered by username.")
     p.add_argument("--limit", type=_positive, default=100, help="at most this many (default 100)")
-    p.set_defaults(handler=list_)
 
-    p = commands.add_parser(
-        "disable",
-        parents=[common],
-        help="stop a user from signing in",
-        description="Disable a user: they can no longer sign in.",
-    )
-    who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--id", help="the user's id")
-    who.add_argument("--username", help="the user's username (looked up first)")
-    p.set_defaults(handler=disable)
+    p = command(commands, common, "disable", disable, help="stop a user from signing in",
+                description="Disable a user: they can no longer sign in.")
+    either(p, ("--id", "the user's id"), ("--username", "the user's username (looked up first)"))
 
-    p = commands.add_parser(
-        "unlock",
-        parents=[common],
-        help="lift a login lockout",
-        description="Clear a user's failed-login count and lift their temporary lockout.",
-    )
-    who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--id", help="the user's id")
-    who.add_argument("--username", help="the user's username")
-    p.set_defaults(handler=unlock)
+    p = command(commands, common, "unlock", unlock, help="lift a login lockout",
+                description="Clear a user's failed-login count and lift their temporary lockout.")
+    either(p, ("--id", "the user's id"), ("--username", "the user's username"))
