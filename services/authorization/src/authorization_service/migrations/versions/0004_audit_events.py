@@ -1,5 +1,5 @@
 """The authorization service's audit trail: append-only `audit_events`
-(authgate_common.audit), an UPDATE-refusing trigger, retention by AUDIT_RETENTION_DAYS.
+(authgate_common.audit_schema), an UPDATE-refusing trigger, retention by AUDIT_RETENTION_DAYS.
 
 Revision ID: 0004_audit_events
 Revises: 0003
