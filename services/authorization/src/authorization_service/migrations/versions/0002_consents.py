@@ -1,9 +1,7 @@
 """Consents (per user and client, the scopes approved) and the outbox of messages to
 other services (a withdrawn consent must revoke the client's refresh tokens).
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2025-02-01
+Created 2025-02-01.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

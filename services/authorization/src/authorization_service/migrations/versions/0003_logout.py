@@ -2,9 +2,7 @@
 RP-Initiated Logout 1.0 §3.1, Back-Channel Logout 1.0 §2.2), the clients that took part
 in each session, and the back-channel logouts waiting for delivery.
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2025-03-01
+Created 2025-03-01.
 """
 
 from __future__ import annotations
@@ -14,8 +12,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,9 +4,7 @@ Clients get `jwks` (their public keys, RFC 7523 §2.2) and `require_nonce` (OIDC
 §3.1.2.1). Outbox rows get what the relay needs to retry with backoff: `attempts`,
 `next_attempt_at` (NULL: due now) and `last_error`.
 
-Revision ID: 0005_client_keys_nonce_relay
-Revises: 0004_audit_events
-Create Date: 2026-11-02
+Created 2026-11-02.
 """
 
 from __future__ import annotations
@@ -16,8 +14,6 @@ from alembic import op
 
 revision = "0005_client_keys_nonce_relay"
 down_revision = "0004_audit_events"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

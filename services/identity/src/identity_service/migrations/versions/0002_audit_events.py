@@ -1,9 +1,7 @@
 """The identity service's audit trail: append-only `audit_events` (authgate_common.audit_schema),
 an UPDATE-refusing trigger, retention by AUDIT_RETENTION_DAYS.
 
-Revision ID: 0002_audit_events
-Revises: 0001
-Create Date: 2026-11-01
+Created 2026-11-01.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ from authgate_common.audit_schema import create_table_v1, drop_table_v1
 
 revision = "0002_audit_events"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """Index sessions by (revoked_at, sid): the revocation feed's snapshot reads pages in that order.
 
-Revision ID: 0004
-Revises: 0003_audit_events
-Create Date: 2026-11-27
+Created 2026-11-27.
 """
 
 from __future__ import annotations
@@ -11,8 +9,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003_audit_events"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """Signing keys (private keys encrypted at rest).
 
-Revision ID: 0001
-Revises:
-Create Date: 2025-01-01
+Created 2025-01-01.
 """
 
 from __future__ import annotations
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """Refresh tokens, their families and the token audit trail.
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2025-01-02
+Created 2025-01-02.
 """
 
 from __future__ import annotations
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 BIGID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite autoincrements INTEGER only
 

@@ -2,9 +2,7 @@
 (authgate_common.audit_schema): the rows of `token_audit` are carried over as `token.<event>`
 (the family id moves into the details) and `token_audit` is dropped.
 
-Revision ID: 0003_audit_events
-Revises: 0002
-Create Date: 2026-11-01
+Created 2026-11-01.
 """
 
 from __future__ import annotations
@@ -15,8 +13,6 @@ from authgate_common.audit_schema import create_table_v1, drop_table_v1
 
 revision = "0003_audit_events"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 BIGID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 old = sa.table(

@@ -1,9 +1,7 @@
 """Access tokens by jti in PostgreSQL: what the code and refresh grants issued, and every
 revoked one, so the Redis deny-list can be rebuilt when Redis comes back empty (issue 7).
 
-Revision ID: 0004_jti_record
-Revises: 0003_audit_events
-Create Date: 2026-11-20
+Created 2026-11-20.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ from alembic import op
 
 revision = "0004_jti_record"
 down_revision = "0003_audit_events"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
