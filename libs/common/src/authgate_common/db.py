@@ -9,10 +9,13 @@ may use no other (db_roles). With DATABASE_URL unset the service uses `VAR_DIR/<
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .core.errors import TemporarilyUnavailable
@@ -118,3 +121,45 @@ class UnitOfWork:
                 yield session
         except STORE_OUTAGES as exc:
             raise TemporarilyUnavailable(detail=f"database unavailable: {type(exc).__name__}") from exc
+
+
+R = TypeVar("R")
+
+
+class RepositoryUnitOfWork(Generic[R]):
+    """A service's unit of work: each `with` is one transaction (UnitOfWork) and yields the
+    service's repositories bound to it, built by `repositories` from the session.
+
+    `conflict`, when given, is the error a unique-key violation becomes (two inserts of one
+    key racing past the existence check); without it the IntegrityError propagates.
+    """
+
+    def __init__(self, engine: Engine, repositories: Callable[[Session], R],
+                 conflict: Callable[[IntegrityError], Exception] | None = None) -> None:
+        self._uow = UnitOfWork(engine)
+        self._repositories = repositories
+        self._conflict = conflict
+
+    @contextmanager
+    def __call__(self) -> Iterator[R]:
+        try:
+            with self._uow() as session:
+                yield self._repositories(session)
+        except IntegrityError as exc:
+            if self._conflict is None:
+                raise
+            raise self._conflict(exc) from exc
+
+
+@dataclass(frozen=True)
+class ServiceDatabase:
+    """One service's database: its schema and its Alembic migrations folder."""
+
+    schema: str
+    migrations: pathlib.Path
+
+    def engine(self, settings: BaseServiceSettings) -> Engine:
+        return service_engine(settings, self.schema)
+
+    def migrate(self, settings: BaseServiceSettings) -> None:
+        migrate_service(settings, self.schema, str(self.migrations))

@@ -14,6 +14,7 @@ import redis
 
 from .core.errors import TemporarilyUnavailable
 from .core.kv import KeyValueStore, MemoryStore
+from .settings import BaseServiceSettings
 
 T = TypeVar("T")
 
@@ -66,6 +67,11 @@ class RedisStore:
 
 def make_store(url: str | None, prefix: str) -> KeyValueStore:
     return RedisStore.from_url(url, prefix) if url else MemoryStore(prefix)
+
+
+def service_store(settings: BaseServiceSettings) -> KeyValueStore:
+    """The service's own store: its keys under REDIS_KEY_PREFIX + "<service>:"."""
+    return make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + settings.SERVICE + ":")
 
 
 class FailClosedStore:

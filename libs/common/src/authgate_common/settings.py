@@ -126,6 +126,47 @@ class SessionCookieSettings(BaseServiceSettings):
         return value
 
 
+# Settings more than one service reads from the same environment, each defined once so
+# that every reader agrees on its default and its bounds.
+
+
+class AccessTokenSettings(BaseServiceSettings):
+    """The token service's access-token lifetime (the session service checks its window against it)."""
+
+    ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
+
+
+class JwtLeewaySettings(BaseServiceSettings):
+    """Leeway for the exp/iat/nbf of the JWTs a service checks (access tokens, client assertions)."""
+
+    CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
+
+
+class ClientChangesSettings(BaseServiceSettings):
+    """The subscription to client changes (authgate_common.client_changes) behind the client caches."""
+
+    # How often it pings Redis; three unanswered pings (or any error) mean it is lost, and
+    # the cache is bypassed until Redis confirms a new subscription.
+    CLIENT_CHANGES_PING_SECONDS: float = Field(1.0, gt=0, le=60)
+
+
+class RevocationFeedSettings(BaseServiceSettings):
+    """The session service's revocation feed, as it sends it and its readers expect it."""
+
+    # The feed sends something at least this often; readers call it dead after 3 silent beats
+    # (validation then fails closed with 503).
+    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
+
+
+class SessionLifetimeSettings(RevocationFeedSettings):
+    """How long sessions, and the feed's memory of their revocations, last."""
+
+    # Absolute lifetime: the session ends this long after login, however active.
+    SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
+    # Validators must remember a revoked session this long: at least the longest access token.
+    REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
+
+
 S = TypeVar("S", bound=BaseServiceSettings)
 
 

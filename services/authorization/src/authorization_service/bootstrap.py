@@ -4,23 +4,20 @@ at import time."""
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
-import grpc
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import ClientChangePublisher, listening_memory
 from authgate_common.cookies import cookie_rule
 from authgate_common.core.client_memory import ClientMemory
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
-from authgate_common.db import migrate_service, service_engine
-from authgate_common.grpc_access import DenialHook
+from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.revocation_feed import RevokedSessions
+from authgate_common.wiring import WiredService
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from .adapters.jti_registry import MemoryJtiRegistry, RedisJtiRegistry
 from .adapters.logout_poster import HttpLogoutPoster
@@ -58,12 +55,14 @@ from .entrypoints.outbox_relay_job import OutboxRelayJob
 from .settings import Settings
 
 SCHEMA = "authorization"
+DATABASE = ServiceDatabase(SCHEMA, pathlib.Path(__file__).parent / "migrations")
+engine_for = DATABASE.engine
+migrate = DATABASE.migrate
 TOKEN_ENDPOINT_PATH = "/api/v1/oauth/token"
-MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
 @dataclass
-class AuthorizationService:
+class AuthorizationService(WiredService):
     registry: ClientRegistry
     updates: ClientUpdates
     codes: CodeIssuer
@@ -72,25 +71,9 @@ class AuthorizationService:
     consents: ConsentBook
     decision: ConsentDecision
     http_app: FastAPI
-    register: Callable[[grpc.Server], None]
     logout_notices: LogoutNotices
     logout_delivery: BackchannelDelivery
     outbox_relay: OutboxRelay
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
-    on_denied: DenialHook | None = None
-
-    def close(self) -> None:
-        for close in self.closers:
-            close()
-
-
-def engine_for(settings: Settings) -> Engine:
-    return service_engine(settings, SCHEMA)
-
-
-def migrate(settings: Settings) -> None:
-    migrate_service(settings, SCHEMA, str(MIGRATIONS))
 
 
 class _NoBackchannel:
@@ -226,8 +209,5 @@ def bootstrap(settings: Settings) -> AuthorizationService:
         service.closers.append(publisher.close)
     if listener is not None:
         service.closers.append(listener.stop)
-    audit = AuditTrailService(engine, SCHEMA, settings).start()
-    service.register = audit.with_register(service.register)
-    service.on_denied = audit.denied
-    service.closers.insert(0, audit.stop)
+    service.audited_by(AuditTrailService(engine, SCHEMA, settings))
     return service

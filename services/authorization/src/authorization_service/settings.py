@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate_common.settings import SessionCookieSettings
+from authgate_common.settings import (
+    ClientChangesSettings,
+    JwtLeewaySettings,
+    SessionCookieSettings,
+    SessionLifetimeSettings,
+)
 from pydantic import Field, model_validator
 
 
-class Settings(SessionCookieSettings):
+# The session service's settings, read from the same environment (SessionLifetimeSettings): the
+# revocation feed's heartbeat and window (finished logouts are remembered longer than the
+# feed may report a revocation again) and the session lifetime (participants are kept that
+# long). JwtLeewaySettings: for private_key_jwt client assertions (RFC 7523).
+class Settings(SessionCookieSettings, SessionLifetimeSettings, ClientChangesSettings, JwtLeewaySettings):
     SERVICE: ClassVar[str] = "authorization"
     AUTHORIZATION_HTTP_PORT: int = 8103
     AUTHORIZATION_GRPC_PORT: int = 50053
@@ -22,8 +31,6 @@ class Settings(SessionCookieSettings):
     # change reaches every replica at once over Redis pub/sub (as it reaches the token
     # service's CLIENT_AUTH_CACHE_SECONDS); this is the backstop. Off without REDIS_URL.
     CLIENT_CACHE_SECONDS: float = Field(5.0, ge=0, le=300)
-    # How often the change subscription pings Redis; three unanswered pings mean it is lost.
-    CLIENT_CHANGES_PING_SECONDS: float = Field(1.0, gt=0, le=60)
     # How long the consent page's form stays valid (its sealed pending request).
     CONSENT_REQUEST_TTL_SECONDS: int = Field(300, gt=0, le=3600)
     # How long after a prompt=login / max_age request the new login must come back.
@@ -43,14 +50,6 @@ class Settings(SessionCookieSettings):
     # development. This lets a development install call receivers on loopback
     # (localhost, 127.0.0.1, ::1); refused outside ENVIRONMENT=development.
     BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK: bool = False
-    # The session service's settings, read from the same environment: the revocation feed's
-    # heartbeat and window (finished logouts are remembered longer than the feed may report
-    # a revocation again) and the session lifetime (participants are kept that long).
-    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
-    REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
-    SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
-    # private_key_jwt (RFC 7523): leeway for the exp/iat/nbf of client assertions.
-    CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
     # The outbox relay (consent withdrawals → TokenService.RevokeClientTokens): how often each
     # replica looks for due messages; failures retried after RETRY_BASE, 2×, 4× … seconds, at
     # most RETRY_MAX apart, until delivered.

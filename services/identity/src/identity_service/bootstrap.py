@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import grpc
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
 from authgate_common.core.crypto import derive_key
-from authgate_common.db import migrate_service, service_engine
-from authgate_common.grpc_access import DenialHook
+from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to
-from authgate_common.kv import FailClosedStore, make_store
+from authgate_common.kv import FailClosedStore, service_store
+from authgate_common.wiring import WiredService
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from .adapters.session_client import GrpcSessions
 from .adapters.user_repository import SqlUserUnitOfWork
@@ -33,32 +30,18 @@ from .entrypoints.http_api import HttpDeps, create_http_app
 from .settings import Settings
 
 SCHEMA = "identity"
-MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+DATABASE = ServiceDatabase(SCHEMA, pathlib.Path(__file__).parent / "migrations")
+engine_for = DATABASE.engine
+migrate = DATABASE.migrate
 LOGIN_CSRF_PURPOSE = "identity/login-csrf"
 
 
 @dataclass
-class IdentityService:
+class IdentityService(WiredService):
     use_cases: UseCases
     login: Login
     hasher: PasswordHasher
     http_app: FastAPI
-    register: Callable[[grpc.Server], None]
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
-    on_denied: DenialHook | None = None
-
-    def close(self) -> None:
-        for close in self.closers:
-            close()
-
-
-def engine_for(settings: Settings) -> Engine:
-    return service_engine(settings, SCHEMA)
-
-
-def migrate(settings: Settings) -> None:
-    migrate_service(settings, SCHEMA, str(MIGRATIONS))
 
 
 def throttle_policy(settings: Settings) -> ThrottlePolicy:
@@ -92,11 +75,9 @@ def bootstrap(settings: Settings) -> IdentityService:
     session_channel = channel_to(settings, "session")
     # Failure counters are shared by every replica (Redis); a store that cannot answer
     # makes logins answer 503 rather than skip the protection.
-    counters = FailClosedStore(make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "identity:"))
+    counters = FailClosedStore(service_store(settings))
     service = build(settings, uow=SqlUserUnitOfWork(engine), counters=counters,
                     sessions=GrpcSessions(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
-    audit = AuditTrailService(engine, SCHEMA, settings).start()
-    service.register = audit.with_register(service.register)
-    service.on_denied = audit.denied
-    service.closers.extend([audit.stop, session_channel.close, engine.dispose])
+    service.closers.extend([session_channel.close, engine.dispose])
+    service.audited_by(AuditTrailService(engine, SCHEMA, settings))
     return service

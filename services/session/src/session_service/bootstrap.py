@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import grpc
 import redis
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.core.kv import KeyValueStore
-from authgate_common.db import migrate_service, service_engine
-from authgate_common.grpc_access import DenialHook
+from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to
-from authgate_common.kv import make_store
+from authgate_common.kv import service_store
+from authgate_common.wiring import WiredService
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from .adapters.logout_clients import GrpcClientDirectory, GrpcHintVerifier
 from .adapters.presence import KvPresence
@@ -41,35 +39,24 @@ from .entrypoints.http_auth import WebConfig
 from .settings import Settings
 
 SCHEMA = "session"
-MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+DATABASE = ServiceDatabase(SCHEMA, pathlib.Path(__file__).parent / "migrations")
+engine_for = DATABASE.engine
+migrate = DATABASE.migrate
 TOKEN_KEY_PURPOSE = "session/token"
 LOGOUT_CSRF_PURPOSE = "session/logout-csrf"
 REVOCATION_CHANNEL = "session:revocations"
 
 
 @dataclass
-class SessionService:
+class SessionService(WiredService):
     deps: Deps
     store: KeyValueStore
     hub: RevocationHub
     http_app: FastAPI
-    register: Callable[[grpc.Server], None]
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
-    on_denied: DenialHook | None = None
 
     def close(self) -> None:
         self.hub.close()  # ends open WatchRevocations streams
-        for close in reversed(self.closers):
-            close()
-
-
-def engine_for(settings: Settings) -> Engine:
-    return service_engine(settings, SCHEMA)
-
-
-def migrate(settings: Settings) -> None:
-    migrate_service(settings, SCHEMA, str(MIGRATIONS))
+        super().close()
 
 
 def utc_now() -> datetime:
@@ -119,7 +106,7 @@ def _redis_for_feed(url: str) -> redis.Redis:
 
 def bootstrap(settings: Settings) -> SessionService:
     engine = engine_for(settings)
-    store = make_store(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "session:")
+    store = service_store(settings)
     token_channel = channel_to(settings, "token")
     tokens = GrpcTokenValidator(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS)
     authorization_channel = channel_to(settings, "authorization")
@@ -132,17 +119,15 @@ def bootstrap(settings: Settings) -> SessionService:
                     publisher_for=publisher_for,
                     hints=GrpcHintVerifier(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     clients=GrpcClientDirectory(authorization_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
-    service.closers += [engine.dispose, token_channel.close, authorization_channel.close]
+    # Closed in the reverse of the order they start: listener, poller, channels, engine.
+    service.closers.extend([authorization_channel.close, token_channel.close, engine.dispose])
     poller = None
     if settings.REVOCATION_FEED_POLL_SECONDS > 0:
         poller = RecordPoller(service.deps, service.hub, settings.REVOCATION_FEED_POLL_SECONDS).start()
-        service.closers.append(poller.stop)
+        service.closers.insert(0, poller.stop)
     if client is not None:
         listener = RedisListener(service.hub, client, topic,
                                  on_resubscribed=poller.poke if poller else lambda: None).start()
-        service.closers += [client.close, listener.stop]
-    audit = AuditTrailService(engine, SCHEMA, settings).start()
-    service.register = audit.with_register(service.register)
-    service.on_denied = audit.denied
-    service.closers.append(audit.stop)
+        service.closers[:0] = [listener.stop, client.close]
+    service.audited_by(AuditTrailService(engine, SCHEMA, settings))
     return service

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate_common.settings import SessionCookieSettings
+from authgate_common.settings import AccessTokenSettings, SessionCookieSettings, SessionLifetimeSettings
 from pydantic import Field, model_validator
 
 
-class Settings(SessionCookieSettings):
+class Settings(SessionCookieSettings, SessionLifetimeSettings, AccessTokenSettings):
     SERVICE: ClassVar[str] = "session"
     SESSION_HTTP_PORT: int = 8102
     SESSION_GRPC_PORT: int = 50052
@@ -16,23 +16,15 @@ class Settings(SessionCookieSettings):
     SESSION_METRICS_PORT: int = 9102
     # The operator listener: admin RPCs, for the operator certificate only.
     SESSION_OPERATOR_PORT: int = 50152
-    # Absolute lifetime: the session ends this long after login, however active.
-    SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
     # The session ends when unused for longer than this; every validation slides it.
     SESSION_IDLE_TIMEOUT_SECONDS: int = Field(3600, gt=0)
     # last_seen_at reaches the database at most this often per session.
     SESSION_LAST_SEEN_WRITE_INTERVAL_SECONDS: int = Field(60, ge=0)
-    # Validators must remember a revoked session this long: at least the longest access token.
-    REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
-    # The feed sends something at least this often; validators call it dead after 3 silent beats.
-    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
     # Every replica re-reads recent revocations from the record this often, catching what
     # Redis pub/sub lost (it delivers at most once). 0 turns this safety net off.
     REVOCATION_FEED_POLL_SECONDS: float = Field(5.0, ge=0)
     # How long the end-session endpoint's confirmation form (its CSRF token) stays valid.
     LOGOUT_CONFIRM_TTL_SECONDS: int = Field(600, gt=0, le=3600)
-    # The token service's setting, read from the same environment only to check the window.
-    ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
 
 
     @model_validator(mode="after")

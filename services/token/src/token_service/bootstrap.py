@@ -8,18 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import grpc
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import listening_memory
 from authgate_common.core.audit import AuditTrail, MemoryAuditTrail
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.core.kv import KeyValueStore
-from authgate_common.db import make_engine, migrate_service
-from authgate_common.grpc_access import DenialHook
+from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.kv import FailClosedStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
+from authgate_common.wiring import WiredService
 from cryptography.fernet import MultiFernet
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
@@ -66,11 +65,14 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 SCHEMA = "token"
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+DATABASE = ServiceDatabase(SCHEMA, MIGRATIONS)
+engine_for = DATABASE.engine
+migrate = DATABASE.migrate
 REFRESH_HASH_PURPOSE = "token/refresh"
 
 
 @dataclass
-class TokenService:
+class TokenService(WiredService):
     signing_keys: SigningKeys
     minter: TokenMinter
     validator: TokenValidator
@@ -82,10 +84,6 @@ class TokenService:
     revocation: Revocation
     introspection: Introspection
     http_app: ASGIApp
-    register: Callable[[grpc.Server], None]
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    # Records a call the allow-list refused (the audit trail's `rpc.denied`).
-    on_denied: DenialHook | None = None
     feed: RevokedSessions | None = None
     audit: AuditTrail = field(default_factory=MemoryAuditTrail)  # tokens issued and revoked
 
@@ -93,19 +91,6 @@ class TokenService:
     def keys(self) -> KeySet:
         """The keys in use right now (a snapshot; rotations swap in a new one)."""
         return self.signing_keys.ring.current()
-
-    def close(self) -> None:
-        for close in self.closers:
-            close()
-
-
-def engine_for(settings: Settings) -> Engine:
-    return make_engine(settings.DATABASE_URL, SCHEMA, settings.VAR_DIR,
-                       pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_MAX_OVERFLOW)
-
-
-def migrate(settings: Settings) -> None:
-    migrate_service(settings, SCHEMA, str(MIGRATIONS))
 
 
 def key_cipher(settings: Settings) -> MultiFernet:
@@ -266,7 +251,5 @@ def bootstrap(settings: Settings) -> TokenService:
         service.closers.append(deny_list.close)
     service.closers.extend(ch.close for ch in channels.values())
     service.closers.append(engine.dispose)
-    service.register = audit.start().with_register(service.register)
-    service.on_denied = audit.denied
-    service.closers.insert(0, audit.stop)
+    service.audited_by(audit)
     return service

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from authgate_common.settings import BaseServiceSettings
+from authgate_common.settings import (
+    AccessTokenSettings,
+    ClientChangesSettings,
+    JwtLeewaySettings,
+    RevocationFeedSettings,
+)
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
 
 
-class Settings(BaseServiceSettings):
+class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, RevocationFeedSettings):
     SERVICE: ClassVar[str] = "token"
     TOKEN_HTTP_PORT: int = 8104
     TOKEN_GRPC_PORT: int = 50054
@@ -17,7 +22,6 @@ class Settings(BaseServiceSettings):
     # contend less for the GIL (ValidateToken +25-30% at 16 in flight with 8 or 4 instead
     # of 16, bench/NOTES.md); 8 keeps head-room for calls that wait on PostgreSQL.
     GRPC_MAX_WORKERS: int = 8
-    ACCESS_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
     ID_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(30, gt=0)
     # The `aud` that `read`, `write` and `admin` add to an access token: the resource API's
@@ -48,7 +52,6 @@ class Settings(BaseServiceSettings):
     CLIENT_AUTH_LOCK_SECONDS: int = Field(300, gt=0)
     # Only RS256 is implemented; anything else is refused at start rather than ignored.
     JWT_ALGORITHM: str = "RS256"
-    CLOCK_SKEW_SECONDS: int = Field(30, ge=0, le=300)
     # Cache-Control max-age of the JWKS and discovery documents. A next signing key is
     # published this long (plus SIGNING_KEY_REFRESH_SECONDS) before it starts signing.
     TOKEN_METRICS_PORT: int = Field(9104, ge=0, le=65535)
@@ -61,9 +64,6 @@ class Settings(BaseServiceSettings):
     # this is the backstop should that message be lost. 0 = ask every time. Without
     # REDIS_URL nothing announces changes, so the cache is off.
     CLIENT_AUTH_CACHE_SECONDS: float = Field(5.0, ge=0, le=300)
-    # The client-change subscription is pinged this often; after three silent intervals (or
-    # any error) the cache is bypassed until Redis confirms a new subscription.
-    CLIENT_CHANGES_PING_SECONDS: float = Field(1.0, gt=0, le=60)
     # The scheduled rotation: the current signing key signs this many days, then the next
     # key (already published) takes over and a new next key is published. 0: never.
     SIGNING_KEY_ROTATION_DAYS: int = Field(30, ge=0)
@@ -77,9 +77,6 @@ class Settings(BaseServiceSettings):
     # revocation set in memory (no I/O per token); "rpc" asks the session service for
     # every token (slower; for deployments that cannot hold a stream open).
     SESSION_LIVENESS_MODE: Literal["feed", "rpc"] = "feed"
-    # The session service's revocation feed heartbeat; the feed counts as lost (and
-    # validation fails closed with 503) after three silent intervals.
-    REVOCATION_FEED_HEARTBEAT_SECONDS: float = Field(2.0, gt=0)
     # How long `serve` waits for the first revocation snapshot before accepting traffic.
     REVOCATION_FEED_STARTUP_WAIT_SECONDS: float = Field(15.0, ge=0)
 

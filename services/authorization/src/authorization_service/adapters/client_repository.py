@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, bindparam, delete, insert, select, update
@@ -12,20 +11,13 @@ from ..domain.models import Client
 from .tables import clients
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; they were written in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _to_client(row: Any) -> Client:
     return Client(
         client_id=row["client_id"], name=row["name"], redirect_uris=tuple(row["redirect_uris"]),
         scopes=tuple(row["scopes"]), grant_types=tuple(row["grant_types"]),
         client_type=row["client_type"], token_endpoint_auth_method=row["token_endpoint_auth_method"],
         first_party=bool(row["first_party"]), pkce_optional=bool(row["pkce_optional"]),
-        audiences=tuple(row["audiences"]), created_at=as_utc(row["created_at"]),
+        audiences=tuple(row["audiences"]), created_at=row["created_at"],
         secret_hash=row["secret_hash"] or "",
         post_logout_redirect_uris=tuple(row["post_logout_redirect_uris"] or ()),
         backchannel_logout_uri=row["backchannel_logout_uri"] or "",

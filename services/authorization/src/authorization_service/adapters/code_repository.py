@@ -15,7 +15,6 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.models import StoredCode
-from .client_repository import as_utc
 from .tables import authorization_codes as codes
 
 
@@ -24,9 +23,9 @@ def _to_code(row: Any) -> StoredCode:
         code_hash=row["code_hash"], grant_id=row["grant_id"], client_id=row["client_id"],
         user_id=row["user_id"], sid=row["sid"], redirect_uri=row["redirect_uri"],
         scopes=tuple(row["scopes"].split()), nonce=row["nonce"], code_challenge=row["code_challenge"],
-        code_challenge_method=row["code_challenge_method"], auth_time=as_utc(row["auth_time"]),
-        amr=tuple(row["amr"].split()), created_at=as_utc(row["created_at"]),  # type: ignore[arg-type]
-        expires_at=as_utc(row["expires_at"]), consumed_at=as_utc(row["consumed_at"]))  # type: ignore[arg-type]
+        code_challenge_method=row["code_challenge_method"], auth_time=row["auth_time"],
+        amr=tuple(row["amr"].split()), created_at=row["created_at"], expires_at=row["expires_at"],
+        consumed_at=row["consumed_at"])
 
 
 # One code issued per /authorize, one consumed per exchange: built once (bench/NOTES.md, item 19).

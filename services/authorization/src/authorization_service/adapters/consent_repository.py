@@ -10,15 +10,13 @@ from sqlalchemy import CursorResult, and_, bindparam, delete, insert, or_, selec
 from sqlalchemy.orm import Session
 
 from ..domain.models import Consent, OutboxMessage
-from .client_repository import as_utc
 from .tables import consents, outbox
 
 
 def _to_consent(row: Any) -> Consent:
     return Consent(user_id=row["user_id"], client_id=row["client_id"],
                    scopes=tuple(row["scopes"].split()),
-                   granted_at=as_utc(row["granted_at"]),  # type: ignore[arg-type]
-                   revoked_at=as_utc(row["revoked_at"]))
+                   granted_at=row["granted_at"], revoked_at=row["revoked_at"])
 
 
 # Read on every /authorize (bench/NOTES.md, item 19: built once).

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from authgate_common.columns import serial_id, timestamp
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -34,7 +22,7 @@ clients = Table(
     Column("audiences", JSON, nullable=False),
     # Keyed SHA-256 (hex) of the secret; NULL for public clients.
     Column("secret_hash", String(64), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
     # OIDC RP-Initiated Logout 1.0 §3.1 and Back-Channel Logout 1.0 §2.2 (migration 0003).
     Column("post_logout_redirect_uris", JSON, nullable=False, default=list),
     Column("backchannel_logout_uri", Text, nullable=False, default=""),
@@ -58,11 +46,11 @@ authorization_codes = Table(
     Column("nonce", Text, nullable=False, default=""),
     Column("code_challenge", String(128), nullable=False, default=""),
     Column("code_challenge_method", String(16), nullable=False, default=""),
-    Column("auth_time", DateTime(timezone=True), nullable=True),
+    timestamp("auth_time", nullable=True),
     Column("amr", Text, nullable=False, default=""),  # space-delimited
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("consumed_at", DateTime(timezone=True), nullable=True),
+    timestamp("created_at"),
+    timestamp("expires_at"),
+    timestamp("consumed_at", nullable=True),
     Index("ix_authorization_codes_expires_at", "expires_at"),
 )
 
@@ -72,8 +60,8 @@ consents = Table(
     Column("user_id", Text, primary_key=True),
     Column("client_id", String(128), primary_key=True),
     Column("scopes", Text, nullable=False),  # space-delimited, as in RFC 6749 §3.3
-    Column("granted_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    timestamp("granted_at"),
+    timestamp("revoked_at", nullable=True),
     Index("ix_consents_client_id", "client_id"),
 )
 
@@ -82,14 +70,14 @@ consents = Table(
 outbox = Table(
     "outbox",
     metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    serial_id(),
     Column("topic", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    timestamp("created_at"),
+    timestamp("delivered_at", nullable=True),
     # Retries (migration 0005): tries so far, when the next is due (NULL: now), why the last failed.
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    timestamp("next_attempt_at", nullable=True),
     Column("last_error", Text, nullable=False, default=""),
     Index("ix_outbox_undelivered", "delivered_at", "id"),
 )
@@ -102,7 +90,7 @@ session_participants = Table(
     Column("sid", Text, primary_key=True),
     Column("client_id", String(128), primary_key=True),
     Column("user_id", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
     Index("ix_session_participants_created_at", "created_at"),
 )
 
@@ -111,16 +99,16 @@ session_participants = Table(
 backchannel_logouts = Table(
     "backchannel_logouts",
     metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    serial_id(),
     Column("sid", Text, nullable=False),
     Column("client_id", String(128), nullable=False),
     Column("user_id", Text, nullable=False),
     Column("state", String(16), nullable=False),  # pending, delivered, failed
     Column("attempts", Integer, nullable=False, default=0),
     # Pending: when the next attempt is due; a claim moves it past the attempt's deadline.
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    timestamp("next_attempt_at"),
+    timestamp("created_at"),
+    timestamp("finished_at", nullable=True),
     Column("last_error", Text, nullable=False, default=""),
     UniqueConstraint("sid", "client_id", name="uq_backchannel_logouts_sid_client"),
     Index("ix_backchannel_logouts_due", "state", "next_attempt_at"),

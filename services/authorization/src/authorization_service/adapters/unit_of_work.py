@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from authgate_common.audit_store import SqlAuditTrail
 from authgate_common.core.errors import AlreadyExists
-from authgate_common.db import UnitOfWork
+from authgate_common.db import RepositoryUnitOfWork
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .backchannel_repository import SqlBackchannelRepository
 from .client_repository import SqlClientRepository
@@ -27,19 +26,18 @@ class SqlRepositories:
     backchannel: SqlBackchannelRepository
     audit: SqlAuditTrail  # rows land in the same transaction
 
+    @classmethod
+    def bound_to(cls, session: Session) -> SqlRepositories:
+        return cls(SqlClientRepository(session), SqlCodeRepository(session), SqlConsentRepository(session),
+                   SqlOutbox(session), SqlBackchannelRepository(session), SqlAuditTrail(session))
 
-class SqlUnitOfWork:
+
+def _already_registered(exc: IntegrityError) -> AlreadyExists:
+    # Two inserts of one key racing past the existence check (a client_id, or a user's
+    # first approval of a client).
+    return AlreadyExists("The client_id is already registered.")
+
+
+class SqlUnitOfWork(RepositoryUnitOfWork[SqlRepositories]):
     def __init__(self, engine: Engine) -> None:
-        self._uow = UnitOfWork(engine)
-
-    @contextmanager
-    def __call__(self) -> Iterator[SqlRepositories]:
-        try:
-            with self._uow() as session:
-                yield SqlRepositories(SqlClientRepository(session), SqlCodeRepository(session),
-                                      SqlConsentRepository(session), SqlOutbox(session),
-                                      SqlBackchannelRepository(session), SqlAuditTrail(session))
-        except IntegrityError as exc:
-            # Two inserts of one key racing past the existence check (a client_id, or a
-            # user's first approval of a client).
-            raise AlreadyExists("The client_id is already registered.") from exc
+        super().__init__(engine, SqlRepositories.bound_to, _already_registered)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, UniqueConstraint
+from authgate_common.columns import timestamp
+from sqlalchemy import Boolean, Column, MetaData, String, Table, UniqueConstraint
 
 metadata = MetaData()
 
@@ -22,8 +23,8 @@ users = Table(
     Column("family_name", String(255), nullable=False, default=""),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("password_hash", String(255), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
     UniqueConstraint("username_key", name="uq_users_username_key"),
     UniqueConstraint("email_key", name="uq_users_email_key"),
 )

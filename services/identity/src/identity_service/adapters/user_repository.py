@@ -3,14 +3,12 @@ username or email taken, even by a racing request) surfaces as AlreadyExists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from authgate_common.audit_store import SqlAuditTrail
+from authgate_common.core.audit import AuditTrail
 from authgate_common.core.errors import AlreadyExists
-from authgate_common.db import UnitOfWork
+from authgate_common.db import RepositoryUnitOfWork
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,22 +20,14 @@ _FIELDS = ("id", "username", "email", "email_verified", "name", "given_name", "f
            "disabled", "password_hash", "created_at", "updated_at")
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _to_user(row: Any) -> User:
-    values = {f: row[f] for f in _FIELDS}
-    values["created_at"] = _aware(values["created_at"])
-    values["updated_at"] = _aware(values["updated_at"])
-    return User(**values)
+    return User(**{f: row[f] for f in _FIELDS})
 
 
 class SqlUserRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
-        self.audit = SqlAuditTrail(session)
+        self.audit: AuditTrail = SqlAuditTrail(session)
 
     def add(self, user: User) -> None:
         self._s.execute(insert(users).values(
@@ -67,14 +57,10 @@ class SqlUserRepository:
         return _to_user(row) if row is not None else None
 
 
-class SqlUserUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
-        self._uow = UnitOfWork(engine)
+def _taken(exc: IntegrityError) -> AlreadyExists:
+    return AlreadyExists("username or email is already taken", detail=str(exc.orig))
 
-    @contextmanager
-    def __call__(self) -> Iterator[SqlUserRepository]:
-        try:
-            with self._uow() as session:
-                yield SqlUserRepository(session)
-        except IntegrityError as exc:
-            raise AlreadyExists("username or email is already taken", detail=str(exc.orig)) from exc
+
+class SqlUserUnitOfWork(RepositoryUnitOfWork[SqlUserRepository]):
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, SqlUserRepository, _taken)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from authgate_common.audit_store import SqlAuditTrail
-from authgate_common.db import UnitOfWork
+from authgate_common.core.audit import AuditTrail
+from authgate_common.db import RepositoryUnitOfWork
 from sqlalchemy import Engine, insert, select, tuple_, update
 from sqlalchemy.orm import Session as DbSession
 
@@ -17,26 +17,18 @@ from ..domain.model import Session
 from .tables import sessions
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _to_session(row: Any) -> Session:
     return Session(
         sid=row["sid"], token_hash=row["token_hash"], user_id=row["user_id"],
         client_ip=row["client_ip"], user_agent=row["user_agent"], amr=tuple(json.loads(row["amr"])),
-        created_at=_utc(row["created_at"]), auth_time=_utc(row["auth_time"]),  # type: ignore[arg-type]
-        expires_at=_utc(row["expires_at"]), last_seen_at=_utc(row["last_seen_at"]),  # type: ignore[arg-type]
-        revoked_at=_utc(row["revoked_at"]), revoked_reason=row["revoked_reason"])
+        created_at=row["created_at"], auth_time=row["auth_time"], expires_at=row["expires_at"],
+        last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"], revoked_reason=row["revoked_reason"])
 
 
 class SqlSessionRepository:
     def __init__(self, db: DbSession) -> None:
         self._db = db
-        self.audit = SqlAuditTrail(db)
+        self.audit: AuditTrail = SqlAuditTrail(db)
 
     def add(self, s: Session) -> None:
         self._db.execute(insert(sessions).values(
@@ -80,13 +72,8 @@ class SqlSessionRepository:
         return [_to_session(r) for r in self._db.execute(query).mappings()]
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(RepositoryUnitOfWork[SqlSessionRepository]):
     """One transaction per use-case step, committed on success."""
 
     def __init__(self, engine: Engine) -> None:
-        self._uow = UnitOfWork(engine)
-
-    @contextmanager
-    def __call__(self) -> Iterator[SqlSessionRepository]:
-        with self._uow() as db:
-            yield SqlSessionRepository(db)
+        super().__init__(engine, SqlSessionRepository)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text
+from authgate_common.columns import timestamp
+from sqlalchemy import Column, Index, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -17,11 +18,11 @@ sessions = Table(
     Column("user_agent", String(512), nullable=False, default=""),
     # JSON list of RFC 8176 method names.
     Column("amr", Text, nullable=False, default="[]"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("auth_time", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    timestamp("created_at"),
+    timestamp("auth_time"),
+    timestamp("expires_at"),
+    timestamp("last_seen_at"),
+    timestamp("revoked_at", nullable=True),
     Column("revoked_reason", String(64), nullable=True),
     Index("uq_sessions_token_hash", "token_hash", unique=True),
     Index("ix_sessions_user_id", "user_id"),

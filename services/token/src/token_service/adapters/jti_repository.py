@@ -7,7 +7,7 @@ access tokens are recorded as revoked in the same transaction as the family.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, select
@@ -20,11 +20,6 @@ from .tables import revoked_jtis as revoked
 
 INSERT_BATCH = 1000
 _ADD_ISSUED = issued.insert()  # built once: every code and refresh grant records its jti
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class SqlJtiRecord:
@@ -74,4 +69,4 @@ class SqlJtiRecord:
         return len(jtis)
 
     def _entries(self, stmt: Any) -> list[JtiEntry]:
-        return [JtiEntry(jti, _utc(at)) for jti, at in self._s.execute(stmt)]
+        return [JtiEntry(jti, at) for jti, at in self._s.execute(stmt)]

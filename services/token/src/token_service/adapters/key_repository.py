@@ -13,9 +13,10 @@ import json
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from authgate_common.audit_store import SqlAuditTrail
+from authgate_common.core.audit import AuditTrail
 from authgate_common.core.crypto import derive_key
 from authgate_common.db import UnitOfWork
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -46,20 +47,11 @@ _UNREADABLE = ("cannot decrypt signing key {kid} with SIGNING_KEY_ENCRYPTION_KEY
                "from SIGNING_KEY_ENCRYPTION_KEYS before `rewrap`? (docs/secrets.md)")
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _maybe_utc(value: datetime | None) -> datetime | None:
-    return _utc(value) if value is not None else None
-
-
 class SqlKeyRepository:
     def __init__(self, session: Session, cipher: MultiFernet) -> None:
         self._s = session
         self._cipher = cipher
-        self.audit = SqlAuditTrail(session)
+        self.audit: AuditTrail = SqlAuditTrail(session)
 
     def lock(self) -> None:
         if self._s.bind is not None and self._s.bind.dialect.name == "postgresql":
@@ -109,9 +101,8 @@ class SqlKeyRepository:
         except InvalidToken as exc:
             raise UnreadableSigningKey(_UNREADABLE.format(kid=row["kid"])) from exc
         return StoredKey(kid=row["kid"], alg=row["alg"], state=row["state"], private_pem=pem,
-                         public_jwk=json.loads(row["public_jwk"]), created_at=_utc(row["created_at"]),
-                         activated_at=_maybe_utc(row["activated_at"]),
-                         retired_at=_maybe_utc(row["retired_at"]))
+                         public_jwk=json.loads(row["public_jwk"]), created_at=row["created_at"],
+                         activated_at=row["activated_at"], retired_at=row["retired_at"])
 
 
 class SqlKeyUnitOfWork:

@@ -9,14 +9,12 @@ has no row locks (FOR UPDATE is dropped there); it serialises writers instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from authgate_common.audit_store import SqlAuditTrail
 from authgate_common.core.audit import AuditEvent
-from authgate_common.db import UnitOfWork
+from authgate_common.db import RepositoryUnitOfWork
 from sqlalchemy import Engine, RowMapping, Select, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -26,27 +24,19 @@ from .tables import refresh_families as fam
 from .tables import refresh_tokens as tok
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _token(row: RowMapping) -> RefreshToken:
     return RefreshToken(
         token_hash=row["token_hash"], family_id=row["family_id"], parent_hash=row["parent_hash"],
         client_id=row["client_id"], user_id=row["user_id"], sid=row["sid"] or "",
-        scopes=tuple(row["scopes"].split()), created_at=_utc(row["created_at"]),  # type: ignore[arg-type]
-        expires_at=_utc(row["expires_at"]), used_at=_utc(row["used_at"]),  # type: ignore[arg-type]
-        revoked_at=_utc(row["revoked_at"]))
+        scopes=tuple(row["scopes"].split()), created_at=row["created_at"], expires_at=row["expires_at"],
+        used_at=row["used_at"], revoked_at=row["revoked_at"])
 
 
 def _family(row: RowMapping) -> RefreshFamily:
     return RefreshFamily(
         family_id=row["family_id"], client_id=row["client_id"], user_id=row["user_id"],
-        sid=row["sid"] or "", grant_id=row["grant_id"], created_at=_utc(row["created_at"]),  # type: ignore[arg-type]
-        auth_time=row["auth_time"], revoked_at=_utc(row["revoked_at"]),
+        sid=row["sid"] or "", grant_id=row["grant_id"], created_at=row["created_at"],
+        auth_time=row["auth_time"], revoked_at=row["revoked_at"],
         revoked_reason=row["revoked_reason"] or "")
 
 
@@ -147,13 +137,8 @@ class SqlRefreshRepository:
         return len(ids) + len(families)
 
 
-class SqlRefreshUnitOfWork:
+class SqlRefreshUnitOfWork(RepositoryUnitOfWork[SqlRefreshRepository]):
     """One transaction per `with`; the repository never commits."""
 
     def __init__(self, engine: Engine) -> None:
-        self._uow = UnitOfWork(engine)
-
-    @contextmanager
-    def __call__(self) -> Iterator[SqlRefreshRepository]:
-        with self._uow() as session:
-            yield SqlRefreshRepository(session)
+        super().__init__(engine, SqlRefreshRepository)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from authgate_common.columns import serial_id, timestamp
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
@@ -29,9 +28,9 @@ signing_keys = Table(
     # Fernet token of the PKCS#8 PEM; the plaintext never reaches the database.
     Column("private_key_encrypted", Text, nullable=False),
     Column("public_jwk", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("activated_at", DateTime(timezone=True), nullable=True),
-    Column("retired_at", DateTime(timezone=True), nullable=True),
+    timestamp("created_at"),
+    timestamp("activated_at", nullable=True),
+    timestamp("retired_at", nullable=True),
     CheckConstraint("state IN ('next', 'current', 'retired')", name="ck_signing_keys_state"),
     # At most one signing key at a time, whatever races the replicas run.
     Index("uq_signing_keys_one_current", "state", unique=True,
@@ -48,8 +47,8 @@ refresh_families = Table(
     Column("sid", String(255), nullable=False, server_default=""),
     Column("grant_id", String(255), nullable=False),
     Column("auth_time", BigInteger, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    timestamp("created_at"),
+    timestamp("revoked_at", nullable=True),
     Column("revoked_reason", String(64), nullable=True),
     Index("ix_refresh_families_grant_id", "grant_id"),
 )
@@ -57,7 +56,7 @@ refresh_families = Table(
 refresh_tokens = Table(
     "refresh_tokens",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    serial_id(),
     # HMAC-SHA256 of the token under a key derived for "token/refresh"; never the token.
     Column("token_hash", String(64), nullable=False),
     Column("family_id", String(64), ForeignKey("refresh_families.family_id"), nullable=False),
@@ -66,10 +65,10 @@ refresh_tokens = Table(
     Column("user_id", String(255), nullable=False),
     Column("sid", String(255), nullable=False, server_default=""),
     Column("scopes", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    timestamp("created_at"),
+    timestamp("expires_at"),
+    timestamp("used_at", nullable=True),
+    timestamp("revoked_at", nullable=True),
     UniqueConstraint("token_hash", name="uq_refresh_tokens_token_hash"),
     Index("ix_refresh_tokens_family_id", "family_id"),
     Index("ix_refresh_tokens_parent_hash", "parent_hash"),
@@ -87,7 +86,7 @@ issued_jtis = Table(
     Column("jti", String(255), primary_key=True),
     Column("grant_id", String(255), nullable=False),
     Column("family_id", String(64), nullable=True),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    timestamp("expires_at"),
     Index("ix_issued_jtis_grant_id", "grant_id"),
     Index("ix_issued_jtis_family_id", "family_id"),
     Index("ix_issued_jtis_expires_at", "expires_at"),
@@ -97,8 +96,8 @@ revoked_jtis = Table(
     "revoked_jtis",
     metadata,
     Column("jti", String(255), primary_key=True),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=False),
+    timestamp("expires_at"),
+    timestamp("revoked_at"),
     Index("ix_revoked_jtis_expires_at", "expires_at"),
     Index("ix_revoked_jtis_revoked_at", "revoked_at"),
 )
