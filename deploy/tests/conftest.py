@@ -6,6 +6,7 @@ from __future__ import annotations
 import pathlib
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(pathlib.Path(__file__).parent))  # for stand_ins (tests have no package)
 OVERLAYS = ("dev", "prod")
 
 

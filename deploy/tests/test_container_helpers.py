@@ -20,20 +20,18 @@ import pytest
 from authgate_common.pki import ensure_dev_pki
 from cryptography import x509
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from stand_ins import StandIn
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HEALTHCHECK = REPO / "deploy" / "docker" / "healthcheck.py"
 CERT_JOB = REPO / "deploy" / "compose" / "selfsigned_cert.py"
 
 
-class _Healthz(http.server.BaseHTTPRequestHandler):
+class _Healthz(StandIn):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.send_response(200 if self.path == "/healthz" else 404)
         self.end_headers()
         self.wfile.write(b'{"status":"ok"}')
-
-    def log_message(self, *_args: object) -> None:
-        pass
 
 
 @pytest.fixture

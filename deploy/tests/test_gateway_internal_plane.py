@@ -36,6 +36,7 @@ from envoy.service.auth.v3 import external_auth_pb2 as ext
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 from envoy.type.v3 import http_status_pb2 as http_status
 from google.rpc import code_pb2, status_pb2
+from stand_ins import StandIn
 
 
 @pytest.fixture(scope="module")
@@ -102,22 +103,14 @@ def authz_server() -> Iterator[AuthzServers]:
         server.stop(None)
 
 
-class _Upstream(http.server.BaseHTTPRequestHandler):
+class _Upstream(StandIn):
     """Answers with who connected (the client certificate's CN) and the x-auth-sub it got."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
         subject = dict(x[0] for x in peer["subject"]) if peer else {}
-        body = json.dumps({"client": subject.get("commonName"), "path": self.path,
-                           "sub": self.headers.get("x-auth-sub")}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
+        self.reply_json({"client": subject.get("commonName"), "path": self.path,
+                         "sub": self.headers.get("x-auth-sub")})
 
 
 @dataclass

@@ -42,6 +42,7 @@ from authgate_devstack.processes import running_envoy
 from envoy.extensions.transport_sockets.tls.v3 import secret_pb2
 from envoy.service.discovery.v3 import discovery_pb2
 from google.protobuf import json_format
+from stand_ins import StandIn
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
@@ -277,17 +278,9 @@ def test_cli_renders_a_target_to_a_file(tmp_path: pathlib.Path) -> None:
     assert yaml.safe_load(out.read_text()) == render("k8s", tls=True)
 
 
-class _Upstream(http.server.BaseHTTPRequestHandler):
+class _Upstream(StandIn):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = b'{"issuer":"https://localhost"}'
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
+        self.reply_json({"issuer": "https://localhost"})
 
 
 @contextlib.contextmanager

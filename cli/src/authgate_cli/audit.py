@@ -22,7 +22,7 @@ from typing import Any
 from authgate.audit.v1 import audit_pb2, audit_pb2_grpc
 from authgate.identity.v1 import identity_pb2
 from authgate_common.core.errors import InvalidRequest, OAuthError
-from google.protobuf.timestamp_pb2 import Timestamp
+from authgate_common.proto_time import timestamp
 
 from .context import Context
 from .errors import CliFailure
@@ -54,12 +54,6 @@ def _limit(value: str) -> int:
     return number
 
 
-def _ts(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
-
-
 def user_id_of(ctx: Context, user: str) -> str:
     try:
         return str(uuid.UUID(user))
@@ -87,9 +81,9 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
     if args.user:
         request.user = user_id_of(ctx, args.user)
     if args.since:
-        request.since.CopyFrom(_ts(when(args.since)))
+        request.since.CopyFrom(timestamp(when(args.since)))
     if args.until:
-        request.until.CopyFrom(_ts(when(args.until)))
+        request.until.CopyFrom(timestamp(when(args.until)))
     services = [
         c.sibling(audit_pb2_grpc.AuditServiceStub)
         for c in (ctx.identity, ctx.session, ctx.authorization, ctx.token)

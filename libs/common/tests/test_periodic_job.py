@@ -40,3 +40,36 @@ def test_stop_with_a_wait_lets_the_round_in_progress_finish() -> None:
     assert started.wait(5)
     job.stop(wait_seconds=5)
     assert finished.is_set()
+
+
+def test_a_wake_runs_the_next_round_at_once() -> None:
+    calls: list[float] = []
+    ran = threading.Event()
+
+    def task() -> None:
+        calls.append(time.monotonic())
+        ran.set()
+
+    job = PeriodicJob("woken-job", task, 60, first_delay_seconds=0).start()
+    assert ran.wait(5)
+    ran.clear()
+    job.wake()
+    assert ran.wait(5) and len(calls) == 2
+    job.stop(wait_seconds=5)
+
+
+def test_a_failing_round_pauses_even_when_woken() -> None:
+    calls: list[float] = []
+
+    def failing() -> None:
+        calls.append(time.monotonic())
+        raise RuntimeError("the database is down")
+
+    job = PeriodicJob("failing-job", failing, 0.01, first_delay_seconds=0,
+                      pause_after_failure_seconds=0.3).start()
+    deadline = time.monotonic() + 5
+    while len(calls) < 2 and time.monotonic() < deadline:
+        job.wake()
+        time.sleep(0.01)
+    job.stop(wait_seconds=5)
+    assert len(calls) >= 2 and calls[1] - calls[0] >= 0.3

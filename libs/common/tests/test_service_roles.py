@@ -58,25 +58,17 @@ def test_each_role_owns_its_schema_and_everything_migrate_created(database) -> N
     assert _owners(admin_url, "session") == {service_role(admin_url, "session")}
 
 
-def test_the_session_role_cannot_read_the_token_schema(database) -> None:
+@pytest.mark.parametrize(("role", "statement"), [
+    ("session", "SELECT * FROM token.signing_keys"),
+    ("session", "CREATE TABLE token.planted (id int)"),
+    ("token", "CREATE SCHEMA elsewhere"),
+], ids=["session-cannot-read-token-schema", "session-cannot-create-tables-in-token-schema",
+        "a-service-role-cannot-create-schemas"])
+def test_a_service_role_is_refused_outside_its_own_schema(database, role: str, statement: str) -> None:
     _, urls = database
-    with psycopg.connect(libpq_url(urls["session"])) as conn:
+    with psycopg.connect(libpq_url(urls[role])) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
-            conn.execute("SELECT * FROM token.signing_keys")
-
-
-def test_the_session_role_cannot_create_tables_in_the_token_schema(database) -> None:
-    _, urls = database
-    with psycopg.connect(libpq_url(urls["session"])) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
-            conn.execute("CREATE TABLE token.planted (id int)")
-
-
-def test_a_service_role_cannot_create_schemas(database) -> None:
-    _, urls = database
-    with psycopg.connect(libpq_url(urls["token"])) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
-            conn.execute("CREATE SCHEMA elsewhere")
+            conn.execute(statement)
 
 
 def test_its_own_role_reads_and_writes_its_schema(database) -> None:

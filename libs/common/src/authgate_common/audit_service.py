@@ -2,11 +2,10 @@
 retention job that keeps the table within AUDIT_RETENTION_DAYS, and the ASGI middleware
 that gives rows written during an HTTP request the caller's address (http.create_app).
 
-Each service's composition root wires it in three lines:
+Each service's composition root adds it with one call (authgate_common.wiring), which
+starts it, registers its servicer, audits refused RPCs and stops it first on close:
 
-    audit = AuditTrailService(engine, "identity", settings).start()
-    service.register = audit.with_register(service.register)
-    service.closers.append(audit.stop)
+    service.audited_by(AuditTrailService(engine, "identity", settings))
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from typing import Any
 import grpc
 from authgate.audit.v1 import audit_pb2 as pb
 from authgate.audit.v1 import audit_pb2_grpc as pb_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Engine
 
 from .audit_buffer import BufferedAuditLog
@@ -30,6 +28,7 @@ from .core.audit import AuditEvent, AuditQuery, AuditRecord, current_source, utc
 from .core.client_address import client_address
 from .grpc_access import OPERATOR, callers
 from .periodic_job import PeriodicJob
+from .proto_time import timestamp
 from .settings import BaseServiceSettings
 
 SERVICE_NAME = "authgate.audit.v1.AuditService"
@@ -38,16 +37,10 @@ ACCESS = callers(SERVICE_NAME, {"ListAuditEvents": OPERATOR})
 log = logging.getLogger(__name__)
 
 
-def _timestamp(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
-
-
 def event_message(record: AuditRecord, service: str) -> pb.AuditEvent:
     return pb.AuditEvent(
         id=record.id,
-        time=_timestamp(record.at),
+        time=timestamp(record.at),
         type=record.type,
         actor=record.actor,
         subject=record.subject,

@@ -1,12 +1,9 @@
-"""Fakes of the services the authorization service calls (served over gRPC in the tests), and helpers."""
+"""Fakes of the services the authorization service calls (served over gRPC in the tests)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 
 from authgate.session.v1 import session_pb2 as ss
@@ -31,13 +28,3 @@ class FakeSessionService(ss_grpc.SessionServiceServicer):
                              auth_time=Timestamp(seconds=int(time.time()) - 5))
         self.sessions[token] = session
         return token, session
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def query_of(location: str) -> dict[str, str]:
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))

@@ -21,8 +21,10 @@ from authorization_service.entrypoints.grpc_api import SERVICE_NAME
 from authorization_service.settings import Settings
 from fastapi.testclient import TestClient
 
-sys.path.insert(0, str(Path(__file__).parent))  # for authorization_peer_fakes (tests have no package)
-from authorization_peer_fakes import FakeSessionService, pkce_pair, query_of  # noqa: E402
+# For authorization_peer_fakes, and the unit tests' fakes' helpers (tests have no package).
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent / "unit")]
+from authorization_fakes import pkce_pair, query_of  # noqa: E402
+from authorization_peer_fakes import FakeSessionService  # noqa: E402
 
 ISSUER = "https://auth.example"
 

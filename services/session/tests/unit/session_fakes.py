@@ -11,12 +11,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import redis
 from authgate_common.core.audit import MemoryAuditTrail
-from authgate_common.core.errors import InvalidToken
+from authgate_common.core.errors import InvalidToken, LoginRequired, NotFound
 from session_service.bootstrap import SessionService, build
 from session_service.domain.callers import TokenInfo
+from session_service.domain.lookup import get_session
 from session_service.domain.model import Revocation, Session
+from session_service.domain.validate import validate_session
 from session_service.settings import Settings
 
 LIFETIME, IDLE, WRITE_INTERVAL = 43200, 3600, 60
@@ -172,6 +175,13 @@ class World:
 
     def row(self, sid: str) -> Session:
         return self.uow.rows[sid]
+
+    def assert_ended(self, sid: str, token: str) -> None:
+        """The session neither validates (login_required) nor resolves by sid (not found)."""
+        with pytest.raises(LoginRequired):
+            validate_session(self.deps, token)
+        with pytest.raises(NotFound):
+            get_session(self.deps, sid)
 
     @property
     def published(self) -> list[Revocation]:

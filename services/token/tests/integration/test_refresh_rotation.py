@@ -53,6 +53,28 @@ def _family_rows(engine: Engine, refresh: RefreshTokens, raw: str) -> list:  # t
         return list(rows.mappings())
 
 
+def _concurrent_refreshes(service, client: tuple[str, str], raw: str, count: int) -> list[str]:
+    """`count` threads present `raw` at once (a barrier); each outcome is "ok" or "invalid_grant"."""
+    body = f"grant_type=refresh_token&refresh_token={raw}".encode()
+    basic = _basic(client)
+    barrier, outcomes = threading.Barrier(count), []
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            service.token_endpoint.handle(form_request("application/x-www-form-urlencoded", body, basic))
+            outcomes.append("ok")
+        except InvalidGrant:
+            outcomes.append("invalid_grant")
+
+    threads = [threading.Thread(target=attempt) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return outcomes
+
+
 def test_rotation_and_reuse_kill_the_family_and_its_access_tokens(harness, app_client, lifecycle,
                                                                   engine) -> None:
     sign_in, refresh = lifecycle
@@ -86,24 +108,7 @@ def test_twenty_concurrent_refreshes_have_exactly_one_winner(harness, app_client
                                                              engine) -> None:
     sign_in, _refresh = lifecycle
     raw = sign_in(harness, app_client)["refresh_token"]
-    body = f"grant_type=refresh_token&refresh_token={raw}".encode()
-    basic = _basic(app_client)
-    barrier, results = threading.Barrier(20), []
-
-    def attempt() -> None:
-        barrier.wait()
-        try:
-            harness.service.token_endpoint.handle(
-                form_request("application/x-www-form-urlencoded", body, basic))
-            results.append("ok")
-        except InvalidGrant:
-            results.append("invalid_grant")
-
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = _concurrent_refreshes(harness.service, app_client, raw, 20)
     assert sorted(results) == ["invalid_grant"] * 19 + ["ok"]
     rows = _family_rows(engine, harness.service.refresh, raw)
     assert len(rows) == 2  # the original and one successor, never a second chain
@@ -143,23 +148,7 @@ def test_grace_retries_under_concurrency_leave_one_live_successor(harness, app_c
     try:
         raw = sign_in(harness, app_client)["refresh_token"]
         assert refresh(harness, app_client, raw).status_code == 200  # the response "got lost"
-        basic = _basic(app_client)
-        body = f"grant_type=refresh_token&refresh_token={raw}".encode()
-        barrier, outcomes = threading.Barrier(8), []
-
-        def retry() -> None:
-            barrier.wait()
-            try:
-                lenient.token_endpoint.handle(form_request("application/x-www-form-urlencoded", body, basic))
-                outcomes.append("ok")
-            except InvalidGrant:
-                outcomes.append("invalid_grant")
-
-        threads = [threading.Thread(target=retry) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        outcomes = _concurrent_refreshes(lenient, app_client, raw, 8)
         assert outcomes.count("ok") == 8  # each retry replaced the one before it
         rows = _family_rows(engine, harness.service.refresh, raw)
         live = [r for r in rows if r["used_at"] is None and r["revoked_at"] is None]

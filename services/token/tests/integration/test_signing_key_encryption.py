@@ -95,32 +95,38 @@ def test_no_other_secret_opens_the_keys(settings: Settings, changes: dict[str, s
         _kids(_with(settings, **changes))
 
 
-def test_a_wrong_key_stops_serve_and_rewrap_with_the_reason_not_a_traceback(tmp_path: pathlib.Path) -> None:
+def _embedded_keys_under_a(tmp_path: pathlib.Path) -> Settings:
+    """Keys made under A in the embedded (SQLite) store of `tmp_path`."""
     kept = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
                     VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32),
                     SIGNING_KEY_ENCRYPTION_KEYS=A)
     migrate(kept)
     _kids(kept)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
-    env.update(VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32), SIGNING_KEY_ENCRYPTION_KEYS=B)
+    return kept
+
+
+def _token_service(tmp_path: pathlib.Path, command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m token_service <command>` on the embedded store of `tmp_path`, with `env`."""
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+    run_env.update(VAR_DIR=str(tmp_path), **env)
+    return subprocess.run([sys.executable, "-m", "token_service", command], env=run_env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_wrong_key_stops_serve_and_rewrap_with_the_reason_not_a_traceback(tmp_path: pathlib.Path) -> None:
+    _embedded_keys_under_a(tmp_path)
     for command in ("serve", "rewrap"):
-        proc = subprocess.run([sys.executable, "-m", "token_service", command], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        proc = _token_service(tmp_path, command, SECRET_KEY=secrets.token_urlsafe(32),
+                              SIGNING_KEY_ENCRYPTION_KEYS=B)
         assert proc.returncode == 1, proc.stderr
         assert "refusing to start: cannot decrypt signing key" in proc.stderr
         assert "Traceback" not in proc.stderr and B not in proc.stderr
 
 
 def test_rewrap_reports_how_many_keys_it_re_encrypted(tmp_path: pathlib.Path) -> None:
-    kept = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
-                    VAR_DIR=str(tmp_path), SECRET_KEY=secrets.token_urlsafe(32),
-                    SIGNING_KEY_ENCRYPTION_KEYS=A)
-    migrate(kept)
-    _kids(kept)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
-    env.update(VAR_DIR=str(tmp_path), SECRET_KEY=kept.SECRET_KEY, SIGNING_KEY_ENCRYPTION_KEYS=f"{B},{A}")
-    proc = subprocess.run([sys.executable, "-m", "token_service", "rewrap"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    kept = _embedded_keys_under_a(tmp_path)
+    proc = _token_service(tmp_path, "rewrap", SECRET_KEY=kept.SECRET_KEY,
+                          SIGNING_KEY_ENCRYPTION_KEYS=f"{B},{A}")
     assert proc.returncode == 0, proc.stderr
     assert "re-encrypted 2 signing keys" in proc.stdout + proc.stderr
     assert _kids(_with(kept, SIGNING_KEY_ENCRYPTION_KEYS=B))

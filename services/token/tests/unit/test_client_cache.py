@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from authgate_common.core.client_memory import ClientMemory
 from authgate_common.core.errors import InvalidClient
+from token_fakes import Seconds
 from token_service.bootstrap import client_authentication
 from token_service.domain.clients.cache import CachingClientAuthentication
 from token_service.domain.ports import Client
@@ -33,15 +34,8 @@ def cached(inner: Counting, **memory: Any) -> CachingClientAuthentication:
     return CachingClientAuthentication(inner, ClientMemory(**memory))  # type: ignore[arg-type]
 
 
-class Clock:
-    now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_success_is_remembered_until_the_ttl_passes() -> None:
-    inner, clock = Counting(), Clock()
+    inner, clock = Counting(), Seconds(100.0)
     auth = cached(inner, ttl_seconds=5, clock=clock)
     assert auth.authenticate_client("svc", "right").client_id == "svc"
     assert auth.authenticate_client("svc", "right").client_id == "svc"
@@ -54,7 +48,7 @@ def test_a_success_is_remembered_until_the_ttl_passes() -> None:
 
 def test_failures_and_other_secrets_always_reach_the_authorization_service() -> None:
     inner = Counting()
-    auth = cached(inner, ttl_seconds=60, clock=Clock())
+    auth = cached(inner, ttl_seconds=60, clock=Seconds(100.0))
     auth.authenticate_client("svc", "right")
     for _ in range(3):
         with pytest.raises(InvalidClient):
@@ -63,24 +57,24 @@ def test_failures_and_other_secrets_always_reach_the_authorization_service() -> 
 
 
 def test_the_secret_itself_is_not_kept() -> None:
-    auth = cached(Counting(), ttl_seconds=60, clock=Clock())
+    auth = cached(Counting(), ttl_seconds=60, clock=Seconds(100.0))
     auth.authenticate_client("svc", "right")
     assert all("right" not in repr(k) and b"right" not in k[1] for k in auth._memory._entries)
 
 
 def test_calls_with_more_than_a_secret_and_a_zero_ttl_are_not_cached() -> None:
     inner = Counting()
-    auth = cached(inner, ttl_seconds=60, clock=Clock())
+    auth = cached(inner, ttl_seconds=60, clock=Seconds(100.0))
     auth.authenticate_client("svc", "right", client_assertion="eyJ…")
     auth.authenticate_client("svc", "right", client_assertion="eyJ…")
-    off = cached(inner, ttl_seconds=0, clock=Clock())
+    off = cached(inner, ttl_seconds=0, clock=Seconds(100.0))
     off.authenticate_client("svc", "right")
     off.authenticate_client("svc", "right")
     assert len(inner.calls) == 4
 
 
 def test_it_stays_bounded() -> None:
-    inner, clock = Counting(), Clock()
+    inner, clock = Counting(), Seconds(100.0)
     inner.secrets = {f"c{i}": "s" for i in range(50)}
     auth = cached(inner, ttl_seconds=60, max_entries=10, clock=clock)
     for i in range(50):
@@ -91,7 +85,7 @@ def test_it_stays_bounded() -> None:
 def test_a_changed_client_is_forgotten_at_once_and_only_that_client() -> None:
     inner = Counting()
     inner.secrets["api"] = "right"
-    memory = ClientMemory(ttl_seconds=300, clock=Clock())
+    memory = ClientMemory(ttl_seconds=300, clock=Seconds(100.0))
     auth = CachingClientAuthentication(inner, memory)  # type: ignore[arg-type]
     auth.authenticate_client("svc", "right")
     auth.authenticate_client("api", "right")
@@ -108,7 +102,7 @@ def test_a_changed_client_is_forgotten_at_once_and_only_that_client() -> None:
 
 def test_while_untrusted_the_cache_is_neither_read_nor_filled() -> None:
     inner, trusted = Counting(), [True]
-    auth = cached(inner, ttl_seconds=300, clock=Clock(), trusted=lambda: trusted[0])
+    auth = cached(inner, ttl_seconds=300, clock=Seconds(100.0), trusted=lambda: trusted[0])
     auth.authenticate_client("svc", "right")
     trusted[0] = False  # the subscription is lost: a change may pass unheard
     inner.secrets["svc"] = "rotated"
@@ -129,7 +123,7 @@ def test_an_answer_in_flight_when_its_client_changed_is_not_remembered() -> None
             memory.forget(client_id)
             return client
 
-    memory = ClientMemory(ttl_seconds=300, clock=Clock())
+    memory = ClientMemory(ttl_seconds=300, clock=Seconds(100.0))
     auth = CachingClientAuthentication(ChangesMidCall(), memory)  # type: ignore[arg-type]
     assert auth.authenticate_client("svc", "right").client_id == "svc"
     with pytest.raises(InvalidClient):

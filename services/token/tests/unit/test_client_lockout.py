@@ -17,7 +17,7 @@ from authgate_common.core.errors import (
 )
 from authgate_common.core.kv import MemoryStore
 from fastapi.testclient import TestClient
-from token_fakes import Calls, add_lifecycle_clients
+from token_fakes import Calls, DownStore, Seconds, add_lifecycle_clients
 from token_service.domain.clients.lockout import (
     LOCKED,
     ClientLockout,
@@ -29,44 +29,6 @@ from token_service.domain.ports import Client, RedeemedGrant
 
 POLICY = LockoutPolicy(max_failures=3, window_seconds=60, lock_seconds=30)
 CC = {"grant_type": "client_credentials"}
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class ClockedStore(MemoryStore):
-    """The key-value store with its TTLs on the test's clock (what the lockout uses)."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self.clock = clock
-        self.values: dict[str, tuple[str, float]] = {}
-
-    def _live(self, key: str) -> str | None:  # type: ignore[override]
-        value, expires = self.values.get(key, ("", 0.0))
-        return value if expires > self.clock() else None
-
-    def incr(self, key: str, ttl_seconds: int) -> int:
-        cur = self._live(key)
-        expires = self.values[key][1] if cur is not None else self.clock() + ttl_seconds
-        self.values[key] = (str(int(cur or 0) + 1), expires)
-        return int(self.values[key][0])
-
-    def set(self, key: str, value: str, ttl_seconds: int) -> None:
-        self.values[key] = (value, self.clock() + ttl_seconds)
-
-    def get(self, key: str) -> str | None:
-        return self._live(key)
-
-
-class DownStore(MemoryStore):
-    def get(self, key: str) -> str | None:
-        raise TemporarilyUnavailable()
 
 
 def jwt_claiming(sub: object) -> str:
@@ -90,16 +52,21 @@ class OneClient:
         raise NotImplementedError
 
 
-def guarded(address: list[str]) -> tuple[LockedOutClients, MemoryAuditTrail, Clock]:
-    clock, audit = Clock(), MemoryAuditTrail()
-    clients = LockedOutClients(OneClient(), ClientLockout(ClockedStore(clock), POLICY, clock), audit,
-                               address=lambda: address[0])
+def clocked_lockout() -> tuple[ClientLockout, Seconds]:
+    """The lockout with the store's TTLs and its own clock on one settable clock."""
+    clock = Seconds(1_000_000.0)
+    return ClientLockout(MemoryStore(clock=clock), POLICY, clock), clock
+
+
+def guarded(address: list[str]) -> tuple[LockedOutClients, MemoryAuditTrail, Seconds]:
+    lockout, clock = clocked_lockout()
+    audit = MemoryAuditTrail()
+    clients = LockedOutClients(OneClient(), lockout, audit, address=lambda: address[0])
     return clients, audit, clock
 
 
 def test_the_max_th_failure_locks_the_pair_and_retry_after_counts_down() -> None:
-    clock = Clock()
-    lockout = ClientLockout(ClockedStore(clock), POLICY, clock)
+    lockout, clock = clocked_lockout()
     assert [lockout.failed("app", "203.0.113.7") for _ in range(3)] == [(1, 0), (2, 0), (3, 30)]
     with pytest.raises(TooManyRequests) as caught:
         lockout.check("app", "203.0.113.7")
@@ -117,8 +84,7 @@ def test_the_max_th_failure_locks_the_pair_and_retry_after_counts_down() -> None
 
 
 def test_a_failure_past_the_max_inside_the_window_locks_again_and_the_window_resets() -> None:
-    clock = Clock()
-    lockout = ClientLockout(ClockedStore(clock), POLICY, clock)
+    lockout, clock = clocked_lockout()
     for _ in range(3):
         lockout.failed("app", "203.0.113.7")
     clock.now += 31  # the lock is over, the window (60 s) is not

@@ -7,49 +7,19 @@ import pytest
 from authgate_common.core.errors import (
     RETRY_AFTER_KEY,
     InvalidClient,
-    TemporarilyUnavailable,
     TooManyRequests,
 )
 from authgate_common.core.kv import MemoryStore
 from fastapi.testclient import TestClient
-from token_fakes import Calls, add_lifecycle_clients
+from token_fakes import Calls, DownStore, Seconds, add_lifecycle_clients
 from token_service.domain.clients.rate_limit import ClientRateLimit
 
 CC = {"grant_type": "client_credentials"}
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class ClockedCounters(MemoryStore):
-    """Counters whose TTL runs on the test's clock (incr is all the limit uses)."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self.clock = clock
-        self.counters: dict[str, tuple[int, float]] = {}
-
-    def incr(self, key: str, ttl_seconds: int) -> int:
-        count, expires = self.counters.get(key, (0, 0.0))
-        if expires <= self.clock():
-            count, expires = 0, self.clock() + ttl_seconds
-        self.counters[key] = (count + 1, expires)
-        return count + 1
-
-
-class DownStore(MemoryStore):
-    def incr(self, key: str, ttl_seconds: int) -> int:
-        raise TemporarilyUnavailable()
-
-
 def test_past_the_limit_the_window_says_when_it_frees() -> None:
-    clock = Clock(60 * 16_667 + 20.5)  # 20.5 s into a 60 s window
-    limit = ClientRateLimit(ClockedCounters(clock), 3, 60, clock)
+    clock = Seconds(60 * 16_667 + 20.5)  # 20.5 s into a 60 s window
+    limit = ClientRateLimit(MemoryStore(clock=clock), 3, 60, clock)
     for _ in range(3):
         limit.hit("app")
     with pytest.raises(TooManyRequests) as caught:
@@ -63,8 +33,8 @@ def test_past_the_limit_the_window_says_when_it_frees() -> None:
 
 
 def test_the_alternating_key_is_fresh_two_windows_later() -> None:
-    clock = Clock(60 * 16_667 + 59.0)
-    limit = ClientRateLimit(ClockedCounters(clock), 1, 60, clock)
+    clock = Seconds(60 * 16_667 + 59.0)
+    limit = ClientRateLimit(MemoryStore(clock=clock), 1, 60, clock)
     limit.hit("app")  # the last second of a window, on the key the window after next reuses
     clock.now += 61
     limit.hit("app")

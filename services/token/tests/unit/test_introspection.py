@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from authgate_common.core.errors import InvalidClient, InvalidRequest, TemporarilyUnavailable
+from authgate_common.core.errors import InvalidRequest, TemporarilyUnavailable
 from token_service.domain.ports import Client
 from token_service.domain.tokens.minting import AccessTokenRequest, TokenMinter
 from token_service.entrypoints.form_request import form_request
@@ -66,16 +66,6 @@ def test_every_inactive_case_answers_only_active_false(calls, keys, other_keys) 
     }
     for name, token in cases.items():
         assert calls.introspect(token) == INACTIVE, name
-
-
-def test_the_caller_must_authenticate_and_send_a_token(calls) -> None:
-    with pytest.raises(InvalidClient):
-        calls.introspect("x", auth=("app", "wrong"))
-    with pytest.raises(InvalidClient):
-        calls.world.service.introspection.handle(
-            form_request("application/x-www-form-urlencoded", b"token=x", None))
-    with pytest.raises(InvalidRequest):
-        calls.introspect("")
 
 
 def test_unknown_revocation_state_is_an_error_not_inactive(calls) -> None:

@@ -8,23 +8,14 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from authgate_common.core.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidToken
+from authgate_common.core.errors import InvalidGrant
 from token_service.domain.tokens.minting import AccessTokenRequest, TokenMinter
-from token_service.entrypoints.form_request import form_request
-
-
-def _alive(world, access_token: str) -> bool:
-    try:
-        world.service.validator.validate(access_token)
-    except InvalidToken:
-        return False
-    return True
 
 
 def test_revoking_an_access_token_deny_lists_its_jti_until_it_expires(calls) -> None:
     tokens = calls.sign_in()
     calls.revoke(tokens.access_token, token_type_hint="refresh_token")  # a wrong hint changes nothing
-    assert not _alive(calls.world, tokens.access_token)
+    assert not calls.world.accepts(tokens.access_token)
     # The deny-list entry and its record live no longer than the token could.
     jti = calls.world.service.validator.signed_claims(tokens.access_token)["jti"]
     assert calls.world.deny_list._expiry[jti] - time.monotonic() <= 900 + 31
@@ -39,7 +30,7 @@ def test_revoking_a_refresh_token_ends_its_family_and_access_tokens(calls) -> No
     calls.revoke(second.refresh_token, token_type_hint="access_token")
     with pytest.raises(InvalidGrant):
         calls.refresh(second.refresh_token)
-    assert not _alive(calls.world, first.access_token) and not _alive(calls.world, second.access_token)
+    assert not calls.world.accepts(first.access_token) and not calls.world.accepts(second.access_token)
     assert calls.world.refresh_store.events() == ["refresh_revoked"]
 
 
@@ -48,7 +39,7 @@ def test_another_clients_tokens_are_never_revoked(calls) -> None:
     other = ("other", "other-secret")
     calls.revoke(tokens.access_token, auth=other)
     calls.revoke(tokens.refresh_token, auth=other)
-    assert _alive(calls.world, tokens.access_token)
+    assert calls.world.accepts(tokens.access_token)
     assert calls.refresh(tokens.refresh_token).access_token
 
 
@@ -62,13 +53,3 @@ def test_an_expired_access_token_of_ours_is_fine_to_revoke(calls, keys) -> None:
     token = old.access_token(AccessTokenRequest(subject="u1", client_id="app", scopes=["read"])).token
     calls.revoke(token)
     assert not calls.world.deny_list._expiry and not calls.world.refresh_store.revoked
-
-
-def test_client_authentication_and_the_token_parameter_are_required(calls) -> None:
-    with pytest.raises(InvalidClient):
-        calls.revoke("x", auth=("app", "wrong"))
-    with pytest.raises(InvalidClient):
-        calls.world.service.revocation.handle(
-            form_request("application/x-www-form-urlencoded", b"token=x", None))
-    with pytest.raises(InvalidRequest):
-        calls.revoke("")

@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authgate_common.core.audit import AuditEvent, MemoryAuditTrail
-from authgate_common.core.errors import InvalidClient, InvalidGrant, NotFound, TemporarilyUnavailable
+from authgate_common.core.errors import (
+    InvalidClient,
+    InvalidGrant,
+    InvalidToken,
+    NotFound,
+    TemporarilyUnavailable,
+)
 from authgate_common.core.kv import MemoryStore
 from token_service.adapters.deny_list import MemoryDenyList
 from token_service.bootstrap import TokenService, build, key_policy
@@ -300,6 +306,14 @@ class World:
     refresh_store: FakeRefreshStore
     deny_list: MemoryDenyList  # Redis: flush() is what a restart without persistence does
 
+    def accepts(self, access_token: str) -> bool:
+        """Whether the validator still accepts the token (it is not revoked, nor expired)."""
+        try:
+            self.service.validator.validate(access_token)
+        except InvalidToken:
+            return False
+        return True
+
 
 def make_world(keys: KeySet, signing_key: StoredKey, signing_keys: SigningKeys | None = None,
                **settings_overrides: Any) -> World:
@@ -410,6 +424,29 @@ def add_lifecycle_clients(world: World) -> None:
                          scopes=("openid", "profile", "read", "write"), audiences=("https://api.example",)),
                   "svc-secret")
     az.add_client(Client("api", grant_types=("client_credentials",), scopes=("read",)), "api-secret")
+
+
+class Seconds:
+    """A settable clock in seconds, for time.time or time.monotonic; `sleep` moves it on."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class DownStore(MemoryStore):
+    """The key-value store unreachable (what FailClosedStore raises for a Redis outage)."""
+
+    def get(self, key: str) -> str | None:
+        raise TemporarilyUnavailable()
+
+    def incr(self, key: str, ttl_seconds: int) -> int:
+        raise TemporarilyUnavailable()
 
 
 class FakeClock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -27,8 +28,9 @@ class KeyValueStore(Protocol):
 class MemoryStore:
     """In-process store for the embedded single-replica default (`make up` without Redis)."""
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", clock: Callable[[], float] = time.monotonic) -> None:
         self._p = prefix
+        self._clock = clock  # what the TTLs run on (a test may set it)
         self._data: dict[str, tuple[object, float]] = {}
         self._lock = threading.Lock()
 
@@ -36,14 +38,14 @@ class MemoryStore:
         item = self._data.get(self._p + key)
         if item is None:
             return None
-        if item[1] <= time.monotonic():
+        if item[1] <= self._clock():
             self._data.pop(self._p + key, None)
             return None
         return item[0]
 
     def set(self, key: str, value: str, ttl_seconds: int) -> None:
         with self._lock:
-            self._data[self._p + key] = (value, time.monotonic() + max(1, ttl_seconds))
+            self._data[self._p + key] = (value, self._clock() + max(1, ttl_seconds))
 
     def get(self, key: str) -> str | None:
         with self._lock:
@@ -62,7 +64,7 @@ class MemoryStore:
     def incr(self, key: str, ttl_seconds: int) -> int:
         with self._lock:
             cur = self._live(key)
-            expiry = self._data[self._p + key][1] if cur is not None else time.monotonic() + ttl_seconds
+            expiry = self._data[self._p + key][1] if cur is not None else self._clock() + ttl_seconds
             value = int(cur) + 1 if isinstance(cur, str) else 1
             self._data[self._p + key] = (str(value), expiry)
             return value
@@ -73,7 +75,7 @@ class MemoryStore:
             members = set(cur) if isinstance(cur, set) else set()
             members.add(member)
             old = self._data.get(self._p + key, (None, 0.0))[1]
-            self._data[self._p + key] = (members, max(old, time.monotonic() + ttl_seconds))
+            self._data[self._p + key] = (members, max(old, self._clock() + ttl_seconds))
 
     def smembers(self, key: str) -> builtins.set[str]:  # `set` is a method here
         with self._lock:

@@ -8,13 +8,12 @@ what it will issue, so a replay can revoke exactly that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from authgate_common.core.audit import AuditEvent
 from authgate_common.core.crypto import keyed_hash, random_token
 
-from .models import StoredCode
+from .models import CodeRequest, StoredCode
 from .ports import Clock, UnitOfWork
 
 GRANT_ID_LENGTH = 32
@@ -32,20 +31,6 @@ def grant_id_of(code_hash: str) -> str:
     return code_hash[:GRANT_ID_LENGTH]
 
 
-@dataclass(frozen=True)
-class CodeRequest:
-    client_id: str
-    user_id: str
-    sid: str
-    redirect_uri: str
-    scopes: tuple[str, ...]
-    nonce: str
-    code_challenge: str
-    code_challenge_method: str
-    auth_time: datetime | None
-    amr: tuple[str, ...]
-
-
 class CodeIssuer:
     def __init__(self, uow: UnitOfWork, hasher: CodeHasher, clock: Clock, ttl_seconds: int) -> None:
         self._uow = uow
@@ -57,12 +42,8 @@ class CodeIssuer:
         code = random_token(32)
         code_hash = self._hasher.hash(code)
         now = self._clock.now()
-        stored = StoredCode(
-            code_hash=code_hash, grant_id=grant_id_of(code_hash), client_id=req.client_id,
-            user_id=req.user_id, sid=req.sid, redirect_uri=req.redirect_uri, scopes=req.scopes,
-            nonce=req.nonce, code_challenge=req.code_challenge,
-            code_challenge_method=req.code_challenge_method, auth_time=req.auth_time, amr=req.amr,
-            created_at=now, expires_at=now + self._ttl)
+        stored = StoredCode(**vars(req), code_hash=code_hash, grant_id=grant_id_of(code_hash),
+                            created_at=now, expires_at=now + self._ttl)
         with self._uow() as tx:
             tx.codes.add(stored)
             tx.audit.record(AuditEvent("code.issued", req.user_id, req.user_id, req.client_id, req.sid,

@@ -42,11 +42,10 @@ class Client:
 
 
 @dataclass(frozen=True)
-class StoredCode:
-    """An authorization code row: only the keyed hash of the code is ever stored."""
+class CodeRequest:
+    """What an authorization code is issued for: the client, the user's session, the
+    redirect URI and the PKCE challenge it is bound to."""
 
-    code_hash: str
-    grant_id: str
     client_id: str
     user_id: str
     sid: str
@@ -57,6 +56,14 @@ class StoredCode:
     code_challenge_method: str
     auth_time: datetime | None
     amr: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredCode(CodeRequest):
+    """An authorization code row: only the keyed hash of the code is ever stored."""
+
+    code_hash: str
+    grant_id: str
     created_at: datetime
     expires_at: datetime
     consumed_at: datetime | None = None

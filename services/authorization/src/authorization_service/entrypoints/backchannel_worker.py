@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from authgate_common.periodic_job import PeriodicJob
+
 from ..domain.backchannel.delivery import BackchannelDelivery
 from ..domain.backchannel.models import Notice
 from ..domain.backchannel.notices import LogoutNotices
@@ -42,7 +44,6 @@ class BackchannelWorker:
     ) -> None:
         self._notices = notices
         self._delivery = delivery
-        self._poll = poll_seconds
         self._now = monotonic
         self._wall = wall_clock
         self._concurrency = concurrency
@@ -53,9 +54,9 @@ class BackchannelWorker:
         self._swept_at = self._purged_at = self._now()
         self._slots = threading.BoundedSemaphore(concurrency)
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="backchannel-send")
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="backchannel-logout", daemon=True)
+        # A round fails when the database is down: pause before the next, even if woken.
+        self._loop = PeriodicJob("backchannel-logout", self.tick, poll_seconds,
+                                 pause_after_failure_seconds=min(5.0, max(poll_seconds, 1.0)))
 
     # -- called by the revocation feed thread: no I/O -------------------------------------
 
@@ -65,33 +66,18 @@ class BackchannelWorker:
         ended = [(str(r.sid), r.revoked_at.seconds >= recent_since) for r in revocations if r.sid]
         with self._lock:
             self._ended.extend(ended)
-        self._wake.set()
+        self._loop.wake()
 
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> BackchannelWorker:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        self._loop.stop(wait_seconds=5)
         # Attempts under way finish (each is bounded by its timeouts); none is started.
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self._poll)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - the loop must outlive a database outage
-                log.exception("back-channel logout loop failed; trying again")
-                self._stop.wait(min(5.0, max(self._poll, 1.0)))
 
     # -- one round --------------------------------------------------------------------------
 
@@ -146,4 +132,4 @@ class BackchannelWorker:
             log.exception("back-channel logout to client %s failed unexpectedly", notice.client_id)
         finally:
             self._slots.release()
-            self._wake.set()  # a free sender: there may be more due
+            self._loop.wake()  # a free sender: there may be more due

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from authgate.authorization.v1 import authorization_pb2 as pb
-from google.protobuf.timestamp_pb2 import Timestamp
+from authgate_common.proto_time import timestamp
 
 from ..domain.models import Client, Grant
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def client_from_message(msg: pb.Client) -> Client:
@@ -57,7 +48,7 @@ def client_message(client: Client) -> pb.Client:
         scopes=client.scopes, grant_types=client.grant_types, client_type=client.client_type,
         token_endpoint_auth_method=client.token_endpoint_auth_method, first_party=client.first_party,
         pkce_optional=client.pkce_optional, audiences=client.audiences,
-        created_at=_timestamp(client.created_at), jwks=client.jwks, require_nonce=client.require_nonce,
+        created_at=timestamp(client.created_at), jwks=client.jwks, require_nonce=client.require_nonce,
         post_logout_redirect_uris=client.post_logout_redirect_uris,
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required)
@@ -66,5 +57,5 @@ def client_message(client: Client) -> pb.Client:
 def grant_message(grant: Grant) -> pb.Grant:
     return pb.Grant(
         grant_id=grant.grant_id, user_id=grant.user_id, sid=grant.sid, scopes=grant.scopes,
-        nonce=grant.nonce, auth_time=_timestamp(grant.auth_time), amr=grant.amr,
+        nonce=grant.nonce, auth_time=timestamp(grant.auth_time), amr=grant.amr,
         client_id=grant.client_id)

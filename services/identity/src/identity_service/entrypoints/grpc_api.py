@@ -15,7 +15,7 @@ from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
 from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
 from authgate_common.grpc_access import OPERATOR, callers
-from google.protobuf.timestamp_pb2 import Timestamp
+from authgate_common.proto_time import timestamp
 
 from ..domain.claims import user_claims
 from ..domain.create_user import CreateUser, NewUser
@@ -45,18 +45,12 @@ class UseCases:
     verify_password: VerifyPassword
 
 
-def _timestamp(value) -> Timestamp:  # type: ignore[no-untyped-def]
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def user_message(user: User) -> pb.User:
     """The wire form of a user; the password hash never leaves the service."""
     return pb.User(id=user.id, username=user.username, email=user.email,
                    email_verified=user.email_verified, name=user.name, given_name=user.given_name,
                    family_name=user.family_name, disabled=user.disabled,
-                   created_at=_timestamp(user.created_at), updated_at=_timestamp(user.updated_at))
+                   created_at=timestamp(user.created_at), updated_at=timestamp(user.updated_at))
 
 
 class IdentityServicer(pb_grpc.IdentityServiceServicer):

@@ -5,14 +5,15 @@ or not published at all because Redis was down, would otherwise never reach that
 replica's validators. Every REVOCATION_FEED_POLL_SECONDS the replica reads the
 revocations committed since its last read (with an overlap for commits that landed
 late or clocks that differ a little) and hands them to its hub, which drops what it
-has already sent.
+has already sent. A failed read is logged and the next one catches up.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
+
+from authgate_common.periodic_job import PeriodicJob
 
 from ..domain.context import Deps
 from ..domain.feed import RevocationHub
@@ -23,25 +24,18 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=60)
 
 
-class RecordPoller:
+class RecordPoller(PeriodicJob):
     def __init__(self, deps: Deps, hub: RevocationHub, interval_seconds: float) -> None:
-        self._deps, self._hub, self._interval = deps, hub, interval_seconds
-        self._stop, self._wake = threading.Event(), threading.Event()
+        super().__init__("revocation-poller", self._round, interval_seconds, first_delay_seconds=0)
+        self._deps, self._hub = deps, hub
         self._since: datetime | None = None
-        self._thread = threading.Thread(target=self._run, name="revocation-poller", daemon=True)
 
-    def start(self) -> RecordPoller:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=5)
+    def stop(self, wait_seconds: float = 5) -> None:
+        super().stop(wait_seconds)
 
     def poke(self) -> None:
         """Read the record now (the pub/sub channel was just lost and regained)."""
-        self._wake.set()
+        self.wake()
 
     def poll_once(self) -> int:
         started = self._deps.clock()
@@ -49,13 +43,7 @@ class RecordPoller:
         self._since = started
         return self._hub.deliver(found)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                found = self.poll_once()
-                if found:
-                    log.debug("%d revocations handed on from the record", found)
-            except Exception as exc:  # noqa: BLE001 - keep polling; the next read catches up
-                log.warning("revocation poll failed: %s", exc)
-            self._wake.wait(self._interval)
-            self._wake.clear()
+    def _round(self) -> None:
+        found = self.poll_once()
+        if found:
+            log.debug("%d revocations handed on from the record", found)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 
 import grpc
 from authgate.session.v1 import session_pb2 as pb
+from authgate_common.proto_time import timestamp
 from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.context import Deps
 from ..domain.feed import RevocationHub
@@ -27,12 +26,6 @@ from ..domain.revocations import recent_revocation_pages
 log = logging.getLogger(__name__)
 
 SNAPSHOT_PAGE = 2000  # about 100 kB of protobuf per message
-
-
-def timestamp(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def revocation_to_proto(r: Revocation) -> pb.Revocation:

@@ -16,6 +16,7 @@ from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
 from authgate_common.core.audit import OPERATOR
 from authgate_common.grpc_access import OPERATOR as OPERATOR_WORKLOAD
 from authgate_common.grpc_access import callers
+from authgate_common.proto_time import timestamp
 
 from ..domain.context import Deps
 from ..domain.create import create_session
@@ -24,7 +25,6 @@ from ..domain.model import Session
 from ..domain.revoke import revoke_session, revoke_user_sessions
 from ..domain.validate import validate_session
 from .feed_stream import RevocationStream
-from .feed_stream import timestamp as _ts
 
 SERVICE_NAME = "authgate.session.v1.SessionService"
 # Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
@@ -46,8 +46,9 @@ ACCESS = {
 
 def to_proto(s: Session) -> pb.Session:
     return pb.Session(sid=s.sid, user_id=s.user_id, client_ip=s.client_ip, user_agent=s.user_agent,
-                      created_at=_ts(s.created_at), expires_at=_ts(s.expires_at),
-                      auth_time=_ts(s.auth_time), last_seen_at=_ts(s.last_seen_at), amr=list(s.amr))
+                      created_at=timestamp(s.created_at), expires_at=timestamp(s.expires_at),
+                      auth_time=timestamp(s.auth_time), last_seen_at=timestamp(s.last_seen_at),
+                      amr=list(s.amr))
 
 
 # gRPC method names are fixed by the proto, hence N802 throughout.

@@ -8,15 +8,14 @@ UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE with the code in trailing meta
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import grpc
 from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
 from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
 from authgate_common.grpc_access import GATEWAY, OPERATOR, VALIDATOR, callers
+from authgate_common.proto_time import timestamp
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from ..domain.keys.signing_keys import KeyInfo, SigningKeys
 from ..domain.revocation.client_tokens import ClientTokenRevocation
@@ -47,18 +46,12 @@ ACCESS = {
 }
 
 
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def _key(info: KeyInfo) -> pb.SigningKey:
-    return pb.SigningKey(kid=info.kid, alg=info.alg, state=info.state, created_at=_ts(info.created_at),
-                         activated_at=_ts(info.activated_at), retired_at=_ts(info.retired_at),
-                         published_until=_ts(info.published_until))
+    return pb.SigningKey(kid=info.kid, alg=info.alg, state=info.state,
+                         created_at=timestamp(info.created_at),
+                         activated_at=timestamp(info.activated_at),
+                         retired_at=timestamp(info.retired_at),
+                         published_until=timestamp(info.published_until))
 
 
 class TokenServicer(LogoutRpcs, ClientTokenRpcs, pb_grpc.TokenServiceServicer):
@@ -92,7 +85,7 @@ class TokenServicer(LogoutRpcs, ClientTokenRpcs, pb_grpc.TokenServiceServicer):
         outcome = self._keys.rotate(force=request.force)
         return pb.RotateSigningKeysResponse(rotated=outcome.rotated, current_kid=outcome.current_kid,
                                             keys=[_key(k) for k in outcome.keys],
-                                            not_before=_ts(outcome.not_before))
+                                            not_before=timestamp(outcome.not_before))
 
 
 def registrar(validator: TokenValidator, signing_keys: SigningKeys,  # type: ignore[no-untyped-def]

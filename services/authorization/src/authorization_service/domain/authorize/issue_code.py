@@ -4,7 +4,7 @@ back with `code`, `state` (only when the client sent one) and `iss`."""
 
 from __future__ import annotations
 
-from ..codes import CodeRequest
+from ..models import CodeRequest
 from .context import AuthorizeContext, AuthorizeDeps, Outcome, Redirect
 from .responses import client_location
 

@@ -17,8 +17,7 @@ from authgate_common.core.errors import AccessDenied
 from ..authorize.check_session import MAX_SESSION_TOKEN_LENGTH
 from ..authorize.context import AuthorizeDeps, ErrorPage, Outcome, Redirect
 from ..authorize.responses import client_location, error_params
-from ..codes import CodeRequest
-from ..models import SessionInfo
+from ..models import CodeRequest, SessionInfo
 from .pending import PendingRequest
 
 ALLOW, DENY = "allow", "deny"
