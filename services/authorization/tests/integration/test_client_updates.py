@@ -50,6 +50,8 @@ def test_update_is_stored_and_returned_with_the_changed_fields(harness, grpc_cha
     (["redirect_uris"], {"redirect_uris": ["http://evil.example/cb"]}),
     (["scopes"], {"scopes": ["root"]}),
     (["jwks"], {"jwks": '{"keys": []}'}),
+    (["scopes"], {"scopes": ["openid", "admin:users"]}),  # not an admin client
+    (["admin", "scopes"], {"admin": True, "scopes": ["admin:users"]}),  # no client_credentials
 ])
 def test_refused_updates_are_invalid_request_and_change_nothing(harness, grpc_channel, paths, values) -> None:
     stub = harness.stub(grpc_channel)

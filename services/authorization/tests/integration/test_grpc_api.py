@@ -105,3 +105,29 @@ def test_verifier_without_challenge_is_invalid_request(harness, grpc_channel) ->
             code=code, client_id=client.client_id, redirect_uri=client.redirect_uris[0],
             code_verifier=verifier))
     assert _metadata(exc.value)["authgate-oauth-error"] == "invalid_request"
+
+
+def test_an_admin_client_is_created_and_authenticated_as_one(harness, grpc_channel) -> None:
+    stub = harness.stub(grpc_channel)
+    client, secret = harness.client(grpc_channel, admin=True, first_party=False, redirect_uris=[],
+                                    scopes=["admin:users", "admin:audit"], grant_types=["client_credentials"])
+    assert client.admin and list(client.scopes) == ["admin:users", "admin:audit"]
+    assert stub.GetClient(az.GetClientRequest(client_id=client.client_id)).client.admin
+    # The token service learns the mark from the authentication's answer.
+    ok = stub.AuthenticateClient(az.AuthenticateClientRequest(client_id=client.client_id,
+                                                              client_secret=secret))
+    assert ok.client.admin and list(ok.client.scopes) == ["admin:users", "admin:audit"]
+    plain, _ = harness.client(grpc_channel)
+    assert not plain.admin
+
+
+@pytest.mark.parametrize("fields", [
+    {"scopes": ["read", "admin:users"], "grant_types": ["client_credentials"], "redirect_uris": []},
+    {"admin": True, "scopes": ["admin:users"]},  # authorization_code only
+    {"admin": True, "client_type": "public", "token_endpoint_auth_method": "none"},
+])
+def test_admin_registrations_that_could_be_misused_are_invalid_request(harness, grpc_channel, fields) -> None:
+    with pytest.raises(grpc.RpcError) as exc:
+        harness.client(grpc_channel, **fields)
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _metadata(exc.value)["authgate-oauth-error"] == "invalid_request"

@@ -22,7 +22,7 @@ def test_client_round_trip(harness) -> None:
                     redirect_uris=("https://a.example/cb", "myapp://cb"), scopes=("openid", "read"),
                     grant_types=("authorization_code", "client_credentials"), first_party=True,
                     pkce_optional=True, audiences=("https://api.example",), created_at=NOW,
-                    secret_hash="ab" * 32)
+                    secret_hash="ab" * 32, admin=True)
     with uow() as tx:
         tx.clients.add(client)
     with uow() as tx:

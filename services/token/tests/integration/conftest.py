@@ -72,11 +72,12 @@ class Fakes(az_grpc.AuthorizationServiceServicer, idp_grpc.IdentityServiceServic
 
     def add_client(self, client_id: str, secret: str = "", public: bool = False,
                    grant_types: tuple[str, ...] = ("authorization_code",),
-                   scopes: str = "openid profile email read", audiences: tuple[str, ...] = ()) -> None:
+                   scopes: str = "openid profile email read", audiences: tuple[str, ...] = (),
+                   admin: bool = False) -> None:
         self.clients[client_id] = (secret, az.Client(
             client_id=client_id, client_type="public" if public else "confidential",
             token_endpoint_auth_method="none" if public else "client_secret_basic",
-            grant_types=list(grant_types), scopes=scopes.split(), audiences=list(audiences)))
+            grant_types=list(grant_types), scopes=scopes.split(), audiences=list(audiences), admin=admin))
 
     def add_code(self, client_id: str, scopes: str = "openid profile email read") -> str:
         code, sid = secrets.token_urlsafe(16), "sid-" + secrets.token_hex(4)

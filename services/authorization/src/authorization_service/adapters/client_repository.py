@@ -22,7 +22,7 @@ def _to_client(row: Any) -> Client:
         post_logout_redirect_uris=tuple(row["post_logout_redirect_uris"] or ()),
         backchannel_logout_uri=row["backchannel_logout_uri"] or "",
         backchannel_logout_session_required=bool(row["backchannel_logout_session_required"]),
-        jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]))
+        jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]), admin=bool(row["admin"]))
 
 
 def _columns(client: Client) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _columns(client: Client) -> dict[str, Any]:
         post_logout_redirect_uris=list(client.post_logout_redirect_uris),
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required,
-        jwks=client.jwks, require_nonce=client.require_nonce)
+        jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin)
 
 
 # Read on every /authorize and code redemption: built once (building a statement and its

@@ -30,6 +30,8 @@ clients = Table(
     # private_key_jwt (RFC 7523 §2.2): the normalised public JWKS; nonce required (migration 0005).
     Column("jwks", Text, nullable=False, default=""),
     Column("require_nonce", Boolean, nullable=False, default=False),
+    # May hold the admin API's scopes (migration 0006).
+    Column("admin", Boolean, nullable=False, default=False),
 )
 
 authorization_codes = Table(

@@ -24,7 +24,8 @@ def _described(client: Client) -> dict[str, object]:
     """What the audit trail keeps of a registration: never its secret or keys."""
     return {"client_type": client.client_type, "grant_types": list(client.grant_types),
             "scopes": list(client.scopes), "redirect_uris": list(client.redirect_uris),
-            "first_party": client.first_party, "pkce_optional": client.pkce_optional}
+            "first_party": client.first_party, "pkce_optional": client.pkce_optional,
+            "admin": client.admin}
 
 
 @dataclass(frozen=True)

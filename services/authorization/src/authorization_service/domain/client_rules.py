@@ -6,7 +6,9 @@ the token endpoint accepts basic and post for it either way) or, registered with
 public client uses `none` and must use PKCE. Only a confidential client may opt out of PKCE (legacy
 clients) or use client_credentials (RFC 6749 §4.4 needs client authentication). Only a
 first-party client may hold `account`, the scope of the user's own account API (every
-session and device).
+session and device). Only an admin client (an operator's mark) may hold an admin scope
+(`admin:users`, …), and it must be able to obtain one: confidential, with client_credentials,
+the only grant that ever yields an admin scope.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from authgate_common.core.account_scope import ACCOUNT_SCOPE
+from authgate_common.core.admin_scope import is_admin_scope
 from authgate_common.core.errors import InvalidRequest
 
 from .client_keys import normalise_jwks
@@ -57,6 +60,18 @@ def _jwks(method: str, jwks: str) -> str:
     return ""
 
 
+def _check_admin(client: Client, client_type: str, scopes: tuple[str, ...],
+                 grant_types: tuple[str, ...]) -> None:
+    if client.admin and client_type == PUBLIC:
+        raise InvalidRequest("An admin client must be confidential.")
+    if any(is_admin_scope(s) for s in scopes):
+        if not client.admin:
+            raise InvalidRequest("Only an admin client may have an admin scope.")
+        if "client_credentials" not in grant_types:
+            raise InvalidRequest("An admin scope is obtained by client_credentials only: "
+                                 "add that grant type.")
+
+
 def validate_client(client: Client) -> Client:
     """The registration, normalised (defaults filled, duplicates dropped), or InvalidRequest."""
     if not _CLIENT_ID.match(client.client_id):
@@ -78,6 +93,7 @@ def validate_client(client: Client) -> Client:
         raise InvalidRequest("A public client cannot use client_credentials.")
     if client_type == PUBLIC and client.pkce_optional:
         raise InvalidRequest("Only a confidential client may make PKCE optional.")
+    _check_admin(client, client_type, scopes, grant_types)
     redirect_uris = _unique(validate_redirect_uri(u) for u in client.redirect_uris)
     if "authorization_code" in grant_types and not redirect_uris:
         raise InvalidRequest("The authorization_code grant needs at least one redirect URI.")
@@ -89,7 +105,7 @@ def validate_client(client: Client) -> Client:
         client_id=client.client_id, name=client.name, redirect_uris=redirect_uris, scopes=scopes,
         grant_types=grant_types, client_type=client_type,
         token_endpoint_auth_method=auth_method, jwks=_jwks(auth_method, client.jwks),
-        require_nonce=client.require_nonce,
+        require_nonce=client.require_nonce, admin=client.admin,
         first_party=client.first_party, pkce_optional=client.pkce_optional, audiences=audiences,
         created_at=client.created_at,
         post_logout_redirect_uris=validate_post_logout_redirect_uris(client.post_logout_redirect_uris),

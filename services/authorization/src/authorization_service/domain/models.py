@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin", "account"})
+from authgate_common.core.admin_scope import ADMIN_SCOPES
+
+KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin", "account"}) | ADMIN_SCOPES
 KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 
@@ -33,6 +35,8 @@ class Client:
     jwks: str = ""
     # OIDC Core §3.1.2.1: an openid request without a nonce is refused.
     require_nonce: bool = False
+    # May hold the admin API's scopes (by client_credentials only); set by an operator only.
+    admin: bool = False
     # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.
     secret_hash: str = field(default="", repr=False)
 

@@ -14,7 +14,7 @@ def _client(msg: pb.Client) -> Client:
     return Client(client_id=msg.client_id, client_type=msg.client_type or "confidential",
                   token_endpoint_auth_method=msg.token_endpoint_auth_method or "client_secret_basic",
                   grant_types=tuple(msg.grant_types), scopes=tuple(msg.scopes),
-                  audiences=tuple(msg.audiences), first_party=msg.first_party)
+                  audiences=tuple(msg.audiences), first_party=msg.first_party, admin=msg.admin)
 
 
 class GrpcAuthorizationClient:

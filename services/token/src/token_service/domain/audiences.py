@@ -7,7 +7,10 @@ granted scope opens — `account` the account API (`<issuer>/api/v1/account`), `
 `write` and `admin` the resource API (the API_AUDIENCE setting). `aud` is always an array.
 A resource server that checks its audience then refuses a token meant for another one.
 `account` runs the user's whole account, so only a first-party client ever holds it, here
-at the last step of every grant whatever the code or refresh family carried.
+at the last step of every grant whatever the code or refresh family carried. An admin
+scope (`admin:users`, …) opens the admin API (`<issuer>/api/v1/admin`); only an admin
+client holds one, and only without a user behind the grant (client_credentials): the
+code and refresh grants never carry one on, whatever reached them.
 """
 
 from __future__ import annotations
@@ -16,15 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from authgate_common.core.account_scope import ACCOUNT_SCOPE, account_audience
+from authgate_common.core.admin_scope import admin_audience, is_admin_scope
 
 from .ports import Client
 
 API_SCOPES = frozenset({"read", "write", "admin"})
 
 
-def grantable(client: Client, scopes: Sequence[str]) -> list[str]:
-    """The scopes this client may hold: `account` only for a first-party client."""
-    return [s for s in scopes if s != ACCOUNT_SCOPE or client.first_party]
+def grantable(client: Client, scopes: Sequence[str], *, for_user: bool) -> list[str]:
+    """The scopes this client may hold: `account` only for a first-party client; an admin
+    scope only for an admin client and never when a user stands behind the grant."""
+    return [s for s in scopes
+            if (s != ACCOUNT_SCOPE or client.first_party)
+            and (not is_admin_scope(s) or (client.admin and not for_user))]
 
 
 @dataclass(frozen=True)
@@ -38,4 +45,6 @@ class AudienceRule:
             auds.append(account_audience(self.issuer))
         if API_SCOPES.intersection(scopes):
             auds.append(self.api_audience)
+        if any(is_admin_scope(s) for s in scopes):
+            auds.append(admin_audience(self.issuer))
         return list(dict.fromkeys(auds))

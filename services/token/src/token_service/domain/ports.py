@@ -22,6 +22,8 @@ class Client:
     scopes: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
     first_party: bool = False
+    # May obtain the admin API's scopes, by client_credentials (an operator marked it).
+    admin: bool = False
 
     @property
     def is_public(self) -> bool:

@@ -5,11 +5,14 @@ clients"). The token names the client as its subject, carries no session and com
 no refresh token (§4.4.3). Scopes are within the client's registered ones; without a
 `scope` parameter the default is every registered scope that makes sense without a user
 (not openid, profile, email or account). `openid` and `account` are refused: there is no
-end-user to identify, nor an account to act on.
+end-user to identify, nor an account to act on. An admin scope (`admin:users`, …) is
+granted here only, to an admin client; asked by any other client it is refused, not
+dropped (`invalid_scope`, RFC 6749 §5.2).
 """
 
 from __future__ import annotations
 
+from authgate_common.core.admin_scope import is_admin_scope
 from authgate_common.core.errors import InvalidScope, UnauthorizedClient
 
 from ..ports import Client
@@ -43,6 +46,8 @@ def client_scopes(client: Client, requested: list[str] | None) -> list[str]:
         return scopes
     if "openid" in requested or "account" in requested:
         raise InvalidScope("openid and account need an end-user; client_credentials has none.")
+    if not client.admin and any(is_admin_scope(s) for s in requested):
+        raise InvalidScope("Only an admin client may ask for an admin scope.")
     if any(s not in client.scopes for s in requested):
         raise InvalidScope()
     return requested

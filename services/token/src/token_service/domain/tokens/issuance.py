@@ -42,7 +42,7 @@ class TokenIssuer:
 
     def issue(self, req: Issue, refresh_token: str | None = None,
               record: JtiRecord | None = None) -> TokenResponse:
-        req = replace(req, scopes=grantable(req.client, req.scopes))
+        req = replace(req, scopes=grantable(req.client, req.scopes, for_user=bool(req.user_id)))
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
             audiences=self._audiences.audiences(req.client, req.scopes), sid=req.sid,
