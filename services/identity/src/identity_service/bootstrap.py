@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
 from authgate_common.core.crypto import derive_key
+from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to
 from authgate_common.kv import FailClosedStore, service_store
@@ -15,7 +16,10 @@ from authgate_common.wiring import WiredService
 from fastapi import FastAPI
 
 from .adapters.session_client import GrpcSessions
+from .adapters.token_client import GrpcTokenValidator
 from .adapters.user_repository import SqlUserUnitOfWork
+from .domain.admin.caller import TokenInfo, TokenValidator
+from .domain.admin.users import UserAdmin
 from .domain.create_user import CreateUser
 from .domain.directory import Directory
 from .domain.login import Login
@@ -24,6 +28,7 @@ from .domain.passwords import PasswordHasher
 from .domain.ports import Sessions, UserUnitOfWork
 from .domain.throttle import Counters, LoginThrottle, ThrottlePolicy
 from .domain.verify_password import VerifyPassword
+from .entrypoints.admin_users import AdminDeps
 from .entrypoints.cookies import CookiePolicy
 from .entrypoints.grpc_api import UseCases, registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
@@ -53,19 +58,31 @@ def throttle_policy(settings: Settings) -> ThrottlePolicy:
         max_lockout_seconds=settings.LOGIN_LOCKOUT_MAX_SECONDS)
 
 
+class _Unwired:
+    """Stands in for the token service where none was wired: the admin API fails closed."""
+
+    def validate(self, token: str) -> TokenInfo:
+        raise TemporarilyUnavailable(detail="token validation not wired")
+
+
 def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
-          hasher: PasswordHasher | None = None, counters: Counters | None = None) -> IdentityService:
+          hasher: PasswordHasher | None = None, counters: Counters | None = None,
+          tokens: TokenValidator | None = None) -> IdentityService:
     """Wire the core and transports from already-built adapters (tests call this too)."""
     hasher = hasher or PasswordHasher(settings.BCRYPT_ROUNDS)
     throttle = LoginThrottle(counters, throttle_policy(settings)) if counters is not None else None
     verify = VerifyPassword(uow, hasher, throttle)
-    use_cases = UseCases(create_user=CreateUser(uow, hasher, settings.PASSWORD_MIN_LENGTH),
-                         directory=Directory(uow, sessions), verify_password=verify)
+    create_user = CreateUser(uow, hasher, settings.PASSWORD_MIN_LENGTH)
+    directory = Directory(uow, sessions)
+    use_cases = UseCases(create_user=create_user, directory=directory, verify_password=verify)
     login = Login(verify, sessions)
     cookies = CookiePolicy(LoginCsrf(derive_key(settings.SECRET_KEY, LOGIN_CSRF_PURPOSE)),
                            cookie_rule(settings.issuer, settings.SESSION_COOKIE_SECURE),
                            settings.SESSION_COOKIE_NAME)
-    app = create_http_app(HttpDeps(login=login, cookies=cookies, max_body_bytes=settings.MAX_BODY_BYTES))
+    admin = AdminDeps(UserAdmin(uow, directory, create_user, verify, hasher, settings.PASSWORD_MIN_LENGTH),
+                      tokens or _Unwired(), settings.issuer)
+    app = create_http_app(HttpDeps(login=login, cookies=cookies, max_body_bytes=settings.MAX_BODY_BYTES,
+                                   admin=admin))
     return IdentityService(use_cases=use_cases, login=login, hasher=hasher, http_app=app,
                            register=registrar(use_cases))
 
@@ -73,11 +90,14 @@ def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
 def bootstrap(settings: Settings) -> IdentityService:
     engine = engine_for(settings)
     session_channel = channel_to(settings, "session")
+    token_channel = channel_to(settings, "token")  # bearer tokens at the admin API
     # Failure counters are shared by every replica (Redis); a store that cannot answer
     # makes logins answer 503 rather than skip the protection.
     counters = FailClosedStore(service_store(settings))
+    timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     service = build(settings, uow=SqlUserUnitOfWork(engine), counters=counters,
-                    sessions=GrpcSessions(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
-    service.closers.extend([session_channel.close, engine.dispose])
+                    sessions=GrpcSessions(session_channel, timeout),
+                    tokens=GrpcTokenValidator(token_channel, timeout))
+    service.closers.extend([token_channel.close, session_channel.close, engine.dispose])
     service.audited_by(AuditTrailService(engine, SCHEMA, settings))
     return service

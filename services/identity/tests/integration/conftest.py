@@ -1,5 +1,5 @@
-"""Real PostgreSQL, the real identity servicer and HTTP app, and a tiny in-memory
-SessionService on port 0 standing in for the session service."""
+"""Real PostgreSQL, the real identity servicer and HTTP app, and tiny in-memory
+SessionService and TokenService (ValidateToken) on port 0 standing in for their services."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from authgate.audit.v1 import audit_pb2_grpc
 from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
 from authgate.session.v1 import session_pb2_grpc as ss_grpc
+from authgate.token.v1 import token_pb2_grpc
 from authgate_common.grpc_server import create_server
 from authgate_common.testing import postgres_database
 from fastapi.testclient import TestClient
@@ -24,7 +25,7 @@ from identity_service.entrypoints.grpc_api import SERVICE_NAME
 from identity_service.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))  # for identity_peer_fakes (tests have no package)
-from identity_peer_fakes import FakeSessionService  # noqa: E402
+from identity_peer_fakes import FakeSessionService, FakeTokenService  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
@@ -38,6 +39,7 @@ class Harness:
     settings: Settings
     password: str = PASSWORD  # what harness.user() sets
     audit: audit_pb2_grpc.AuditServiceStub | None = None
+    tokens: FakeTokenService | None = None
 
     def user(self, password: str = PASSWORD, **fields: object) -> pb.User:
         """A fresh user with a unique name; the database is shared by the whole session."""
@@ -55,13 +57,17 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def harness(database_url: str) -> Iterator[Harness]:
-    sessions = FakeSessionService()
-    fake_server, fake_port, _ = create_server(
-        0, lambda s: ss_grpc.add_SessionServiceServicer_to_server(sessions, s),
-        service_names=[], host="127.0.0.1")
+    sessions, tokens = FakeSessionService(), FakeTokenService()
+
+    def register_fakes(server: grpc.Server) -> None:
+        ss_grpc.add_SessionServiceServicer_to_server(sessions, server)
+        token_pb2_grpc.add_TokenServiceServicer_to_server(tokens, server)
+
+    fake_server, fake_port, _ = create_server(0, register_fakes, service_names=[], host="127.0.0.1")
+    fakes = f"127.0.0.1:{fake_port}"
     settings = Settings(_env_file=None, GRPC_INSECURE_PLAINTEXT=True,  # type: ignore[call-arg]
-                        DATABASE_URL=database_url, BCRYPT_ROUNDS=4,
-                        SECRET_KEY=secrets.token_urlsafe(32), SESSION_GRPC_TARGET=f"127.0.0.1:{fake_port}")
+                        DATABASE_URL=database_url, BCRYPT_ROUNDS=4, SECRET_KEY=secrets.token_urlsafe(32),
+                        SESSION_GRPC_TARGET=fakes, TOKEN_GRPC_TARGET=fakes)
     migrate(settings)
     service = bootstrap(settings)
     server, port, _ = create_server(0, service.register, service_names=[SERVICE_NAME], host="127.0.0.1")
@@ -69,7 +75,7 @@ def harness(database_url: str) -> Iterator[Harness]:
     try:
         with TestClient(service.http_app) as http:
             yield Harness(service, sessions, http, pb_grpc.IdentityServiceStub(channel), settings,
-                          audit=audit_pb2_grpc.AuditServiceStub(channel))
+                          audit=audit_pb2_grpc.AuditServiceStub(channel), tokens=tokens)
     finally:
         channel.close()
         server.stop(None)

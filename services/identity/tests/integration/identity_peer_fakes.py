@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from authgate.session.v1 import session_pb2 as ss
 from authgate.session.v1 import session_pb2_grpc as ss_grpc
+from authgate.token.v1 import token_pb2, token_pb2_grpc
+from authgate_common.core.errors import InvalidToken
 from google.protobuf.timestamp_pb2 import Timestamp
 
 SESSION_SECONDS = 3600
@@ -32,3 +34,21 @@ class FakeSessionService(ss_grpc.SessionServiceServicer):
     def RevokeUserSessions(self, request, context):  # noqa: N802
         self.revoked_users.append(request.user_id)
         return ss.RevokeUserSessionsResponse()
+
+
+@dataclass
+class FakeTokenService(token_pb2_grpc.TokenServiceServicer):
+    """ValidateToken over the tokens a test registers: token -> (client_id, scopes, aud)."""
+
+    tokens: dict[str, tuple[str, list[str], list[str]]] = field(default_factory=dict)
+
+    def add(self, client_id: str, scopes: str, *audiences: str) -> str:
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = (client_id, scopes.split(), list(audiences))
+        return token
+
+    def ValidateToken(self, request, context):  # noqa: N802
+        if request.token not in self.tokens:
+            raise InvalidToken()
+        client_id, scopes, aud = self.tokens[request.token]
+        return token_pb2.ValidateTokenResponse(sub=client_id, client_id=client_id, scopes=scopes, aud=aud)

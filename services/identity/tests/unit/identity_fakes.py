@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from authgate_common.core.audit import MemoryAuditTrail
-from authgate_common.core.errors import AlreadyExists, OAuthError
+from authgate_common.core.errors import AlreadyExists, InvalidToken, OAuthError
+from identity_service.domain.admin.caller import TokenInfo
+from identity_service.domain.admin.paging import UserQuery
+from identity_service.domain.admin.users import UserAdmin
 from identity_service.domain.create_user import CreateUser, NewUser
 from identity_service.domain.directory import Directory
 from identity_service.domain.login import Login
@@ -54,7 +57,7 @@ class FakeUsers:
     def save(self, user: User) -> None:
         self._view[user.id] = user
 
-    def get(self, user_id: str) -> User | None:
+    def get(self, user_id: str, *, for_update: bool = False) -> User | None:
         return self._view.get(user_id)
 
     def get_by_username_key(self, key: str) -> User | None:
@@ -65,6 +68,16 @@ class FakeUsers:
 
     def list(self, limit: int) -> list[User]:
         return sorted(self._view.values(), key=lambda u: u.username_key)[:limit]
+
+    def page(self, query: UserQuery, limit: int) -> Sequence[User]:
+        after = (query.after.created_at, query.after.id) if query.after else None
+        rows = sorted(self._view.values(), key=lambda u: (u.created_at, u.id))
+        return [u for u in rows if (after is None or (u.created_at, u.id) > after)
+                and query.username_key in (None, u.username_key) and query.email_key in (None, u.email_key)
+                and query.disabled in (None, u.disabled)][:limit]
+
+    def delete(self, user_id: str) -> bool:
+        return self._view.pop(user_id, None) is not None
 
 
 @dataclass
@@ -88,6 +101,23 @@ class FakeSessions:
         self.revoked.append(user_id)
 
 
+@dataclass
+class FakeTokens:
+    """TokenService/ValidateToken over the tokens a test registers."""
+
+    tokens: dict[str, TokenInfo] = field(default_factory=dict)
+
+    def add(self, token: str, client_id: str, scopes: str, *audiences: str) -> str:
+        self.tokens[token] = TokenInfo(sub=client_id, client_id=client_id, scopes=tuple(scopes.split()),
+                                       audiences=audiences)
+        return token
+
+    def validate(self, token: str) -> TokenInfo:
+        if token not in self.tokens:
+            raise InvalidToken()
+        return self.tokens[token]
+
+
 class SpyHasher(PasswordHasher):
     """The real bcrypt hasher, recording which hashes each verification ran against."""
 
@@ -109,6 +139,7 @@ class Core:
     verify: VerifyPassword
     directory: Directory
     login: Login
+    admin: UserAdmin
 
     def user(self, username: str = "alice", password: str = PASSWORD, **extra: object) -> User:
         email = str(extra.pop("email", f"{username}@example.com"))
@@ -121,5 +152,6 @@ def make_core(users: FakeUsers | None = None, hasher: SpyHasher | None = None) -
     hasher = hasher or SpyHasher()
     sessions = FakeSessions()
     verify = VerifyPassword(users, hasher)
-    return Core(users, sessions, hasher, CreateUser(users, hasher, 8), verify,
-                Directory(users, sessions), Login(verify, sessions))
+    create, directory = CreateUser(users, hasher, 8), Directory(users, sessions)
+    return Core(users, sessions, hasher, create, verify, directory, Login(verify, sessions),
+                UserAdmin(users, directory, create, verify, hasher, 8))

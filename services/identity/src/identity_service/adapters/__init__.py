@@ -1,1 +1,1 @@
-"""SQL storage of users and the gRPC client of the session service."""
+"""SQL storage of users and the gRPC clients of the session and token services."""

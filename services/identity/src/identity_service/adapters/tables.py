@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from authgate_common.columns import timestamp
-from sqlalchemy import Boolean, Column, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, UniqueConstraint
 
 metadata = MetaData()
 
@@ -25,6 +25,9 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     timestamp("created_at"),
     timestamp("updated_at"),
+    # The admin API's ETag: bumped by every change an administrator can see.
+    Column("version", Integer, nullable=False, default=1),
     UniqueConstraint("username_key", name="uq_users_username_key"),
     UniqueConstraint("email_key", name="uq_users_email_key"),
+    Index("ix_users_created_at_id", "created_at", "id"),  # the admin API's keyset paging
 )

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from authgate_common.core.audit import OPERATOR, AuditEvent
 from authgate_common.core.errors import AlreadyExists, InvalidRequest
 
+from .acting import BY_OPERATOR, Acting
 from .passwords import PasswordHasher, check_new_password
 from .ports import UserUnitOfWork
 from .text import email_key, is_display_text, is_identifier, username_key
@@ -65,7 +65,7 @@ class CreateUser:
         self._min = min_password_length
         self._now = now
 
-    def __call__(self, new: NewUser) -> User:
+    def __call__(self, new: NewUser, by: Acting = BY_OPERATOR) -> User:
         check_username(new.username)
         check_email(new.email)
         for field in ("name", "given_name", "family_name"):
@@ -84,6 +84,5 @@ class CreateUser:
             if users.get_by_email_key(user.email_key) is not None:
                 raise AlreadyExists("email is already registered")
             users.add(user)  # a concurrent twin still fails here, on the unique index
-            users.audit.record(AuditEvent("user.created", user.id, OPERATOR,
-                                          details={"username": user.username}))
+            users.audit.record(by.event("created", user.id, username=user.username))
         return user

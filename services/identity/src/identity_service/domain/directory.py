@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from authgate_common.core.audit import OPERATOR, AuditEvent
 from authgate_common.core.errors import NotFound, OAuthError, TemporarilyUnavailable
 
+from .acting import BY_OPERATOR, Acting
 from .ports import Sessions, UserUnitOfWork
 from .text import is_identifier, username_key
 from .users import User
@@ -55,14 +55,24 @@ class Directory:
         with self._uow() as users:
             return users.list(limit)
 
-    def disable(self, user_id: str) -> User:
-        """Disable the user, then end every session they have: a disabled person is out now."""
-        user = self.get(user_id)
-        if not user.disabled:
-            user = replace(user, disabled=True, updated_at=self._now())
-            with self._uow() as users:
+    def disable(self, user_id: str, by: Acting = BY_OPERATOR,
+                check: Callable[[User], None] = lambda user: None) -> User:
+        """Disable the user, then end every session they have: a disabled person is out now.
+        `check` sees the current row first (the admin API's If-Match)."""
+        key = canonical_id(user_id)
+        with self._uow() as users:
+            user = users.get(key, for_update=True) if key else None
+            if user is None:
+                raise NotFound("user not found")
+            check(user)
+            if not user.disabled:
+                user = replace(user, disabled=True, updated_at=self._now(), version=user.version + 1)
                 users.save(user)
-                users.audit.record(AuditEvent("user.disabled", user.id, OPERATOR))
+                users.audit.record(by.event("disabled", user.id))
+        self.end_sessions(user)
+        return user
+
+    def end_sessions(self, user: User) -> None:
         try:
             self._sessions.revoke_user_sessions(user.id)
         except OAuthError as err:
@@ -70,4 +80,3 @@ class Directory:
             # Disabling is idempotent, so asking the operator to retry is safe.
             raise TemporarilyUnavailable(
                 "user disabled, but their sessions could not be ended; retry") from err
-        return user

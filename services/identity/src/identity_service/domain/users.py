@@ -21,6 +21,8 @@ class User:
     given_name: str = ""
     family_name: str = ""
     disabled: bool = False
+    # Bumped by every change an administrator can see: the admin API's ETag (If-Match).
+    version: int = 1
 
     @property
     def username_key(self) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from authgate_common.core.audit import OPERATOR, AuditEvent, StandaloneAudit
+from authgate_common.core.audit import AuditEvent, StandaloneAudit
 
+from .acting import BY_OPERATOR, Acting
 from .passwords import PasswordHasher
 from .ports import UserUnitOfWork
 from .text import is_identifier, username_key
@@ -51,11 +52,11 @@ class VerifyPassword:
             user = self._rehash(user, password)
         return user
 
-    def unlock(self, user: User) -> None:
+    def unlock(self, user: User, by: Acting = BY_OPERATOR) -> None:
         """An operator lifts the account's lockout and clears its failure count."""
         if self._throttle is not None:
             self._throttle.unlock(username_key(user.username))
-        self.audit.record(AuditEvent("user.unlocked", user.id, OPERATOR))
+        self.audit.record(by.event("unlocked", user.id))
 
     def _audit_failure(self, username: str, user: User | None, locked: bool, client_ip: str,
                        lockouts: list[tuple[str, int]]) -> None:
@@ -78,7 +79,13 @@ class VerifyPassword:
 
     def _rehash(self, user: User, password: str) -> User:
         """The cost setting was raised: upgrade the hash now that we hold the password."""
-        upgraded = replace(user, password_hash=self._hasher.hash(password))
+        new_hash = self._hasher.hash(password)
         with self._uow() as users:
-            users.save(upgraded)  # updated_at is OIDC profile data: a rehash does not touch it
+            # The row as it is now (an administrator may have changed it meanwhile), unless
+            # its password changed too; updated_at and the version are for what people see.
+            current = users.get(user.id, for_update=True)
+            if current is None or current.password_hash != user.password_hash:
+                return user
+            upgraded = replace(current, password_hash=new_hash)
+            users.save(upgraded)
         return upgraded

@@ -1,4 +1,5 @@
-"""Public HTTP routes of the identity service: the SSO login page and form.
+"""Public HTTP routes of the identity service: the SSO login page and form, and the
+admin API's users (entrypoints/admin_users.py).
 
 GET|POST /api/v1/sso/login. The routes are plain `def`, so FastAPI runs them in its
 thread pool and bcrypt never blocks the event loop.
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from ..domain.login import Login, WrongCredentials
 from ..domain.ports import StartedSession
+from .admin_users import AdminDeps, admin_users_router
 from .cookies import CookiePolicy
 from .login_body import FORM, JSON, LoginForm, UnsupportedMediaType, login_form, media_type, parse_json
 from .login_page import LOGIN_PATH, render_login
@@ -33,6 +35,7 @@ class HttpDeps:
     login: Login
     cookies: CookiePolicy
     max_body_bytes: int = 65536
+    admin: AdminDeps | None = None
 
 
 async def _body(request: Request) -> bytes:
@@ -94,4 +97,6 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
             return json_login(request, *parse_json(body))
         raise UnsupportedMediaType()
 
+    if deps.admin is not None:
+        app.include_router(admin_users_router(deps.admin))
     return app

@@ -32,9 +32,10 @@ SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
 # Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
 ACCESS = {
     **callers(SERVICE_NAME, {
-        # Resource servers holding a validator certificate, the gateway, and the session
-        # service (bearer tokens at /api/v1/sessions and /api/v1/logout).
-        "ValidateToken": (VALIDATOR, GATEWAY, "session"),
+        # Resource servers holding a validator certificate, the gateway, the session
+        # service (bearer tokens at /api/v1/sessions and /api/v1/logout) and the identity
+        # service (the admin API's /api/v1/admin/users).
+        "ValidateToken": (VALIDATOR, GATEWAY, "session", "identity"),
         "ListSigningKeys": OPERATOR,
         "RotateSigningKeys": OPERATOR,
         "VerifyIdTokenHint": "session",  # the end-session endpoint's id_token_hint

@@ -1,0 +1,187 @@
+"""The admin REST API's users: /api/v1/admin/users (issue 17), a thin shell over
+domain/admin/users.py.
+
+Every route first authenticates the caller (a bearer token with `admin:users` for the
+admin API, domain/admin/caller.py), then reads its input; every error is an RFC 9457
+problem (authgate_common.problems). A user's ETag is its version (strong); PATCH needs
+If-Match (428 without, 412 when stale), the other changes honour it when sent. Routes
+are plain `def`: FastAPI runs them in its thread pool (bcrypt, the database, gRPC).
+"""
+
+# No `from __future__ import annotations`: the routes' Annotated dependencies are local
+# to admin_users_router, and FastAPI must see them evaluated.
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Annotated
+
+from authgate_common.core.admin_scope import admin_audience
+from authgate_common.core.errors import InvalidRequest, InvalidToken
+from authgate_common.http import NO_STORE
+from authgate_common.problems import ProblemRoute
+from authgate_common.problems import problem as problem_entry
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from ..domain.admin.caller import USERS_SCOPE, AdminCaller, TokenValidator, admin_caller
+from ..domain.admin.paging import DEFAULT_PAGE, MAX_PAGE
+from ..domain.admin.preconditions import IfMatch, PreconditionRequired
+from ..domain.admin.users import ProfileChanges, UserAdmin
+from ..domain.create_user import NewUser
+from ..domain.users import User
+from .admin_schemas import (
+    COMMON_RESPONSES,
+    ETAG_HEADER,
+    JSON,
+    MERGE_PATCH,
+    NOT_FOUND,
+    PRECONDITION,
+    AdminPassword,
+    AdminUser,
+    AdminUserCreate,
+    AdminUserPage,
+    AdminUserPatch,
+    read_body,
+    request_body,
+    user_json,
+)
+
+USERS_PATH = "/api/v1/admin/users"
+_ETAG = re.compile(r'"(\d{1,18})"')
+IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
+
+
+@dataclass(frozen=True)
+class AdminDeps:
+    users: UserAdmin
+    tokens: TokenValidator
+    issuer: str
+
+
+def etag(user: User) -> str:
+    return f'"{user.version}"'
+
+
+def if_match(value: str | None) -> IfMatch | None:
+    """RFC 9110 §13.1.1: `*` or a list of strong entity tags (a weak one never matches)."""
+    if value is None or not value.strip():
+        return None
+    if value.strip() == "*":
+        return IfMatch(any=True)
+    tags = (_ETAG.fullmatch(t.strip()) for t in value.split(","))
+    return IfMatch(versions=frozenset(int(m.group(1)) for m in tags if m))
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None  # no token (or another scheme): the bare challenge
+    if not token.strip():
+        raise InvalidToken("The access token is missing.")
+    return token.strip()
+
+
+async def _body(request: Request) -> bytes:
+    return await request.body()
+
+
+def _user(user: User, status_code: int = 200, **headers: str) -> JSONResponse:
+    return JSONResponse(user_json(user), status_code=status_code,
+                        headers={**NO_STORE, "ETag": etag(user), **headers})
+
+
+def admin_users_router(deps: AdminDeps) -> APIRouter:
+    router = APIRouter(prefix=USERS_PATH, tags=["admin: users"], route_class=ProblemRoute,
+                       responses=COMMON_RESPONSES)
+    audience = admin_audience(deps.issuer)
+    users = deps.users
+
+    def caller(request: Request) -> AdminCaller:
+        token = bearer_token(request.headers.get("authorization"))
+        return admin_caller(deps.tokens, token, audience=audience, scope=USERS_SCOPE)
+
+    Caller = Annotated[AdminCaller, Depends(caller)]
+    RawBody = Annotated[bytes, Depends(_body)]
+    with_etag = {"description": "the user", "headers": ETAG_HEADER}
+
+    @router.get("", summary="List users, oldest first, a page at a time", response_model=AdminUserPage,
+                responses={200: {"description": "a page; Link names the next one (RFC 8288)",
+                                 "headers": {"Link": {"schema": {"type": "string"}}}}})
+    def list_users(who: Caller, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+                   cursor: Annotated[str | None, Query(max_length=96)] = None,
+                   username: str | None = None, email: str | None = None,
+                   disabled: bool | None = None) -> Response:
+        page = users.list(limit=limit, cursor=cursor, username=username, email=email, disabled=disabled)
+        headers = dict(NO_STORE)
+        if page.next_cursor:
+            query = {"limit": limit, "cursor": page.next_cursor, "username": username, "email": email,
+                     "disabled": None if disabled is None else str(disabled).lower()}
+            link = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+            headers["Link"] = f'<{USERS_PATH}?{link}>; rel="next"'
+        return JSONResponse({"users": [user_json(u) for u in page.users], "next_cursor": page.next_cursor},
+                            headers=headers)
+
+    @router.post("", summary="Create a user", status_code=201, response_model=AdminUser,
+                 openapi_extra=request_body(AdminUserCreate),
+                 responses={201: {"description": "created; Location names it",
+                                  "headers": {**ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
+                            409: problem_entry("already_exists: username or email taken"),
+                            415: problem_entry("not JSON")})
+    def create_user(who: Caller, request: Request, body: RawBody) -> Response:
+        new = read_body(AdminUserCreate, request.headers.get("content-type"), body)
+        user = users.create(NewUser(**new.model_dump()), who.acting)
+        return _user(user, 201, Location=f"{USERS_PATH}/{user.id}")
+
+    @router.get("/{user_id}", summary="Read a user", response_model=AdminUser,
+                responses={200: with_etag, 404: NOT_FOUND})
+    def get_user(who: Caller, user_id: str) -> Response:
+        return _user(users.get(user_id))
+
+    @router.patch("/{user_id}", summary="Change a user's profile or email (needs If-Match)",
+                  response_model=AdminUser, openapi_extra=request_body(AdminUserPatch, MERGE_PATCH, JSON),
+                  responses={200: with_etag, 404: NOT_FOUND,
+                             409: problem_entry("already_exists: the email is another user's"),
+                             **PRECONDITION, 415: problem_entry("neither JSON nor a merge patch"),
+                             428: problem_entry("precondition_required: no If-Match")})
+    def update_user(who: Caller, request: Request, body: RawBody, user_id: str,
+                    if_match_header: IfMatchHeader = None) -> Response:
+        condition = if_match(if_match_header)
+        if condition is None:
+            raise PreconditionRequired()
+        patch = read_body(AdminUserPatch, request.headers.get("content-type"), body, (MERGE_PATCH, JSON))
+        sent = patch.model_fields_set
+        for required in ("email", "email_verified"):
+            if required in sent and getattr(patch, required) is None:
+                raise InvalidRequest(f"{required} cannot be removed")
+        names = {f: getattr(patch, f) or "" for f in ("name", "given_name", "family_name") if f in sent}
+        changes = ProfileChanges(email=patch.email, email_verified=patch.email_verified, **names)
+        return _user(users.update(user_id, changes, condition, who.acting))
+
+    def action(path: str, summary: str, method: str) -> None:
+        @router.post(f"/{{user_id}}/{path}", summary=summary, response_model=AdminUser,
+                     responses={200: with_etag, 404: NOT_FOUND, **PRECONDITION}, name=f"{path}_user")
+        def act(who: Caller, user_id: str, if_match_header: IfMatchHeader = None) -> Response:
+            return _user(getattr(users, method)(user_id, if_match(if_match_header), who.acting))
+
+    action("disable", "Disable a user and end their sessions", "disable")
+    action("enable", "Enable a disabled user", "enable")
+    action("unlock", "Lift a user's sign-in lockout", "unlock")
+
+    @router.post("/{user_id}/password", summary="Set a user's password", status_code=204,
+                 openapi_extra=request_body(AdminPassword),
+                 responses={204: {"description": "set", "headers": ETAG_HEADER},
+                            404: NOT_FOUND, **PRECONDITION, 415: problem_entry("not JSON")})
+    def set_password(who: Caller, request: Request, body: RawBody, user_id: str,
+                     if_match_header: IfMatchHeader = None) -> Response:
+        new = read_body(AdminPassword, request.headers.get("content-type"), body)
+        user = users.set_password(user_id, new.password, if_match(if_match_header), who.acting)
+        return Response(status_code=204, headers={**NO_STORE, "ETag": etag(user)})
+
+    @router.delete("/{user_id}", summary="Delete a user, ending their sessions and tokens at once",
+                   status_code=204,
+                   responses={204: {"description": "deleted"}, 404: NOT_FOUND, **PRECONDITION})
+    def delete_user(who: Caller, user_id: str, if_match_header: IfMatchHeader = None) -> Response:
+        users.delete(user_id, if_match(if_match_header), who.acting)
+        return Response(status_code=204, headers=NO_STORE)
+
+    return router
