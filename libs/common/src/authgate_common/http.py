@@ -45,7 +45,9 @@ def bearer_challenge(err: OAuthError | None = None, realm: str = "authgate") -> 
     return value
 
 
-def oauth_error_response(err: OAuthError) -> JSONResponse:
+def error_headers(err: OAuthError) -> dict[str, str]:
+    """The headers of an error answer: no-store, the challenge (RFC 6749 §5.2, RFC 6750 §3)
+    and Retry-After where the error knows it (1 s for a bare 503)."""
     headers = dict(NO_STORE)
     if isinstance(err, InvalidClient):
         headers["WWW-Authenticate"] = 'Basic realm="authgate"'
@@ -56,21 +58,31 @@ def oauth_error_response(err: OAuthError) -> JSONResponse:
         headers["Retry-After"] = err.metadata[RETRY_AFTER_KEY]
     elif err.status_code == 503:
         headers["Retry-After"] = "1"
-    return JSONResponse(err.to_dict(), status_code=err.status_code, headers=headers)
+    return headers
+
+
+def oauth_error_response(err: OAuthError) -> JSONResponse:
+    return JSONResponse(err.to_dict(), status_code=err.status_code, headers=error_headers(err))
+
+
+def as_oauth_error(exc: Exception) -> OAuthError:
+    """The error a request that raised `exc` answers with (logged): its own OAuth error,
+    503 for a store outage, else a bare server_error."""
+    if isinstance(exc, OAuthError):
+        if exc.status_code >= 500:
+            log.warning("request failed: %s", exc)
+        return exc
+    outage = as_outage(exc)
+    if outage is not None:
+        log.warning("request failed: %s (%s)", outage, exc)
+        return outage
+    log.exception("unhandled error", exc_info=exc)
+    return OAuthError()
 
 
 def error_response(exc: Exception) -> JSONResponse:
     """What a request that raised answers: its OAuth error, 503 for a store outage, else 500."""
-    if isinstance(exc, OAuthError):
-        if exc.status_code >= 500:
-            log.warning("request failed: %s", exc)
-        return oauth_error_response(exc)
-    outage = as_outage(exc)
-    if outage is not None:
-        log.warning("request failed: %s (%s)", outage, exc)
-        return oauth_error_response(outage)
-    log.exception("unhandled error", exc_info=exc)
-    return oauth_error_response(OAuthError())
+    return oauth_error_response(as_oauth_error(exc))
 
 
 class BodySizeLimit:

@@ -14,7 +14,6 @@ unexpected is a 500 problem with no detail.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
@@ -24,11 +23,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from .core.errors import RETRY_AFTER_KEY, InsufficientScope, InvalidRequest, InvalidToken, OAuthError
-from .http import NO_STORE, bearer_challenge
-from .outages import as_outage
-
-log = logging.getLogger(__name__)
+from .core.errors import InvalidRequest, OAuthError
+from .http import as_oauth_error, error_headers
 
 PROBLEM_TYPE = "application/problem+json"
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -61,14 +57,7 @@ def problem_body(err: OAuthError) -> dict[str, Any]:
 
 
 def problem_response(err: OAuthError) -> JSONResponse:
-    headers = dict(NO_STORE)
-    if isinstance(err, InvalidToken | InsufficientScope):
-        headers["WWW-Authenticate"] = bearer_challenge(None if err.metadata.get("no_token") else err)
-    if RETRY_AFTER_KEY in err.metadata:
-        headers["Retry-After"] = err.metadata[RETRY_AFTER_KEY]
-    elif err.status_code == 503:
-        headers["Retry-After"] = "1"
-    return JSONResponse(problem_body(err), status_code=err.status_code, headers=headers,
+    return JSONResponse(problem_body(err), status_code=err.status_code, headers=error_headers(err),
                         media_type=PROBLEM_TYPE)
 
 
@@ -78,16 +67,7 @@ def as_problem(exc: Exception) -> JSONResponse:
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
         return problem_response(InvalidRequest(
             "Missing or malformed parameter: " + ", ".join(f for f in fields if f)[:200]))
-    if isinstance(exc, OAuthError):
-        if exc.status_code >= 500:
-            log.warning("request failed: %s", exc)
-        return problem_response(exc)
-    outage = as_outage(exc)
-    if outage is not None:
-        log.warning("request failed: %s (%s)", outage, exc)
-        return problem_response(outage)
-    log.exception("unhandled error", exc_info=exc)
-    return problem_response(OAuthError())
+    return problem_response(as_oauth_error(exc))
 
 
 class ProblemRoute(APIRoute):

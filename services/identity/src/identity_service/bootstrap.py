@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
+from authgate_common.core.access_tokens import TokenInfo, TokenValidator
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to
 from authgate_common.kv import FailClosedStore, service_store
+from authgate_common.token_client import GrpcTokenValidator
 from authgate_common.wiring import WiredService
 from fastapi import FastAPI
 
 from .adapters.session_client import GrpcSessions
-from .adapters.token_client import GrpcTokenValidator
 from .adapters.user_repository import SqlUserUnitOfWork
-from .domain.admin.caller import TokenInfo, TokenValidator
 from .domain.admin.users import UserAdmin
 from .domain.create_user import CreateUser
 from .domain.directory import Directory
@@ -61,7 +62,7 @@ def throttle_policy(settings: Settings) -> ThrottlePolicy:
 class _Unwired:
     """Stands in for the token service where none was wired: the admin API fails closed."""
 
-    def validate(self, token: str) -> TokenInfo:
+    def validate(self, token: str, required_scopes: Sequence[str] = ()) -> TokenInfo:
         raise TemporarilyUnavailable(detail="token validation not wired")
 
 

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from authgate_common.core.access_tokens import TokenInfo
 from authgate_common.core.audit import MemoryAuditTrail
 from authgate_common.core.errors import AlreadyExists, InvalidToken, OAuthError
-from identity_service.domain.admin.caller import TokenInfo
 from identity_service.domain.admin.paging import UserQuery
 from identity_service.domain.admin.users import UserAdmin
 from identity_service.domain.create_user import CreateUser, NewUser
@@ -112,7 +112,7 @@ class FakeTokens:
                                        audiences=audiences)
         return token
 
-    def validate(self, token: str) -> TokenInfo:
+    def validate(self, token: str, required_scopes: Sequence[str] = ()) -> TokenInfo:
         if token not in self.tokens:
             raise InvalidToken()
         return self.tokens[token]

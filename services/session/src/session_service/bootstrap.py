@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 import redis
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.cookies import cookie_rule
+from authgate_common.core.access_tokens import TokenValidator
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.core.kv import KeyValueStore
 from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to
 from authgate_common.kv import service_store
+from authgate_common.token_client import GrpcTokenValidator
 from authgate_common.wiring import WiredService
 from fastapi import FastAPI
 
@@ -23,8 +25,6 @@ from .adapters.logout_clients import GrpcClientDirectory, GrpcHintVerifier
 from .adapters.presence import KvPresence
 from .adapters.repository import SqlUnitOfWork
 from .adapters.revocation_bus import LocalPublisher, RedisListener, RedisPublisher
-from .adapters.token_client import GrpcTokenValidator
-from .domain.callers import TokenValidator
 from .domain.context import Deps
 from .domain.feed import RevocationHub
 from .domain.logout_csrf import LogoutCsrf

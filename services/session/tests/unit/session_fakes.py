@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import redis
+from authgate_common.core.access_tokens import TokenInfo
 from authgate_common.core.audit import MemoryAuditTrail
 from authgate_common.core.errors import InvalidToken, LoginRequired, NotFound
 from session_service.bootstrap import SessionService, build
-from session_service.domain.callers import TokenInfo
 from session_service.domain.lookup import get_session
 from session_service.domain.model import Revocation, Session
 from session_service.domain.validate import validate_session

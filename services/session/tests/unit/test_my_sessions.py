@@ -4,6 +4,7 @@ caller, someone else's session indistinguishable from an unknown one."""
 from __future__ import annotations
 
 import pytest
+from authgate_common.core.access_tokens import TokenInfo
 from authgate_common.core.errors import (
     AccessDenied,
     InsufficientScope,
@@ -12,7 +13,6 @@ from authgate_common.core.errors import (
     NotFound,
 )
 from session_service.domain.callers import (
-    TokenInfo,
     bearer_from_header,
     caller_from_cookie,
     caller_from_token,

@@ -15,6 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Annotated
 
+from authgate_common.core.access_tokens import TokenValidator
 from authgate_common.core.admin_scope import admin_audience
 from authgate_common.core.errors import InvalidRequest, InvalidToken
 from authgate_common.http import NO_STORE
@@ -23,7 +24,7 @@ from authgate_common.problems import problem as problem_entry
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..domain.admin.caller import USERS_SCOPE, AdminCaller, TokenValidator, admin_caller
+from ..domain.admin.caller import USERS_SCOPE, AdminCaller, admin_caller
 from ..domain.admin.paging import DEFAULT_PAGE, MAX_PAGE
 from ..domain.admin.preconditions import IfMatch, PreconditionRequired
 from ..domain.admin.users import ProfileChanges, UserAdmin

@@ -9,10 +9,9 @@ the bare RFC 6750 §3.1 challenge; a bad one gets `invalid_token`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+from authgate_common.core.access_tokens import TokenValidator
 from authgate_common.core.account_scope import ACCOUNT_SCOPE
 from authgate_common.core.errors import AccessDenied, InsufficientScope, InvalidToken, LoginRequired
 
@@ -21,20 +20,6 @@ from .validate import validate_session
 
 REQUIRED_SCOPE = ACCOUNT_SCOPE
 NO_TOKEN = {"no_token": "1"}
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    sub: str
-    sid: str
-    scopes: tuple[str, ...]
-    audiences: tuple[str, ...] = ()
-
-
-class TokenValidator(Protocol):
-    """TokenService/ValidateToken. Raises InvalidToken, InsufficientScope or TemporarilyUnavailable."""
-
-    def validate(self, token: str, required_scopes: Sequence[str]) -> TokenInfo: ...
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from authgate_common.core.access_tokens import TokenValidator
 from authgate_common.core.errors import InvalidToken
 from authgate_common.core.forms import is_form, parse_form
 from authgate_common.core.return_to import safe_return_to
@@ -22,7 +23,6 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.callers import TokenValidator
 from ..domain.context import Deps
 from ..domain.my_sessions import end_my_session, logout, my_sessions
 from ..domain.rp_logout import RpLogout

@@ -11,28 +11,14 @@ every change it makes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
+from authgate_common.core.access_tokens import TokenValidator
 from authgate_common.core.errors import InsufficientScope, InvalidToken
 
 from ..acting import Acting, by_admin_client
 
 USERS_SCOPE = "admin:users"
 NO_TOKEN = {"no_token": "1"}
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    sub: str
-    client_id: str
-    scopes: tuple[str, ...]
-    audiences: tuple[str, ...] = ()
-
-
-class TokenValidator(Protocol):
-    """TokenService/ValidateToken. Raises InvalidToken or TemporarilyUnavailable."""
-
-    def validate(self, token: str) -> TokenInfo: ...
 
 
 @dataclass(frozen=True)
