@@ -32,8 +32,9 @@ from .proto_time import timestamp
 from .settings import BaseServiceSettings
 
 SERVICE_NAME = "authgate.audit.v1.AuditService"
-# Who may call it (authgate_common.grpc_access): the audit trail is for the operator.
-ACCESS = callers(SERVICE_NAME, {"ListAuditEvents": OPERATOR})
+# Who may call it (authgate_common.grpc_access): the audit trail is for the operator, and
+# for the token service, which answers the admin API's /api/v1/admin/audit from all four.
+ACCESS = callers(SERVICE_NAME, {"ListAuditEvents": (OPERATOR, "token")})
 log = logging.getLogger(__name__)
 
 

@@ -4,6 +4,8 @@ change audited with the acting client, delete ending the user's sessions first."
 from __future__ import annotations
 
 import pytest
+from authgate_common.core.admin_api import IfMatch, PreconditionFailed, admin_caller, decode_cursor
+from authgate_common.core.admin_scope import USERS_SCOPE
 from authgate_common.core.errors import (
     AlreadyExists,
     InsufficientScope,
@@ -14,9 +16,6 @@ from authgate_common.core.errors import (
 )
 from identity_fakes import PASSWORD, Core, FakeTokens
 from identity_service.domain.acting import by_admin_client
-from identity_service.domain.admin.caller import USERS_SCOPE, admin_caller
-from identity_service.domain.admin.paging import decode_cursor
-from identity_service.domain.admin.preconditions import IfMatch, PreconditionFailed
 from identity_service.domain.admin.users import ProfileChanges
 from identity_service.domain.create_user import NewUser
 

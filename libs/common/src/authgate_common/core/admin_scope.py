@@ -10,8 +10,10 @@ is ever granted an admin scope, and only by `client_credentials` (a client secre
 
 from __future__ import annotations
 
+USERS_SCOPE, CLIENTS_SCOPE, SESSIONS_SCOPE = "admin:users", "admin:clients", "admin:sessions"
+KEYS_SCOPE, AUDIT_SCOPE, CONSENTS_SCOPE = "admin:keys", "admin:audit", "admin:consents"
 ADMIN_SCOPES = frozenset({
-    "admin:users", "admin:clients", "admin:sessions", "admin:keys", "admin:audit", "admin:consents",
+    USERS_SCOPE, CLIENTS_SCOPE, SESSIONS_SCOPE, KEYS_SCOPE, AUDIT_SCOPE, CONSENTS_SCOPE,
 })
 
 

@@ -84,5 +84,5 @@ class CreateUser:
             if users.get_by_email_key(user.email_key) is not None:
                 raise AlreadyExists("email is already registered")
             users.add(user)  # a concurrent twin still fails here, on the unique index
-            users.audit.record(by.event("created", user.id, username=user.username))
+            users.audit.record(by.event("user.created", user.id, username=user.username))
         return user

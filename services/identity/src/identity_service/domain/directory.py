@@ -68,7 +68,7 @@ class Directory:
             if not user.disabled:
                 user = replace(user, disabled=True, updated_at=self._now(), version=user.version + 1)
                 users.save(user)
-                users.audit.record(by.event("disabled", user.id))
+                users.audit.record(by.event("user.disabled", user.id))
         self.end_sessions(user)
         return user
 

@@ -56,7 +56,7 @@ class VerifyPassword:
         """An operator lifts the account's lockout and clears its failure count."""
         if self._throttle is not None:
             self._throttle.unlock(username_key(user.username))
-        self.audit.record(by.event("unlocked", user.id))
+        self.audit.record(by.event("user.unlocked", user.id))
 
     def _audit_failure(self, username: str, user: User | None, locked: bool, client_ip: str,
                        lockouts: list[tuple[str, int]]) -> None:

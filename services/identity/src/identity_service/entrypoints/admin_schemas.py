@@ -1,30 +1,17 @@
-"""The admin users API's bodies (pydantic, so /docs shows them) and their OpenAPI entries.
-
-Request bodies are read by the route itself after the bearer token is checked (a
-malformed body from a caller without a token gets 401, not 400): `read_body` parses
-JSON strictly (no unknown field, no coercion) and names the fields at fault, never their
-values.
-"""
+"""The admin users API's bodies (pydantic, so /docs shows them) and their OpenAPI entries
+(the shared ones: authgate_common.admin_http)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from authgate_common.core.errors import InvalidRequest
+from authgate_common.admin_http import Strict, common_responses, etag_header, precondition
+from authgate_common.core.admin_scope import USERS_SCOPE
 from authgate_common.problems import problem
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel
 
 from ..domain.users import User
-
-JSON = "application/json"
-MERGE_PATCH = "application/merge-patch+json"  # RFC 7396
-
-
-class UnsupportedMediaType(InvalidRequest):
-    status_code = 415
-    default_description = f"Send {JSON}."
 
 
 class AdminUser(BaseModel):
@@ -45,11 +32,7 @@ class AdminUserPage(BaseModel):
     next_cursor: str | None = None
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class AdminUserCreate(_Strict):
+class AdminUserCreate(Strict):
     username: str
     email: str
     password: str
@@ -59,7 +42,7 @@ class AdminUserCreate(_Strict):
     email_verified: bool = False
 
 
-class AdminUserPatch(_Strict):
+class AdminUserPatch(Strict):
     """A JSON merge patch (RFC 7396): a field sent changes, null empties a name field."""
 
     email: str | None = None
@@ -69,11 +52,8 @@ class AdminUserPatch(_Strict):
     family_name: str | None = None
 
 
-class AdminPassword(_Strict):
+class AdminPassword(Strict):
     password: str
-
-
-Body = TypeVar("Body", bound=BaseModel)
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -83,40 +63,7 @@ def user_json(user: User) -> dict[str, Any]:
                      updated_at=user.updated_at).model_dump(mode="json")
 
 
-def media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def read_body(model: type[Body], content_type: str | None, body: bytes,
-              accepted: tuple[str, ...] = (JSON,)) -> Body:
-    if media_type(content_type) not in accepted:
-        raise UnsupportedMediaType(f"Send {' or '.join(accepted)}.")
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()} - {""})
-        if not fields:
-            raise InvalidRequest("The body is not a valid JSON object.") from None
-        raise InvalidRequest("Missing or malformed field: " + ", ".join(fields)[:200]) from None
-    except (ValueError, RecursionError, json.JSONDecodeError):
-        raise InvalidRequest("The body is not valid JSON.") from None
-
-
-def request_body(model: type[BaseModel], *types: str) -> dict[str, Any]:
-    schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in types or (JSON,)}}}
-
-
-ETAG_HEADER = {"ETag": {"description": "the user's version (strong): send it back in If-Match",
-                        "schema": {"type": "string"}}}
-BAD_INPUT = problem("invalid_request: a missing or malformed parameter or field")
-# Every route's: the caller is checked first, then the input.
-COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: BAD_INPUT,
-    401: problem("invalid_token: no bearer token, or not a valid one (RFC 6750 §3)"),
-    403: problem("insufficient_scope: the token lacks `admin:users` or is not for the admin API"),
-    503: problem("temporarily_unavailable: the token or session service could not answer"),
-}
+ETAG_HEADER = etag_header("user")
+COMMON_RESPONSES = common_responses(USERS_SCOPE, "the token or session service")
 NOT_FOUND = problem("not_found: no such user")
-PRECONDITION: dict[int | str, dict[str, Any]] = {
-    412: problem("precondition_failed: If-Match names another version of the user")}
+PRECONDITION = precondition("user")

@@ -10,31 +10,36 @@ are plain `def`: FastAPI runs them in its thread pool (bcrypt, the database, gRP
 
 # No `from __future__ import annotations`: the routes' Annotated dependencies are local
 # to admin_users_router, and FastAPI must see them evaluated.
-import re
-import urllib.parse
 from dataclasses import dataclass
 from typing import Annotated
 
+from authgate_common.admin_http import (
+    JSON,
+    MERGE_PATCH,
+    caller_dependency,
+    etag,
+    if_match,
+    next_link,
+    raw_body,
+    read_body,
+    request_body,
+)
 from authgate_common.core.access_tokens import TokenValidator
-from authgate_common.core.admin_scope import admin_audience
-from authgate_common.core.errors import InvalidRequest, InvalidToken
+from authgate_common.core.admin_api import DEFAULT_PAGE, MAX_PAGE, AdminCaller, PreconditionRequired
+from authgate_common.core.admin_scope import USERS_SCOPE
+from authgate_common.core.errors import InvalidRequest
 from authgate_common.http import NO_STORE
 from authgate_common.problems import ProblemRoute
 from authgate_common.problems import problem as problem_entry
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..domain.admin.caller import USERS_SCOPE, AdminCaller, admin_caller
-from ..domain.admin.paging import DEFAULT_PAGE, MAX_PAGE
-from ..domain.admin.preconditions import IfMatch, PreconditionRequired
 from ..domain.admin.users import ProfileChanges, UserAdmin
 from ..domain.create_user import NewUser
 from ..domain.users import User
 from .admin_schemas import (
     COMMON_RESPONSES,
     ETAG_HEADER,
-    JSON,
-    MERGE_PATCH,
     NOT_FOUND,
     PRECONDITION,
     AdminPassword,
@@ -42,13 +47,10 @@ from .admin_schemas import (
     AdminUserCreate,
     AdminUserPage,
     AdminUserPatch,
-    read_body,
-    request_body,
     user_json,
 )
 
 USERS_PATH = "/api/v1/admin/users"
-_ETAG = re.compile(r'"(\d{1,18})"')
 IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
 
 
@@ -59,33 +61,6 @@ class AdminDeps:
     issuer: str
 
 
-def etag(user: User) -> str:
-    return f'"{user.version}"'
-
-
-def if_match(value: str | None) -> IfMatch | None:
-    """RFC 9110 §13.1.1: `*` or a list of strong entity tags (a weak one never matches)."""
-    if value is None or not value.strip():
-        return None
-    if value.strip() == "*":
-        return IfMatch(any=True)
-    tags = (_ETAG.fullmatch(t.strip()) for t in value.split(","))
-    return IfMatch(versions=frozenset(int(m.group(1)) for m in tags if m))
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    scheme, _, token = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None  # no token (or another scheme): the bare challenge
-    if not token.strip():
-        raise InvalidToken("The access token is missing.")
-    return token.strip()
-
-
-async def _body(request: Request) -> bytes:
-    return await request.body()
-
-
 def _user(user: User, status_code: int = 200, **headers: str) -> JSONResponse:
     return JSONResponse(user_json(user), status_code=status_code,
                         headers={**NO_STORE, "ETag": etag(user), **headers})
@@ -94,15 +69,9 @@ def _user(user: User, status_code: int = 200, **headers: str) -> JSONResponse:
 def admin_users_router(deps: AdminDeps) -> APIRouter:
     router = APIRouter(prefix=USERS_PATH, tags=["admin: users"], route_class=ProblemRoute,
                        responses=COMMON_RESPONSES)
-    audience = admin_audience(deps.issuer)
     users = deps.users
-
-    def caller(request: Request) -> AdminCaller:
-        token = bearer_token(request.headers.get("authorization"))
-        return admin_caller(deps.tokens, token, audience=audience, scope=USERS_SCOPE)
-
-    Caller = Annotated[AdminCaller, Depends(caller)]
-    RawBody = Annotated[bytes, Depends(_body)]
+    Caller = Annotated[AdminCaller, Depends(caller_dependency(deps.tokens, deps.issuer, USERS_SCOPE))]
+    RawBody = Annotated[bytes, Depends(raw_body)]
     with_etag = {"description": "the user", "headers": ETAG_HEADER}
 
     @router.get("", summary="List users, oldest first, a page at a time", response_model=AdminUserPage,
@@ -115,10 +84,9 @@ def admin_users_router(deps: AdminDeps) -> APIRouter:
         page = users.list(limit=limit, cursor=cursor, username=username, email=email, disabled=disabled)
         headers = dict(NO_STORE)
         if page.next_cursor:
-            query = {"limit": limit, "cursor": page.next_cursor, "username": username, "email": email,
-                     "disabled": None if disabled is None else str(disabled).lower()}
-            link = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
-            headers["Link"] = f'<{USERS_PATH}?{link}>; rel="next"'
+            headers["Link"] = next_link(USERS_PATH, {"limit": limit, "cursor": page.next_cursor,
+                                                     "username": username, "email": email,
+                                                     "disabled": disabled})
         return JSONResponse({"users": [user_json(u) for u in page.users], "next_cursor": page.next_cursor},
                             headers=headers)
 

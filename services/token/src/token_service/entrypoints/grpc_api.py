@@ -33,9 +33,10 @@ SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
 ACCESS = {
     **callers(SERVICE_NAME, {
         # Resource servers holding a validator certificate, the gateway, the session
-        # service (bearer tokens at /api/v1/sessions and /api/v1/logout) and the identity
-        # service (the admin API's /api/v1/admin/users).
-        "ValidateToken": (VALIDATOR, GATEWAY, "session", "identity"),
+        # service (bearer tokens at /api/v1/sessions and /api/v1/logout, the admin API's
+        # sessions), the identity service (the admin API's users) and the authorization
+        # service (the admin API's clients and consents).
+        "ValidateToken": (VALIDATOR, GATEWAY, "session", "identity", "authorization"),
         "ListSigningKeys": OPERATOR,
         "RotateSigningKeys": OPERATOR,
         "VerifyIdTokenHint": "session",  # the end-session endpoint's id_token_hint

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from authgate_common.core.admin_api import UUID_ID, IfMatch, check, check_limit, decode_cursor, encode_cursor
 from authgate_common.core.errors import AlreadyExists, NotFound
 
 from ..acting import Acting
@@ -25,8 +26,7 @@ from ..ports import UserRepository, UserUnitOfWork
 from ..text import email_key, is_identifier, username_key
 from ..users import User
 from ..verify_password import VerifyPassword
-from .paging import Page, UserQuery, check_limit, decode_cursor, encode_cursor, position_of
-from .preconditions import IfMatch, check
+from .paging import Page, UserQuery, position_of
 
 PROFILE_FIELDS = ("name", "given_name", "family_name")
 
@@ -56,7 +56,7 @@ class UserAdmin:
     def list(self, *, limit: int, cursor: str | None = None, username: str | None = None,
              email: str | None = None, disabled: bool | None = None) -> Page:
         check_limit(limit)
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_cursor(cursor, UUID_ID) if cursor else None
         if any(v is not None and not is_identifier(v) for v in (username, email)):
             return Page()  # no stored username or email holds such text
         query = UserQuery(after=after, username_key=_keys(username, username_key),
@@ -128,7 +128,7 @@ class UserAdmin:
         self._directory.end_sessions(user)
         with self._uow() as users:
             if users.delete(user.id):
-                users.audit.record(by.event("deleted", user.id, username=user.username))
+                users.audit.record(by.event("user.deleted", user.id, username=user.username))
 
     def _locked(self, users: UserRepository, user_id: str) -> User:
         key = canonical_id(user_id)
@@ -149,5 +149,5 @@ class UserAdmin:
             changed = replace(changed, version=user.version + 1,
                               updated_at=self._now() if touch else user.updated_at)
             users.save(changed)
-            users.audit.record(by.event(action, user.id, **details))
+            users.audit.record(by.event(f"user.{action}", user.id, **details))
         return changed
