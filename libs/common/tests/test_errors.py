@@ -74,3 +74,11 @@ def test_rpc_errors_turn_back_into_the_same_oauth_error(cls: type[errors.OAuthEr
         grpc_errors.raise_from_rpc_error(FakeRpcError())
     assert info.value.description == "why"
     assert info.value.metadata["authgate-replayed-grant-id"] == "g1"
+
+
+def test_a_description_beyond_ascii_crosses_grpc_metadata_intact() -> None:
+    text = "RFC 6749 §3.3: « scope » invalide — 100% sûr"
+    sent = grpc_errors.encode_description(text)
+    assert sent.isascii() and sent.isprintable()
+    assert grpc_errors.decode_description(sent) == text
+    assert grpc_errors.encode_description("plain: a-b_c (d)") == "plain: a-b_c (d)"

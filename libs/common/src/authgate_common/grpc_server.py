@@ -14,7 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .core.errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError
 from .grpc_access import INTERNAL, AccessInterceptor, AccessTable, DenialHook, InternalTls
-from .grpc_errors import raise_from_rpc_error, status_of
+from .grpc_errors import encode_description, raise_from_rpc_error, status_of
 from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
 from .renewing_channel import RenewingChannel
 from .settings import BaseServiceSettings
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def _abort_with(context: grpc.ServicerContext, err: OAuthError) -> None:
-    md = [(ERROR_KEY, err.error), (DESCRIPTION_KEY, err.description)]
+    md = [(ERROR_KEY, err.error), (DESCRIPTION_KEY, encode_description(err.description))]
     md += [(k, v) for k, v in err.metadata.items()]
     context.set_trailing_metadata(md)
     context.abort(status_of(err), err.description)
