@@ -39,7 +39,8 @@ def test_code_replay_and_refresh_reuse_revocations_survive_a_flush(calls) -> Non
 
 def test_a_withdrawn_consent_survives_a_flush(calls) -> None:
     tokens = calls.sign_in()
-    assert ClientTokenRevocation(calls.world.service.refresh).revoke("u1", "app") == 1
+    revocation = ClientTokenRevocation(calls.world.service.refresh, calls.world.service.ledger)
+    assert revocation.revoke("u1", "app") == 1
     calls.world.deny_list.flush()
     assert not calls.world.accepts(tokens.access_token)
 

@@ -112,8 +112,9 @@ class SqlRefreshRepository:
         return list(self._s.execute(stmt).scalars())
 
     def families_of_client_user(self, client_id: str, user_id: str) -> list[str]:
-        stmt = select(fam.c.family_id).where(fam.c.client_id == client_id, fam.c.user_id == user_id,
-                                             fam.c.revoked_at.is_(None))
+        stmt = select(fam.c.family_id).where(fam.c.client_id == client_id, fam.c.revoked_at.is_(None))
+        if user_id:
+            stmt = stmt.where(fam.c.user_id == user_id)
         return list(self._s.execute(stmt).scalars())
 
     def audit(self, event: AuditEvent, now: datetime) -> None:

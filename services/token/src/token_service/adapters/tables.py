@@ -102,5 +102,18 @@ revoked_jtis = Table(
     Index("ix_revoked_jtis_revoked_at", "revoked_at"),
 )
 
+# Deleted clients: every access token of the client with `iat` at or before the second of
+# `revoked_at` is revoked, until `expires_at` (the longest an access token lives, plus the
+# clock skew); the Redis deny-list holds a copy of each.
+revoked_clients = Table(
+    "revoked_clients",
+    metadata,
+    Column("client_id", String(255), primary_key=True),
+    timestamp("revoked_at"),
+    timestamp("expires_at"),
+    Index("ix_revoked_clients_expires_at", "expires_at"),
+    Index("ix_revoked_clients_revoked_at", "revoked_at"),
+)
+
 # The audit trail (refresh reuse, revocations, tokens issued, key rotations) is the
 # shared `audit_events` table: authgate_common.audit_schema (migration 0003).

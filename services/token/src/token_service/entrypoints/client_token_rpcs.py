@@ -1,6 +1,6 @@
 """RevokeClientTokens of authgate.token.v1.TokenService (the authorization service's outbox
-relay asks it when a consent is withdrawn): a thin shell over domain/revocation/client_tokens.py,
-mixed into TokenServicer."""
+relay asks it when a consent is withdrawn, for one user, and when a client is deleted, for
+every user): a thin shell over domain/revocation/client_tokens.py, mixed into TokenServicer."""
 
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 A withdrawn consent (`consent.withdrawn`, written by ConsentBook.withdraw in the same
 transaction) becomes TokenService.RevokeClientTokens(user_id, client_id): the client's
 refresh tokens for that user stop working (OIDC Core §3.1.2.4 leaves how to the OP).
+A deleted client (`client.deleted`, written by ClientRegistry.delete in the same
+transaction) becomes RevokeClientTokens("", client_id): every token the client holds, of
+every user and its own client_credentials ones, is refused from then on.
 
 Each round claims due messages in one short transaction (the claim hides them from other
 replicas for a lease longer than a call can take), calls with nothing held open, then
@@ -19,18 +22,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from authgate_common.core.errors import OAuthError
+from authgate_common.core.errors import InvalidRequest, OAuthError
 
 from ..models import OutboxMessage
 from ..ports import Clock, UnitOfWork
 from .book import WITHDRAWN_TOPIC
 
 log = logging.getLogger(__name__)
+CLIENT_DELETED_TOPIC = "client.deleted"
 
 
 class TokenRevoker(Protocol):
     def revoke_client_tokens(self, user_id: str, client_id: str) -> int:
-        """Revoke the refresh tokens `client_id` holds for `user_id`; how many families."""
+        """Revoke the refresh tokens `client_id` holds for `user_id` (for every user, and
+        every access token of the client too, when `user_id` is empty); how many families."""
         ...
 
 
@@ -48,7 +53,7 @@ class RelayPolicy:
 
 
 class OutboxRelay:
-    TOPICS = (WITHDRAWN_TOPIC,)
+    TOPICS = (WITHDRAWN_TOPIC, CLIENT_DELETED_TOPIC)
 
     def __init__(self, uow: UnitOfWork, clock: Clock, revoker: TokenRevoker,
                  policy: RelayPolicy | None = None) -> None:
@@ -79,6 +84,14 @@ class OutboxRelay:
         return True
 
     def _send(self, message: OutboxMessage) -> None:
-        user_id, client_id = message.payload.get("user_id"), message.payload.get("client_id")
-        revoked = self._revoker.revoke_client_tokens(str(user_id or ""), str(client_id or ""))
+        client_id = str(message.payload.get("client_id") or "")
+        if message.topic == CLIENT_DELETED_TOPIC:
+            revoked = self._revoker.revoke_client_tokens("", client_id)
+            log.info("client %s deleted: its tokens revoked (%d refresh-token family(ies))",
+                     client_id, revoked)
+            return
+        user_id = str(message.payload.get("user_id") or "")
+        if not user_id:  # an empty user would mean every user's tokens: never for one consent
+            raise InvalidRequest(detail="consent.withdrawn message without a user_id")
+        revoked = self._revoker.revoke_client_tokens(user_id, client_id)
         log.info("consent withdrawn: %d refresh-token family(ies) of client %s revoked", revoked, client_id)

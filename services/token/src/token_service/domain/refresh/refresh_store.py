@@ -87,7 +87,8 @@ class RefreshRepository(Protocol):
     def families_of_grant(self, grant_id: str) -> list[str]: ...
 
     def families_of_client_user(self, client_id: str, user_id: str) -> list[str]:
-        """The unrevoked families this client holds for this user."""
+        """The unrevoked families this client holds for this user (for every user when
+        `user_id` is empty)."""
 
     def audit(self, event: AuditEvent, now: datetime) -> None: ...
 

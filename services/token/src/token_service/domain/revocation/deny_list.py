@@ -1,12 +1,13 @@
 """Keeping the jti deny-list whole (issue 7: nothing is accepted that a revocation could
 have killed).
 
-The deny-list (Redis) is a copy of the record (PostgreSQL, jti_record.py). Redis keeps
+The deny-list (Redis) is a copy of the record (PostgreSQL, jti_record.py): revoked jtis
+and revoked clients (a deleted client's tokens up to a point in time). Redis keeps
 nothing on disk, so it may come back empty; the copy therefore carries a completeness
-marker (no expiry) that is set only after every unexpired revoked jti was loaded from the
-record. Validation reads a jti and the marker in one round trip. Without the marker no
-token is accepted: one replica takes a short lock in Redis and reloads, the others wait
-briefly for it and then fail closed (TemporarilyUnavailable: 503 / UNAVAILABLE). The
+marker (no expiry) that is set only after every unexpired revocation was loaded from the
+record. Validation reads a jti, its client and the marker in one round trip. Without the
+marker no token is accepted: one replica takes a short lock in Redis and reloads, the
+others wait briefly for it and then fail closed (TemporarilyUnavailable: 503 / UNAVAILABLE). The
 marker is set only if the loader still holds its lock, so a store that loses its data
 again mid-load is never marked complete.
 
@@ -40,11 +41,16 @@ POLL_SECONDS = 0.02
 class DenyList(Protocol):
     """The fast copy every validation reads; failures are TemporarilyUnavailable."""
 
-    def check(self, jti: str) -> tuple[bool, bool]:
-        """(is the jti deny-listed, is the copy complete), in one round trip."""
+    def check(self, jti: str, client_id: str = "", iat: int = 0) -> tuple[bool, bool]:
+        """(is the jti deny-listed, or `client_id` revoked at or after the second `iat`;
+        is the copy complete), in one round trip."""
 
     def add(self, entries: Sequence[tuple[str, int]]) -> None:
         """Deny-list each jti for its number of seconds."""
+
+    def add_clients(self, entries: Sequence[tuple[str, int, int]]) -> None:
+        """(client_id, revoked_before, seconds): refuse the client's tokens with `iat` <=
+        revoked_before for that long; a later revoked_before is never replaced by an earlier."""
 
     def is_complete(self) -> bool: ...
 
@@ -128,7 +134,11 @@ class DenyListKeeper:
 
     def _push(self, since: datetime | None) -> int:
         now = self._clock()
-        after, total = "", 0
+        with self._record() as record:  # a few rows: one per client deleted within a token's life
+            clients = record.revoked_clients(now, since=since)
+        self._deny_list.add_clients([(c.client_id, c.revoked_before, c.ttl_seconds(now))
+                                     for c in clients])
+        after, total = "", len(clients)
         while True:
             with self._record() as record:
                 page = record.revoked(now, since=since, after=after, limit=self._page)

@@ -6,7 +6,9 @@ reused refresh token every access token of its family: each access token of the 
 refresh grants is recorded (PostgreSQL) under its grant and its family, and revoking
 either puts every one of them on the deny-list for as long as they could still be valid.
 Client-credentials tokens belong to no grant that can be replayed; each can still be
-revoked by its own jti.
+revoked by its own jti. A deleted client's tokens, of every grant, are revoked at once by
+one client revocation (every token of the client issued up to that second), kept for as
+long as an access token lives (plus the clock skew): nothing older can be valid anyway.
 
 Every revocation is recorded in PostgreSQL first (in the caller's transaction when there
 is one, its push then waiting for the commit) and then pushed to the deny-list (Redis),
@@ -21,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from authgate_common.core.errors import TemporarilyUnavailable
 
 from .deny_list import DenyList, DenyListKeeper
-from .jti_record import IssuedJti, JtiEntry, JtiRecord, JtiUnitOfWork
+from .jti_record import ClientRevocation, IssuedJti, JtiEntry, JtiRecord, JtiUnitOfWork
 
 
 class GrantLedger:
@@ -71,6 +73,18 @@ class GrantLedger:
         record.revoke(entries, now)
         return entries
 
+    def revoke_client(self, record: JtiRecord, client_id: str) -> ClientRevocation:
+        """Record, in the caller's transaction, that every access token of the client issued
+        until now is revoked; the caller hands the result to `deny_client` once committed."""
+        now = self._clock()
+        revocation = ClientRevocation(client_id, now, now + timedelta(seconds=self._ttl) + self._skew)
+        record.revoke_client(revocation)
+        return revocation
+
+    def deny_client(self, revocation: ClientRevocation) -> None:
+        self._deny_list.add_clients([(revocation.client_id, revocation.revoked_before,
+                                      revocation.ttl_seconds(self._clock()))])
+
     def deny(self, entries: Sequence[JtiEntry]) -> None:
         """Push recorded revocations to the deny-list."""
         now = self._clock()
@@ -78,13 +92,14 @@ class GrantLedger:
         if live:
             self._deny_list.add(live)
 
-    def is_revoked(self, jti: str) -> bool:
-        """One round trip to Redis; the record is read only when Redis lost its data."""
-        listed, complete = self._deny_list.check(jti)
+    def is_revoked(self, jti: str, client_id: str = "", iat: int = 0) -> bool:
+        """Whether the jti, or its client as of `iat`, is revoked. One round trip to Redis;
+        the record is read only when Redis lost its data."""
+        listed, complete = self._deny_list.check(jti, client_id, iat)
         if listed or complete:
             return listed
         self._keeper.recover()
-        listed, complete = self._deny_list.check(jti)
+        listed, complete = self._deny_list.check(jti, client_id, iat)
         if not complete and not listed:
             raise TemporarilyUnavailable(detail="the jti deny-list is incomplete")
         return listed

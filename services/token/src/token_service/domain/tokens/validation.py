@@ -3,8 +3,9 @@
 One validator serves userinfo and the internal ValidateToken RPC. With no database
 read: the header is checked before any cryptography (RS256 only, `typ` at+jwt, `kid`
 from our own key set, never a key the token brings along), then the signature, the
-registered claims, the required scopes, the jti deny-list and the session behind it.
-Every failure is `invalid_token` with a short description that never echoes input.
+registered claims, the required scopes, the deny-list (revoked jtis, deleted clients)
+and the session behind it. Every failure is `invalid_token` with a short description
+that never echoes input.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class TokenValidator:
             auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
             if audience not in auds:
                 raise InvalidToken("The access token is not meant for this audience.")
-        if self._ledger.is_revoked(claims["jti"]):
+        # The jti, or every token its client held when the client was deleted.
+        if self._ledger.is_revoked(claims["jti"], claims["client_id"], claims["iat"]):
             raise InvalidToken("The access token has been revoked.")
         sid = claims.get("sid")
         if sid and not self._sessions.is_alive(str(sid)):
