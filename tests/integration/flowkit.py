@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import secrets
 import subprocess
 import sys
@@ -307,3 +308,33 @@ class Flow:
         with self.browser() as browser:
             self.login(browser, user)
             return self.code_tokens(browser, client, scope=scope, **params)
+
+
+def service_client(flow: Flow, scopes: str, *flags: str) -> AppClient:
+    """A client_credentials client registered by the operator (`--admin` for an admin client)."""
+    cid = "adm" + secrets.token_hex(5)
+    out = flow.cli("client", "create", "--client-id", cid, "--grant-type", "client_credentials",
+                   "--scope", scopes, *flags)
+    return AppClient(cid, out["client_secret"], "")
+
+
+def client_token(flow: Flow, client: AppClient, scope: str) -> httpx.Response:
+    """The token endpoint's answer to `client`'s client_credentials request for `scope`."""
+    with httpx.Client(base_url=flow.base, timeout=30) as app:
+        return app.post("/api/v1/oauth/token", auth=(client.client_id, client.client_secret),
+                        data={"grant_type": "client_credentials", "scope": scope})
+
+
+def consented_tokens(flow: Flow, browser: httpx.Client, client: AppClient,
+                     scope: str = "openid read") -> dict:
+    """In a signed-in browser: /authorize shows the consent page, Allow, exchange: the tokens."""
+    verifier, challenge = pkce_pair()
+    page = flow.authorize(browser, client, challenge=challenge, scope=scope)
+    assert page.status_code == 200, page.text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    allowed = browser.post("/api/v1/oauth/consent", data={**fields, "decision": "allow"})
+    assert allowed.status_code == 303, allowed.text
+    code = dict(httpx.URL(allowed.headers["location"]).params)["code"]
+    resp = flow.exchange(client, code, verifier)
+    assert resp.status_code == 200, resp.text
+    return resp.json()

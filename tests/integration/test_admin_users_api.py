@@ -15,23 +15,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Flow, eventually
+from flowkit import AUTHGATE, AppClient, Flow, client_token, eventually, service_client
 
 USERS = "/api/v1/admin/users"
 PROBLEM = "application/problem+json"
-
-
-def _client_token(flow: Flow, client: AppClient, scope: str) -> httpx.Response:
-    with httpx.Client(base_url=flow.base, timeout=30) as app:
-        return app.post("/api/v1/oauth/token", auth=(client.client_id, client.client_secret),
-                        data={"grant_type": "client_credentials", "scope": scope})
-
-
-def _service_client(flow: Flow, scopes: str, *flags: str) -> AppClient:
-    cid = "adm" + secrets.token_hex(5)
-    out = flow.cli("client", "create", "--client-id", cid, "--grant-type", "client_credentials",
-                   "--scope", scopes, *flags)
-    return AppClient(cid, out["client_secret"], "")
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -40,12 +27,12 @@ def _bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def admin_client(flow: Flow) -> AppClient:
-    return _service_client(flow, "admin:users", "--admin")
+    return service_client(flow, "admin:users", "--admin")
 
 
 @pytest.fixture(scope="module")
 def admin(flow: Flow, admin_client: AppClient) -> Iterator[httpx.Client]:
-    resp = _client_token(flow, admin_client, "admin:users")
+    resp = client_token(flow, admin_client, "admin:users")
     assert resp.status_code == 200, resp.text
     with httpx.Client(base_url=flow.base, timeout=30, headers=_bearer(resp.json()["access_token"])) as app:
         yield app
@@ -63,10 +50,10 @@ def test_no_token_is_401_with_the_bare_challenge(flow: Flow) -> None:
 
 
 def test_a_token_without_the_admin_scope_or_audience_is_403(flow: Flow, admin_client: AppClient) -> None:
-    plain = _service_client(flow, "read")
-    token = _client_token(flow, plain, "read")
+    plain = service_client(flow, "read")
+    token = client_token(flow, plain, "read")
     assert token.status_code == 200, token.text  # the resource API's token: another audience
-    other_scope = _client_token(flow, _service_client(flow, "admin:clients", "--admin"), "admin:clients")
+    other_scope = client_token(flow, service_client(flow, "admin:clients", "--admin"), "admin:clients")
     assert other_scope.status_code == 200, other_scope.text
     with httpx.Client(base_url=flow.base, timeout=30) as app:
         for access in (token.json()["access_token"], other_scope.json()["access_token"]):

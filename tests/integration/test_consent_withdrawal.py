@@ -5,11 +5,10 @@ tokens they issued stop too; the user's tokens at other clients are untouched.""
 
 from __future__ import annotations
 
-import re
 import time
 
 import httpx
-from flowkit import AppClient, Flow, SignInUser, pkce_pair
+from flowkit import AppClient, Flow, SignInUser, consented_tokens, pkce_pair
 
 DEADLINE_SECONDS = 10
 
@@ -17,19 +16,6 @@ DEADLINE_SECONDS = 10
 def third_party_with_refresh(flow: Flow) -> AppClient:
     return flow.client("--grant-type", "refresh_token", "--name", "Partner", scopes="openid read",
                        first_party=False)
-
-
-def consented_tokens(flow: Flow, browser: httpx.Client, client: AppClient) -> dict:
-    verifier, challenge = pkce_pair()
-    page = flow.authorize(browser, client, challenge=challenge, scope="openid read")
-    assert page.status_code == 200, page.text
-    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
-    allowed = browser.post("/api/v1/oauth/consent", data={**fields, "decision": "allow"})
-    assert allowed.status_code == 303, allowed.text
-    code = dict(httpx.URL(allowed.headers["location"]).params)["code"]
-    resp = flow.exchange(client, code, verifier)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
 
 
 def refresh(flow: Flow, client: AppClient, token: str) -> httpx.Response:

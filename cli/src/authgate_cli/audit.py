@@ -77,7 +77,8 @@ def _ask(client: ServiceClient, request: audit_pb2.ListAuditEventsRequest) -> li
 
 
 def show(args: argparse.Namespace, ctx: Context) -> int:
-    request = audit_pb2.ListAuditEventsRequest(type=args.type or "", limit=args.limit)
+    request = audit_pb2.ListAuditEventsRequest(type=args.type or "", limit=args.limit,
+                                               actor=args.actor or "", client_id=args.client or "")
     if args.user:
         request.user = user_id_of(ctx, args.user)
     if args.since:
@@ -122,4 +123,6 @@ def register(groups: argparse._SubParsersAction, common: argparse.ArgumentParser
     parser.add_argument("--since", metavar="WHEN", help="from: 2026-11-01, 2026-11-01T08:00Z, 24h, 7d")
     parser.add_argument("--until", metavar="WHEN", help="before this time (same forms as --since)")
     parser.add_argument("--type", metavar="TYPE", help="event type (login.failure) or prefix* (token.*)")
+    parser.add_argument("--actor", metavar="ACTOR", help="who did it: client:<id>, operator, a user id")
+    parser.add_argument("--client", metavar="CLIENT_ID", help="the client involved")
     parser.add_argument("--limit", type=_limit, default=100, help="at most this many (default 100, max 1000)")

@@ -181,6 +181,25 @@ def test_query_filters_by_user_time_and_type_newest_first(engine: Engine) -> Non
         log.query(AuditQuery(since=T0, until=T0 - timedelta(seconds=1)))
 
 
+def test_query_filters_by_actor_and_client_exactly(engine: Engine) -> None:
+    log = AuditLog(engine)
+    log.record(AuditEvent("admin.user.created", "u-1", "client:ops", client_id="ops"))
+    log.record(AuditEvent("user.created", "u-2", "operator"))
+    log.record(AuditEvent("token.issued", "u-1", "u-1", client_id="web"))
+    log.record(AuditEvent("client.updated", "", "operator", client_id="ops"))
+
+    def types(**q: str) -> list[str]:
+        return sorted(r.type for r in log.query(AuditQuery(**q)))  # type: ignore[arg-type]
+
+    assert types(actor="client:ops") == ["admin.user.created"]
+    assert types(actor="operator") == ["client.updated", "user.created"]
+    assert types(client_id="ops") == ["admin.user.created", "client.updated"]
+    assert types(actor="operator", client_id="ops") == ["client.updated"]
+    assert types(actor="client:op") == []  # exact, never a prefix
+    with pytest.raises(InvalidRequest):
+        log.query(AuditQuery(actor="x" * 256))
+
+
 def test_prune_deletes_only_old_rows_in_bounded_batches(engine: Engine) -> None:
     for minutes in range(5):
         _at(engine, minutes, "old.event")

@@ -13,15 +13,26 @@ import json
 import re
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Header, Query
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from .core.access_tokens import TokenValidator
-from .core.admin_api import AdminCaller, IfMatch, Versioned, admin_caller
+from .core.admin_api import (
+    MAX_CURSOR,
+    MAX_PAGE,
+    AdminCaller,
+    IfMatch,
+    PreconditionRequired,
+    Versioned,
+    admin_caller,
+)
 from .core.admin_scope import admin_audience
 from .core.errors import InvalidRequest, InvalidToken
+from .http import NO_STORE
 from .problems import problem
 
 JSON = "application/json"
@@ -29,6 +40,14 @@ MERGE_PATCH = "application/merge-patch+json"  # RFC 7396
 _ETAG = re.compile(r'"(\d{1,18})"')
 
 Body = TypeVar("Body", bound=BaseModel)
+
+# The parameters every list and every change takes (FastAPI annotations).
+IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+PageCursor = Annotated[str | None, Query(max_length=MAX_CURSOR, description="next_cursor of the last page")]
+PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a page; Link names the next one (RFC 8288)",
+          "headers": {"Link": {"schema": {"type": "string"}}}}}
 
 
 class UnsupportedMediaType(InvalidRequest):
@@ -81,10 +100,35 @@ def if_match(value: str | None) -> IfMatch | None:
     return IfMatch(versions=frozenset(int(m.group(1)) for m in tags if m))
 
 
+def required_if_match(value: str | None) -> IfMatch:
+    """For a change that must name the version it was made against (PATCH): 428 without."""
+    condition = if_match(value)
+    if condition is None:
+        raise PreconditionRequired()
+    return condition
+
+
 def next_link(path: str, query: Mapping[str, Any]) -> str:
     """RFC 8288 `Link` to the next page; None-valued parameters are left out."""
     params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in query.items() if v is not None}
     return f'<{path}?{urllib.parse.urlencode(params)}>; rel="next"'
+
+
+def page_response(path: str, name: str, items: list[dict[str, Any]], next_cursor: str | None,
+                  query: Mapping[str, Any]) -> JSONResponse:
+    """A page: `{name: items, "next_cursor": ...}`, with the next page's `Link` built from the
+    same `query` (None-valued parameters left out)."""
+    headers = dict(NO_STORE)
+    if next_cursor:
+        headers["Link"] = next_link(path, {**query, "cursor": next_cursor})
+    return JSONResponse({name: items, "next_cursor": next_cursor}, headers=headers)
+
+
+def resource_response(body: dict[str, Any], resource: Versioned, status_code: int = 200,
+                      **headers: str) -> JSONResponse:
+    """One resource, never cached, with its version as strong ETag."""
+    headers = {**NO_STORE, "ETag": etag(resource), **headers}
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def media_type(content_type: str | None) -> str:

@@ -93,6 +93,8 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
             user=request.user,
             type=request.type,
             limit=request.limit,
+            actor=request.actor,
+            client_id=request.client_id,
             since=request.since.ToDatetime(UTC) if request.HasField("since") else None,
             until=request.until.ToDatetime(UTC) if request.HasField("until") else None,
         )

@@ -92,6 +92,10 @@ class AuditLog:
         stmt = select(audit_events).order_by(t.at.desc(), t.id.desc()).limit(q.limit)
         if q.user:
             stmt = stmt.where(t.subject == q.user)
+        if q.actor:
+            stmt = stmt.where(t.actor == q.actor)
+        if q.client_id:
+            stmt = stmt.where(t.client_id == q.client_id)
         if q.since is not None:
             stmt = stmt.where(t.at >= _utc(q.since))
         if q.until is not None:

@@ -4,6 +4,7 @@ caller, someone else's session indistinguishable from an unknown one."""
 from __future__ import annotations
 
 import pytest
+from authgate_common.admin_http import bearer_token
 from authgate_common.core.access_tokens import TokenInfo
 from authgate_common.core.errors import (
     AccessDenied,
@@ -12,11 +13,7 @@ from authgate_common.core.errors import (
     InvalidToken,
     NotFound,
 )
-from session_service.domain.callers import (
-    bearer_from_header,
-    caller_from_cookie,
-    caller_from_token,
-)
+from session_service.domain.callers import caller_from_cookie, caller_from_token
 from session_service.domain.create import create_session
 from session_service.domain.my_sessions import end_my_session, logout, my_sessions
 from session_service.domain.validate import validate_session
@@ -64,12 +61,12 @@ def test_bearer_caller_needs_account_its_audience_and_a_session(world) -> None:
 @pytest.mark.parametrize(("header", "expected"), [
     (None, None), ("Basic dTpw", None), ("Bearer abc", "abc"), ("bearer  abc ", "abc")])
 def test_bearer_header(header: str | None, expected: str | None) -> None:
-    assert bearer_from_header(header) == expected
+    assert bearer_token(header) == expected
 
 
 def test_empty_bearer_is_invalid_token() -> None:
     with pytest.raises(InvalidToken):
-        bearer_from_header("Bearer ")
+        bearer_token("Bearer ")
 
 
 def test_ending_a_device_of_someone_else_is_not_found(world) -> None:

@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -167,11 +167,13 @@ class AuditQuery:
     until: datetime | None = None
     type: str = ""  # exact, or a prefix ending in "*"
     limit: int = DEFAULT_LIMIT
+    actor: str = ""
+    client_id: str = ""
 
     def checked(self) -> AuditQuery:
-        if len(self.user) > 255 or len(self.type) > 64:
-            raise InvalidRequest("user or type filter too long")
+        if len(self.user) > 255 or len(self.type) > 64 or len(self.actor) > 255 or len(self.client_id) > 255:
+            raise InvalidRequest("a filter is too long")
         if self.since and self.until and self.since > self.until:
             raise InvalidRequest("since must not be after until")
         limit = DEFAULT_LIMIT if self.limit <= 0 else min(self.limit, MAX_LIMIT)
-        return AuditQuery(self.user, self.since, self.until, self.type, limit)
+        return replace(self, limit=limit)

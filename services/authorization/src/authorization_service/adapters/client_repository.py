@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..domain.admin.paging import ClientQuery
 from ..domain.models import Client
 from .tables import clients
 
@@ -22,7 +24,8 @@ def _to_client(row: Any) -> Client:
         post_logout_redirect_uris=tuple(row["post_logout_redirect_uris"] or ()),
         backchannel_logout_uri=row["backchannel_logout_uri"] or "",
         backchannel_logout_session_required=bool(row["backchannel_logout_session_required"]),
-        jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]), admin=bool(row["admin"]))
+        jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]), admin=bool(row["admin"]),
+        version=row["version"])
 
 
 def _columns(client: Client) -> dict[str, Any]:
@@ -36,7 +39,7 @@ def _columns(client: Client) -> dict[str, Any]:
         post_logout_redirect_uris=list(client.post_logout_redirect_uris),
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required,
-        jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin)
+        jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin, version=client.version)
 
 
 # Read on every /authorize and code redemption: built once (building a statement and its
@@ -56,6 +59,20 @@ class SqlClientRepository:
     def all(self) -> list[Client]:
         rows = self._s.execute(select(clients).order_by(clients.c.client_id)).mappings()
         return [_to_client(r) for r in rows]
+
+    def page(self, query: ClientQuery, limit: int) -> Sequence[Client]:
+        conditions = []
+        if query.after is not None:
+            at, last = query.after.created_at, query.after.id
+            conditions.append(or_(clients.c.created_at > at,
+                                  and_(clients.c.created_at == at, clients.c.client_id > last)))
+        for column, value in (("client_type", query.client_type), ("first_party", query.first_party),
+                              ("admin", query.admin)):
+            if value is not None:
+                conditions.append(clients.c[column] == value)
+        rows = self._s.execute(select(clients).where(*conditions)
+                               .order_by(clients.c.created_at, clients.c.client_id).limit(limit))
+        return [_to_client(r) for r in rows.mappings()]
 
     def add(self, client: Client) -> None:
         self._s.execute(insert(clients).values(client_id=client.client_id, created_at=client.created_at,

@@ -32,6 +32,9 @@ clients = Table(
     Column("require_nonce", Boolean, nullable=False, default=False),
     # May hold the admin API's scopes (migration 0006).
     Column("admin", Boolean, nullable=False, default=False),
+    # Bumped by every change, the admin API's ETag; its keyset paging index (migration 0007).
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_clients_created_at_client_id", "created_at", "client_id"),
 )
 
 authorization_codes = Table(

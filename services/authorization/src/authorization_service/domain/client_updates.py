@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.admin_api import BY_OPERATOR, Acting
 from authgate_common.core.errors import InvalidRequest, NotFound
 
-from .client_registry import Registered
-from .client_rules import PRIVATE_KEY_JWT, validate_client
+from .client_registry import Guard, Registered, client_event
+from .client_rules import PRIVATE_KEY_JWT, require_known_scopes, validate_client
 from .client_secrets import SecretHasher, new_secret
 from .models import Client
 from .ports import ClientChanges, UnitOfWork
@@ -43,7 +43,8 @@ class ClientUpdates:
         self._hasher = hasher
         self._changes = changes
 
-    def update(self, client_id: str, values: Mapping[str, Any]) -> Updated:
+    def update(self, client_id: str, values: Mapping[str, Any], by: Acting = BY_OPERATOR,
+               guard: Guard | None = None) -> Updated:
         """Set the named fields to `values` (lists replace the registered ones)."""
         if not values:
             raise InvalidRequest("Name at least one field to change.")
@@ -54,31 +55,37 @@ class ClientUpdates:
             current = tx.clients.get(client_id, for_update=True)
             if current is None:
                 raise NotFound("No such client.")
+            if guard is not None:
+                guard(current)
             wanted = validate_client(replace(current, **values))
             changed = tuple(f for f in UPDATABLE if getattr(wanted, f) != getattr(current, f))
             if not changed:
                 return Updated(current, ())
-            updated = replace(wanted, created_at=current.created_at, secret_hash=current.secret_hash)
+            if "scopes" in changed:
+                require_known_scopes(wanted.scopes, tx.catalog)
+            updated = replace(wanted, created_at=current.created_at, secret_hash=current.secret_hash,
+                              version=current.version + 1)
             tx.clients.save(updated)
-            tx.audit.record(AuditEvent("client.changed", actor=OPERATOR, client_id=client_id,
-                                       details={"fields": list(changed)}))
+            tx.audit.record(client_event(by, "client.changed", client_id, fields=list(changed)))
         self._changes.announce(client_id)
         return Updated(updated, changed)
 
-    def rotate_secret(self, client_id: str, client_secret: str = "") -> Registered:
+    def rotate_secret(self, client_id: str, client_secret: str = "", by: Acting = BY_OPERATOR,
+                      guard: Guard | None = None) -> Registered:
         """A new secret (generated, or as given), shown once; the old one stops at the commit."""
         secret = new_secret(client_secret)
         with self._uow() as tx:
             current = tx.clients.get(client_id, for_update=True)
             if current is None:
                 raise NotFound("No such client.")
+            if guard is not None:
+                guard(current)
             if current.is_public:
                 raise InvalidRequest("A public client has no secret to rotate.")
             if current.token_endpoint_auth_method == PRIVATE_KEY_JWT:
                 raise InvalidRequest("A private_key_jwt client has no secret: change its jwks instead.")
-            rotated = replace(current, secret_hash=self._hasher.hash(secret))
+            rotated = replace(current, secret_hash=self._hasher.hash(secret), version=current.version + 1)
             tx.clients.save(rotated)
-            tx.audit.record(AuditEvent("client.secret_rotated", actor=OPERATOR, client_id=client_id,
-                                       details={"generated": not client_secret}))
+            tx.audit.record(client_event(by, "client.secret_rotated", client_id, generated=not client_secret))
         self._changes.announce(client_id)
         return Registered(rotated, secret)

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..domain.authorize.context import AuthorizeRequest, ErrorPage, Outcome
 from ..domain.authorize.pipeline import AuthorizeEndpoint
+from .admin_clients import AdminClientDeps, admin_clients_router
+from .admin_consents import AdminConsentDeps, admin_consents_router
 from .consent_api import ConsentHttpDeps, add_consent_routes
 from .error_page import render_error_page
 from .openapi import AUTHORIZE_FORM, AUTHORIZE_QUERY, AUTHORIZE_RESPONSES
@@ -31,11 +33,18 @@ class HttpDeps:
     consent: ConsentHttpDeps
     session_cookie_name: str = "sso_session"
     max_body_bytes: int = 65536
+    # The admin API's clients and consents (admin_clients.py, admin_consents.py).
+    admin_clients: AdminClientDeps | None = None
+    admin_consents: AdminConsentDeps | None = None
 
 
 def create_http_app(deps: HttpDeps) -> FastAPI:
     app = create_app("authgate authorization service", max_body_bytes=deps.max_body_bytes)
     add_consent_routes(app, deps.consent)
+    if deps.admin_clients is not None:
+        app.include_router(admin_clients_router(deps.admin_clients))
+    if deps.admin_consents is not None:
+        app.include_router(admin_consents_router(deps.admin_consents))
 
     def run(request: Request, pairs: list[tuple[str, str]], return_to: str) -> Outcome:
         return deps.authorize.handle(AuthorizeRequest(

@@ -2,10 +2,11 @@
 domain/admin/users.py.
 
 Every route first authenticates the caller (a bearer token with `admin:users` for the
-admin API, domain/admin/caller.py), then reads its input; every error is an RFC 9457
-problem (authgate_common.problems). A user's ETag is its version (strong); PATCH needs
-If-Match (428 without, 412 when stale), the other changes honour it when sent. Routes
-are plain `def`: FastAPI runs them in its thread pool (bcrypt, the database, gRPC).
+admin API, authgate_common.admin_http), then reads its input; every error is an RFC 9457
+problem (authgate_common.problems). A user's ETag is its version (strong); PATCH and PUT
+.../access (roles, groups, attributes: domain/access) need If-Match (428 without, 412 when
+stale), the other changes honour it when sent. Routes are plain `def`: FastAPI runs them
+in its thread pool (bcrypt, the database, gRPC).
 """
 
 # No `from __future__ import annotations`: the routes' Annotated dependencies are local
@@ -16,24 +17,31 @@ from typing import Annotated
 from authgate_common.admin_http import (
     JSON,
     MERGE_PATCH,
+    PAGE_RESPONSES,
+    IfMatchHeader,
+    PageCursor,
+    PageLimit,
     caller_dependency,
     etag,
     if_match,
-    next_link,
+    page_response,
     raw_body,
     read_body,
     request_body,
+    required_if_match,
+    resource_response,
 )
 from authgate_common.core.access_tokens import TokenValidator
-from authgate_common.core.admin_api import DEFAULT_PAGE, MAX_PAGE, AdminCaller, PreconditionRequired
+from authgate_common.core.admin_api import DEFAULT_PAGE, AdminCaller
 from authgate_common.core.admin_scope import USERS_SCOPE
 from authgate_common.core.errors import InvalidRequest
 from authgate_common.http import NO_STORE
 from authgate_common.problems import ProblemRoute
 from authgate_common.problems import problem as problem_entry
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from ..domain.access.user_access import AccessChange, SetUserAccess
 from ..domain.admin.users import ProfileChanges, UserAdmin
 from ..domain.create_user import NewUser
 from ..domain.users import User
@@ -44,6 +52,7 @@ from .admin_schemas import (
     PRECONDITION,
     AdminPassword,
     AdminUser,
+    AdminUserAccess,
     AdminUserCreate,
     AdminUserPage,
     AdminUserPatch,
@@ -51,7 +60,6 @@ from .admin_schemas import (
 )
 
 USERS_PATH = "/api/v1/admin/users"
-IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description="the ETag you read")]
 
 
 @dataclass(frozen=True)
@@ -59,11 +67,11 @@ class AdminDeps:
     users: UserAdmin
     tokens: TokenValidator
     issuer: str
+    set_access: SetUserAccess
 
 
 def _user(user: User, status_code: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(user_json(user), status_code=status_code,
-                        headers={**NO_STORE, "ETag": etag(user), **headers})
+    return resource_response(user_json(user), user, status_code, **headers)
 
 
 def admin_users_router(deps: AdminDeps) -> APIRouter:
@@ -75,20 +83,13 @@ def admin_users_router(deps: AdminDeps) -> APIRouter:
     with_etag = {"description": "the user", "headers": ETAG_HEADER}
 
     @router.get("", summary="List users, oldest first, a page at a time", response_model=AdminUserPage,
-                responses={200: {"description": "a page; Link names the next one (RFC 8288)",
-                                 "headers": {"Link": {"schema": {"type": "string"}}}}})
-    def list_users(who: Caller, limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-                   cursor: Annotated[str | None, Query(max_length=96)] = None,
+                responses=PAGE_RESPONSES)
+    def list_users(who: Caller, limit: PageLimit = DEFAULT_PAGE, cursor: PageCursor = None,
                    username: str | None = None, email: str | None = None,
                    disabled: bool | None = None) -> Response:
         page = users.list(limit=limit, cursor=cursor, username=username, email=email, disabled=disabled)
-        headers = dict(NO_STORE)
-        if page.next_cursor:
-            headers["Link"] = next_link(USERS_PATH, {"limit": limit, "cursor": page.next_cursor,
-                                                     "username": username, "email": email,
-                                                     "disabled": disabled})
-        return JSONResponse({"users": [user_json(u) for u in page.users], "next_cursor": page.next_cursor},
-                            headers=headers)
+        return page_response(USERS_PATH, "users", [user_json(u) for u in page.users], page.next_cursor,
+                             {"limit": limit, "username": username, "email": email, "disabled": disabled})
 
     @router.post("", summary="Create a user", status_code=201, response_model=AdminUser,
                  openapi_extra=request_body(AdminUserCreate),
@@ -114,9 +115,7 @@ def admin_users_router(deps: AdminDeps) -> APIRouter:
                              428: problem_entry("precondition_required: no If-Match")})
     def update_user(who: Caller, request: Request, body: RawBody, user_id: str,
                     if_match_header: IfMatchHeader = None) -> Response:
-        condition = if_match(if_match_header)
-        if condition is None:
-            raise PreconditionRequired()
+        condition = required_if_match(if_match_header)
         patch = read_body(AdminUserPatch, request.headers.get("content-type"), body, (MERGE_PATCH, JSON))
         sent = patch.model_fields_set
         for required in ("email", "email_verified"):
@@ -125,6 +124,20 @@ def admin_users_router(deps: AdminDeps) -> APIRouter:
         names = {f: getattr(patch, f) or "" for f in ("name", "given_name", "family_name") if f in sent}
         changes = ProfileChanges(email=patch.email, email_verified=patch.email_verified, **names)
         return _user(users.update(user_id, changes, condition, who.acting))
+
+    @router.put("/{user_id}/access", summary="Set a user's roles, groups or attributes (needs If-Match)",
+                response_model=AdminUser, openapi_extra=request_body(AdminUserAccess),
+                responses={200: with_etag, 404: NOT_FOUND, **PRECONDITION, 415: problem_entry("not JSON"),
+                           428: problem_entry("precondition_required: no If-Match")})
+    def set_access(who: Caller, request: Request, body: RawBody, user_id: str,
+                   if_match_header: IfMatchHeader = None) -> Response:
+        condition = required_if_match(if_match_header)
+        new = read_body(AdminUserAccess, request.headers.get("content-type"), body)
+        change = AccessChange(roles=None if new.roles is None else tuple(new.roles),
+                              groups=None if new.groups is None else tuple(new.groups),
+                              attributes=new.attributes)
+        user, _changed = deps.set_access(user_id, change, who.acting, condition)
+        return _user(user)
 
     def action(path: str, summary: str, method: str) -> None:
         @router.post(f"/{{user_id}}/{path}", summary=summary, response_model=AdminUser,

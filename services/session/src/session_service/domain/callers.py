@@ -34,15 +34,6 @@ def no_credentials() -> InvalidToken:
     return InvalidToken("Sign in, or send an access token.", metadata=NO_TOKEN)
 
 
-def bearer_from_header(authorization: str | None) -> str | None:
-    scheme, _, value = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    if not value.strip():
-        raise InvalidToken("The access token is missing.")
-    return value.strip()
-
-
 def caller_from_token(tokens: TokenValidator, token: str, audience: str) -> Caller:
     try:
         info = tokens.validate(token, [REQUIRED_SCOPE])

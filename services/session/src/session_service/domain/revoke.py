@@ -12,9 +12,11 @@ the transaction that records it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from authgate_common.core import counters
+from authgate_common.core.admin_api import Acting
 from authgate_common.core.audit import OPERATOR, AuditEvent
 from authgate_common.core.errors import InvalidRequest, TemporarilyUnavailable
 
@@ -41,9 +43,10 @@ def _forget(deps: Deps, sessions: list[Session]) -> None:
 
 
 def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revoked",
-                   actor: str | None = None) -> Session:
+                   actor: str | None = None, by: Acting | None = None) -> Session:
     """End one session (of `user_id` when given) and return it as it was before. The actor
-    is the user when `user_id` is given, else an operator, unless named."""
+    is the user when `user_id` is given, else an operator, unless named; an admin client
+    acting (`by`) records `admin.session.revoked`."""
     if not sid or len(sid) > MAX_SID_LENGTH:
         raise session_not_found()
     now = deps.clock()
@@ -54,14 +57,14 @@ def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revok
             raise session_not_found()
         if session.revoked_at is None:
             repo.mark_revoked([sid], now, reason)
-            repo.audit.record(_revoked(session, actor or user_id or OPERATOR, reason, "one"))
+            repo.audit.record(_revoked(session, actor or user_id or OPERATOR, reason, "one", by))
     _announce(deps, [session], now)
     _forget(deps, [session])
     return session
 
 
 def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_revoked",
-                         actor: str = OPERATOR) -> list[str]:
+                         actor: str = OPERATOR, by: Acting | None = None) -> list[str]:
     if not user_id:
         raise InvalidRequest("user_id is required")
     now = deps.clock()
@@ -70,12 +73,15 @@ def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_
         if sessions:
             repo.mark_revoked([s.sid for s in sessions], now, reason)
         for s in sessions:
-            repo.audit.record(_revoked(s, actor, reason, "all"))
+            repo.audit.record(_revoked(s, actor, reason, "all", by))
     _announce(deps, sessions, now)
     _forget(deps, sessions)
     return [s.sid for s in sessions]
 
 
-def _revoked(session: Session, actor: str, reason: str, scope: str) -> AuditEvent:
+def _revoked(session: Session, actor: str, reason: str, scope: str, by: Acting | None = None) -> AuditEvent:
+    if by is not None:
+        return replace(by.event("session.revoked", session.user_id, reason=reason, scope=scope),
+                       sid=session.sid)
     return AuditEvent("session.revoked", session.user_id, actor, sid=session.sid,
                       details={"reason": reason, "scope": scope})

@@ -5,6 +5,7 @@ DELETE /api/v1/sessions/{sid}    end one of them (204); anyone else's or unknown
 POST /api/v1/logout              end every session of the user (?scope=current: this one)
 GET /api/v1/logout               a page with the sign-out buttons
 GET|POST /api/v1/oauth/logout    OIDC RP-Initiated Logout (end_session_endpoint; rp_logout_api.py)
+/api/v1/admin/sessions           the admin API's sessions (admin_sessions.py)
 
 Authenticated by the SSO cookie or a bearer token with `read` (RFC 6750 §3: 401 with a
 challenge, 403 insufficient_scope). Thin shells over domain/my_sessions.py.
@@ -23,9 +24,11 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from ..domain.admin.sessions import SessionAdmin
 from ..domain.context import Deps
 from ..domain.my_sessions import end_my_session, logout, my_sessions
 from ..domain.rp_logout import RpLogout
+from .admin_sessions import admin_sessions_router
 from .http_auth import Authenticator, WebConfig
 from .http_schemas import AUTH_ERRORS, LOGOUT_FORM, DeviceOut, DevicesOut, LogoutOut
 from .logout_page import render_logout
@@ -87,4 +90,5 @@ def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
     def logout_page(return_to: str = "/") -> HTMLResponse:
         return render_logout(safe_return_to(return_to))
 
+    app.include_router(admin_sessions_router(SessionAdmin(deps), tokens, web.issuer))
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from authgate_common.admin_http import bearer_token
 from authgate_common.core.account_scope import account_audience
 from authgate_common.core.errors import AccessDenied
 from authgate_common.same_origin import same_origin
@@ -19,7 +20,6 @@ from fastapi import Request, Response
 from ..domain.callers import (
     Caller,
     TokenValidator,
-    bearer_from_header,
     caller_from_cookie,
     caller_from_token,
     no_credentials,
@@ -41,7 +41,7 @@ class Authenticator:
         self._audience = account_audience(web.issuer)
 
     def __call__(self, request: Request, *, change: bool) -> Caller:
-        token = bearer_from_header(request.headers.get("authorization"))
+        token = bearer_token(request.headers.get("authorization"))
         if token is not None:
             return caller_from_token(self._tokens, token, self._audience)
         cookie = request.cookies.get(self._web.cookie_name)

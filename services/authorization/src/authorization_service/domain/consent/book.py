@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from authgate_common.core.admin_api import Acting
 from authgate_common.core.audit import AuditEvent
 from authgate_common.core.errors import AlreadyExists, NotFound
 
@@ -68,7 +69,8 @@ class ConsentBook:
                                          c.granted_at))
         return views
 
-    def withdraw(self, user_id: str, client_id: str) -> None:
+    def withdraw(self, user_id: str, client_id: str, by: Acting | None = None) -> None:
+        """By the user themself, or (`by`) an admin client: then `admin.consent.withdrawn`."""
         now = self._clock.now()
         with self._uow() as tx:
             current = tx.consents.get(user_id, client_id)
@@ -77,5 +79,6 @@ class ConsentBook:
             tx.consents.save(replace(current, revoked_at=now))
             tx.outbox.add(WITHDRAWN_TOPIC, {"user_id": user_id, "client_id": client_id,
                                             "scopes": list(current.scopes)}, now)
-            tx.audit.record(AuditEvent("consent.withdrawn", user_id, user_id, client_id,
-                                       details={"scope": list(current.scopes)}))
+            event = (AuditEvent("consent.withdrawn", user_id, user_id) if by is None
+                     else by.event("consent.withdrawn", user_id))
+            tx.audit.record(replace(event, client_id=client_id, details={"scope": list(current.scopes)}))

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from authgate_common.core.audit import OPERATOR, SYSTEM, AuditEvent
+from authgate_common.core.admin_api import BY_OPERATOR, Acting
+from authgate_common.core.audit import SYSTEM, AuditEvent
 
 from .key_lifecycle import Decision, KeyPolicy, decide
 from .key_set import KeyConflict, KeyRepository, KeyUnitOfWork, StoredKey, generate_signing_key
@@ -52,10 +53,11 @@ class KeyRotation:
         """The scheduled pass (and the first start): rotate if due, prune, keep a next key."""
         return self._run(rotate=False, force=False).keys
 
-    def rotate(self, force: bool = False) -> RotationResult:
-        return self._run(rotate=True, force=force)
+    def rotate(self, force: bool = False, by: Acting = BY_OPERATOR) -> RotationResult:
+        """By hand: the operator, or an admin client (`admin.key.rotated`)."""
+        return self._run(rotate=True, force=force, by=by)
 
-    def _run(self, *, rotate: bool, force: bool) -> RotationResult:
+    def _run(self, *, rotate: bool, force: bool, by: Acting | None = None) -> RotationResult:
         for attempt in range(self._attempts):
             try:
                 with self._uow() as repo:
@@ -67,7 +69,7 @@ class KeyRotation:
                     decision = decide(repo.list_keys(), now, self.policy, rotate=rotate, force=force)
                     self._apply(repo, decision, now)
                     if decision.rotates:
-                        repo.audit.record(_rotated(decision, repo.list_keys(), by_hand=rotate, force=force))
+                        repo.audit.record(_rotated(decision, repo.list_keys(), by=by, force=force))
                     return RotationResult(decision.rotates, repo.list_keys(), decision.not_before)
             except KeyConflict:
                 log.info("signing keys written concurrently, reading again (attempt %d)", attempt + 1)
@@ -94,8 +96,12 @@ class KeyRotation:
             log.info("created next signing key kid=%s (published, not signing yet)", key.kid)
 
 
-def _rotated(decision: Decision, keys: list[StoredKey], *, by_hand: bool, force: bool) -> AuditEvent:
+def _rotated(decision: Decision, keys: list[StoredKey], *, by: Acting | None, force: bool) -> AuditEvent:
+    """`by`: who rotated by hand; None: the scheduled check (SYSTEM)."""
     current = next((k.kid for k in keys if k.state == "current"), "")
     previous = decision.retire.kid if decision.retire is not None else ""
-    return AuditEvent("key.rotated" if previous else "key.created", actor=OPERATOR if by_hand else SYSTEM,
-                      details={"kid": current, "previous_kid": previous, "forced": force})
+    name = "key.rotated" if previous else "key.created"
+    details = {"kid": current, "previous_kid": previous, "forced": force}
+    if by is None:
+        return AuditEvent(name, actor=SYSTEM, details=details)
+    return by.event(name, "", **details)

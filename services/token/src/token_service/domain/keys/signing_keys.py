@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from authgate_common.core import counters
+from authgate_common.core.admin_api import BY_OPERATOR, Acting
 
 from .key_ring import KeyRing
 from .key_rotation import KeyRotation
@@ -62,9 +63,9 @@ class SigningKeys:
     def describe(self) -> list[KeyInfo]:
         return [self._info(k) for k in self._sorted(self._rotation.keys())]
 
-    def rotate(self, force: bool = False) -> RotationOutcome:
+    def rotate(self, force: bool = False, by: Acting = BY_OPERATOR) -> RotationOutcome:
         with self._reload:
-            result = self._rotation.rotate(force)
+            result = self._rotation.rotate(force, by)
             self.ring.load(result.keys)  # this replica signs with the new key at once
         self._report()
         current = signing_key_of(result.keys)
