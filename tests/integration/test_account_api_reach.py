@@ -5,12 +5,13 @@ with the account API in its `aud`; a protected gateway route checks its audience
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import grpc
 import httpx
@@ -45,6 +46,21 @@ def _register(flow: Flow, scopes: str, *flags: str) -> AppClient | None:
     out = flow.cli("client", "create", "--client-id", cid, "--redirect-uri", redirect, "--scope", scopes,
                    "--grant-type", "authorization_code", *flags, check=False)
     return AppClient(cid, out["client_secret"], redirect) if out else None
+
+
+@contextlib.contextmanager
+def _default_api_audience(flow: Flow, audience: str) -> Iterator[None]:
+    """The API `default` (read, write, admin) under another audience, on every token replica
+    (each reads the catalogue again within CATALOG_POLL_SECONDS), then back."""
+    def put(value: str) -> None:
+        flow.cli("api", "put", "default", "--audience", value,
+                 "--description", "The resource API behind the gateway")
+        time.sleep(2.5)  # more than a poll on every replica
+    put(audience)
+    try:
+        yield
+    finally:
+        put("urn:authgate:api")
 
 
 def _signed_in_token(flow: Flow, client: AppClient, scope: str) -> str:
@@ -116,9 +132,10 @@ def test_a_first_party_account_token_runs_the_account(flow: Flow) -> None:
 def test_the_right_scope_for_another_api_is_refused(flow: Flow, stack: Stack) -> None:
     client = _register(flow, "openid read account", "--first-party")
     assert client is not None
-    # Tokens minted for another resource API (API_AUDIENCE) and another deployment's
-    # account API (the session service's ISSUER): right scopes, wrong `aud`.
-    with stack.reconfigured("token", {"API_AUDIENCE": "urn:elsewhere:api"}):
+    # Tokens minted for another resource API (`read` moved to another API in the scope
+    # catalogue for a moment) and another deployment's account API (the session service's
+    # ISSUER): right scopes, wrong `aud`.
+    with _default_api_audience(flow, "urn:elsewhere:api"):
         other_api = _signed_in_token(flow, client, "openid read")
     account = _signed_in_token(flow, client, "openid account")
     with httpx.Client(base_url=flow.base, timeout=30) as app:

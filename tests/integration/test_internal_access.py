@@ -44,7 +44,8 @@ from token_service.entrypoints.grpc_api import ACCESS as TOKEN_ACCESS
 SERVED = {
     "identity": ([identity_pb2.DESCRIPTOR.services_by_name["IdentityService"]], IDENTITY_ACCESS),
     "session": ([session_pb2.DESCRIPTOR.services_by_name["SessionService"]], SESSION_ACCESS),
-    "authorization": ([authorization_pb2.DESCRIPTOR.services_by_name["AuthorizationService"]],
+    "authorization": ([authorization_pb2.DESCRIPTOR.services_by_name["AuthorizationService"],
+                       authorization_pb2.DESCRIPTOR.services_by_name["CatalogService"]],
                       AUTHORIZATION_ACCESS),
     "token": ([token_pb2.DESCRIPTOR.services_by_name["TokenService"],
                external_auth_pb2.DESCRIPTOR.services_by_name["Authorization"]], TOKEN_ACCESS),

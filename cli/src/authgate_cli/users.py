@@ -14,6 +14,7 @@ from typing import Any
 from authgate.identity.v1 import identity_pb2
 from authgate_common.core.errors import InvalidRequest
 
+from .access import register_user_access
 from .context import Context
 from .output import message_dict
 from .parsers import command, command_group, either
@@ -118,3 +119,5 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     p = command(commands, common, "unlock", unlock, help="lift a login lockout",
                 description="Clear a user's failed-login count and lift their temporary lockout.")
     either(p, ("--id", "the user's id"), ("--username", "the user's username"))
+
+    register_user_access(commands, common)

@@ -4,18 +4,21 @@ at import time."""
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import ClientChangePublisher, listening_memory
 from authgate_common.cookies import cookie_rule
+from authgate_common.core.access_tokens import TokenInfo, TokenValidator
 from authgate_common.core.client_memory import ClientMemory
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.revocation_feed import RevokedSessions
+from authgate_common.token_client import GrpcTokenValidator
 from authgate_common.wiring import WiredService
 from fastapi import FastAPI
 
@@ -25,6 +28,8 @@ from .adapters.logout_token_client import GrpcLogoutTokenSigner
 from .adapters.session_client import GrpcSessionLookup
 from .adapters.token_revoker import GrpcTokenRevoker
 from .adapters.unit_of_work import SqlUnitOfWork
+from .domain.admin.clients import ClientAdmin
+from .domain.admin.consents import ConsentAdmin
 from .domain.authorize.context import AuthorizeDeps
 from .domain.authorize.login_marker import LoginMarkers
 from .domain.authorize.pipeline import AuthorizeEndpoint
@@ -33,6 +38,8 @@ from .domain.backchannel.models import RetryPolicy
 from .domain.backchannel.notices import LogoutNotices
 from .domain.backchannel.ports import DeliveryFailed, LogoutPoster, LogoutTokenSigner
 from .domain.backchannel.targets import TargetPolicy
+from .domain.catalog.book import CatalogBook
+from .domain.catalog.cache import CatalogCache
 from .domain.client_assertion import ClientAssertions, JtiRegistry
 from .domain.client_registry import ClientRegistry
 from .domain.client_secrets import SecretHasher
@@ -47,6 +54,8 @@ from .domain.models import Client
 from .domain.ports import ClientChanges, Clock, SessionLookup, UnitOfWork
 from .domain.redeem import CodeRedeemer
 from .domain.remembered_clients import ForgetOnChange, RememberedClients
+from .entrypoints.admin_clients import AdminClientDeps
+from .entrypoints.admin_consents import AdminConsentDeps
 from .entrypoints.backchannel_worker import BackchannelWorker
 from .entrypoints.consent_api import ConsentHttpDeps
 from .entrypoints.grpc_api import registrar
@@ -74,6 +83,7 @@ class AuthorizationService(WiredService):
     logout_notices: LogoutNotices
     logout_delivery: BackchannelDelivery
     outbox_relay: OutboxRelay
+    catalog: CatalogBook
 
 
 class _NoBackchannel:
@@ -102,6 +112,14 @@ class _Unannounced:
         pass
 
 
+class _NoTokenService:
+    """Stands in for bearer-token validation where no token service was wired: the admin
+    API fails closed."""
+
+    def validate(self, token: str, required_scopes: Sequence[str] = ()) -> TokenInfo:
+        raise TemporarilyUnavailable(detail="token validation not wired")
+
+
 class _NoRevoker:
     """Stands in where no token service was wired: messages wait in the outbox."""
 
@@ -119,10 +137,12 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
           clock: Clock | None = None, signer: LogoutTokenSigner | None = None,
           poster: LogoutPoster | None = None, jtis: JtiRegistry | None = None,
           revoker: TokenRevoker | None = None, changes: ClientChanges | None = None,
-          client_memory: ClientMemory[Client] | None = None) -> AuthorizationService:
+          client_memory: ClientMemory[Client] | None = None,
+          tokens: TokenValidator | None = None) -> AuthorizationService:
     """Wire the core and transports from already-built adapters (tests call this too).
 
     `client_memory`: where /authorize remembers client registrations (none: it reads each).
+    `tokens`: checks the admin API's bearer tokens (none: that API answers 503).
     """
     clock = clock or SystemClock()
     # RFC 7523 §3: the assertion's aud names this server: the issuer or the token endpoint.
@@ -137,6 +157,9 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
     codes = CodeIssuer(uow, code_hasher, clock, settings.AUTHORIZATION_CODE_TTL_SECONDS)
     redeemer = CodeRedeemer(uow, code_hasher, clock)
     consents = ConsentBook(uow, clock)
+    # /authorize and the consent page read the catalogue as of at most a second ago.
+    catalog_cache = CatalogCache(uow, max_age=1.0)
+    catalog = CatalogBook(uow, clock, settings.issuer, catalog_cache)
     key = settings.SECRET_KEY
     deps = AuthorizeDeps(
         clients=registry if client_memory is None else RememberedClients(registry, client_memory),
@@ -146,27 +169,33 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
                                 settings.CONSENT_REQUEST_TTL_SECONDS),
         csrf=CsrfTokens(derive_key(key, "authorization/consent-csrf")),
         login_markers=LoginMarkers(derive_key(key, "authorization/login-marker"),
-                                   settings.LOGIN_MARKER_TTL_SECONDS))
+                                   settings.LOGIN_MARKER_TTL_SECONDS),
+        catalog=catalog_cache)
     authorize = AuthorizeEndpoint(deps)
     decision = ConsentDecision(deps)
     cookie_name = cookie_rule(settings.issuer).name(settings.SESSION_COOKIE_NAME)
     consent_http = ConsentHttpDeps(decision=decision, book=consents, sessions=sessions,
                                    issuer=settings.issuer, session_cookie_name=cookie_name)
-    app = create_http_app(HttpDeps(authorize=authorize, consent=consent_http,
-                                   session_cookie_name=cookie_name,
-                                   max_body_bytes=settings.MAX_BODY_BYTES))
+    updates = ClientUpdates(uow, hasher, changes)
+    tokens = tokens or _NoTokenService()
+    app = create_http_app(HttpDeps(
+        authorize=authorize, consent=consent_http, session_cookie_name=cookie_name,
+        max_body_bytes=settings.MAX_BODY_BYTES,
+        admin_clients=AdminClientDeps(ClientAdmin(uow, registry, updates), tokens, settings.issuer),
+        admin_consents=AdminConsentDeps(ConsentAdmin(consents), tokens, settings.issuer)))
     notices = LogoutNotices(
         uow, clock, keep_finished=timedelta(seconds=settings.REVOCATION_FEED_WINDOW_SECONDS, days=1),
         keep_participants=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS, days=1))
     delivery = BackchannelDelivery(uow, clock, signer or _NoBackchannel(), poster or _NoBackchannel(),
                                    retry_policy(settings))
-    updates = ClientUpdates(uow, hasher, changes)
     return AuthorizationService(registry=registry, updates=updates, codes=codes, redeemer=redeemer,
                                 authorize=authorize, consents=consents, decision=decision, http_app=app,
-                                register=registrar(registry, updates, redeemer), logout_notices=notices,
+                                register=registrar(registry, updates, redeemer, catalog),
+                                logout_notices=notices,
                                 logout_delivery=delivery,
                                 outbox_relay=OutboxRelay(uow, clock, revoker or _NoRevoker(),
-                                                         relay_policy(settings)))
+                                                         relay_policy(settings)),
+                                catalog=catalog)
 
 
 def bootstrap(settings: Settings) -> AuthorizationService:
@@ -192,7 +221,8 @@ def bootstrap(settings: Settings) -> AuthorizationService:
                     sessions=GrpcSessionLookup(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     signer=GrpcLogoutTokenSigner(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     poster=poster, jtis=jtis,
-                    revoker=GrpcTokenRevoker(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
+                    revoker=GrpcTokenRevoker(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
+                    tokens=GrpcTokenValidator(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS))
     # Consent withdrawals reach the token service from the outbox, off the request path.
     relay_job = OutboxRelayJob(service.outbox_relay, settings.OUTBOX_RELAY_POLL_SECONDS).start()
     # Back-channel logout: sessions that end reach every replica through the revocation

@@ -16,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from authgate_common.core.audit import MemoryAuditTrail
 from authgate_common.core.errors import TemporarilyUnavailable
 from authorization_service.bootstrap import AuthorizationService, build
+from authorization_service.domain.admin.paging import ClientQuery
 from authorization_service.domain.authorize.context import AuthorizeRequest, Outcome
 from authorization_service.domain.backchannel.models import PENDING, Notice
 from authorization_service.domain.models import Client, Consent, OutboxMessage, SessionInfo, StoredCode
 from authorization_service.settings import Settings
+from catalog_fakes import FakeCatalog
 
 ISSUER = "https://auth.example"
 REDIRECT = "https://app.example/cb"
@@ -45,6 +47,13 @@ class FakeClients:
 
     def all(self) -> list[Client]:
         return [self.rows[k] for k in sorted(self.rows)]
+
+    def page(self, query: ClientQuery, limit: int) -> list[Client]:
+        after = (query.after.created_at, query.after.id) if query.after else None
+        wanted = {"client_type": query.client_type, "first_party": query.first_party, "admin": query.admin}
+        rows = sorted(self.rows.values(), key=lambda c: (c.created_at, c.client_id))
+        return [c for c in rows if (after is None or (c.created_at, c.client_id) > after)
+                and all(v is None or getattr(c, f) == v for f, v in wanted.items())][:limit]
 
     def add(self, client: Client) -> None:
         self.rows[client.client_id] = client
@@ -193,9 +202,11 @@ class FakeRepositories:
     outbox: FakeOutbox = field(default_factory=FakeOutbox)
     backchannel: FakeBackchannel = field(init=False)
     audit: MemoryAuditTrail = field(default_factory=MemoryAuditTrail)  # committed or not
+    catalog: FakeCatalog = field(init=False)
 
     def __post_init__(self) -> None:
         self.backchannel = FakeBackchannel(self.clients)
+        self.catalog = FakeCatalog(self.clients)
 
 
 class FakeUnitOfWork:
@@ -209,12 +220,12 @@ class FakeUnitOfWork:
     def __call__(self) -> Iterator[FakeRepositories]:
         repos = self.repos
         snapshot = copy.deepcopy((repos.clients.rows, repos.codes.rows, repos.consents.rows,
-                                  repos.outbox.rows))
+                                  repos.outbox.rows, repos.catalog.state))
         try:
             yield repos
         except BaseException:
             (repos.clients.rows, repos.codes.rows, repos.consents.rows,
-             repos.outbox.rows) = snapshot
+             repos.outbox.rows, repos.catalog.state) = snapshot
             raise
         self.commits += 1
 

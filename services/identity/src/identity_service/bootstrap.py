@@ -20,7 +20,10 @@ from fastapi import FastAPI
 
 from .adapters.session_client import GrpcSessions
 from .adapters.user_repository import SqlUserUnitOfWork
+from .domain.access.definitions import AccessDefinitions
+from .domain.access.user_access import SetUserAccess
 from .domain.admin.users import UserAdmin
+from .domain.claims import UserClaims
 from .domain.create_user import CreateUser
 from .domain.directory import Directory
 from .domain.login import Login
@@ -29,6 +32,7 @@ from .domain.passwords import PasswordHasher
 from .domain.ports import Sessions, UserUnitOfWork
 from .domain.throttle import Counters, LoginThrottle, ThrottlePolicy
 from .domain.verify_password import VerifyPassword
+from .entrypoints.access_grpc import AccessUseCases
 from .entrypoints.admin_users import AdminDeps
 from .entrypoints.cookies import CookiePolicy
 from .entrypoints.grpc_api import UseCases, registrar
@@ -75,13 +79,15 @@ def build(settings: Settings, *, uow: UserUnitOfWork, sessions: Sessions,
     verify = VerifyPassword(uow, hasher, throttle)
     create_user = CreateUser(uow, hasher, settings.PASSWORD_MIN_LENGTH)
     directory = Directory(uow, sessions)
-    use_cases = UseCases(create_user=create_user, directory=directory, verify_password=verify)
+    access = AccessUseCases(AccessDefinitions(uow), SetUserAccess(uow))
+    use_cases = UseCases(create_user=create_user, directory=directory, verify_password=verify,
+                         claims=UserClaims(uow, directory), access=access)
     login = Login(verify, sessions)
     cookies = CookiePolicy(LoginCsrf(derive_key(settings.SECRET_KEY, LOGIN_CSRF_PURPOSE)),
                            cookie_rule(settings.issuer, settings.SESSION_COOKIE_SECURE),
                            settings.SESSION_COOKIE_NAME)
     admin = AdminDeps(UserAdmin(uow, directory, create_user, verify, hasher, settings.PASSWORD_MIN_LENGTH),
-                      tokens or _Unwired(), settings.issuer)
+                      tokens or _Unwired(), settings.issuer, access.set_access)
     app = create_http_app(HttpDeps(login=login, cookies=cookies, max_body_bytes=settings.MAX_BODY_BYTES,
                                    admin=admin))
     return IdentityService(use_cases=use_cases, login=login, hasher=hasher, http_app=app,

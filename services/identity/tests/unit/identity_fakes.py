@@ -4,16 +4,20 @@ identity core wired on them. bcrypt cost 4 keeps the tests fast."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from authgate_common.core.access_tokens import TokenInfo
 from authgate_common.core.audit import MemoryAuditTrail
 from authgate_common.core.errors import AlreadyExists, InvalidToken, OAuthError
+from identity_service.domain.access.definitions import AccessDefinitions
+from identity_service.domain.access.names import Group, Role
+from identity_service.domain.access.user_access import SetUserAccess
 from identity_service.domain.admin.paging import UserQuery
 from identity_service.domain.admin.users import UserAdmin
+from identity_service.domain.claims import UserClaims
 from identity_service.domain.create_user import CreateUser, NewUser
 from identity_service.domain.directory import Directory
 from identity_service.domain.login import Login
@@ -33,13 +37,18 @@ class FakeUsers:
         self.rows: dict[str, User] = {}
         self._pending: dict[str, User] | None = None
         self.audit = MemoryAuditTrail()  # every event, committed or not
+        self.access = FakeAccess(self)
 
     @contextmanager
     def __call__(self) -> Iterator[FakeUsers]:
         self._pending = dict(self.rows)
+        self.access.begin()
         try:
             yield self
             self.rows = self._pending
+        except BaseException:
+            self.access.rollback()
+            raise
         finally:
             self._pending = None
 
@@ -78,6 +87,72 @@ class FakeUsers:
 
     def delete(self, user_id: str) -> bool:
         return self._view.pop(user_id, None) is not None
+
+
+class FakeAccess:
+    """Role and group definitions, transactional with FakeUsers; deletes cascade."""
+
+    def __init__(self, users: FakeUsers) -> None:
+        self._users = users
+        self.roles: dict[str, Role] = {}
+        self.groups: dict[str, Group] = {}
+        self._saved: tuple[dict[str, Role], dict[str, Group]] = ({}, {})
+
+    def begin(self) -> None:
+        self._saved = (dict(self.roles), dict(self.groups))
+
+    def rollback(self) -> None:
+        self.roles, self.groups = self._saved
+
+    def list_roles(self) -> list[Role]:
+        return sorted(self.roles.values(), key=lambda r: r.name)
+
+    def get_role(self, name: str) -> Role | None:
+        return self.roles.get(name)
+
+    def put_role(self, role: Role) -> None:
+        self.roles[role.name] = role
+
+    def delete_role(self, name: str) -> bool:
+        self.groups = {n: replace(g, roles=tuple(r for r in g.roles if r != name))
+                       for n, g in self.groups.items()}
+        self._unlink("roles", name)
+        return self.roles.pop(name, None) is not None
+
+    def list_groups(self) -> list[Group]:
+        return sorted(self.groups.values(), key=lambda g: g.name)
+
+    def get_group(self, name: str) -> Group | None:
+        return self.groups.get(name)
+
+    def put_group(self, group: Group) -> None:
+        self.groups[group.name] = group
+
+    def delete_group(self, name: str) -> bool:
+        self._unlink("groups", name)
+        return self.groups.pop(name, None) is not None
+
+    def missing_roles(self, names: Sequence[str]) -> list[str]:
+        return sorted(set(names) - set(self.roles))
+
+    def missing_groups(self, names: Sequence[str]) -> list[str]:
+        return sorted(set(names) - set(self.groups))
+
+    def roles_of_groups(self, groups: Iterable[str]) -> set[str]:
+        return {r for g in groups if g in self.groups for r in self.groups[g].roles}
+
+    def touch_holders(self, *, role: str | None = None, group: str | None = None) -> None:
+        view = self._users._view
+        for user in list(view.values()):
+            if role in user.roles or group in user.groups:
+                view[user.id] = replace(user, version=user.version + 1)
+
+    def _unlink(self, field_name: str, name: str) -> None:
+        view = self._users._view
+        for user in list(view.values()):
+            held = getattr(user, field_name)
+            if name in held:
+                view[user.id] = replace(user, **{field_name: tuple(n for n in held if n != name)})
 
 
 @dataclass
@@ -140,6 +215,9 @@ class Core:
     directory: Directory
     login: Login
     admin: UserAdmin
+    definitions: AccessDefinitions
+    set_access: SetUserAccess
+    claims: UserClaims
 
     def user(self, username: str = "alice", password: str = PASSWORD, **extra: object) -> User:
         email = str(extra.pop("email", f"{username}@example.com"))
@@ -154,4 +232,5 @@ def make_core(users: FakeUsers | None = None, hasher: SpyHasher | None = None) -
     verify = VerifyPassword(users, hasher)
     create, directory = CreateUser(users, hasher, 8), Directory(users, sessions)
     return Core(users, sessions, hasher, create, verify, directory, Login(verify, sessions),
-                UserAdmin(users, directory, create, verify, hasher, 8))
+                UserAdmin(users, directory, create, verify, hasher, 8), AccessDefinitions(users),
+                SetUserAccess(users), UserClaims(users, directory))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,17 +23,21 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
+from .adapters.audit_sources import GrpcAuditSource
 from .adapters.authorization_client import GrpcAuthorizationClient
+from .adapters.catalog_client import GrpcCatalogReader, PolledCatalog
 from .adapters.deny_list import MemoryDenyList, RedisDenyList
 from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
 from .adapters.session_liveness import GrpcSessionLiveness
+from .domain.admin.audit import AuditSource
 from .domain.audiences import AudienceRule
 from .domain.clients.cache import CachingClientAuthentication
 from .domain.clients.lockout import ClientLockout, LockedOutClients, LockoutPolicy
 from .domain.clients.rate_limit import ClientRateLimit, RateLimitedClients
+from .domain.endpoints.discovery import Discovery
 from .domain.endpoints.introspection import Introspection
 from .domain.endpoints.revocation import Revocation
 from .domain.endpoints.token_endpoint import TokenEndpoint
@@ -53,11 +57,13 @@ from .domain.refresh.refresh_tokens import RefreshTokens
 from .domain.revocation.client_tokens import ClientTokenRevocation
 from .domain.revocation.deny_list import DenyList, DenyListKeeper
 from .domain.revocation.grant_ledger import GrantLedger
+from .domain.scopes import CatalogSource, FixedCatalog
 from .domain.tokens.id_token_hints import IdTokenHints
 from .domain.tokens.issuance import TokenIssuer
 from .domain.tokens.logout_tokens import LogoutTokens
 from .domain.tokens.minting import TokenMinter
 from .domain.tokens.validation import TokenValidator
+from .entrypoints.admin_api import admin_routers
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
 from .settings import Settings
@@ -170,12 +176,16 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
           clients: ClientAuthenticator, codes: CodeRedeemer, identity: IdentityPort,
           sessions: SessionLiveness,
           refresh_uow: RefreshUnitOfWork,
-          access_liveness: SessionLiveness | None = None, audit: AuditTrail | None = None) -> TokenService:
+          access_liveness: SessionLiveness | None = None, audit: AuditTrail | None = None,
+          catalog: CatalogSource | None = None,
+          audit_sources: Mapping[str, AuditSource] | None = None) -> TokenService:
     """Wire the core and transports from already-built adapters (tests call this too).
 
     `access_liveness` checks sessions on the access-token validation path (the pushed
     revocation feed in production); `sessions` asks the session service and serves the
-    refresh grant and refresh-token introspection.
+    refresh grant and refresh-token introspection. `catalog`: the scope catalogue (none: as
+    the authorization service's migration seeds it). `audit_sources`: the four services'
+    audit trails the admin API reads (none: it answers 503).
     """
     keys: KeyRing = signing_keys.ring
     audit = audit or MemoryAuditTrail()
@@ -190,7 +200,8 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
                                settings.CLOCK_SKEW_SECONDS)
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
-    issuer = TokenIssuer(minter, ledger, identity, AudienceRule(settings.issuer, settings.API_AUDIENCE))
+    catalog = catalog or FixedCatalog()
+    issuer = TokenIssuer(minter, ledger, identity, AudienceRule(settings.issuer, catalog))
     # Authenticates the callers below: a locked-out pair is refused before its credentials
     # are checked or its budget spent.
     clients = locked_out(settings, rate_limited(settings, clients, store), store, audit)
@@ -201,16 +212,18 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     revocation = Revocation(clients, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS, audit=audit)
     introspection = Introspection(clients, validator, refresh, sessions, settings.issuer)
     app = create_http_app(HttpDeps(
-        token_endpoint=endpoint, userinfo=UserInfo(validator, identity), revocation=revocation,
+        token_endpoint=endpoint, userinfo=UserInfo(validator, identity, catalog), revocation=revocation,
+        discovery=Discovery(settings.issuer, catalog),
         introspection=introspection, keys=keys, issuer=settings.issuer,
-        jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES))
+        jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES,
+        admin=admin_routers(signing_keys, validator, settings.issuer, audit_sources)))
     return TokenService(signing_keys=signing_keys, minter=minter, validator=validator, ledger=ledger,
                         keeper=keeper, refresh=refresh, cleanup=RefreshCleanup(refresh),
                         token_endpoint=endpoint, revocation=revocation, introspection=introspection,
                         http_app=app, audit=audit,
                         register=registrar(validator, signing_keys, IdTokenHints(keys, settings.issuer),
                                            LogoutTokens(keys, settings.issuer),
-                                           client_tokens=ClientTokenRevocation(refresh)))
+                                           client_tokens=ClientTokenRevocation(refresh, ledger)))
 
 
 def bootstrap(settings: Settings) -> TokenService:
@@ -228,6 +241,10 @@ def bootstrap(settings: Settings) -> TokenService:
     audit = AuditTrailService(engine, SCHEMA, settings, buffered=True)
     authorization = GrpcAuthorizationClient(channels["authorization"], timeout)
     clients, close_cache = client_authentication(settings, authorization)
+    # The scope catalogue: read now (a few seconds' grace for the authorization service to come
+    # up), then polled; issuance waits for the first read (adapters/catalog_client.py).
+    catalog = PolledCatalog(GrpcCatalogReader(channels["authorization"], timeout),
+                            settings.CATALOG_POLL_SECONDS).start(wait_seconds=5)
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET, tls=internal_tls(settings),
@@ -238,11 +255,14 @@ def bootstrap(settings: Settings) -> TokenService:
         clients=clients, codes=authorization,
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
-        refresh_uow=SqlRefreshUnitOfWork(engine), audit=audit.log)
+        refresh_uow=SqlRefreshUnitOfWork(engine), audit=audit.log, catalog=catalog,
+        audit_sources={SCHEMA: audit.log, **{name: GrpcAuditSource(channel, timeout)
+                                            for name, channel in channels.items()}})
     if feed is not None:
         service.feed = feed
         service.closers.append(feed.stop)
     service.closers.extend(close_cache)
+    service.closers.append(catalog.stop)
     try:
         service.keeper.ensure_complete()
     except TemporarilyUnavailable as exc:

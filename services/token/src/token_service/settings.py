@@ -24,10 +24,10 @@ class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, Re
     GRPC_MAX_WORKERS: int = 8
     ID_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(30, gt=0)
-    # The `aud` that `read`, `write` and `admin` add to an access token: the resource API's
-    # (the gateway's protected routes require it, gateway/gateway.yaml). `account` adds the
-    # account API's, <ISSUER>/api/v1/account; every token also names its client.
-    API_AUDIENCE: str = Field("urn:authgate:api", min_length=1, max_length=256)
+    # How often each replica reads the scope catalogue again (the authorization service's
+    # CatalogService: which audience each scope opens, which claims it releases, discovery's
+    # scopes). A change reaches every replica within about this long.
+    CATALOG_POLL_SECONDS: float = Field(1.0, ge=0.1, le=60)
     # A retry of the just-rotated refresh token within this many seconds gets a new
     # successor instead of revoking the family (lost responses); 0 = strict rotation.
     REFRESH_REUSE_GRACE_SECONDS: int = Field(0, ge=0, le=300)

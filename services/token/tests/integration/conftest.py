@@ -17,7 +17,8 @@ from authgate.identity.v1 import identity_pb2 as idp
 from authgate.identity.v1 import identity_pb2_grpc as idp_grpc
 from authgate.session.v1 import session_pb2 as ss
 from authgate.session.v1 import session_pb2_grpc as ss_grpc
-from authgate_common.core.errors import InvalidClient, InvalidGrant, NotFound
+from authgate_common.core.errors import InvalidClient, InvalidGrant, NotFound, TemporarilyUnavailable
+from authgate_common.core.scope_catalog import SEEDED, Catalog
 from authgate_common.grpc_server import create_server
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from fastapi.testclient import TestClient
@@ -29,6 +30,28 @@ from token_service.settings import Settings
 
 ISSUER = "https://auth.example"
 REDIRECT = "https://app.example/cb"
+
+
+class FakeCatalogService(az_grpc.CatalogServiceServicer):
+    """The scope catalogue (the authorization service's): the migration's seed until a
+    test sets another."""
+
+    def __init__(self) -> None:
+        self.catalog: Catalog = Catalog(SEEDED.scopes, SEEDED.apis, revision=1)
+        self.failing = False  # answer temporarily_unavailable, as a service that is down
+        self.refused = 0
+
+    def GetCatalog(self, request, context):  # noqa: N802
+        if self.failing:
+            self.refused += 1
+            raise TemporarilyUnavailable()
+        c = self.catalog
+        return az.GetCatalogResponse(
+            scopes=[az.Scope(name=s.name, description=s.description, api=s.api, claims=list(s.claims),
+                             access_token_claims=list(s.access_token_claims), builtin=s.builtin)
+                    for s in c.scopes],
+            apis=[az.Api(name=a.name, audience=a.audience, description=a.description) for a in c.apis],
+            revision=c.revision)
 
 
 @dataclass
@@ -116,7 +139,9 @@ def settings(database_url: str) -> Iterator[Settings]:
 @pytest.fixture(scope="session")
 def harness(settings: Settings) -> Iterator[Harness]:
     fakes = Fakes()
+    fakes.catalog = FakeCatalogService()  # type: ignore[attr-defined]  # the scope catalogue
     fake_server, fake_port, _ = create_server(0, lambda s: (
+        az_grpc.add_CatalogServiceServicer_to_server(fakes.catalog, s),  # type: ignore[attr-defined]
         az_grpc.add_AuthorizationServiceServicer_to_server(fakes, s),
         idp_grpc.add_IdentityServiceServicer_to_server(fakes, s),
         ss_grpc.add_SessionServiceServicer_to_server(fakes, s)), service_names=[], host="127.0.0.1")

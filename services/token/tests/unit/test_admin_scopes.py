@@ -11,6 +11,7 @@ from authgate_common.core.errors import InvalidScope, InvalidToken
 from token_fakes import ISSUER
 from token_service.domain.audiences import AudienceRule, grantable
 from token_service.domain.ports import Client
+from token_service.domain.scopes import FixedCatalog
 
 ADMIN_API = "https://auth.example/api/v1/admin"
 API = "urn:authgate:api"
@@ -82,7 +83,7 @@ def test_grantable_keeps_admin_scopes_only_for_an_admin_client_without_a_user() 
 
 
 def test_every_admin_scope_opens_the_admin_api() -> None:
-    rule = AudienceRule(ISSUER + "/", API)
+    rule = AudienceRule(ISSUER + "/", FixedCatalog())
     for scope in ("admin:users", "admin:clients", "admin:sessions", "admin:keys", "admin:audit",
                   "admin:consents"):
         assert rule.audiences(Client("ops", admin=True), [scope]) == ["ops", ADMIN_API]

@@ -31,7 +31,8 @@ from token_service.domain.keys.key_set import KeyConflict, KeySet, StoredKey
 from token_service.domain.keys.signing_keys import SigningKeys
 from token_service.domain.ports import Client, RedeemedGrant
 from token_service.domain.refresh.refresh_store import RefreshFamily, RefreshToken
-from token_service.domain.revocation.jti_record import IssuedJti, JtiEntry
+from token_service.domain.revocation.jti_record import ClientRevocation, IssuedJti, JtiEntry
+from token_service.domain.scopes import FixedCatalog
 from token_service.entrypoints.form_request import form_request
 from token_service.settings import Settings
 
@@ -79,18 +80,21 @@ class FakeAuthorization:
 class FakeIdentity:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    named: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # the `claims` asked for
 
-    def user_claims(self, user_id: str, scopes: Sequence[str]) -> dict[str, Any]:
+    def user_claims(self, user_id: str, scopes: Sequence[str], claims: Sequence[str] = ()) -> dict[str, Any]:
         self.calls.append((user_id, tuple(scopes)))
+        self.named.append((user_id, tuple(claims)))
         if user_id not in self.users:
             raise NotFound()
         user = self.users[user_id]
-        claims: dict[str, Any] = {"sub": user_id}
+        found: dict[str, Any] = {"sub": user_id}
         if "profile" in scopes:
-            claims.update(name=user["name"], preferred_username=user["username"])
+            found.update(name=user["name"], preferred_username=user["username"])
         if "email" in scopes:
-            claims.update(email=user["email"], email_verified=True)
-        return claims
+            found.update(email=user["email"], email_verified=True)
+        found.update({name: user[name] for name in claims if name in user})
+        return found
 
 
 @dataclass
@@ -107,8 +111,10 @@ class FakeSessions:
 class FakeJtiRecord:
     """In-memory issued_jtis and revoked_jtis with the same contract as the SQL repository."""
 
-    def __init__(self, issued: dict[str, IssuedJti], revoked: dict[str, tuple[JtiEntry, datetime]]) -> None:
+    def __init__(self, issued: dict[str, IssuedJti], revoked: dict[str, tuple[JtiEntry, datetime]],
+                 clients: dict[str, ClientRevocation] | None = None) -> None:
         self.issued, self.revoked_rows = issued, revoked
+        self.clients = {} if clients is None else clients
 
     def add_issued(self, issued: IssuedJti) -> None:
         assert issued.jti not in self.issued
@@ -133,7 +139,15 @@ class FakeJtiRecord:
                       key=lambda e: e.jti)
         return rows[:limit]
 
+    def revoke_client(self, revocation: ClientRevocation) -> None:
+        self.clients[revocation.client_id] = revocation
+
+    def revoked_clients(self, now: datetime, *, since: datetime | None = None) -> list[ClientRevocation]:
+        return [c for c in self.clients.values()
+                if c.expires_at > now and (since is None or c.revoked_at >= since)]
+
     def purge(self, before: datetime, limit: int) -> int:
+        self.clients = {k: c for k, c in self.clients.items() if c.expires_at >= before}
         issued = [j for j, i in self.issued.items() if i.expires_at < before][:limit]
         revoked = [j for j, (e, _at) in self.revoked_rows.items()
                    if e.expires_at < before][:limit - len(issued)]
@@ -194,7 +208,7 @@ class FakeRefreshRepository:
 
     def families_of_client_user(self, client_id: str, user_id: str) -> list[str]:
         return [f.family_id for f in self.families.values()
-                if f.client_id == client_id and f.user_id == user_id and not f.revoked_at]
+                if f.client_id == client_id and (not user_id or f.user_id == user_id) and not f.revoked_at]
 
     def audit(self, event: AuditEvent, now: datetime) -> None:
         self.audit_rows.append((now, event))
@@ -221,6 +235,7 @@ class FakeRefreshStore:
         self.audit_rows: list[tuple[datetime, AuditEvent]] = []
         self.issued: dict[str, IssuedJti] = {}
         self.revoked: dict[str, tuple[JtiEntry, datetime]] = {}
+        self.revoked_clients: dict[str, ClientRevocation] = {}
         self.unavailable = False  # the database is down
         self._lock = threading.Lock()
 
@@ -230,10 +245,12 @@ class FakeRefreshStore:
             raise TemporarilyUnavailable(detail="database unavailable")
         with self._lock:
             repo = FakeRefreshRepository(dict(self.families), dict(self.tokens), list(self.audit_rows),
-                                         FakeJtiRecord(dict(self.issued), dict(self.revoked)))
+                                         FakeJtiRecord(dict(self.issued), dict(self.revoked),
+                                                       dict(self.revoked_clients)))
             yield repo
             self.families, self.tokens, self.audit_rows = repo.families, repo.tokens, repo.audit_rows
             self.issued, self.revoked = repo.jtis.issued, repo.jtis.revoked_rows
+            self.revoked_clients = repo.jtis.clients
 
     def events(self) -> list[str]:
         """The refresh events recorded: their audit types, without the `token.` prefix."""
@@ -305,6 +322,8 @@ class World:
     keys: KeySet
     refresh_store: FakeRefreshStore
     deny_list: MemoryDenyList  # Redis: flush() is what a restart without persistence does
+    # The scope catalogue the service reads (the migration's seed; set .catalog to change it).
+    catalog: FixedCatalog = field(default_factory=FixedCatalog)
 
     def accepts(self, access_token: str) -> bool:
         """Whether the validator still accepts the token (it is not revoked, nor expired)."""
@@ -326,13 +345,13 @@ def make_world(keys: KeySet, signing_key: StoredKey, signing_keys: SigningKeys |
         KeyRotation(FakeKeyStore([signing_key]), key_policy(settings)), KeyRing(keys))
     service = build(settings, signing_keys=signing_keys, store=store, deny_list=deny_list,
                     clients=authorization, codes=authorization, identity=identity, sessions=sessions,
-                    refresh_uow=refresh_store)
+                    refresh_uow=refresh_store, catalog=(catalog := FixedCatalog()))
     service.keeper.ensure_complete()  # as bootstrap() does
     identity.users["u1"] = {"name": "Alice", "username": "alice", "email": "alice@example.com"}
     sessions.alive.add("sid-1")
     authorization.add_client(Client("web", grant_types=("authorization_code",),
                                     scopes=("openid", "profile", "email", "read")), "s3cret")
-    return World(service, authorization, identity, sessions, store, keys, refresh_store, deny_list)
+    return World(service, authorization, identity, sessions, store, keys, refresh_store, deny_list, catalog)
 
 
 def grant(grant_id: str = "g1", scopes: tuple[str, ...] = ("openid", "profile", "email", "read"),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .backchannel_repository import SqlBackchannelRepository
+from .catalog_repository import SqlCatalogRepository
 from .client_repository import SqlClientRepository
 from .code_repository import SqlCodeRepository
 from .consent_repository import SqlConsentRepository, SqlOutbox
@@ -25,11 +26,13 @@ class SqlRepositories:
     outbox: SqlOutbox
     backchannel: SqlBackchannelRepository
     audit: SqlAuditTrail  # rows land in the same transaction
+    catalog: SqlCatalogRepository
 
     @classmethod
     def bound_to(cls, session: Session) -> SqlRepositories:
         return cls(SqlClientRepository(session), SqlCodeRepository(session), SqlConsentRepository(session),
-                   SqlOutbox(session), SqlBackchannelRepository(session), SqlAuditTrail(session))
+                   SqlOutbox(session), SqlBackchannelRepository(session), SqlAuditTrail(session),
+                   SqlCatalogRepository(session))
 
 
 def _already_registered(exc: IntegrityError) -> AlreadyExists:

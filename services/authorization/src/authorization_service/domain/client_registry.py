@@ -8,14 +8,18 @@ it authenticates with a signed assertion (RFC 7523 §2.2, checked in client_asse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
-from authgate_common.core.audit import OPERATOR, AuditEvent
+from authgate_common.core.admin_api import BY_OPERATOR, Acting
+from authgate_common.core.audit import AuditEvent
 from authgate_common.core.errors import AlreadyExists, InvalidClient, InvalidRequest, NotFound
 
 from .client_assertion import JWT_BEARER, ClientAssertions, peek_subject
-from .client_rules import PRIVATE_KEY_JWT, validate_client
+from .client_rules import PRIVATE_KEY_JWT, require_known_scopes, validate_client
 from .client_secrets import SecretHasher, new_secret
+from .consent.relay import CLIENT_DELETED_TOPIC
 from .models import Client
 from .ports import ClientChanges, Clock, UnitOfWork
 
@@ -26,6 +30,16 @@ def _described(client: Client) -> dict[str, object]:
             "scopes": list(client.scopes), "redirect_uris": list(client.redirect_uris),
             "first_party": client.first_party, "pkce_optional": client.pkce_optional,
             "admin": client.admin}
+
+
+# Run on the locked row before a change (the admin API: If-Match, operator-managed clients).
+Guard = Callable[[Client], None]
+
+
+def client_event(by: Acting, name: str, client_id: str, **details: Any) -> AuditEvent:
+    """`client.<action>` by the operator, `admin.client.<action>` by an admin client (its
+    actor); either way client_id names the client changed."""
+    return replace(by.event(name, "", **details), client_id=client_id)
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class ClientRegistry:
         self._assertions = assertions
         self._changes = changes
 
-    def create(self, client: Client, client_secret: str = "") -> Registered:
+    def create(self, client: Client, client_secret: str = "", by: Acting = BY_OPERATOR) -> Registered:
         client = validate_client(client)
         if client.token_endpoint_auth_method == PRIVATE_KEY_JWT and client_secret:
             raise InvalidRequest("A private_key_jwt client has no secret: it signs with its keys.")
@@ -56,9 +70,9 @@ class ClientRegistry:
         with self._uow() as tx:
             if tx.clients.get(client.client_id) is not None:
                 raise AlreadyExists("The client_id is already registered.")
+            require_known_scopes(client.scopes, tx.catalog)
             tx.clients.add(client)
-            tx.audit.record(AuditEvent("client.created", actor=OPERATOR, client_id=client.client_id,
-                                       details=_described(client)))
+            tx.audit.record(client_event(by, "client.created", client.client_id, **_described(client)))
         return Registered(client, secret)
 
     def get(self, client_id: str) -> Client:
@@ -76,14 +90,20 @@ class ClientRegistry:
         with self._uow() as tx:
             return tx.clients.all()
 
-    def delete(self, client_id: str) -> None:
+    def delete(self, client_id: str, by: Acting = BY_OPERATOR, guard: Guard | None = None) -> None:
         with self._uow() as tx:
-            if not tx.clients.delete(client_id):
+            current = tx.clients.get(client_id, for_update=True)
+            if current is None:
                 raise NotFound("No such client.")
+            if guard is not None:
+                guard(current)
+            tx.clients.delete(client_id)
             # A client registered later under the same id must not inherit these approvals.
             dropped = tx.consents.delete_for_client(client_id)
-            tx.audit.record(AuditEvent("client.deleted", actor=OPERATOR, client_id=client_id,
-                                       details={"consents_removed": dropped}))
+            tx.audit.record(client_event(by, "client.deleted", client_id, consents_removed=dropped))
+            # Every token it holds must stop validating now, not at its expiry: the relay takes
+            # this to the token service, retrying until it is there.
+            tx.outbox.add(CLIENT_DELETED_TOPIC, {"client_id": client_id}, self._clock.now())
         # Token replicas may remember its authentications: they must stop now, not at their TTL.
         self._changes.announce(client_id)
 

@@ -8,25 +8,29 @@ clients) or use client_credentials (RFC 6749 §4.4 needs client authentication).
 first-party client may hold `account`, the scope of the user's own account API (every
 session and device). Only an admin client (an operator's mark) may hold an admin scope
 (`admin:users`, …), and it must be able to obtain one: confidential, with client_credentials,
-the only grant that ever yields an admin scope.
+the only grant that ever yields an admin scope. Every scope is a built-in or one of the
+operator's catalogue (domain/catalog), checked in the registration's transaction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from authgate_common.core.account_scope import ACCOUNT_SCOPE
 from authgate_common.core.admin_scope import is_admin_scope
 from authgate_common.core.errors import InvalidRequest
+from authgate_common.core.scope_catalog import BUILTIN_NAMES
 
+from .catalog.ports import CatalogRepository
 from .client_keys import normalise_jwks
 from .logout_uris import validate_backchannel_logout_uri, validate_post_logout_redirect_uris
-from .models import CONFIDENTIAL, KNOWN_GRANT_TYPES, KNOWN_SCOPES, PUBLIC, Client
+from .models import CONFIDENTIAL, KNOWN_GRANT_TYPES, PUBLIC, Client
 from .redirect_uris import has_control_characters, validate_redirect_uri
 
 # Printable ASCII without space or colon: a colon would break HTTP Basic (RFC 7617 §2).
 _CLIENT_ID = re.compile(r"^[\x21-\x39\x3b-\x7e]{1,128}$")
+_SCOPE_TOKEN = re.compile(r'^[\x21\x23-\x5b\x5d-\x7e]{1,64}$')
 PRIVATE_KEY_JWT = "private_key_jwt"
 CONFIDENTIAL_METHODS = ("client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT)
 MAX_NAME_LENGTH = 200
@@ -72,6 +76,15 @@ def _check_admin(client: Client, client_type: str, scopes: tuple[str, ...],
                                  "add that grant type.")
 
 
+def require_known_scopes(scopes: Sequence[str], catalog: CatalogRepository) -> None:
+    """Each scope a built-in or in the catalogue, the catalogue's rows kept until the
+    registration commits (so none is deleted under it): call inside its transaction."""
+    wanted = [s for s in scopes if s not in BUILTIN_NAMES]
+    known = catalog.existing_scopes(wanted) if wanted else set()
+    if unknown := sorted(set(wanted) - known):
+        raise InvalidRequest(f"Unknown scope(s): {' '.join(unknown)}.")
+
+
 def validate_client(client: Client) -> Client:
     """The registration, normalised (defaults filled, duplicates dropped), or InvalidRequest."""
     if not _CLIENT_ID.match(client.client_id):
@@ -82,8 +95,9 @@ def validate_client(client: Client) -> Client:
     if client_type not in (CONFIDENTIAL, PUBLIC):
         raise InvalidRequest("client_type must be 'confidential' or 'public'.")
     scopes = _unique(client.scopes)
-    if unknown := sorted(set(scopes) - KNOWN_SCOPES):
-        raise InvalidRequest(f"Unknown scope(s): {' '.join(unknown)}.")
+    if any(not _SCOPE_TOKEN.match(s) for s in scopes):
+        raise InvalidRequest("Each scope must be a scope-token (RFC 6749 section 3.3) "
+                             "of at most 64 characters.")
     if ACCOUNT_SCOPE in scopes and not client.first_party:
         raise InvalidRequest("Only a first-party client may have the account scope.")
     grant_types = _unique(client.grant_types) or ("authorization_code",)

@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from authgate_common.core.admin_scope import ADMIN_SCOPES
-
-KNOWN_SCOPES = frozenset({"openid", "profile", "email", "read", "write", "admin", "account"}) | ADMIN_SCOPES
 KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 
@@ -37,6 +34,8 @@ class Client:
     require_nonce: bool = False
     # May hold the admin API's scopes (by client_credentials only); set by an operator only.
     admin: bool = False
+    # Bumped by every change: the admin API's strong ETag (migration 0007).
+    version: int = 1
     # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.
     secret_hash: str = field(default="", repr=False)
 

@@ -9,7 +9,9 @@ from typing import Any, Protocol
 
 from authgate_common.core.audit import AuditTrail
 
+from .admin.paging import ClientQuery
 from .backchannel.ports import BackchannelRepository
+from .catalog.ports import CatalogRepository
 from .models import Client, Consent, OutboxMessage, SessionInfo, StoredCode
 
 
@@ -20,6 +22,11 @@ class ClientRepository(Protocol):
         ...
 
     def all(self) -> list[Client]: ...
+
+    def page(self, query: ClientQuery, limit: int) -> Sequence[Client]:
+        """Up to `limit` clients matching `query`, by (created_at, client_id), after its position."""
+        ...
+
     def add(self, client: Client) -> None: ...
 
     def save(self, client: Client) -> None:
@@ -93,6 +100,8 @@ class Repositories(Protocol):
     def backchannel(self) -> BackchannelRepository: ...
     @property
     def audit(self) -> AuditTrail: ...
+    @property
+    def catalog(self) -> CatalogRepository: ...
 
 
 class UnitOfWork(Protocol):

@@ -1,6 +1,7 @@
-"""The consent page (OIDC Core §3.1.2.4): who is asking, for what in plain words, and
-two buttons. Plain HTML, no script, nothing from elsewhere; every value escaped; not
-cached and never framed (CSP frame-ancestors 'none', X-Frame-Options DENY).
+"""The consent page (OIDC Core §3.1.2.4): who is asking, for what in plain words (each
+scope's description from the catalogue, or its name when it has none), and two buttons.
+Plain HTML, no script, nothing from elsewhere; every value escaped; not cached and never
+framed (CSP frame-ancestors 'none', X-Frame-Options DENY).
 
 CSP form-action also names the client's redirect origin: after the post the browser is
 redirected there, and browsers apply form-action to that redirect too (CSP Level 3
@@ -19,15 +20,6 @@ from fastapi.responses import HTMLResponse
 from ..domain.authorize.context import ConsentPrompt
 
 CONSENT_PATH = "/api/v1/oauth/consent"
-SCOPE_WORDS = {
-    "openid": "Confirm your identity",
-    "profile": "Your name and username",
-    "email": "Your email address",
-    "read": "Read your data",
-    "write": "Change your data",
-    "admin": "Administer your account",
-    "account": "See and end your sessions on every device",
-}
 _SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.\-\[\]:]+$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 
@@ -90,7 +82,9 @@ def consent_headers(redirect_uri: str) -> dict[str, str]:
 def render_consent(prompt: ConsentPrompt) -> HTMLResponse:
     esc = html.escape
     name = esc(prompt.client_name or prompt.client_id)
-    items = "\n".join(f"<li>{esc(SCOPE_WORDS.get(s, s))}</li>" for s in prompt.scopes)
+    # Each scope in the catalogue's words (an operator's text: escaped like everything else).
+    words = prompt.descriptions if len(prompt.descriptions) == len(prompt.scopes) else prompt.scopes
+    items = "\n".join(f"<li>{esc(text)}</li>" for text in words)
     host = urllib.parse.urlsplit(prompt.redirect_uri).netloc or prompt.redirect_uri
     body = _PAGE.format(name=name, client_id=esc(prompt.client_id), scopes=items, host=esc(host),
                         action=CONSENT_PATH, request=esc(prompt.sealed_request),

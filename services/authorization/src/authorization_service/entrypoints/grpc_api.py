@@ -15,9 +15,11 @@ from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
 from authgate_common.grpc_access import OPERATOR as OPERATOR_WORKLOAD
 from authgate_common.grpc_access import callers
 
+from ..domain.catalog.book import CatalogBook
 from ..domain.client_registry import ClientRegistry
 from ..domain.client_updates import ClientUpdates
 from ..domain.redeem import CodeRedeemer
+from .catalog_grpc import CATALOG_ACCESS, register_catalog
 from .messages import client_from_message, client_message, grant_message, update_values
 
 SERVICE_NAME = "authgate.authorization.v1.AuthorizationService"
@@ -33,6 +35,7 @@ ACCESS = {
         "RedeemCode": "token",  # the authorization_code grant
     }),
     **AUDIT_ACCESS,
+    **CATALOG_ACCESS,
 }
 
 
@@ -87,11 +90,12 @@ class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
 
 
 def registrar(registry: ClientRegistry, updates: ClientUpdates,
-              redeemer: CodeRedeemer) -> Callable[[grpc.Server], None]:
+              redeemer: CodeRedeemer, catalog: CatalogBook) -> Callable[[grpc.Server], None]:
     """The `register` callback for authgate_common's server factory."""
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_AuthorizationServiceServicer_to_server(
             AuthorizationServicer(registry, updates, redeemer), server)
+        register_catalog(server, catalog)
 
     return register

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from authgate_common.core.audit import AuditTrail
 
+from .access.ports import AccessRepository
 from .admin.paging import UserQuery
 from .users import User
 
@@ -18,6 +19,7 @@ class UserRepository(Protocol):
     """Never commits; raises AlreadyExists when a unique username or email is taken."""
 
     audit: AuditTrail  # rows land in the same transaction
+    access: AccessRepository  # role and group definitions, same transaction
 
     def add(self, user: User) -> None: ...
     def save(self, user: User) -> None: ...

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from .text import email_key, username_key
 
@@ -23,6 +24,10 @@ class User:
     disabled: bool = False
     # Bumped by every change an administrator can see: the admin API's ETag (If-Match).
     version: int = 1
+    # Direct roles and groups, sorted (domain/access); attributes: custom claims by name.
+    roles: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    attributes: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def username_key(self) -> str:

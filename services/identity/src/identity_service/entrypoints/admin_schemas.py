@@ -25,6 +25,9 @@ class AdminUser(BaseModel):
     disabled: bool
     created_at: datetime
     updated_at: datetime
+    roles: list[str] = []
+    groups: list[str] = []
+    attributes: dict[str, Any] = {}
 
 
 class AdminUserPage(BaseModel):
@@ -52,6 +55,14 @@ class AdminUserPatch(Strict):
     family_name: str | None = None
 
 
+class AdminUserAccess(Strict):
+    """A member sent replaces that part of the user's access; one left out stays as it is."""
+
+    roles: list[str] | None = None
+    groups: list[str] | None = None
+    attributes: dict[str, Any] | None = None
+
+
 class AdminPassword(Strict):
     password: str
 
@@ -60,7 +71,8 @@ def user_json(user: User) -> dict[str, Any]:
     return AdminUser(id=user.id, username=user.username, email=user.email,
                      email_verified=user.email_verified, name=user.name, given_name=user.given_name,
                      family_name=user.family_name, disabled=user.disabled, created_at=user.created_at,
-                     updated_at=user.updated_at).model_dump(mode="json")
+                     updated_at=user.updated_at, roles=list(user.roles), groups=list(user.groups),
+                     attributes=user.attributes).model_dump(mode="json")
 
 
 ETAG_HEADER = etag_header("user")

@@ -15,13 +15,13 @@ from authgate.identity.v1 import identity_pb2 as pb
 from authgate.identity.v1 import identity_pb2_grpc as pb_grpc
 from authgate_common.audit_service import ACCESS as AUDIT_ACCESS
 from authgate_common.grpc_access import OPERATOR, callers
-from authgate_common.proto_time import timestamp
 
-from ..domain.claims import user_claims
+from ..domain.claims import UserClaims
 from ..domain.create_user import CreateUser, NewUser
 from ..domain.directory import Directory
-from ..domain.users import User
 from ..domain.verify_password import VerifyPassword
+from .access_grpc import ACCESS_METHODS, AccessMethods, AccessUseCases
+from .user_wire import user_message
 
 SERVICE_NAME = "authgate.identity.v1.IdentityService"
 # Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
@@ -33,6 +33,7 @@ ACCESS = {
         # choosing `client_ip` could guess passwords past the per-address lockout).
         "VerifyPassword": (),
         "GetUserClaims": "token",
+        **ACCESS_METHODS,
     }),
     **AUDIT_ACCESS,
 }
@@ -43,19 +44,14 @@ class UseCases:
     create_user: CreateUser
     directory: Directory
     verify_password: VerifyPassword
+    claims: UserClaims
+    access: AccessUseCases
 
 
-def user_message(user: User) -> pb.User:
-    """The wire form of a user; the password hash never leaves the service."""
-    return pb.User(id=user.id, username=user.username, email=user.email,
-                   email_verified=user.email_verified, name=user.name, given_name=user.given_name,
-                   family_name=user.family_name, disabled=user.disabled,
-                   created_at=timestamp(user.created_at), updated_at=timestamp(user.updated_at))
-
-
-class IdentityServicer(pb_grpc.IdentityServiceServicer):
+class IdentityServicer(AccessMethods, pb_grpc.IdentityServiceServicer):
     def __init__(self, uc: UseCases) -> None:
         self._uc = uc
+        self._access = uc.access
 
     def CreateUser(self, request: pb.CreateUserRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
         user = self._uc.create_user(NewUser(
@@ -92,7 +88,7 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
         return pb.VerifyPasswordResponse(valid=True, user=user_message(user))
 
     def GetUserClaims(self, request: pb.GetUserClaimsRequest, context: grpc.ServicerContext):  # type: ignore[no-untyped-def]  # noqa: N802
-        claims = user_claims(self._uc.directory.get(request.user_id), list(request.scopes))
+        claims = self._uc.claims(request.user_id, list(request.scopes), list(request.claims))
         return pb.GetUserClaimsResponse(claims_json=json.dumps(claims, separators=(",", ":")))
 
 

@@ -17,12 +17,13 @@ class GrpcIdentityClient:
     def __init__(self, channel: grpc.Channel, timeout: float) -> None:
         self._rpc = RpcClient(pb_grpc.IdentityServiceStub(channel), timeout)
 
-    def user_claims(self, user_id: str, scopes: Sequence[str]) -> dict[str, Any]:
-        resp = self._rpc.call("GetUserClaims", pb.GetUserClaimsRequest(user_id=user_id, scopes=list(scopes)))
+    def user_claims(self, user_id: str, scopes: Sequence[str], claims: Sequence[str] = ()) -> dict[str, Any]:
+        resp = self._rpc.call("GetUserClaims", pb.GetUserClaimsRequest(user_id=user_id, scopes=list(scopes),
+                                                                       claims=list(claims)))
         try:
-            claims = json.loads(resp.claims_json or "{}")
+            found = json.loads(resp.claims_json or "{}")
         except ValueError as exc:
             raise ServerError(detail="identity returned malformed claims") from exc
-        if not isinstance(claims, dict):
+        if not isinstance(found, dict):
             raise ServerError(detail="identity returned malformed claims")
-        return claims
+        return found

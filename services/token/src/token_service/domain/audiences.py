@@ -3,9 +3,10 @@ granted scopes a client may hold at all.
 
 Until a client can name the resource it wants (RFC 8707), the audience follows from what
 was granted: the client's registered audiences (else the client itself), plus the API each
-granted scope opens — `account` the account API (`<issuer>/api/v1/account`), `read`,
-`write` and `admin` the resource API (the API_AUDIENCE setting). `aud` is always an array.
-A resource server that checks its audience then refuses a token meant for another one.
+granted scope opens — the audience of its API in the scope catalogue (`read`, `write` and
+`admin` that of the API `default`, `urn:authgate:api` unless the operator changed it),
+`account` the account API (`<issuer>/api/v1/account`). `aud` is always an array. A resource
+server that checks its audience then refuses a token meant for another one.
 `account` runs the user's whole account, so only a first-party client ever holds it, here
 at the last step of every grant whatever the code or refresh family carried. An admin
 scope (`admin:users`, …) opens the admin API (`<issuer>/api/v1/admin`); only an admin
@@ -22,8 +23,7 @@ from authgate_common.core.account_scope import ACCOUNT_SCOPE, account_audience
 from authgate_common.core.admin_scope import admin_audience, is_admin_scope
 
 from .ports import Client
-
-API_SCOPES = frozenset({"read", "write", "admin"})
+from .scopes import CatalogSource
 
 
 def grantable(client: Client, scopes: Sequence[str], *, for_user: bool) -> list[str]:
@@ -37,14 +37,13 @@ def grantable(client: Client, scopes: Sequence[str], *, for_user: bool) -> list[
 @dataclass(frozen=True)
 class AudienceRule:
     issuer: str
-    api_audience: str
+    catalog: CatalogSource
 
     def audiences(self, client: Client, scopes: Sequence[str]) -> list[str]:
         auds = list(client.audiences) or [client.client_id]
         if ACCOUNT_SCOPE in scopes:
             auds.append(account_audience(self.issuer))
-        if API_SCOPES.intersection(scopes):
-            auds.append(self.api_audience)
+        auds.extend(self.catalog.covering(scopes).audiences(scopes))
         if any(is_admin_scope(s) for s in scopes):
             auds.append(admin_audience(self.issuer))
         return list(dict.fromkeys(auds))

@@ -62,7 +62,9 @@ class CodeRedeemer(Protocol):
 
 
 class IdentityPort(Protocol):
-    def user_claims(self, user_id: str, scopes: Sequence[str]) -> dict[str, Any]: ...
+    def user_claims(self, user_id: str, scopes: Sequence[str], claims: Sequence[str] = ()) -> dict[str, Any]:
+        """`sub`, the claims `scopes` grant (profile, email) and those named in `claims`."""
+        ...
 
 
 class SessionLiveness(Protocol):

@@ -2,31 +2,32 @@
 
 POST /api/v1/oauth/token (RFC 6749 §3.2), POST /api/v1/oauth/revoke (RFC 7009),
 POST /api/v1/oauth/introspect (RFC 7662), GET|POST /api/v1/userinfo/me (OIDC Core §5.3,
-RFC 6750), discovery (OIDC Discovery 1.0 §4, RFC 8414 §3) and the JWKS (RFC 7517 §5).
+RFC 6750), discovery (OIDC Discovery 1.0 §4, RFC 8414 §3) and the JWKS (RFC 7517 §5);
+/api/v1/admin/keys and /api/v1/admin/audit (the admin API, admin_api.py).
 """
 
 from __future__ import annotations
 
-import json
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from authgate_common.core.forms import is_form, parse_form
 from authgate_common.http import NO_STORE, create_app
 from authgate_common.public_docs import mount_public_docs
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 
 from ..domain.clients.authentication import ClientRequest
-from ..domain.endpoints.discovery import provider_metadata
+from ..domain.endpoints.discovery import Discovery
 from ..domain.endpoints.introspection import Introspection
 from ..domain.endpoints.revocation import Revocation, looks_like_jwt
 from ..domain.endpoints.token_endpoint import TokenEndpoint
 from ..domain.endpoints.userinfo import UserInfo
 from ..domain.keys.key_ring import KeySource
+from ..domain.scopes import FixedCatalog
 from .bearer import extract_bearer
 from .conditional import cacheable_json, strong_etag
 from .fast_lane import FastLane, FormRoute, declare
@@ -61,13 +62,14 @@ class HttpDeps:
     issuer: str
     jwks_cache_seconds: int = 300
     max_body_bytes: int = 65536
+    admin: Sequence[APIRouter] = ()  # the admin API's keys and audit trail (admin_api.py)
+    discovery: Discovery | None = None  # none: the catalogue as the migration seeds it
 
 
 def create_http_app(deps: HttpDeps) -> ASGIApp:
     app = create_app("authgate token service", max_body_bytes=deps.max_body_bytes)
-    # Same bytes as a JSONResponse would send, serialised once; its ETag never changes.
-    metadata = json.dumps(provider_metadata(deps.issuer), separators=(",", ":"))
-    metadata_etag = strong_etag(metadata)
+    # Same bytes as a JSONResponse would send, serialised once per catalogue revision.
+    discovery = deps.discovery or Discovery(deps.issuer, FixedCatalog())
     max_age = deps.jwks_cache_seconds
 
     # The three hot form POSTs: answered by the fast lane, declared on the app from the same route.
@@ -108,12 +110,14 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
     @app.get("/.well-known/openid-configuration", tags=["discovery"],
              summary="OpenID Provider metadata (OIDC Discovery 1.0)", responses=DISCOVERY_RESPONSES)
     def openid_configuration(request: Request) -> Response:
-        return cacheable_json(metadata, metadata_etag, max_age, request.headers.get("if-none-match"))
+        metadata = discovery.document()
+        return cacheable_json(metadata, strong_etag(metadata), max_age, request.headers.get("if-none-match"))
 
     @app.get("/.well-known/oauth-authorization-server", tags=["discovery"],
              summary="Authorization server metadata (RFC 8414)", responses=DISCOVERY_RESPONSES)
     def oauth_authorization_server(request: Request) -> Response:
-        return cacheable_json(metadata, metadata_etag, max_age, request.headers.get("if-none-match"))
+        metadata = discovery.document()
+        return cacheable_json(metadata, strong_etag(metadata), max_age, request.headers.get("if-none-match"))
 
     @app.get("/.well-known/jwks.json", tags=["discovery"], summary="Public signing keys (RFC 7517)",
              responses=JWKS_RESPONSES)
@@ -123,6 +127,8 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
         keys = deps.keys.current()
         return cacheable_json(keys.jwks_json, keys.etag, max_age, request.headers.get("if-none-match"))
 
+    for router in deps.admin:
+        app.include_router(router)
     mount_public_docs(app, PUBLIC_OPENAPI)
     return FastLane(app, form_routes, max_body_bytes=deps.max_body_bytes)
 

@@ -36,4 +36,5 @@ def check_consent(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
     return ConsentPrompt(client_id=client.client_id, client_name=client.name, scopes=ctx.scopes,
                          redirect_uri=ctx.verified_redirect_uri,
                          sealed_request=deps.pending.seal(pending),
-                         csrf_token=deps.csrf.for_sid(session.sid))
+                         csrf_token=deps.csrf.for_sid(session.sid),
+                         descriptions=tuple(map(deps.catalog.current().description, ctx.scopes)))

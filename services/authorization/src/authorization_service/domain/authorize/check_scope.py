@@ -1,8 +1,8 @@
-"""Step 5 — RFC 6749 §3.3: scope is a space-delimited list; each value must be known
-and registered for the client. A client never gets more than it registered, and only a
-first-party client ever gets `account` (whatever its registration says). An admin scope
-is never granted here, whatever the client: no user can consent to it (client_credentials
-only)."""
+"""Step 5 — RFC 6749 §3.3: scope is a space-delimited list; each value must be in the
+catalogue (a built-in or the operator's) and registered for the client. A client never
+gets more than it registered, and only a first-party client ever gets `account` (whatever
+its registration says). An admin scope is never granted here, whatever the client: no
+user can consent to it (client_credentials only)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from authgate_common.core.account_scope import ACCOUNT_SCOPE
 from authgate_common.core.admin_scope import is_admin_scope
 from authgate_common.core.errors import InvalidScope
 
-from ..models import KNOWN_SCOPES
 from .context import AuthorizeContext, AuthorizeDeps, Outcome
 
 
@@ -18,7 +17,8 @@ def check_scope(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
     requested = tuple(dict.fromkeys(s for s in ctx.param("scope").split(" ") if s))
     if not requested:
         raise InvalidScope("scope is required.")
-    if any(s not in KNOWN_SCOPES for s in requested):
+    catalog = deps.catalog.current()
+    if any(not catalog.knows(s) for s in requested):
         raise InvalidScope("The request contains an unknown scope.")
     if any(is_admin_scope(s) for s in requested):
         raise InvalidScope("An admin scope is obtained by client_credentials only, never at /authorize.")

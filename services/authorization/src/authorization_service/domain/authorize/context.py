@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..catalog.cache import FixedCatalog
+from ..catalog.ports import CatalogView
 from ..codes import CodeIssuer
 from ..consent.book import ConsentBook
 from ..consent.pending import CsrfTokens, PendingRequests
@@ -55,6 +57,8 @@ class ConsentPrompt:
     redirect_uri: str
     sealed_request: str
     csrf_token: str
+    # What each scope means, in the catalogue's words (parallel to `scopes`).
+    descriptions: tuple[str, ...] = ()
 
 
 Outcome = Redirect | ErrorPage | ConsentPrompt
@@ -76,6 +80,7 @@ class AuthorizeDeps:
     csrf: CsrfTokens
     login_markers: LoginMarkers
     login_path: str = LOGIN_PATH
+    catalog: CatalogView = field(default_factory=FixedCatalog)
 
 
 @dataclass

@@ -1,18 +1,37 @@
-"""Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2 (one document)."""
+"""Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2 (one document).
+
+`scopes_supported` and `claims_supported` follow the scope catalogue: the built-ins but the
+admin API's (an admin client knows them; nobody else can use them) and every operator's
+scope; the claims the server sets, plus every claim a scope releases. The document is
+rebuilt when the catalogue's revision changes.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-SCOPES = ["openid", "profile", "email", "read", "write", "admin", "account"]
-CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "at_hash",
-          "name", "given_name", "family_name", "preferred_username", "email", "email_verified"]
+from authgate_common.core.admin_scope import is_admin_scope
+from authgate_common.core.errors import TemporarilyUnavailable
+from authgate_common.core.scope_catalog import SEEDED, Catalog
+
+from ..scopes import CatalogSource
+
+SERVER_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "at_hash"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 # RFC 7523 client assertions: asymmetric only (never none or HS*, whose key would be shared).
 AUTH_SIGNING_ALGS = ["RS256", "PS256", "ES256"]
 
 
-def provider_metadata(issuer: str) -> dict[str, Any]:
+def scopes_supported(catalog: Catalog) -> list[str]:
+    return [s.name for s in catalog.scopes if not is_admin_scope(s.name)]
+
+
+def claims_supported(catalog: Catalog) -> list[str]:
+    return list(dict.fromkeys(SERVER_CLAIMS + catalog.supported_claims()))
+
+
+def provider_metadata(issuer: str, catalog: Catalog = SEEDED) -> dict[str, Any]:
     base = issuer.rstrip("/")
     return {
         "issuer": base,
@@ -22,7 +41,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "revocation_endpoint": f"{base}/api/v1/oauth/revoke",
         "introspection_endpoint": f"{base}/api/v1/oauth/introspect",
-        "scopes_supported": SCOPES,
+        "scopes_supported": scopes_supported(catalog),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -35,7 +54,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_signing_alg_values_supported": AUTH_SIGNING_ALGS,
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": CLAIMS,
+        "claims_supported": claims_supported(catalog),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
@@ -45,3 +64,23 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
     }
+
+
+class Discovery:
+    """The metadata document as compact JSON, made again only when the catalogue changes.
+    Before the catalogue was ever read it describes the migration's seed."""
+
+    def __init__(self, issuer: str, catalog: CatalogSource) -> None:
+        self._issuer, self._catalog = issuer, catalog
+        self._made: tuple[int, str] | None = None  # (revision, document): replaced whole
+
+    def document(self) -> str:
+        try:
+            catalog = self._catalog.current()
+        except TemporarilyUnavailable:
+            catalog = SEEDED
+        made = self._made
+        if made is None or made[0] != catalog.revision:
+            text = json.dumps(provider_metadata(self._issuer, catalog), separators=(",", ":"))
+            made = self._made = (catalog.revision, text)
+        return made[1]

@@ -4,8 +4,9 @@ Only a token from an OpenID request reaches it (§5.3: "obtained through OpenID 
 Authentication"). A token with no user behind it (client_credentials: the subject is the
 client itself) is `invalid_token` here, 401; a user's token granted without `openid` is
 `insufficient_scope`, 403, with `scope="openid"` in the challenge (RFC 6750 §3.1). The
-answer is `sub`, `scope` and `iss`, plus the profile and email claims the granted scopes
-allow (OIDC Core §5.4), fetched from identity.
+answer is `sub`, `scope` and `iss`, plus the claims the granted scopes release (OIDC
+Core §5.4: profile and email, and what the operator's scopes name in the catalogue),
+fetched from identity.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from authgate_common.core.errors import InsufficientScope, InvalidToken, NotFound
 
 from ..ports import IdentityPort
-from ..tokens.issuance import CLAIM_SCOPES
+from ..scopes import CatalogSource, FixedCatalog
+from ..tokens.issuance import claim_request
 from ..tokens.minting import PROTECTED_CLAIMS
 from ..tokens.validation import TokenValidator
 
@@ -23,9 +25,11 @@ OPENID = "openid"
 
 
 class UserInfo:
-    def __init__(self, validator: TokenValidator, identity: IdentityPort) -> None:
+    def __init__(self, validator: TokenValidator, identity: IdentityPort,
+                 catalog: CatalogSource | None = None) -> None:
         self._validator = validator
         self._identity = identity
+        self._catalog = catalog or FixedCatalog()
 
     def claims(self, token: str) -> dict[str, Any]:
         # Validity first: an expired or revoked token is invalid_token whatever its scope.
@@ -37,9 +41,9 @@ class UserInfo:
         if OPENID not in scopes:
             raise InsufficientScope("UserInfo needs a token granted the openid scope.",
                                     metadata={"scope": OPENID})
-        wanted = [s for s in scopes if s in CLAIM_SCOPES]
+        releasing, names = claim_request(self._catalog.current(), scopes)
         try:
-            user = self._identity.user_claims(verified["sub"], wanted) if wanted else {}
+            user = self._identity.user_claims(verified["sub"], releasing, names) if releasing else {}
         except NotFound as exc:
             raise InvalidToken("The user behind the access token no longer exists.") from exc
         body = {k: v for k, v in user.items() if k not in PROTECTED_CLAIMS}

@@ -1,12 +1,21 @@
 """Issuing the tokens of one grant: the access token, and the ID token when `openid`
 was granted (OIDC Core §3.1.3.3). Every grant type goes through here, so each jti of the
 code and refresh grants is recorded under its grant and family for revocation (RFC 9700
-§4.2.4), in the caller's transaction when it has one."""
+§4.2.4), in the caller's transaction when it has one.
+
+Claims come from the scope catalogue: the ID token carries those the granted scopes
+release (OIDC Core §5.4: `profile`, `email`, and the operator's scopes' `claims`); an
+access token with a user behind it carries the granted scopes' `access_token_claims`
+(identity is asked only when some scope names one). A released claim never replaces one
+the server sets (minting.PROTECTED_CLAIMS).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
+from authgate_common.core.scope_catalog import Catalog
 
 from ..audiences import AudienceRule, grantable
 from ..grants.base import TokenResponse
@@ -15,7 +24,12 @@ from ..revocation.grant_ledger import GrantLedger
 from ..revocation.jti_record import JtiRecord
 from .minting import AccessTokenRequest, TokenMinter
 
-CLAIM_SCOPES = frozenset({"profile", "email"})
+
+def claim_request(catalog: Catalog, scopes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """What to ask identity for the ID token and userinfo: the granted scopes that release
+    claims, and the names they release; both empty when there is nothing to ask."""
+    releasing = [s for s in scopes if (scope := catalog.scope(s)) is not None and scope.claims]
+    return releasing, catalog.claims(releasing)
 
 
 @dataclass(frozen=True)
@@ -43,17 +57,21 @@ class TokenIssuer:
     def issue(self, req: Issue, refresh_token: str | None = None,
               record: JtiRecord | None = None) -> TokenResponse:
         req = replace(req, scopes=grantable(req.client, req.scopes, for_user=bool(req.user_id)))
+        catalog = self._audiences.catalog.covering(req.scopes)
+        # Only when some granted scope copies a claim into access tokens: else no call at all.
+        access_claims = catalog.access_token_claims(req.scopes) if req.user_id else []
+        copied = self._identity.user_claims(req.user_id, [], access_claims) if access_claims else None
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
             audiences=self._audiences.audiences(req.client, req.scopes), sid=req.sid,
-            auth_time=req.auth_time))
+            auth_time=req.auth_time, user_claims=copied))
         if req.grant_id or req.family_id:
             self._ledger.record(access.claims["jti"], access.claims["exp"], req.grant_id, req.family_id,
                                 into=record)
         id_token = None
         if "openid" in req.scopes and req.user_id:
-            wanted = [s for s in req.scopes if s in CLAIM_SCOPES]
-            claims = self._identity.user_claims(req.user_id, wanted) if wanted else {}
+            releasing, names = claim_request(catalog, req.scopes)
+            claims = self._identity.user_claims(req.user_id, releasing, names) if releasing else {}
             id_token = self._minter.id_token(
                 subject=req.subject, client_id=req.client.client_id, access_token=access.token,
                 nonce=req.nonce, sid=req.sid, auth_time=req.auth_time, amr=req.amr,

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate_common.core import jws
+from authgate_common.core.scope_catalog import REGISTERED_CLAIMS
 
 from ..keys.key_ring import KeySource
 
 # Claims an identity lookup may never override in a token we sign.
 PROTECTED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce",
-                              "sid", "amr", "at_hash", "azp", "acr", "client_id", "scope", "cnf"})
+                              "sid", "amr", "at_hash", "azp", "acr", "client_id", "scope", "cnf"}
+                             ) | REGISTERED_CLAIMS
 
 
 def at_hash(access_token: str) -> str:
@@ -37,6 +39,8 @@ class AccessTokenRequest:
     audiences: Sequence[str] = ()
     sid: str = ""
     auth_time: int | None = None
+    # The granted scopes' access_token_claims, as identity answered them (never a protected one).
+    user_claims: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class TokenMinter:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope, sid, auth_time)."""
         now = int(self._clock())
         claims: dict[str, Any] = {
+            k: v for k, v in (req.user_claims or {}).items() if k not in PROTECTED_CLAIMS}
+        claims |= {
             "iss": self.issuer, "sub": req.subject,
             "aud": list(req.audiences) or [req.client_id],
             "exp": now + self.access_ttl, "iat": now, "jti": secrets.token_urlsafe(16),
