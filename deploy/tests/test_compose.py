@@ -22,11 +22,11 @@ GENERATE_ENV = REPO / "deploy" / "compose" / "generate_env.py"
 CHECK_JSONSCHEMA = pathlib.Path(sys.executable).parent / "check-jsonschema"
 PORTS = {"identity": (8101, 50051), "session": (8102, 50052),
          "authorization": (8103, 50053), "token": (8104, 50054)}
-ONE_SHOT = {*(f"{s}-migrate" for s in PORTS), "tls-cert", "pki", "cli"}
+ONE_SHOT = {*(f"{s}-migrate" for s in PORTS), "tls-cert", "pki", "cli", "config-apply"}
 TLS_DIR = "/etc/authgate/pki"
 # Each container that holds a certificate, and the workload whose folder it mounts.
 CERTIFICATE_OF = {**{s: s for s in PORTS}, "gateway": "gateway", "gateway-tls": "gateway",
-                  "cli": "operator"}
+                  "cli": "operator", "config-apply": "operator"}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_validates_against_the_compose_specification(tmp_path: pathlib.Path) -> 
 
 def test_names_every_service(compose: dict[str, Any]) -> None:
     expected = {"postgres", "redis", "adminer", "gateway", "tls-cert", "gateway-tls", "pki", "cli",
-                *PORTS, *(f"{s}-migrate" for s in PORTS)}
+                "config-apply", *PORTS, *(f"{s}-migrate" for s in PORTS)}
     assert set(compose["services"]) == expected
 
 

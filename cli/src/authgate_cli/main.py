@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from authgate_common.core.errors import OAuthError
 from pydantic import ValidationError
 
-from . import audit, clients, keys, pki, sessions, users
+from . import access, audit, catalog, clients, keys, pki, sessions, users
+from .apply import commands as declarative
 from .context import Context
 from .errors import CliFailure
 from .output import Output
@@ -75,13 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
         "or usage error.",
     )
     groups = parser.add_subparsers(
-        dest="group", required=True, metavar="{user,client,keys,session,audit,pki}"
+        dest="group",
+        required=True,
+        metavar="{user,role,group,client,scope,api,keys,session,audit,apply,export,pki}",
     )
     users.register(groups, common)
+    access.register(groups, common)
     clients.register(groups, common)
+    catalog.register(groups, common)
     keys.register(groups, common)
     sessions.register(groups, common)
     audit.register(groups, common)
+    declarative.register(groups, common)
     pki.register(groups, output)
     return parser
 
