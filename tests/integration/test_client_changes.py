@@ -60,7 +60,13 @@ def private(stack: Stack, cli: Cli, flow: Flow) -> Iterator[Private]:
         r.close()
         time.sleep(0.2)  # and have read the confirmation
         assert stack.database_admin_url  # behind the services' backs: as the administrator
-        yield Private(stack, flow, cli, stack.database_admin_url)
+        private = Private(stack, flow, cli, stack.database_admin_url)
+        # Every token replica reaches the restarted authorization service (its channel may
+        # still be backing off): an unknown client is a 401 answered by it, not a 503.
+        for http in private.replicas():
+            eventually(lambda http=http: client_credentials(http, "nobody", "x" * 32).status_code == 401,
+                       "the token replica reaches the authorization service", 30)
+        yield private
 
 
 def client_credentials(http: httpx.Client, client_id: str, secret: str,
