@@ -48,6 +48,7 @@ SERVED = {
                        authorization_pb2.DESCRIPTOR.services_by_name["CatalogService"]],
                       AUTHORIZATION_ACCESS),
     "token": ([token_pb2.DESCRIPTOR.services_by_name["TokenService"],
+               token_pb2.DESCRIPTOR.services_by_name["RevocationFeedService"],
                external_auth_pb2.DESCRIPTOR.services_by_name["Authorization"]], TOKEN_ACCESS),
 }
 AUDIT = audit_pb2.DESCRIPTOR.services_by_name["AuditService"]

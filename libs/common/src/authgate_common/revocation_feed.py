@@ -115,6 +115,11 @@ class RevokedSessions:
     def __len__(self) -> int:
         return len(self._revoked)
 
+    def revoked(self) -> dict[str, float]:
+        """A copy of what is revoked: sid -> when it may be forgotten (the token service's
+        RevocationFeedService relays it to verifiers)."""
+        return dict(self._revoked)
+
     def __bool__(self) -> bool:
         # A feed with nothing revoked yet is still a feed: `if feed:` must not read it as
         # absent (that once sent every validation to the session service over gRPC).

@@ -98,7 +98,7 @@ def main(description: ServiceDescription[SettingsT, ServiceT], argv: list[str] |
     on_drain = description.on_drain
     serve(name=name, grpc_port=_port(settings, "GRPC"), register=service.register,
           service_names=list(description.service_names), http_app=service.http_app,
-          http_port=_port(settings, "HTTP"), max_workers=settings.GRPC_MAX_WORKERS,
+          http_port=_port(settings, "HTTP"), max_workers=settings.grpc_server_threads,
           metrics_port=_port(settings, "METRICS"), on_stop=stop,
           on_drain=(lambda: on_drain(service)) if on_drain else None,
           host=settings.BIND_HOST, tls=internal_tls(settings), access=description.access,

@@ -103,6 +103,11 @@ class BaseServiceSettings(BaseSettings):
         return self.ISSUER.rstrip("/")
 
     @property
+    def grpc_server_threads(self) -> int:
+        """Threads of the internal gRPC server: one per call in progress."""
+        return self.GRPC_MAX_WORKERS
+
+    @property
     def tls_dir(self) -> str:
         return self.GRPC_TLS_DIR or str(pathlib.Path(self.VAR_DIR) / "pki" / self.SERVICE)
 

@@ -31,6 +31,7 @@ from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
+from .adapters.revocation_bus import PublishingDenyList, relay, session_relay
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.admin.audit import AuditSource
 from .domain.audiences import AudienceRule
@@ -56,6 +57,7 @@ from .domain.refresh.refresh_store import RefreshUnitOfWork, jti_unit_of_work
 from .domain.refresh.refresh_tokens import RefreshTokens
 from .domain.revocation.client_tokens import ClientTokenRevocation
 from .domain.revocation.deny_list import DenyList, DenyListKeeper
+from .domain.revocation.feed_hub import FeedHub
 from .domain.revocation.grant_ledger import GrantLedger
 from .domain.scopes import CatalogSource, FixedCatalog
 from .domain.tokens.id_token_hints import IdTokenHints
@@ -66,6 +68,7 @@ from .domain.tokens.validation import TokenValidator
 from .entrypoints.admin_api import admin_routers
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
+from .entrypoints.revocation_feed_grpc import RevocationFeedServicer, add_revocation_feed
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -235,6 +238,10 @@ def bootstrap(settings: Settings) -> TokenService:
     prefix = settings.REDIS_KEY_PREFIX + "token:"
     store = FailClosedStore(make_store(settings.REDIS_URL, prefix))
     deny_list = RedisDenyList.from_url(settings.REDIS_URL, prefix) if settings.REDIS_URL else MemoryDenyList()
+    # Resource servers' verifiers hear every revocation through this replica (RevocationFeedService).
+    hub = FeedHub()
+    publish, relay_healthy, relay_closers = relay(settings.REDIS_URL, prefix, hub,
+                                                  settings.CLIENT_CHANGES_PING_SECONDS)
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     channels = {name: channel_to(settings, name) for name in ("authorization", "identity", "session")}
     # Buffered: every token minted is a `token.issued` row (authgate_common.audit_buffer.BufferedAuditLog).
@@ -248,9 +255,10 @@ def bootstrap(settings: Settings) -> TokenService:
     feed = None
     if settings.SESSION_LIVENESS_MODE == "feed":
         feed = RevokedSessions(settings.SESSION_GRPC_TARGET, tls=internal_tls(settings),
-                               heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS).start()
+                               heartbeat_seconds=settings.REVOCATION_FEED_HEARTBEAT_SECONDS,
+                               on_revocations=session_relay(hub)).start()
     service = build(
-        settings, signing_keys=signing_keys, store=store, deny_list=deny_list,
+        settings, signing_keys=signing_keys, store=store, deny_list=PublishingDenyList(deny_list, publish),
         access_liveness=FeedSessionLiveness(feed) if feed is not None else None,
         clients=clients, codes=authorization,
         identity=GrpcIdentityClient(channels["identity"], timeout),
@@ -261,6 +269,10 @@ def bootstrap(settings: Settings) -> TokenService:
     if feed is not None:
         service.feed = feed
         service.closers.append(feed.stop)
+    service.register = add_revocation_feed(service.register, RevocationFeedServicer(
+        hub, feed, jti_unit_of_work(SqlRefreshUnitOfWork(engine)), relay_healthy,
+        max_streams=settings.REVOCATION_FEED_MAX_STREAMS))
+    service.closers.extend(relay_closers)
     service.closers.extend(close_cache)
     service.closers.append(catalog.stop)
     try:

@@ -1,0 +1,204 @@
+"""Verifier: an authgate access token checked in process, as ValidateToken checks it.
+
+The rules of the token service's validator (services/token domain/tokens/validation.py,
+RFC 9068, RFC 8725): a compact JWS of at most 8 KiB; header `alg` exactly RS256 (`none`,
+HS256 — an HMAC keyed with the public key — and every other algorithm refused before any
+cryptography), `typ` at+jwt, no `jku`/`x5u`/`jwk`/`x5c`/`crit`, a `kid` of the issuer's
+JWKS; the RSA signature; `iss`, `sub`, `jti`, `client_id` present, `iss` the issuer, `aud`
+holding the configured audience, `exp`/`nbf`/`iat` within `clock_skew`; then the
+revocations (jti, client, session) and the required scopes.
+
+A verified token is remembered (bounded, least recently used out) with its claims and the
+key that verified it, so a token presented again costs the time checks, the revocation
+lookups and the scopes: the entry counts only while the JWKS still holds that very key,
+and it is dropped when the token expires or is found revoked.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from .errors import InsufficientScope, InvalidToken
+from .jwks import JwksCache
+from .revocations import RevocationState
+
+MAX_TOKEN_CHARS = 8192
+ACCEPTED_TYP = ("at+jwt", "application/at+jwt")
+REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit")
+HEADER_CACHE_SIZE = 64
+_PAD, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    sub: str
+    client_id: str
+    scopes: frozenset[str]
+    sid: str
+    jti: str
+    iss: str
+    aud: tuple[str, ...]
+    exp: float
+    iat: float
+    nbf: float
+    raw: Mapping[str, Any]  # every claim, read-only
+
+
+def _b64(segment: str) -> bytes:
+    """Unpadded base64url (RFC 7515 §2), strictly: anything else raises ValueError."""
+    if "=" in segment or "+" in segment or "/" in segment:
+        raise ValueError("not unpadded base64url")
+    return binascii.a2b_base64(segment.replace("-", "+").replace("_", "/") + "=" * (-len(segment) % 4),
+                               strict_mode=True)
+
+
+def _segment(segment: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_b64(segment))
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        raise InvalidToken("The access token is malformed.") from exc
+    if not isinstance(value, dict):
+        raise InvalidToken("The access token is malformed.")
+    return value
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class Verifier:
+    def __init__(self, issuer: str, audience: str, jwks: JwksCache, revocations: RevocationState, *,
+                 clock_skew: float = 30.0, cache_size: int = 10_000,
+                 clock: Callable[[], float] = time.time) -> None:
+        if not audience:
+            raise ValueError("a verifier needs the audience its resource server answers to")
+        self._issuer = issuer.rstrip("/")
+        self._audience = audience
+        self.jwks = jwks
+        self.revocations = revocations
+        self._skew = clock_skew
+        self._clock = clock
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[Claims, str, RSAPublicKey]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._headers: dict[str, str] = {}  # header segment -> kid, for headers that passed
+        self.closers: list[Callable[[], None]] = []  # the feed subscription, when connect() made it
+
+    def close(self) -> None:
+        for close in self.closers:
+            close()
+
+    def verify(self, token: str, required_scopes: Collection[str] = ()) -> Claims:
+        """The token's claims, or InvalidToken (401), InsufficientScope (403), Unavailable (503)."""
+        entry = self._cache.get(token) if isinstance(token, str) else None
+        if entry is not None and self.jwks.current(entry[1]) is entry[2]:
+            claims = entry[0]
+            try:
+                self._cache.move_to_end(token)
+            except KeyError:
+                pass  # evicted meanwhile by another thread
+        else:
+            claims = self._verified(token)
+        now = self._clock()
+        if claims.exp + self._skew <= now:
+            self._forget(token)
+            raise InvalidToken("The access token has expired.")
+        if claims.iat - self._skew > now or claims.nbf - self._skew > now:
+            raise InvalidToken("The access token is not valid yet.")
+        try:
+            self.revocations.check(claims.jti, claims.client_id, claims.iat, claims.sid)
+        except InvalidToken:
+            self._forget(token)
+            raise
+        if required_scopes:
+            required = tuple(s for s in required_scopes if s)
+            if not claims.scopes.issuperset(required):
+                raise InsufficientScope(required)
+        return claims
+
+    def _verified(self, token: str) -> Claims:
+        if not isinstance(token, str) or not token:
+            raise InvalidToken("The access token is missing.")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken("The access token is too large.")
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise InvalidToken("The access token is malformed.")
+        kid = self._headers.get(parts[0])
+        if kid is None:
+            kid = self._kid(parts[0])
+        key = self.jwks.key(kid) if kid else None
+        if key is None:
+            raise InvalidToken("The access token was not signed by a known key.")
+        try:
+            key.verify(_b64(parts[2]), (parts[0] + "." + parts[1]).encode("ascii"), _PAD, _SHA256)
+        except (InvalidSignature, ValueError, binascii.Error, UnicodeEncodeError) as exc:
+            raise InvalidToken("The access token is invalid.") from exc
+        claims = self._claims(_segment(parts[1]))
+        self._remember(token, claims, kid, key)
+        return claims
+
+    def _kid(self, segment: str) -> str:
+        """The header's `kid` once its rules hold; every token of one key has the same
+        header, so an accepted one is remembered (a few entries: one per key)."""
+        header = _segment(segment)
+        if header.get("alg") != "RS256":
+            raise InvalidToken("The access token uses an unaccepted algorithm.")
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in ACCEPTED_TYP:
+            raise InvalidToken("The token is not an access token.")
+        if any(name in header for name in REFUSED_HEADERS):
+            raise InvalidToken("The access token carries a refused header parameter.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("The access token was not signed by a known key.")
+        if len(self._headers) >= HEADER_CACHE_SIZE:
+            self._headers.clear()
+        self._headers[segment] = kid
+        return kid
+
+    def _claims(self, raw: dict[str, Any]) -> Claims:
+        iss, sub, jti, client_id = raw.get("iss"), raw.get("sub"), raw.get("jti"), raw.get("client_id")
+        if not (isinstance(iss, str) and isinstance(sub, str) and isinstance(jti, str)
+                and isinstance(client_id, str) and iss and sub and jti and client_id):
+            raise InvalidToken("The access token lacks a required claim.")
+        if iss != self._issuer:
+            raise InvalidToken("The access token was issued by someone else.")
+        aud = raw.get("aud")
+        auds = (aud,) if isinstance(aud, str) else tuple(a for a in aud if isinstance(a, str)) \
+            if isinstance(aud, list) else ()
+        if self._audience not in auds:
+            raise InvalidToken("The access token is not meant for this audience.")
+        exp: Any = raw.get("exp")
+        iat: Any = raw.get("iat")
+        nbf: Any = raw.get("nbf", 0)
+        if not (_number(exp) and _number(iat) and _number(nbf)):
+            raise InvalidToken("The access token is invalid.")
+        scope, sid = raw.get("scope", ""), raw.get("sid", "")
+        if not isinstance(scope, str) or not isinstance(sid, str):
+            raise InvalidToken("The access token is invalid.")
+        return Claims(sub, client_id, frozenset(scope.split()), sid, jti, iss, auds, exp, iat, nbf,
+                      MappingProxyType(raw))
+
+    def _remember(self, token: str, claims: Claims, kid: str, key: RSAPublicKey) -> None:
+        with self._cache_lock:
+            self._cache[token] = (claims, kid, key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _forget(self, token: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(token, None)
