@@ -17,8 +17,9 @@ import time
 
 import grpc
 import httpx
-from authgate_devstack.envoy.routes import ext_authz_off
-from authgate_devstack.gateway import SERVICES, dump, render
+from authgate_devstack.envoy.ext_authz import check_settings, filter_config
+from authgate_devstack.envoy.routes import EXT_AUTHZ, EXT_AUTHZ_PER_ROUTE, ext_authz_off
+from authgate_devstack.gateway import SERVICES, dump, load_source, render
 from authgate_devstack.ports import Ports
 from authgate_devstack.processes import VENV_BIN
 from authgate_devstack.secrets_store import service_secrets
@@ -47,7 +48,7 @@ ENVOY_ONLY_PATH = "/bench/envoy-only"
 PEER_VIA_ENVOY_PREFIX = "/bench/peer/"
 
 
-def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
+def add_bench_routes(config: dict, peer_port: int | None = None, issuer: str = "") -> None:
     hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
     routes = hcm["route_config"]["virtual_hosts"][0]["routes"]
     # ext_authz is on for every route that does not turn it off (gateway.py).
@@ -69,6 +70,7 @@ def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
         clusters.append(peer_cluster)
     if not any(c["name"] == "example_http" for c in clusters):
         return  # the example API is not installed
+    add_ext_authz_variants(hcm, routes, issuer)
     routes.insert(0, {
         "match": {"path": NO_EXT_AUTHZ_PATH},
         "typed_per_filter_config": ext_authz_off(),
@@ -77,6 +79,49 @@ def add_bench_routes(config: dict, peer_port: int | None = None) -> None:
                                     "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
                                    for k, v in NO_EXT_AUTHZ_IDENTITY.items()],
     })
+
+
+# Scenario 6's alternatives (bench/NOTES.md item 32), on the same Envoy beside the
+# default mode (gateway.yaml's ext_authz.mode): the gRPC Check (the mode before), and Envoy's
+# jwt_authn (RS256 against the JWKS, issuer and audience) in front of the HTTP check. Each
+# is a filter of its own, off unless its route turns it on. Bench only.
+GRPC_EXT_AUTHZ_PATH = "/bench/grpc-ext-authz/items"
+JWT_AUTHN_PATH = "/bench/jwt-authn/items"
+BENCH_GRPC_AUTHZ = "authgate.bench.ext_authz_grpc"
+JWT_AUTHN = "envoy.filters.http.jwt_authn"
+EXAMPLE_CHECKS = {"scope": "read", "audience": "urn:authgate:api"}
+
+
+def add_ext_authz_variants(hcm: dict, routes: list[dict], issuer: str) -> None:
+    filters = hcm["http_filters"]
+    at = next(i for i, f in enumerate(filters) if f["name"] == EXT_AUTHZ)
+    auth = {**load_source()["ext_authz"]}
+    grpc_filter = {"name": BENCH_GRPC_AUTHZ, "disabled": True,
+                   "typed_config": filter_config({**auth, "mode": "grpc"})}
+    jwt_filter = {"name": JWT_AUTHN, "disabled": True, "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+        "providers": {"authgate": {
+            "issuer": issuer, "audiences": [EXAMPLE_CHECKS["audience"]],
+            "remote_jwks": {"http_uri": {"uri": f"{issuer}/.well-known/jwks.json", "cluster": "token_http",
+                                         "timeout": "1s"},
+                            "cache_duration": "300s", "async_fetch": {}},
+            "forward": True}},
+        "requirement_map": {"authgate": {"provider_name": "authgate"}}}}
+    filters[at:at] = [jwt_filter]
+    filters.insert(at + 2, grpc_filter)
+    per_route = "type.googleapis.com/envoy.config.route.v3.FilterConfig"
+    example = {"cluster": "example_http", "prefix_rewrite": "/api/v1/example/items", "timeout": "15s"}
+    scope, audience = EXAMPLE_CHECKS["scope"], EXAMPLE_CHECKS["audience"]
+    routes.insert(0, {"match": {"path": GRPC_EXT_AUTHZ_PATH}, "route": example, "typed_per_filter_config": {
+        **ext_authz_off(),
+        BENCH_GRPC_AUTHZ: {"@type": per_route, "config": {
+            "@type": EXT_AUTHZ_PER_ROUTE,
+            "check_settings": check_settings({**auth, "mode": "grpc"}, scope, audience)}}}})
+    routes.insert(0, {"match": {"path": JWT_AUTHN_PATH}, "route": example, "typed_per_filter_config": {
+        EXT_AUTHZ: {"@type": EXT_AUTHZ_PER_ROUTE, "check_settings": check_settings(auth, scope, audience)},
+        JWT_AUTHN: {"@type": per_route, "config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
+            "requirement_name": "authgate"}}}})
 
 
 class BenchStack(Stack):
@@ -159,8 +204,9 @@ class AuthgateSystem:
             # example API has no plaintext mode and no `mtls` measure reaches it: its
             # cluster keeps TLS.
             clusters = rendered["static_resources"]["clusters"]
-            del next(c for c in clusters if c["name"] == "token_grpc")["transport_socket"]
-        add_bench_routes(rendered, self.peer_port)
+            for name in ("token_grpc", "token_authz"):  # the ext_authz listener is plaintext too
+                del next(c for c in clusters if c["name"] == name)["transport_socket"]
+        add_bench_routes(rendered, self.peer_port, st.base_url)
         config.write_text(dump(rendered))
         st._spawn("envoy", [str(VENV_BIN / "envoy"), "-c", str(config), "--log-level", "warning",
                             "--base-id", str(st.ports.admin)], dict(os.environ))

@@ -173,8 +173,10 @@ def gateway(tmp_path: pathlib.Path, pki: tuple[pathlib.Path, pathlib.Path]) -> I
         sds_dir.mkdir()
         for name, text in sds_files(folder).items():
             (sds_dir / name).write_text(text)
+        # The gRPC mode: its stand-in is a plain grpcio servicer (the HTTP mode's listener is
+        # the token service's own, tested with its mutual TLS in services/token unit tests).
         config = render("local", endpoints, listener_port=listener, admin_port=admin, ops_port=ops,
-                        gateway_tls_dir=folder, sds_dir=str(sds_dir))
+                        gateway_tls_dir=folder, sds_dir=str(sds_dir), ext_authz_mode="grpc")
         path = tmp_path / f"envoy-{listener}.yaml"
         path.write_text(dump(config))
         log = tmp_path / f"envoy-{listener}.log"

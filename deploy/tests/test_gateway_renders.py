@@ -159,7 +159,8 @@ def _render(target: str, tls: bool, gateway_tls_dir: str = "/pki/gateway") -> di
     if target != "local":
         return render(target, tls=tls)
     endpoints = {s: [("127.0.0.1", 8101 + i)] for i, s in enumerate(SERVICES)}
-    endpoints.update(token_grpc=[("127.0.0.1", 50054)], example=[("127.0.0.1", 8110)])
+    endpoints.update(token_grpc=[("127.0.0.1", 50054)], token_authz=[("127.0.0.1", 50254)],
+                     example=[("127.0.0.1", 8110)])
     return render("local", endpoints, gateway_tls_dir=gateway_tls_dir, ops_port=9902)
 
 
@@ -189,7 +190,7 @@ def test_the_ops_listener_routes_only_readiness_and_metrics(target: str, tls: bo
 
 
 def test_the_local_render_has_no_ops_listener_unless_asked() -> None:
-    endpoints = {s: [("127.0.0.1", 8101)] for s in (*SERVICES, "token_grpc")}
+    endpoints = {s: [("127.0.0.1", 8101)] for s in (*SERVICES, "token_grpc", "token_authz")}
     assert "ops" not in _listeners(render("local", endpoints, gateway_tls_dir="/pki/gateway"))
     with pytest.raises(ValueError, match="gateway_tls_dir"):
         render("local", endpoints)
@@ -210,9 +211,10 @@ def test_ext_authz_is_on_and_reaches_the_token_workload_over_mutual_tls(target: 
     hcm = _hcm(_listeners(config)["public_tls" if tls else "public"])
     (authz,) = [f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz"]
     assert not authz.get("disabled")  # on, unless a route says it is public
-    assert authz["typed_config"]["grpc_service"]["envoy_grpc"]["cluster_name"] == "token_grpc"
+    # gateway.yaml's ext_authz.mode http: the token replicas' ext_authz HTTP port.
+    assert authz["typed_config"]["http_service"]["server_uri"]["cluster"] == "token_authz"
     assert authz["typed_config"]["failure_mode_allow"] is False
-    ctx = _upstream_tls(_clusters(config)["token_grpc"])
+    ctx = _upstream_tls(_clusters(config)["token_authz"])
     assert ctx["sni"] == "token"
     common = ctx["common_tls_context"]
     if target == "local":  # rendered without `sds_dir`: the files, read at start
@@ -233,12 +235,13 @@ def test_ext_authz_is_on_and_reaches_the_token_workload_over_mutual_tls(target: 
         validation = combined["default_validation_context"]
     assert validation["match_typed_subject_alt_names"] == [
         {"san_type": "URI", "matcher": {"exact": "spiffe://authgate/token"}}]
-    assert common["alpn_protocols"] == ["h2"]
+    assert "alpn_protocols" not in common  # HTTP/1.1
     # Every route either is public (ext_authz off) or names the scope it needs.
     for route in hcm["route_config"]["virtual_hosts"][0]["routes"]:
         per_route = route["typed_per_filter_config"]["envoy.filters.http.ext_authz"]
-        assert per_route.get("disabled") is True or per_route["check_settings"]["context_extensions"][
-            "required_scopes"], route["match"]
+        assert per_route.get("disabled") is True or any(
+            h["key"] == "x-authgate-required-scopes" and h["value"] for h in per_route["check_settings"][
+                "http_service"]["authorization_request"]["headers_to_add"]), route["match"]
     # The services' public HTTP ports stay plain HTTP; only internal workloads get mTLS.
     assert not any("transport_socket" in _clusters(config)[f"{s}_http"] for s in SERVICES)
 
@@ -291,7 +294,7 @@ def _https_gateway(cert: tuple[str, str], work: pathlib.Path) -> Iterator[tuple[
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = upstream.server_address[1]
     plain, tls_port, admin = free_ports(3)
-    endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc"]}
+    endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc", "token_authz"]}
     ensure_dev_pki(work / "pki", ["gateway"])
     for name, text in sds_files(str(work / "pki" / "gateway"), cert).items():
         (work / name).write_text(text)

@@ -22,6 +22,7 @@ VALIDATE = pathlib.Path(sys.executable).parent / "kubernetes-validate"
 PORTS = {"identity": (8101, 50051), "session": (8102, 50052),
          "authorization": (8103, 50053), "token": (8104, 50054)}
 OPERATOR_PORTS = {"identity": 50151, "session": 50152, "authorization": 50153, "token": 50154}
+AUTHZ_PORT = 50254  # the token service's ext_authz over HTTP (gateway.yaml ext_authz.mode http)
 WORKLOADS = (*PORTS, "gateway", "operator", "validator")
 TLS_DIR = "/etc/authgate/pki"
 CERT_MANAGER = "cert-manager.io/v1"
@@ -144,8 +145,10 @@ def test_services_are_probed_over_grpc_health_and_http(overlay: str, objects: di
         (c,) = deployments[svc]["spec"]["template"]["spec"]["containers"]
         ports = {p["name"]: p["containerPort"] for p in c["ports"]}
         metrics_port = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}[svc]
+        # The token service's ext_authz HTTP listener: the gateway's only (network policy).
+        authz = {"authz": AUTHZ_PORT} if svc == "token" else {}
         assert ports == {"http": http_port, "grpc": grpc_port, "metrics": metrics_port,
-                         "operator": OPERATOR_PORTS[svc]}
+                         "operator": OPERATOR_PORTS[svc], **authz}
         annotations = deployments[svc]["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/port"] == str(metrics_port)
         # The kubelet's gRPC probe cannot present a client certificate: the image's own
@@ -390,7 +393,8 @@ def test_gateway_and_grpc_clients_find_every_replica(overlay: str, objects: dict
     for svc, (http_port, grpc_port) in PORTS.items():
         headless = services[f"{svc}-headless"]["spec"]
         assert headless["clusterIP"] == "None"
-        assert {p["port"] for p in headless["ports"]} == {http_port, grpc_port}
+        assert {p["port"] for p in headless["ports"]} == {http_port, grpc_port} | (
+            {AUTHZ_PORT} if svc == "token" else set())
         cluster = upstreams[f"{svc}_http"]
         assert cluster["type"] == "STRICT_DNS"
         address = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]

@@ -71,6 +71,26 @@ def test_upstream_gets_the_verified_identity_and_spoofing_is_stripped(flow: Flow
     assert _get(flow, ITEMS, **{"x-auth-sub": "admin-spoof"}).status_code == 401
 
 
+def test_a_client_cannot_name_the_checks_it_is_held_to(flow: Flow, reader: dict) -> None:
+    """The route's scope and audience reach the check as headers the gateway adds; the same
+    headers from a client are not forwarded to it (only `authorization` is)."""
+    spoof = {"x-authgate-required-scopes": "read", "x-authgate-audience": ""}
+    post = httpx.post(f"{flow.base}{ITEMS}", json={"name": "x"}, timeout=30,
+                      headers={"Authorization": f"Bearer {reader['access_token']}", **spoof})
+    assert post.status_code == 403 and post.json()["error"] == "insufficient_scope"
+    admin = _get(flow, "/api/v1/example/admin", reader["access_token"], **spoof)
+    assert admin.status_code == 403
+
+
+def test_head_is_checked_like_get(flow: Flow, reader: dict) -> None:
+    bearer = {"Authorization": f"Bearer {reader['access_token']}"}
+    for _ in range(3):  # denials and answers alternate on the gateway's kept connections
+        assert httpx.head(f"{flow.base}{ITEMS}", timeout=30).status_code == 401
+        # Allowed: the example API's own answer (it serves no HEAD: 405), past the check.
+        assert httpx.head(f"{flow.base}{ITEMS}", headers=bearer, timeout=30).status_code == 405
+        assert _get(flow, ITEMS, reader["access_token"]).status_code == 200
+
+
 def test_token_service_unreachable_is_503_never_allowed(flow: Flow, stack: Stack, reader: dict) -> None:
     names = [n for n in stack.procs if n == "token" or n.startswith("token-")]
     for name in names:

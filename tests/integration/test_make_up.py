@@ -28,6 +28,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 VENV_BIN = pathlib.Path(sys.executable).parent
 INTERNAL_GRPC = [50051, 50052, 50053, 50054, 50151, 50152, 50153, 50154]
+EXT_AUTHZ_HTTP = 50254  # the token service's ext_authz listener (mutual TLS, the gateway only)
 GATEWAY = 8000
 LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 
@@ -55,7 +56,7 @@ def _busy(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
-    busy = [p for p in [GATEWAY, 9901, 8110, *INTERNAL_GRPC] if _busy(p)]
+    busy = [p for p in [GATEWAY, 9901, 8110, *INTERNAL_GRPC, EXT_AUTHZ_HTTP] if _busy(p)]
     if busy:
         pytest.skip(f"make up's default ports are taken here: {busy}")
     var_dir = tmp_path_factory.mktemp("make-up") / "var"
@@ -162,7 +163,7 @@ def test_make_up_writes_nothing_outside_var(up: Up) -> None:
 def test_nothing_but_the_gateway_listens_beyond_loopback(up: Up) -> None:
     sockets = _listening(_descendants(up.proc.pid))
     ports = {port for _, port, _ in sockets}
-    assert {GATEWAY, *INTERNAL_GRPC} <= ports, sorted(ports)
+    assert {GATEWAY, *INTERNAL_GRPC, EXT_AUTHZ_HTTP} <= ports, sorted(ports)
     exposed = [(a, p) for a, p, _ in sockets
                if a not in LOOPBACK and p != GATEWAY]
     assert not exposed, exposed
@@ -173,6 +174,18 @@ def test_a_plaintext_grpc_call_to_an_internal_port_fails(up: Up, port: int) -> N
     with grpc.insecure_channel(f"127.0.0.1:{port}") as ch, pytest.raises(grpc.RpcError) as err:
         health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=3)
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_the_ext_authz_listener_answers_no_one_but_the_gateway(up: Up) -> None:
+    check = f"https://127.0.0.1:{EXT_AUTHZ_HTTP}/check/api/v1/example/items"
+    with pytest.raises(httpx.HTTPError):  # plain HTTP: no TLS, no answer
+        httpx.get(f"http://127.0.0.1:{EXT_AUTHZ_HTTP}/check/x", timeout=5)
+    pki = up.var_dir / "pki" / "validator"  # the project's CA, not the gateway's identity
+    context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+    context.check_hostname = False
+    context.load_cert_chain(str(pki / "tls.crt"), str(pki / "tls.key"))
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(check, headers={"x-authgate-required-scopes": ""}, verify=context, timeout=5)
 
 
 def test_forged_identity_headers_sent_straight_to_the_example_api_are_refused(up: Up) -> None:

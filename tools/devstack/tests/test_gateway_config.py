@@ -15,9 +15,18 @@ from authgate_devstack.gateway import SERVICES, dump, load_source, render, sds_f
 ENVOY = pathlib.Path(sys.executable).parent / "envoy"
 
 
+def required_scopes(check_settings: dict) -> str:
+    """The scope a route's ext_authz check asks for, in either mode (envoy/ext_authz.py)."""
+    if "context_extensions" in check_settings:
+        return check_settings["context_extensions"]["required_scopes"]
+    added = check_settings["http_service"]["authorization_request"]["headers_to_add"]
+    return {h["key"]: h["value"] for h in added}["x-authgate-required-scopes"]
+
+
 def _local(gateway_tls_dir: str = "/var/pki/gateway") -> dict:
     endpoints = {s: [("127.0.0.1", 8100 + i)] for i, s in enumerate(SERVICES)}
-    endpoints.update(token_grpc=[("127.0.0.1", 50054)], example=[("127.0.0.1", 8110)])
+    endpoints.update(token_grpc=[("127.0.0.1", 50054)], token_authz=[("127.0.0.1", 50254)],
+                     example=[("127.0.0.1", 8110)])
     return render("local", endpoints, listener_port=18000, admin_port=19901,
                   gateway_tls_dir=gateway_tls_dir)
 
@@ -42,16 +51,16 @@ def test_envoy_accepts_the_rendered_config(target: str, tmp_path: pathlib.Path) 
 def test_only_http_ports_of_services_are_upstreams() -> None:
     clusters = _local()["static_resources"]["clusters"]
     assert sorted(c["name"] for c in clusters) == sorted(
-        [f"{s}_http" for s in SERVICES] + ["example_http", "token_grpc"])
+        [f"{s}_http" for s in SERVICES] + ["example_http", "token_grpc", "token_authz"])
     routes = _local()["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0][
         "typed_config"]["route_config"]["virtual_hosts"][0]["routes"]
-    # Only ext_authz talks to a gRPC port; no route forwards a client to one.
+    # Only ext_authz talks to a gRPC or the ext_authz port; no route forwards a client to one.
     assert {r["route"]["cluster"] for r in routes if "route" in r} <= (
         {f"{s}_http" for s in SERVICES} | {"example_http"})
     compose = render("compose")["static_resources"]["clusters"]
     ports = {c["name"]: c["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]
              ["socket_address"]["port_value"] for c in compose}
-    assert {p for n, p in ports.items() if n not in {"token_grpc", "envoy_admin"}} == {
+    assert {p for n, p in ports.items() if n not in {"token_grpc", "token_authz", "envoy_admin"}} == {
         8101, 8102, 8103, 8104}
 
 
@@ -72,7 +81,7 @@ def test_protected_routes_need_their_scope_and_strip_spoofed_headers() -> None:
             public.add(key)
             continue
         method = r["match"].get("headers", [{}])[0].get("string_match", {}).get("exact", "*")
-        scopes[(key, method)] = per["check_settings"]["context_extensions"]["required_scopes"]
+        scopes[(key, method)] = required_scopes(per["check_settings"])
     assert scopes[("/api/v1/example/", "GET")] == "read"
     assert scopes[("/api/v1/example/", "POST")] == "write"
     assert scopes[("/api/v1/example/admin", "*")] == "admin"
@@ -101,7 +110,7 @@ def test_admin_listens_on_loopback_on_every_target(target: str) -> None:
 
 
 def test_the_local_gateway_needs_its_certificate_folder() -> None:
-    endpoints = {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc")}
+    endpoints = {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc", "token_authz")}
     with pytest.raises(ValueError, match="gateway_tls_dir"):
         render("local", endpoints)
     tls = render("local", endpoints, gateway_tls_dir="/srv/pki/gateway")["static_resources"]["clusters"]
@@ -177,3 +186,36 @@ def test_proxy_protocol_is_required_on_every_public_listener(tls: bool, tmp_path
     proc = subprocess.run([str(ENVOY), "--mode", "validate", "-c", str(path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ext_authz_modes_ask_the_same_checks() -> None:
+    """http (the default): the token replicas' ext_authz HTTP ports over mutual TLS, the
+    client's authorization header alone forwarded, the route's checks as headers Envoy adds,
+    exactly the x-auth-* headers back upstream; grpc: the Check on the gRPC port."""
+    http = _local()["static_resources"]
+    hcm = http["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    ext = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz")["typed_config"]
+    assert "grpc_service" not in ext and ext["failure_mode_allow"] is False
+    assert ext["status_on_error"] == {"code": "ServiceUnavailable"}
+    assert ext["allowed_headers"] == {"patterns": [{"exact": "authorization"}]}
+    service = ext["http_service"]
+    assert service["server_uri"]["cluster"] == "token_authz"
+    assert service["authorization_response"]["allowed_upstream_headers"] == {"patterns": [
+        {"exact": h} for h in load_source()["ext_authz"]["trusted_headers"]]}
+    authz = next(c for c in http["clusters"] if c["name"] == "token_authz")
+    tls = authz["transport_socket"]["typed_config"]
+    assert tls["sni"] == "token" and "alpn_protocols" not in tls["common_tls_context"]
+    assert "typed_extension_protocol_options" not in authz  # HTTP/1.1
+    routes = hcm["route_config"]["virtual_hosts"][0]["routes"]
+    admin = next(r for r in routes if r["match"].get("prefix") == "/api/v1/example/admin")
+    added = admin["typed_per_filter_config"]["envoy.filters.http.ext_authz"]["check_settings"][
+        "http_service"]["authorization_request"]["headers_to_add"]
+    assert added == [{"key": "x-authgate-required-scopes", "value": "admin"},
+                     {"key": "x-authgate-audience", "value": "urn:authgate:api"}]
+    grpc = render("local", {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc")},
+                  gateway_tls_dir="/pki", ext_authz_mode="grpc")["static_resources"]
+    hcm = grpc["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    ext = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz")["typed_config"]
+    assert ext["grpc_service"]["envoy_grpc"]["cluster_name"] == "token_grpc" and "http_service" not in ext
+    with pytest.raises(ValueError, match="token_authz"):
+        render("local", {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc")}, gateway_tls_dir="/pki")

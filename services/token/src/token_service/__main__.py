@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from authgate_common.grpc_server import internal_tls
 from authgate_common.service_main import ServiceDescription, main
 
 from .adapters.key_repository import UnreadableSigningKey
 from .bootstrap import TokenService, bootstrap, migrate, rewrap_signing_keys
 from .entrypoints.cleanup_job import CleanupJob
 from .entrypoints.deny_list_sync_job import DenyListSyncJob
+from .entrypoints.ext_authz_http import CheckServer
 from .entrypoints.grpc_api import ACCESS, SERVICE_NAMES
 from .entrypoints.key_refresh_job import KeyRefreshJob
 from .settings import Settings
@@ -36,8 +38,15 @@ def start_jobs(settings: Settings, service: TokenService) -> Callable[[], None]:
             DenyListSyncJob(service.keeper, settings.REVOKED_JTI_SYNC_SECONDS)]
     for job in jobs:
         job.start()
+    check = None
+    if settings.TOKEN_AUTHZ_PORT:
+        check = CheckServer(service.validator, internal_tls(settings), settings.BIND_HOST,
+                            settings.TOKEN_AUTHZ_PORT)
+        check.start()
 
     def stop() -> None:
+        if check is not None:
+            check.stop()
         for job in reversed(jobs):
             job.stop()
 

@@ -18,10 +18,18 @@ class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, Re
     SERVICE: ClassVar[str] = "token"
     TOKEN_HTTP_PORT: int = 8104
     TOKEN_GRPC_PORT: int = 50054
+    # Envoy's ext_authz over HTTP (entrypoints/ext_authz_http.py): mutual TLS, the gateway's
+    # certificate only; on BIND_HOST like the gRPC port. 0 turns it off.
+    TOKEN_AUTHZ_PORT: int = Field(50254, ge=0, le=65535)
     # Unary calls only, each a few hundred microseconds of Python: fewer server threads
     # contend less for the GIL (ValidateToken +25-30% at 16 in flight with 8 or 4 instead
     # of 16, bench/NOTES.md); 8 keeps head-room for calls that wait on PostgreSQL.
     GRPC_MAX_WORKERS: int = 8
+    # Verifiers (authgate-verifier) connected to this replica's revocation feed at once. Each
+    # open stream waits in a server thread of its own, added to GRPC_MAX_WORKERS so the
+    # unary calls (ValidateToken, ext_authz) always keep theirs; one more is refused with
+    # RESOURCE_EXHAUSTED and retries (run more replicas for more verifiers).
+    REVOCATION_FEED_MAX_STREAMS: int = Field(32, ge=0, le=1024)
     ID_TOKEN_EXPIRE_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(30, gt=0)
     # How often each replica reads the scope catalogue again (the authorization service's
@@ -97,6 +105,10 @@ class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, Re
                 raise ValueError(f"entry {i + 1} is not a Fernet key (32 url-safe base64 bytes; "
                                  "generate one as docs/secrets.md shows)") from None
         return value
+
+    @property
+    def grpc_server_threads(self) -> int:
+        return self.GRPC_MAX_WORKERS + self.REVOCATION_FEED_MAX_STREAMS
 
     @property
     def signing_key_encryption_keys(self) -> list[str]:

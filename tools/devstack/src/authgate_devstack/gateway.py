@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from .envoy.clusters import admin_cluster, cluster, upstream_tls
+from .envoy.ext_authz import AUTHZ_CLUSTER
+from .envoy.ext_authz import mode as ext_authz_mode_of
 from .envoy.listeners import hcm, listener, ops_listener, tls_socket
 from .envoy.routes import public_routes, redirect_routes
 from .sds import GATEWAY_CA, GATEWAY_CERT, PUBLIC_CERT, sds_file, sds_files
@@ -59,12 +61,17 @@ def _upstreams(endpoints: Endpoints, dns: bool, tls_dir: str, sds_dir: str | Non
                domain: str) -> list[dict[str, Any]]:
     """The services' public HTTP ports (plain HTTP), then over mutual TLS as their own
     workloads: the token service's gRPC port (ext_authz) and every protected upstream."""
+    token_authz = [cluster(AUTHZ_CLUSTER, endpoints[AUTHZ_CLUSTER], dns,
+                           transport_socket=upstream_tls(tls_dir, sds_dir, "token", domain))
+                   ] if AUTHZ_CLUSTER in endpoints else []
     return ([cluster(f"{svc}_http", endpoints[svc], dns) for svc in SERVICES]
             + [cluster("token_grpc", endpoints["token_grpc"], dns, http2=True,
                        transport_socket=upstream_tls(tls_dir, sds_dir, "token", domain, ["h2"]))]
+            + token_authz
             + [cluster(f"{name}_http", eps, dns,
                        transport_socket=upstream_tls(tls_dir, sds_dir, name, domain))
-               for name, eps in endpoints.items() if name not in SERVICES and name != "token_grpc"])
+               for name, eps in endpoints.items()
+               if name not in SERVICES and name not in ("token_grpc", AUTHZ_CLUSTER)])
 
 
 def _listeners(src: dict[str, Any], target: str, address: str, port: int, tls: bool,
@@ -95,7 +102,8 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
            tls_files: tuple[str, str] | None = None, tls_port: int | None = None,
            rate_limits: dict[str, dict[str, int]] | None = None,
            gateway_tls_dir: str | None = None, sds_dir: str | None = None,
-           trusted_hops: int | None = None, proxy_protocol: bool | None = None) -> dict[str, Any]:
+           trusted_hops: int | None = None, proxy_protocol: bool | None = None,
+           ext_authz_mode: str | None = None) -> dict[str, Any]:
     """The Envoy bootstrap for `target` (local|compose|k8s).
 
     For `local`, `endpoints` maps each service to its (host, port) replicas, plus
@@ -111,13 +119,17 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
     (compose and k8s: gateway.yaml's `sds_dir`, where they mount the committed ones;
     locally without it, Envoy reads the certificate files once, at start).
     `trusted_hops` and `proxy_protocol` override gateway.yaml's for the target (how Envoy
-    learns the client's address behind a load balancer).
+    learns the client's address behind a load balancer). `ext_authz_mode` overrides
+    gateway.yaml's `ext_authz.mode` (http: `endpoints` needs `token_authz`, the token
+    replicas' ext_authz HTTP ports; grpc: their gRPC ports, `token_grpc`).
     """
     src = load_source()
     if target in ("local", *src["targets"]):
         src["trusted_hops"] = src["trusted_hops"][target] if trusted_hops is None else trusted_hops
         src["proxy_protocol"] = bool(src["proxy_protocol"][target] if proxy_protocol is None
                                      else proxy_protocol)
+    if ext_authz_mode is not None:
+        src["ext_authz"]["mode"] = ext_authz_mode
     if rate_limits is not None:  # a local override (tests, benchmarks); {} turns them off
         src["rate_limits"] = rate_limits
     internal = src["internal_tls"]
@@ -134,6 +146,9 @@ def render(target: str, endpoints: Endpoints | None = None, *, listener_port: in
         sds_dir = sds_dir or src["sds_dir"][target]
     else:
         raise ValueError(f"unknown target {target!r}")
+    if ext_authz_mode_of(src["ext_authz"]) == "http" and AUTHZ_CLUSTER not in endpoints:
+        raise ValueError(f"ext_authz.mode http needs the {AUTHZ_CLUSTER} endpoints (the token "
+                         "replicas' TOKEN_AUTHZ_PORT)")
     tls_dir, domain = gateway_tls_dir or internal["dir"], internal["trust_domain"]
     # Locally everything stays on loopback; in a container the public and ops listeners
     # listen on the pod/compose network (the ops one is never published).

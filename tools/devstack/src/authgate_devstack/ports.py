@@ -46,12 +46,16 @@ class Ports:
     metrics: dict[str, list[int]] = field(default_factory=dict)
     # The operator listener (admin RPCs, operator certificate only) of each replica.
     operator: dict[str, list[int]] = field(default_factory=dict)
+    # The token service's ext_authz HTTP listener (the gateway only), per token replica.
+    authz: list[int] = field(default_factory=list)
 
     def endpoints(self) -> dict[str, list[tuple[str, int]]]:
         """What the local gateway render needs: every replica, ext_authz's gRPC upstream
         and the example API."""
         eps = {s: [("127.0.0.1", p) for p in self.http[s]] for s in SERVICES}
         eps["token_grpc"] = [("127.0.0.1", p) for p in self.grpc["token"]]
+        if self.authz:
+            eps["token_authz"] = [("127.0.0.1", p) for p in self.authz]
         eps["example"] = [("127.0.0.1", self.example)]
         return eps
 
@@ -68,18 +72,20 @@ class Ports:
             return {s: [base[s] + 10 * i for i in range(replicas.get(s, 1))] for s in SERVICES}
 
         return cls(http=spread(base_http), grpc=spread(base_grpc), metrics=spread(base_metrics),
-                   operator=spread(base_operator), gateway=8000, admin=9901)
+                   operator=spread(base_operator), gateway=8000, admin=9901,
+                   authz=spread({s: 50254 for s in SERVICES})["token"])
 
     @classmethod
     def free(cls, replicas: dict[str, int] | None = None) -> Ports:
         counts = {s: (replicas or {}).get(s, 1) for s in SERVICES}
-        pool = iter(free_ports(4 * sum(counts.values()) + 3))
+        pool = iter(free_ports(4 * sum(counts.values()) + counts["token"] + 3))
 
         def draw() -> dict[str, list[int]]:
             return {s: [next(pool) for _ in range(n)] for s, n in counts.items()}
 
         return cls(http=draw(), grpc=draw(), metrics=draw(), operator=draw(),
-                   gateway=next(pool), admin=next(pool), example=next(pool))
+                   gateway=next(pool), admin=next(pool), example=next(pool),
+                   authz=[next(pool) for _ in range(counts["token"])])
 
     def metrics_port(self, service: str, replica: int = 0) -> int:
         ports = self.metrics.get(service, [])

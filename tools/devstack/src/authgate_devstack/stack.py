@@ -128,6 +128,8 @@ class Stack(ProcessGroup):
             env[f"{service.upper()}_GRPC_PORT"] = str(self.ports.grpc[service][replica])
             env[f"{service.upper()}_METRICS_PORT"] = str(self.ports.metrics_port(service, replica))
             env[f"{service.upper()}_OPERATOR_PORT"] = str(self.ports.operator[service][replica])
+            if service == "token" and self.ports.authz:
+                env["TOKEN_AUTHZ_PORT"] = str(self.ports.authz[replica])
             env["GRPC_TLS_DIR"] = str(self.pki_dir / service)
         env["PYTHONUNBUFFERED"] = "1"
         return env

@@ -39,17 +39,14 @@ def _header(key: str, value: str) -> core.HeaderValueOption:
     return core.HeaderValueOption(header=core.HeaderValue(key=key, value=value), append_action=OVERWRITE)
 
 
-def allowed(claims: dict[str, Any]) -> ext.CheckResponse:
-    upstream = {"x-auth-sub": str(claims["sub"]), "x-auth-scope": str(claims.get("scope", "")),
-                "x-auth-sid": str(claims.get("sid", "")), "x-auth-client-id": str(claims["client_id"])}
-    return ext.CheckResponse(
-        status=status_pb2.Status(code=code_pb2.OK),
-        ok_response=ext.OkHttpResponse(
-            headers=[_header(k, v) for k, v in upstream.items() if v],
-            headers_to_remove=[k for k, v in upstream.items() if not v]))
+def identity_headers(claims: dict[str, Any]) -> dict[str, str]:
+    """The trusted x-auth-* headers of an allowed request (empty ones are to be removed)."""
+    return {"x-auth-sub": str(claims["sub"]), "x-auth-scope": str(claims.get("scope", "")),
+            "x-auth-sid": str(claims.get("sid", "")), "x-auth-client-id": str(claims["client_id"])}
 
 
-def denied(err: OAuthError) -> ext.CheckResponse:
+def denial(err: OAuthError) -> tuple[int, dict[str, str], str]:
+    """A refusal as (HTTP status, headers, JSON body); shared by the gRPC and HTTP checks."""
     if isinstance(err, InsufficientScope):
         status = 403
     elif isinstance(err, InvalidToken):
@@ -62,13 +59,37 @@ def denied(err: OAuthError) -> ext.CheckResponse:
         headers["retry-after"] = "1"
     else:
         headers["www-authenticate"] = bearer_challenge(None if err.metadata.get("no_token") else err)
+    return status, headers, json.dumps(err.to_dict())
+
+
+def decide(validator: TokenValidator, authorization: str | None, required_scopes: str,
+           audience: str | None) -> dict[str, Any] | OAuthError:
+    """The verified claims of the request's bearer token, or why it is refused."""
+    try:
+        token = extract_bearer(authorization)
+        return validator.validate(token, required_scopes.split(), audience or None)
+    except OAuthError as err:
+        return err
+
+
+def allowed(claims: dict[str, Any]) -> ext.CheckResponse:
+    upstream = identity_headers(claims)
+    return ext.CheckResponse(
+        status=status_pb2.Status(code=code_pb2.OK),
+        ok_response=ext.OkHttpResponse(
+            headers=[_header(k, v) for k, v in upstream.items() if v],
+            headers_to_remove=[k for k, v in upstream.items() if not v]))
+
+
+def denied(err: OAuthError) -> ext.CheckResponse:
+    status, headers, body = denial(err)
     rpc_code, http_code = DENIALS[status]
     return ext.CheckResponse(
-        status=status_pb2.Status(code=rpc_code, message=err.error),
+        status=status_pb2.Status(code=rpc_code, message=json.loads(body)["error"]),
         denied_response=ext.DeniedHttpResponse(
             status=http_status.HttpStatus(code=http_code),
             headers=[_header(k, v) for k, v in headers.items()],
-            body=json.dumps(err.to_dict())))
+            body=body))
 
 
 class AuthorizationServicer(ext_grpc.AuthorizationServicer):
@@ -79,10 +100,6 @@ class AuthorizationServicer(ext_grpc.AuthorizationServicer):
               context: grpc.ServicerContext) -> ext.CheckResponse:
         attributes = request.attributes
         extensions = attributes.context_extensions
-        try:
-            token = extract_bearer(attributes.request.http.headers.get("authorization"))
-            claims = self._validator.validate(token, extensions.get("required_scopes", "").split(),
-                                              extensions.get("audience") or None)
-        except OAuthError as err:
-            return denied(err)
-        return allowed(claims)
+        result = decide(self._validator, attributes.request.http.headers.get("authorization"),
+                        extensions.get("required_scopes", ""), extensions.get("audience"))
+        return denied(result) if isinstance(result, OAuthError) else allowed(result)

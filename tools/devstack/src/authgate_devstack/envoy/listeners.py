@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sds import PUBLIC_CERT, sds_ref
+from .ext_authz import filter_config
 from .routes import EXT_AUTHZ, LOCAL_RATELIMIT, NOT_FOUND
 
 HCM_TYPE = ("type.googleapis.com/envoy.extensions.filters.network"
@@ -51,12 +52,7 @@ def auth_filters(src: dict[str, Any]) -> list[dict[str, Any]]:
         {"name": "envoy.filters.http.header_mutation", "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
             "mutations": {"request_mutations": [{"remove": h} for h in auth["trusted_headers"]]}}},
-        {"name": EXT_AUTHZ, "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-            "transport_api_version": "V3",
-            "grpc_service": {"envoy_grpc": {"cluster_name": "token_grpc"}, "timeout": auth["timeout"]},
-            "failure_mode_allow": False,
-            "status_on_error": {"code": "ServiceUnavailable"}}},
+        {"name": EXT_AUTHZ, "typed_config": filter_config(auth)},
     ]
 
 

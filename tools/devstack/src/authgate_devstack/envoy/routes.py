@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .ext_authz import check_settings
+
 NOT_FOUND = '{"error":"not_found","error_description":"No such endpoint."}'
 EXT_AUTHZ = "envoy.filters.http.ext_authz"
 EXT_AUTHZ_PER_ROUTE = "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"
@@ -63,17 +65,16 @@ def rate_limit(name: str, limit: dict[str, int], max_tracked: int) -> dict[str, 
 
 def route(entry: dict[str, Any], timeout: int, method: str | None = None,
           scope: str | None = None, limits: dict[str, Any] | None = None,
-          max_tracked: int = 10000) -> dict[str, Any]:
+          max_tracked: int = 10000, auth: dict[str, Any] | None = None) -> dict[str, Any]:
     match: dict[str, Any] = {"path": entry["path"]} if "path" in entry else {"prefix": entry["prefix"]}
     if method and method != "*":
         match["headers"] = [{"name": ":method", "string_match": {"exact": method}}]
     # ext_authz runs on every route unless the route says it is public: a route added to
     # the render by hand is protected (fails closed) rather than open.
     # A protected route's `audience` must be in the token's `aud` (RFC 9068 §4).
-    checks = {"required_scopes": scope, **({"audience": entry["audience"]} if entry.get("audience") else {})}
-    extra: dict[str, Any] = {"typed_per_filter_config": ext_authz_off() if scope is None else {
-        EXT_AUTHZ: {"@type": EXT_AUTHZ_PER_ROUTE,
-                    "check_settings": {"context_extensions": checks}}}}
+    checks = None if scope is None else check_settings(auth or {"mode": "grpc"}, scope, entry.get("audience"))
+    extra: dict[str, Any] = {"typed_per_filter_config": ext_authz_off() if checks is None else {
+        EXT_AUTHZ: {"@type": EXT_AUTHZ_PER_ROUTE, "check_settings": checks}}}
     if limits and entry.get("limit") in limits:
         extra.setdefault("typed_per_filter_config", {})[LOCAL_RATELIMIT] = rate_limit(
             entry["limit"], limits[entry["limit"]], max_tracked)
@@ -94,7 +95,7 @@ def protected_routes(src: dict[str, Any], upstreams: set[str]) -> list[dict[str,
         if entry["service"] not in upstreams:
             continue
         for method, scope in entry["scopes"].items():
-            routes.append(route(entry, src["route_timeout_seconds"], method, scope))
+            routes.append(route(entry, src["route_timeout_seconds"], method, scope, auth=src["ext_authz"]))
     return routes
 
 
