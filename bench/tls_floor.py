@@ -1,7 +1,7 @@
 """What mutual TLS and the allow-list cost a gRPC server with no work behind them
 (bench/NOTES.md, the internal mTLS item): one process serving grpc.health.v1 behind the
-services' interceptors, plaintext, over mutual TLS, and over mutual TLS with authgate's
-AccessInterceptor (as shipped), alternated A B C per round. Loaded: 16 calls in flight
+services' wrappers (telemetry, errors), plaintext, over mutual TLS, and over mutual TLS
+with authgate's AccessCheck (as shipped), alternated A B C per round. Loaded: 16 calls in flight
 from two processes on one channel each, as bench/run.py drives ValidateToken, and the
 server's CPU per call. One at a time: calls on one channel, then new channels (connect,
 handshake, one call), each with its wall time and the client's and server's CPU.
@@ -30,20 +30,18 @@ MODES = ("plaintext", "mTLS", "mTLS + allow-list")
 
 def serve(mode: str, port: int, pki: pathlib.Path, stop: Any) -> None:
     """authgate_common.grpc_server.create_server's server, by hand so that mutual TLS can
-    be had without the allow-list: the same interceptors around the same health servicer."""
+    be had without the allow-list: the same wrappers around the same health servicer."""
     from concurrent import futures
 
-    from authgate_common.grpc_access import INTERNAL, AccessInterceptor, InternalTls
-    from authgate_common.grpc_server import ErrorInterceptor
-    from authgate_common.grpc_telemetry import TelemetryInterceptor
+    from authgate_common.grpc_access import INTERNAL, AccessCheck, InternalTls
+    from authgate_common.grpc_server import Registrar, wrapping
     from grpc_health.v1 import health, health_pb2_grpc
 
     # Health checks are open to any workload of the trust domain; the check still reads
-    # the caller's certificate from the call's auth context, as for every method.
-    access = [AccessInterceptor({}, INTERNAL)] if mode == "mTLS + allow-list" else []
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=[("grpc.so_reuseport", 0)],
-                         interceptors=[TelemetryInterceptor(), *access, ErrorInterceptor()])
-    health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
+    # the caller's certificate from the call, as for every method.
+    access = AccessCheck({}, INTERNAL) if mode == "mTLS + allow-list" else None
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=[("grpc.so_reuseport", 0)])
+    health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), Registrar(server, wrapping(access)))
     if mode == "plaintext":
         server.add_insecure_port(f"127.0.0.1:{port}")
     else:

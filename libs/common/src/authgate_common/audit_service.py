@@ -153,7 +153,7 @@ class AuditTrailService:
 
     def denied(self, method: str, caller: str, plane: str, peer: str) -> None:
         """An internal call the allow-list refused: who (the certificate's workload), what
-        and from where (grpc_access.AccessInterceptor)."""
+        and from where (grpc_access.AccessCheck)."""
         self.log.record(AuditEvent(
             type="rpc.denied", actor=f"workload:{caller}" if caller else "unauthenticated",
             source=peer[:64], details={"method": method, "listener": plane}))

@@ -3,7 +3,7 @@
 Every internal call is mutual TLS (authgate_common.pki): the caller's certificate names
 its workload in a SAN URI `spiffe://<trust domain>/<workload>`. Each servicer module
 declares, beside its methods, which workloads may call each one (`callers(...)`); the
-`AccessInterceptor` checks every call against that table and answers anything else
+`AccessCheck` checks every call against that table and answers anything else
 `PERMISSION_DENIED`, audited with the caller's identity. A method missing from the table
 is refused too: a new RPC is closed until someone writes down who may call it.
 
@@ -17,7 +17,6 @@ operator on the operator listener, and to its other callers on the internal one.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,15 +61,21 @@ def allowed_on(plane: str, workloads: frozenset[str]) -> frozenset[str]:
 
 def caller_of(context: grpc.ServicerContext, trust_domain: str = pki.TRUST_DOMAIN) -> str:
     """The workload behind the call's client certificate; "" when there is none, or when
-    the certificate names more than one (an identity must be one workload, never a set)."""
-    auth = context.auth_context()
-    ids = auth.get("peer_spiffe_id") or auth.get("peer_uri") or ()
+    the certificate names more than one (an identity must be one workload, never a set).
+
+    Read from the peer's identities (its certificate's subject alternative names, as
+    gRPC's TLS sets them) rather than the whole auth context, which grpcio builds per call
+    with every property, the peer's PEM among them (bench/NOTES.md, item 28)."""
+    ids = context.peer_identities() or ()
     found = {w for raw in ids if (w := pki.workload_of(raw.decode("utf-8", "replace"), trust_domain))}
     return found.pop() if len(found) == 1 else ""
 
 
-class AccessInterceptor(grpc.ServerInterceptor):
-    """Refuses every call whose caller the table does not name for this listener's plane."""
+class AccessCheck:
+    """Refuses every call whose caller the table does not name for this listener's plane.
+
+    Applied to each method handler once, when it is registered on the server
+    (grpc_server.create_server), not by a server interceptor consulted on every call."""
 
     def __init__(self, table: AccessTable, plane: str, *, trust_domain: str = pki.TRUST_DOMAIN,
                  on_denied: DenialHook | None = None) -> None:
@@ -78,21 +83,6 @@ class AccessInterceptor(grpc.ServerInterceptor):
         self._plane = plane
         self._trust_domain = trust_domain
         self._on_denied = on_denied
-        self._wrapped: dict[str, tuple[Any, Any]] = {}
-        self._lock = threading.Lock()
-
-    def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None:
-            return None  # unknown method: gRPC answers UNIMPLEMENTED
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = self._wrap(handler, method, allowed_on(self._plane, self._table.get(method, frozenset())))
-        with self._lock:
-            self._wrapped[method] = (handler, wrapped)
-        return wrapped
 
     def _permitted(self, context: grpc.ServicerContext, method: str, allowed: frozenset[str]) -> None:
         caller = caller_of(context, self._trust_domain)
@@ -108,7 +98,9 @@ class AccessInterceptor(grpc.ServerInterceptor):
         context.abort(grpc.StatusCode.PERMISSION_DENIED,
                       f"{who} may not call {method} on the {self._plane} listener")
 
-    def _wrap(self, handler: Any, method: str, allowed: frozenset[str]) -> Any:
+    def wrap(self, handler: Any, method: str) -> Any:
+        """`handler` behind the check of `method`'s callers (none listed: every call refused)."""
+        allowed = allowed_on(self._plane, self._table.get(method, frozenset()))
         codec = {"request_deserializer": handler.request_deserializer,
                  "response_serializer": handler.response_serializer}
         check = self._permitted

@@ -1,7 +1,7 @@
 """The gRPC side of the error hierarchy (authgate_common.core.errors).
 
 `status_of` gives the grpc.StatusCode an OAuthError aborts with (grpc_server's
-ErrorInterceptor); `raise_from_rpc_error` turns an RpcError from another authgate
+with_errors); `raise_from_rpc_error` turns an RpcError from another authgate
 service back into the OAuthError it stood for, with its metadata.
 """
 

@@ -13,9 +13,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .core.errors import DESCRIPTION_KEY, ERROR_KEY, OAuthError
-from .grpc_access import INTERNAL, AccessInterceptor, AccessTable, DenialHook, InternalTls
+from .grpc_access import INTERNAL, AccessCheck, AccessTable, DenialHook, InternalTls
 from .grpc_errors import encode_description, raise_from_rpc_error, status_of
-from .grpc_telemetry import RequestIdInterceptor, TelemetryInterceptor
+from .grpc_telemetry import RequestIdInterceptor, with_telemetry
 from .renewing_channel import RenewingChannel
 from .settings import BaseServiceSettings
 
@@ -37,42 +37,96 @@ def _aborted(context: grpc.ServicerContext, exc: Exception) -> bool:
     return type(exc) is Exception and not exc.args and context.code() is not None
 
 
-class ErrorInterceptor(grpc.ServerInterceptor):
-    """Turns OAuthError into its gRPC status; anything else into INTERNAL without detail."""
+def with_errors(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    """`handler` (unary-response) turning OAuthError into its gRPC status, anything else
+    into INTERNAL without detail; streaming handlers are returned as they are."""
+    if handler.unary_unary is None:
+        return handler
+    inner = handler.unary_unary
 
-    def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
+    def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return inner(request, context)
+        except OAuthError as err:
+            if err.status_code >= 500:
+                log.warning("%s failed: %s", method, err)
+            _abort_with(context, err)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if isinstance(exc, grpc.RpcError) or _aborted(context, exc):
+                raise
+            # Imported here: it pulls in the database and Redis drivers, which the
+            # CLI (a client of this module's `channel`) never needs to load.
+            from .outages import as_outage
+
+            outage = as_outage(exc)
+            if outage is None:
+                log.exception("%s crashed", method)
+            else:
+                log.warning("%s failed: %s (%s)", method, outage, exc)
+            _abort_with(context, outage or OAuthError())
+
+    return grpc.unary_unary_rpc_method_handler(
+        wrapper,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
+Wrap = Callable[[grpc.RpcMethodHandler, str], grpc.RpcMethodHandler]
+
+
+def wrapping(access: AccessCheck | None) -> Wrap:
+    """What every method handler of a server is wrapped in, once, at registration:
+    telemetry (the final code, refusals included) around the error mapping around the
+    access check around the servicer. Without `access`: no caller check (plaintext)."""
+    def wrap(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        if access is not None:
+            handler = access.wrap(handler, method)
+        return with_telemetry(with_errors(handler, method), method)
+    return wrap
+
+
+class _WrappedGeneric(grpc.GenericRpcHandler):
+    """A generic handler whose method handlers come out wrapped, each built once."""
+
+    def __init__(self, inner: grpc.GenericRpcHandler, wrap: Wrap) -> None:
+        self._inner = inner
+        self._wrap = wrap
+        self._built: dict[str, tuple[Any, grpc.RpcMethodHandler]] = {}
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        handler = self._inner.service(handler_call_details)
+        if handler is None:
+            return None  # not ours: the next generic handler, or UNIMPLEMENTED
         method = handler_call_details.method
+        built = self._built.get(method)
+        if built is None or built[0] is not handler:
+            built = (handler, self._wrap(handler, method))
+            self._built[method] = built  # a race builds it twice: harmless
+        return built[1]
 
-        def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
-            try:
-                return inner(request, context)
-            except OAuthError as err:
-                if err.status_code >= 500:
-                    log.warning("%s failed: %s", method, err)
-                _abort_with(context, err)
-            except Exception as exc:  # noqa: BLE001 - the last line of defence
-                if isinstance(exc, grpc.RpcError) or _aborted(context, exc):
-                    raise
-                # Imported here: it pulls in the database and Redis drivers, which the
-                # CLI (a client of this module's `channel`) never needs to load.
-                from .outages import as_outage
 
-                outage = as_outage(exc)
-                if outage is None:
-                    log.exception("%s crashed", method)
-                else:
-                    log.warning("%s failed: %s (%s)", method, outage, exc)
-                _abort_with(context, outage or OAuthError())
+class Registrar:
+    """The server as `register` callbacks see it: every handler added is wrapped first.
 
-        return grpc.unary_unary_rpc_method_handler(
-            wrapper,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+    grpcio would otherwise consult server interceptors on every call (a pipeline of Python
+    calls before the handler is even found); wrapping at registration does that work once
+    per method, and leaves registered methods their direct lookup (bench/NOTES.md, item 33)."""
+
+    def __init__(self, server: grpc.Server, wrap: Wrap) -> None:
+        self._server = server
+        self._wrap = wrap
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        self._server.add_generic_rpc_handlers(tuple(_WrappedGeneric(h, self._wrap) for h in handlers))
+
+    def add_registered_method_handlers(self, service: str,
+                                       handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        self._server.add_registered_method_handlers(
+            service, {name: self._wrap(h, f"/{service}/{name}") for name, h in handlers.items()})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
 
 
 @dataclass(frozen=True)
@@ -96,26 +150,19 @@ def create_server(
     host: str = "127.0.0.1",
     listener: Listener | None = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
-    """A threaded gRPC server with grpc.health.v1 and the error interceptor, started.
-
-    Telemetry (metrics, request id) wraps the error interceptor and the access check, so
-    it sees the final code, refusals included. Without `listener`: plaintext, unchecked.
-    """
-    # Innermost, the access check wraps the registered handler itself (one wrapper per
-    # method, built once); its refusal passes through the error interceptor untouched.
-    interceptors: list[grpc.ServerInterceptor] = [TelemetryInterceptor(), ErrorInterceptor()]
+    """A threaded gRPC server with grpc.health.v1, started; every method handler wrapped
+    once at registration (`wrapping`): telemetry around the error mapping around the
+    access check. Without `listener`: plaintext, unchecked."""
+    access = None
     if listener is not None and listener.tls is not None:
-        interceptors.append(AccessInterceptor(listener.access, listener.plane,
-                                              trust_domain=listener.tls.trust_domain,
-                                              on_denied=listener.on_denied))
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=max_workers),
-        interceptors=interceptors,
-        options=[("grpc.so_reuseport", 0)],
-    )
-    register(server)
+        access = AccessCheck(listener.access, listener.plane, trust_domain=listener.tls.trust_domain,
+                             on_denied=listener.on_denied)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                         options=[("grpc.so_reuseport", 0)])
+    registrar = Registrar(server, wrapping(access))
+    register(registrar)  # type: ignore[arg-type]  # a grpc.Server to the add_* calls
     health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)  # type: ignore[arg-type]
     address = f"{host}:{port}"
     if listener is not None and listener.tls is not None:
         bound = server.add_secure_port(address, listener.tls.server_credentials())

@@ -1,6 +1,6 @@
 """gRPC interceptors: request metrics and the request id, on the server and on the client.
 
-Server side, TelemetryInterceptor sits outside ErrorInterceptor, so the code it counts
+Server side, `with_telemetry` wraps each method outside the error mapping, so the code it counts
 is the status the caller receives (an OAuthError already mapped, a crash as INTERNAL).
 It puts the caller's `x-request-id` metadata (gRPC over HTTP/2 carries it as a header,
 RFC 9113 §8.2) in the request_id contextvar for the handler's thread. Client side,
@@ -34,73 +34,53 @@ def _incoming_id(context: grpc.ServicerContext) -> str:
     return request_id.new()
 
 
-class TelemetryInterceptor(grpc.ServerInterceptor):
-    """Counts every RPC by final code, times unary ones, and scopes the request id.
+def with_telemetry(handler: grpc.RpcMethodHandler, full_method: str) -> grpc.RpcMethodHandler:
+    """`handler` counted by final code (unary ones timed) with the request id scoped.
 
-    gRPC asks the interceptors for a handler on every call; the services registered on a
-    server do not change once it runs, so each method's wrapped handler (this one's around
-    the inner interceptors') is built once and kept: building it per call was a visible
-    share of a cheap RPC (bench/NOTES.md, item 17). Unknown methods are never kept.
-    """
+    Applied once per method when it is registered (grpc_server.create_server), outside the
+    error mapping and the access check, so it sees the final code, refusals included:
+    a server interceptor would be consulted on every call (bench/NOTES.md, items 17, 33)."""
+    method = full_method.lstrip("/")
+    codec = {"request_deserializer": handler.request_deserializer,
+             "response_serializer": handler.response_serializer}
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(_unary(handler.unary_unary, method), **codec)
+    if handler.unary_stream is not None:
+        return grpc.unary_stream_rpc_method_handler(
+            _streaming(handler.unary_stream, method), **codec)
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(_unary(handler.stream_unary, method), **codec)
+    return grpc.stream_stream_rpc_method_handler(
+        _streaming(handler.stream_stream, method), **codec)
 
-    def __init__(self) -> None:
-        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
 
-    def intercept_service(self, continuation, handler_call_details):  # type: ignore[no-untyped-def]
-        known = self._handlers.get(handler_call_details.method)
-        if known is not None:
-            return known
-        wrapped = self._wrap(continuation(handler_call_details), handler_call_details.method)
-        if wrapped is not None:
-            self._handlers[handler_call_details.method] = wrapped  # a race builds it twice: harmless
-        return wrapped
+def _unary(inner: Callable[..., Any], method: str) -> Callable[..., Any]:
+    def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
+        token = request_id.current.set(_incoming_id(context))
+        started = time.perf_counter()
+        failed = True
+        try:
+            response = inner(request, context)
+            failed = False
+            return response
+        finally:
+            metrics.record_grpc(method, _code(context, failed), time.perf_counter() - started)
+            request_id.current.reset(token)
+    return wrapper
 
-    def _wrap(self, handler: grpc.RpcMethodHandler | None, full_method: str) -> grpc.RpcMethodHandler | None:
-        if handler is None:
-            return None  # unknown method: gRPC answers UNIMPLEMENTED; no label from a stranger
-        method = full_method.lstrip("/")
-        codec = {"request_deserializer": handler.request_deserializer,
-                 "response_serializer": handler.response_serializer}
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._unary(handler.unary_unary, method), **codec)
-        if handler.unary_stream is not None:
-            return grpc.unary_stream_rpc_method_handler(
-                self._streaming(handler.unary_stream, method), **codec)
-        if handler.stream_unary is not None:
-            return grpc.stream_unary_rpc_method_handler(
-                self._unary(handler.stream_unary, method), **codec)
-        return grpc.stream_stream_rpc_method_handler(
-            self._streaming(handler.stream_stream, method), **codec)
 
-    @staticmethod
-    def _unary(inner: Callable[..., Any], method: str) -> Callable[..., Any]:
-        def wrapper(request: Any, context: grpc.ServicerContext) -> Any:
-            token = request_id.current.set(_incoming_id(context))
-            started = time.perf_counter()
-            failed = True
-            try:
-                response = inner(request, context)
-                failed = False
-                return response
-            finally:
-                metrics.record_grpc(method, _code(context, failed), time.perf_counter() - started)
-                request_id.current.reset(token)
-        return wrapper
-
-    @staticmethod
-    def _streaming(inner: Callable[..., Any], method: str) -> Callable[..., Any]:
-        # A stream can stay open for hours (the revocation feed): counted, not timed.
-        def wrapper(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            token = request_id.current.set(_incoming_id(context))
-            failed = True
-            try:
-                yield from inner(request, context)
-                failed = False
-            finally:
-                metrics.record_grpc(method, _code(context, failed), None)
-                request_id.current.reset(token)
-        return wrapper
+def _streaming(inner: Callable[..., Any], method: str) -> Callable[..., Any]:
+    # A stream can stay open for hours (the revocation feed): counted, not timed.
+    def wrapper(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        token = request_id.current.set(_incoming_id(context))
+        failed = True
+        try:
+            yield from inner(request, context)
+            failed = False
+        finally:
+            metrics.record_grpc(method, _code(context, failed), None)
+            request_id.current.reset(token)
+    return wrapper
 
 
 class _CallDetails(NamedTuple):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import grpc
 import pytest
@@ -91,21 +92,22 @@ def test_revoked_tokens_stay_revoked_on_every_replica_after_redis_is_flushed(
     assert refresh(harness, app_client, live["refresh_token"]).status_code == 200
 
 
-class CountingRedis(redis.Redis):
-    """Counts the commands sent (a pipeline counts once, as one round trip)."""
+class CountingConnection(redis.Connection):
+    """Records the name of each command sent on its own (a pipeline is sent otherwise)."""
 
-    commands: list[str]
+    sent: ClassVar[list[str]] = []
 
-    def execute_command(self, *args, **options):
-        self.commands.append(str(args[0]))
-        return super().execute_command(*args, **options)
+    def send_command(self, *args, **kwargs):
+        self.sent.append(str(args[0]))
+        return super().send_command(*args, **kwargs)
 
 
 @pytest.fixture
-def deny_list() -> Iterator[tuple[RedisDenyList, CountingRedis, str]]:
+def deny_list() -> Iterator[tuple[RedisDenyList, redis.Redis, str]]:
     with redis_prefix("denylist") as prefix:
-        client = CountingRedis.from_url(REDIS_URL, decode_responses=True)
-        client.commands = []
+        client = redis.Redis.from_url(REDIS_URL, decode_responses=True, connection_class=CountingConnection,
+                                      client_name=f"denylist-{secrets.token_hex(4)}")
+        CountingConnection.sent = []
         try:
             yield RedisDenyList(client, prefix), client, prefix
         finally:
@@ -113,11 +115,31 @@ def deny_list() -> Iterator[tuple[RedisDenyList, CountingRedis, str]]:
 
 
 def test_a_check_is_one_round_trip_and_reads_the_marker(deny_list) -> None:
+    denied, _client, _prefix = deny_list
+    sent = CountingConnection.sent
+    denied.add([("j-1", 60)])
+    denied.check("j-0")  # this thread's connection opens (its handshake is not a check's)
+    sent.clear()
+    assert denied.check("j-1") == (True, False) and denied.check("j-2") == (False, False)
+    assert sent == ["MGET", "MGET"]
+
+
+def test_a_check_survives_its_connection_being_dropped(deny_list) -> None:
+    """Every connection of the deny-list killed by Redis (its check's own among them): the
+    check still answers (once more the ordinary way), and the next one reconnects."""
     denied, client, _prefix = deny_list
     denied.add([("j-1", 60)])
-    client.commands.clear()
+    assert denied.check("j-1") == (True, False)
+    name = client.connection_pool.connection_kwargs["client_name"]
+    admin = redis.Redis.from_url(REDIS_URL)
+    try:
+        mine = [c["id"] for c in admin.client_list() if c.get("name") == name]
+        for client_id in mine:
+            admin.client_kill_filter(_id=client_id)
+    finally:
+        admin.close()
+    assert len(mine) == 2  # the pool's and the check's
     assert denied.check("j-1") == (True, False) and denied.check("j-2") == (False, False)
-    assert client.commands == ["MGET", "MGET"]
 
 
 def test_only_the_lock_holder_marks_the_list_complete(deny_list) -> None:

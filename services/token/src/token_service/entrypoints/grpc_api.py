@@ -8,6 +8,8 @@ UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE with the code in trailing meta
 from __future__ import annotations
 
 import json
+import threading
+from typing import Any
 
 import grpc
 from authgate.token.v1 import token_pb2 as pb
@@ -26,9 +28,12 @@ from .client_token_rpcs import ClientTokenRpcs
 from .ext_authz import SERVICE_NAME as EXT_AUTHZ_SERVICE_NAME
 from .ext_authz import AuthorizationServicer
 from .logout_rpcs import LogoutRpcs
+from .revocation_feed_grpc import ACCESS as FEED_ACCESS
+from .revocation_feed_grpc import SERVICE_NAME as FEED_SERVICE_NAME
 
 SERVICE_NAME = "authgate.token.v1.TokenService"
-SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME]
+RESPONSE_CACHE_SIZE = 4096  # ValidateToken answers, by token (as the validator's own memory)
+SERVICE_NAMES = [SERVICE_NAME, EXT_AUTHZ_SERVICE_NAME, FEED_SERVICE_NAME]
 # Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
 ACCESS = {
     **callers(SERVICE_NAME, {
@@ -45,7 +50,18 @@ ACCESS = {
     }),
     **callers(EXT_AUTHZ_SERVICE_NAME, {"Check": GATEWAY}),  # Envoy's ext_authz filter
     **AUDIT_ACCESS,
+    **FEED_ACCESS,  # RevocationFeedService: verifiers (revocation_feed_grpc.py)
 }
+
+
+def _response(claims: dict[str, Any]) -> pb.ValidateTokenResponse:
+    aud = claims.get("aud", [])
+    return pb.ValidateTokenResponse(
+        sub=claims["sub"], client_id=str(claims.get("client_id", "")),
+        scopes=str(claims.get("scope", "")).split(), sid=str(claims.get("sid", "")),
+        jti=claims["jti"], aud=[aud] if isinstance(aud, str) else [str(a) for a in aud],
+        iss=claims["iss"], exp=int(claims["exp"]), iat=int(claims["iat"]),
+        claims_json=json.dumps(claims, separators=(",", ":")))
 
 
 def _key(info: KeyInfo) -> pb.SigningKey:
@@ -65,18 +81,23 @@ class TokenServicer(LogoutRpcs, ClientTokenRpcs, pb_grpc.TokenServiceServicer):
         self._hints = hints
         self._logout_tokens = logout_tokens
         self._client_tokens = client_tokens
+        self._responses: dict[str, pb.ValidateTokenResponse] = {}
+        self._responses_lock = threading.Lock()
 
     def ValidateToken(self, request: pb.ValidateTokenRequest,  # noqa: N802 - gRPC method name
                       context: grpc.ServicerContext) -> pb.ValidateTokenResponse:
         claims = self._validator.validate(request.token, list(request.required_scopes),
                                           request.audience or None)
-        aud = claims.get("aud", [])
-        return pb.ValidateTokenResponse(
-            sub=claims["sub"], client_id=str(claims.get("client_id", "")),
-            scopes=str(claims.get("scope", "")).split(), sid=str(claims.get("sid", "")),
-            jti=claims["jti"], aud=[aud] if isinstance(aud, str) else [str(a) for a in aud],
-            iss=claims["iss"], exp=int(claims["exp"]), iat=int(claims["iat"]),
-            claims_json=json.dumps(claims, separators=(",", ":")))
+        # The answer depends on the token's claims alone: built once per token (the
+        # validation above still runs on every call: expiry, deny-list, session, scopes).
+        response = self._responses.get(request.token)
+        if response is None:
+            response = _response(claims)
+            with self._responses_lock:
+                if len(self._responses) >= RESPONSE_CACHE_SIZE:
+                    del self._responses[next(iter(self._responses))]  # the oldest
+                self._responses[request.token] = response
+        return response
 
     def ListSigningKeys(self, request: pb.ListSigningKeysRequest,  # noqa: N802 - gRPC method name
                         context: grpc.ServicerContext) -> pb.ListSigningKeysResponse:

@@ -59,7 +59,7 @@ class TokenValidator:
         # while the key set still holds that very key for the token's kid (a retired or
         # reloaded key means verifying again). Keyed by the whole token: one changed byte
         # is a different token.
-        self._verified: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._verified: dict[str, tuple[str, Any, dict[str, Any]]] = {}
         self._verified_lock = threading.Lock()
 
     def validate(self, token: str, required_scopes: Sequence[str] = (),
@@ -86,26 +86,28 @@ class TokenValidator:
     def signed_claims(self, token: str) -> dict[str, Any]:
         """The payload of a token we signed, checking header and signature only: revocation
         (RFC 7009) accepts our expired or otherwise invalid tokens too."""
+        keys = self._keys.current()
+        known = self._verified.get(token)
+        # The header is part of the token string: a remembered token passed its checks.
+        if known is not None and keys.public_key(known[0]) is known[1]:
+            return dict(known[2])
         try:
             header = jws.unverified_header(token)
             jws.check_header(header, typ=ACCEPTED_TYP)
-            key = jws.our_key(header, self._keys.current().public_key)
-            known = self._verified.get(token)
-            if known is not None and known[0] is key:
-                return dict(known[1])
+            key = jws.our_key(header, keys.public_key)
             # One parse of the token; the claim rules below are ours, so nothing is checked
             # twice on this hot path.
             claims = jws.verify(token, key)
         except jws.Refused as refused:
             raise _invalid(refused) from refused
-        self._remember(token, key, claims)
+        self._remember(token, header["kid"], key, claims)
         return claims
 
-    def _remember(self, token: str, key: Any, claims: dict[str, Any]) -> None:
+    def _remember(self, token: str, kid: str, key: Any, claims: dict[str, Any]) -> None:
         with self._verified_lock:
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 del self._verified[next(iter(self._verified))]  # the oldest
-            self._verified[token] = (key, dict(claims))
+            self._verified[token] = (kid, key, dict(claims))
 
     def _check_claims(self, claims: dict[str, Any]) -> dict[str, Any]:
         now = self._clock()
