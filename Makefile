@@ -57,6 +57,6 @@ clean:
 .PHONY: bench
 bench: install
 	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
-	@test -d bench/peer/node_modules/oidc-provider || npm install --prefix bench/peer oidc-provider@9
+	@test -d bench/peer/node_modules/ioredis || npm install --prefix bench/peer oidc-provider@9 ioredis@5
 	@test -x bench/.venv/bin/python || (python3 -m venv bench/.venv && bench/.venv/bin/pip install -q matplotlib)
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -19,7 +19,8 @@ LABELS = {"cc": "client_credentials", "introspect": "introspection", "code_flow"
           "refresh": "refresh", "validate": "ValidateToken\n(gRPC)", "ext_authz": "example API",
           "login": "login"}
 # Scenario 6's labels carry their connection count ("envoy+ext_authz, 1 conn"): by prefix.
-COLORS = {"authgate": "#2b6cb0", "oidc-provider via Envoy": "#f6ad55", "oidc-provider": "#dd6b20",
+COLORS = {"authgate": "#2b6cb0", "oidc-provider via Envoy": "#f6ad55", "oidc-provider (Redis)": "#9c4221",
+          "oidc-provider": "#dd6b20",
           "envoy+ext_authz": "#2b6cb0",
           "envoy, no ext_authz": "#718096"}
 

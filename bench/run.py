@@ -30,10 +30,12 @@ import scenarios as sc
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from load import grpc_validate
 from oidc_provider import PeerSystem
-from report import PEER_VIA_ENVOY, write_markdown
+from report import PEER_REDIS, PEER_VIA_ENVOY, write_markdown
 from stacks import (
     BENCH,
     ENVOY_ONLY_PATH,
+    GRPC_EXT_AUTHZ_PATH,
+    JWT_AUTHN_PATH,
     NO_EXT_AUTHZ_PATH,
     PEER_VIA_ENVOY_PREFIX,
     AuthgateSystem,
@@ -90,7 +92,8 @@ def main() -> int:
         "config": {"seconds_per_run": secs, "rounds": args.rounds, "wrk_connections": conns,
                    "wrk_threads": 2, "flow_workers": args.flow_workers,
                    "token_replicas": args.token_replicas, "authgate_storage": "PostgreSQL + Redis",
-                   "peer_storage": "oidc-provider in-memory adapter (its default), one Node process"},
+                   "peer_storage": "oidc-provider in-memory adapter (its default), one Node process; "
+                                   "and with its Redis adapter (the Redis authgate uses, its own prefix)"},
         "scenarios": {}, "skipped": {},
         "loadavg_start": pathlib.Path("/proc/loadavg").read_text().split()[:3]}
     log(f"machine {results['machine']}; versions {results['versions']}")
@@ -104,30 +107,35 @@ def main() -> int:
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-bench-"))
     log(f"workdir {work}")
-    with postgres_database("bench") as db_url, redis_prefix("bench") as prefix:
+    with postgres_database("bench") as db_url, redis_prefix("bench") as prefix, \
+            redis_prefix("bench-peer") as peer_prefix:
         peer = PeerSystem(work) if WITH_PEER & set(wanted) else None
+        durable = PeerSystem(work, REDIS_URL, peer_prefix) if peer else None
         ag = AuthgateSystem(work / "stack", db_url, REDIS_URL, prefix, args.token_replicas,
                             peer_port=peer.port if peer else None)
         log("starting authgate (PostgreSQL + Redis)" + (" and node-oidc-provider" if peer else ""))
         ag.start()
         try:
             a, fixtures = ag.setup()
-            b = via = None
-            if peer:
+            b = via = d = None
+            if peer and durable:
                 peer.start()
                 b, _ = peer.setup()
+                durable.start()
+                d, _ = durable.setup()
                 # The peer behind the same Envoy, for the single-request scenarios: the share
                 # of the gap that is the gateway the spec puts in front of authgate.
                 via = replace(b, name=PEER_VIA_ENVOY, pids=[*b.pids, ag.stack.procs["envoy"].pid],
                               base=ag.stack.base_url + PEER_VIA_ENVOY_PREFIX.rstrip("/"))
             try:
-                run_all(results, wanted, args, ag, a, b, via, fixtures)
+                run_all(results, wanted, args, ag, a, b, via, fixtures, d)
             except Exception as exc:  # noqa: BLE001 - keep what was measured before the failure
                 log(f"scenario failed: {exc!r}")
                 results["skipped"]["failed"] = repr(exc)[:500]
         finally:
-            if peer:
-                peer.stop()
+            for p in (peer, durable):
+                if p:
+                    p.stop()
             ag.stop()
     results["wall_seconds"] = round(time.time() - started, 1)
     results["loadavg_end"] = pathlib.Path("/proc/loadavg").read_text().split()[:3]
@@ -147,11 +155,13 @@ def main() -> int:
 
 def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace,
             ag: AuthgateSystem, a: Target, b: Target | None, via: Target | None,
-            fx: dict[str, Any]) -> None:
+            fx: dict[str, Any], durable: Target | None = None) -> None:
     secs, conns, rounds, workers = args.seconds, args.connections, args.rounds, args.flow_workers
     res, skipped = results["scenarios"], results["skipped"]
     # b and via are None when no wanted scenario compares with the peer (WITH_PEER).
     pair: dict[str, Target] = {"authgate": a, "oidc-provider": b} if b else {}
+    if durable:  # the durable peer (Redis adapter) beside the in-memory one in scenarios 1-4
+        pair[PEER_REDIS] = durable
     trio: dict[str, Target] = {**pair, PEER_VIA_ENVOY: via} if via else {}
     stack = ag.stack
     validator = stack.pki_dir / "validator"  # the certificate ValidateToken's callers hold
@@ -185,12 +195,18 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
         # The same Envoy, route shape and upstream with and without ext_authz: the difference
         # is what ext_authz adds. At one connection (nothing queues: the latency a request
         # pays) and at the fixed concurrency (the cost under load, CPU shared with the check).
+        # The gateway's mode (gateway.yaml ext_authz.mode, HTTP), the gRPC Check it replaced
+        # and jwt_authn in front of the HTTP check (bench/NOTES.md item 32) on the same Envoy.
         via = f"{stack.base_url}/api/v1/example/items"
         plain = f"{stack.base_url}{NO_EXT_AUTHZ_PATH}"
         bearer = {"Authorization": f"Bearer {fx['access_token']}"}
         runs, warmups = {}, {}
+        variants = (("envoy+ext_authz http", via, bearer),
+                    ("envoy+ext_authz grpc (before)", f"{stack.base_url}{GRPC_EXT_AUTHZ_PATH}", bearer),
+                    ("envoy+jwt_authn+ext_authz http", f"{stack.base_url}{JWT_AUTHN_PATH}", bearer),
+                    ("envoy, no ext_authz", plain, {}))
         for c in (1, conns):
-            for label, url, headers in (("envoy+ext_authz", via, bearer), ("envoy, no ext_authz", plain, {})):
+            for label, url, headers in variants:
                 key = f"{label}, {c} conn"
                 runs[key] = lambda u=url, h=headers, c=c: sc.example_api(u, h, secs, c, a.pids)
                 warmups[key] = lambda u=url, h=headers, c=c: sc.example_api(u, h, 2, c, a.pids)

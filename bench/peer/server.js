@@ -4,9 +4,11 @@
 // tokens rotated on every use, and an interaction that signs the bench user in and grants
 // what is asked at once (no password hash, no consent page), so the benchmark measures
 // authorize + token with an existing session, as it does on authgate.
-// The storage is oidc-provider's in-memory development adapter (its default).
+// The storage is oidc-provider's in-memory development adapter (its default) or, with
+// PEER_REDIS_URL set, Redis (redis_adapter.js) under the key prefix PEER_REDIS_PREFIX.
 import * as crypto from 'node:crypto';
 import Provider from 'oidc-provider';
+import { redisAdapter } from './redis_adapter.js';
 
 const port = Number(process.env.PEER_PORT || 3000);
 const issuer = `http://127.0.0.1:${port}`;
@@ -28,7 +30,11 @@ const client = (clientId) => ({
   scope: 'openid profile email offline_access read write',
 });
 
+const redisUrl = process.env.PEER_REDIS_URL;
+const adapter = redisUrl ? { adapter: redisAdapter(redisUrl, process.env.PEER_REDIS_PREFIX || 'peer:') } : {};
+
 const provider = new Provider(issuer, {
+  ...adapter,
   clients: [client('bench'), client('bench-opaque')],
   jwks: { keys: [jwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
@@ -76,5 +82,5 @@ provider.use(async (ctx, next) => {
 });
 
 provider.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`oidc-provider ${issuer} ready\n`);
+  process.stdout.write(`oidc-provider ${issuer} ready (${redisUrl ? 'Redis' : 'in-memory'} adapter)\n`);
 });
