@@ -55,3 +55,15 @@ def test_ports_drawn_together_are_distinct() -> None:
     # the same free port out twice.
     ports = free_ports(300)
     assert len(set(ports)) == 300
+
+
+def test_every_port_of_make_up_is_one_a_test_stack_never_draws() -> None:
+    """A test stack started beside `make up` (test_make_up.py) must never take one of its
+    fixed ports, up to nine replicas of every service."""
+    from authgate_devstack.ports import RESERVED_PORTS
+
+    ports = Ports.defaults({s: 9 for s in SERVICES})
+    fixed = [ports.gateway, ports.admin, ports.example, *ports.authz]
+    for table in (ports.http, ports.grpc, ports.metrics, ports.operator):
+        fixed += [p for replicas in table.values() for p in replicas]
+    assert [p for p in fixed if p not in RESERVED_PORTS] == []

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from .gateway import SERVICES
 
 # `make up`'s fixed ports (Ports.defaults, with room for 9 replicas): the kernel's ephemeral
-# range covers 50051-50234, so a test stack drawing free ports could take one from a
-# `make up` started beside it (tests/integration/test_make_up.py) and either would fail.
-RESERVED_PORTS = frozenset(range(50051, 50240)) | frozenset(range(8000, 8200)) \
+# range covers 50051-50334 (gRPC, operator, the ext_authz HTTP listener), so a test stack
+# drawing free ports could take one from a `make up` started beside it
+# (tests/integration/test_make_up.py) and either would fail.
+RESERVED_PORTS = frozenset(range(50051, 50340)) | frozenset(range(8000, 8200)) \
     | frozenset(range(9101, 9200)) | frozenset(range(9901, 9903))
 
 
