@@ -16,11 +16,12 @@ class VerifierConfig:
     issuer: str  # the `iss` of authgate's tokens (its public base URL)
     audience: str  # this resource server's API identifier: tokens must name it in `aud`
     feed_target: str  # the token service's internal gRPC port, e.g. token:50054
-    tls: TlsFiles | None  # the `validator` workload's certificate; None: plaintext (tests only)
+    tls: TlsFiles | None  # the `validator` workload's certificate; None only with insecure_plaintext
     jwks_url: str | None = None  # default: discovery's jwks_uri
     max_silence: float = 5.0  # seconds without a feed message before refusing (503)
     clock_skew: float = 30.0
     cache_size: int = 10_000  # verified tokens remembered
+    insecure_plaintext: bool = False  # tests against an in-process feed only; never in production
 
     @classmethod
     def from_env(cls, prefix: str = "AUTHGATE_VERIFIER_") -> VerifierConfig:
@@ -39,7 +40,8 @@ def connect(config: VerifierConfig, wait_seconds: float = 0.0) -> Verifier:
     state = RevocationState(config.max_silence)
     verifier = Verifier(config.issuer, config.audience, JwksCache(config.issuer, config.jwks_url), state,
                         clock_skew=config.clock_skew, cache_size=config.cache_size)
-    feed = FeedSubscriber(config.feed_target, config.tls, state).start()
+    feed = FeedSubscriber(config.feed_target, config.tls, state,
+                          insecure_plaintext=config.insecure_plaintext).start()
     verifier.closers.append(feed.stop)
     if wait_seconds:
         feed.wait_healthy(wait_seconds)

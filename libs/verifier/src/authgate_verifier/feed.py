@@ -48,7 +48,12 @@ class TlsFiles:
 
 class FeedSubscriber:
     def __init__(self, target: str, tls: TlsFiles | None, state: RevocationState, *,
-                 backoff_initial: float = 0.1, backoff_max: float = 2.0) -> None:
+                 backoff_initial: float = 0.1, backoff_max: float = 2.0,
+                 insecure_plaintext: bool = False) -> None:
+        if tls is None and not insecure_plaintext:
+            # The feed says which tokens are revoked: it is mutual TLS with the `validator`
+            # certificate, and plaintext only when a test asks for it by name.
+            raise ValueError("the revocation feed needs the validator's TLS files (tls=)")
         self._target, self._tls, self._state = target, tls, state
         self._backoff_initial, self._backoff_max = backoff_initial, backoff_max
         self._call: grpc.Future | None = None

@@ -81,7 +81,7 @@ def feed(harness) -> Iterator[Feed]:
 
 def _subscribe(target: str) -> tuple[RevocationState, FeedSubscriber]:
     state = RevocationState(max_silence=1.0)
-    sub = FeedSubscriber(target, None, state, backoff_max=0.2).start()
+    sub = FeedSubscriber(target, None, state, backoff_max=0.2, insecure_plaintext=True).start()
     assert sub.wait_healthy(10), "no snapshot"
     return state, sub
 
