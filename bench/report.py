@@ -1,5 +1,6 @@
 """bench/results/latest.md from the run's JSON: machine, versions, each figure's median and
-spread (min–max across rounds), ratios against the peer, and the issue 8 targets."""
+spread (min–max across rounds), ratios against the peer, the issue 8 targets, and the
+issue 18 targets beside the previous run's figures (previous.json)."""
 
 from __future__ import annotations
 
@@ -133,6 +134,87 @@ def targets(res: dict[str, Any], bounds: dict[str, float], nproc: int) -> list[t
     return rows
 
 
+Row = tuple[str, str | None, bool | None]  # (target, this run's figure or None, met)
+
+
+def targets_18(res: dict[str, Any]) -> list[Row]:
+    """The issue 18 table: each target with this run's figure (None: not measured)."""
+    s = res.get("scenarios", {})
+    rows: list[Row] = []
+    v = s.get("verifier")
+    speed = v["throughput"] if v else None
+    for kind, what, goal in (("repeated", "one token repeated", 20_000),
+                             ("distinct", "distinct tokens", 8_000)):
+        n = speed[kind]["per_core_per_s"] if speed else None
+        rows.append((f"verifier, {what}: ≥ {goal:,} validations/s per core",
+                     f"{n:,}/s ({speed[kind]['us_each']} µs each)" if speed else None,
+                     None if n is None else n >= goal))
+    lat = v["latency"] if v else None
+    if lat:
+        worst = max(lat[k]["from_call_start_ms"]["p99"] for k in ("jti", "session") if lat.get(k))
+        figure = "; ".join(f"{k} p99 {lat[k]['from_call_start_ms']['p99']:.0f} ms (n={lat[k]['n']})"
+                           for k in ("jti", "session") if lat.get(k))
+        rows.append(("revocation → refused by a verifier in another process, p99 < 100 ms",
+                     figure + " from the revoking call's start", worst < 100))
+    else:
+        rows.append(("revocation → refused by a verifier in another process, p99 < 100 ms", None, None))
+    e = s.get("ext_authz", {})
+    chosen = e.get("envoy+ext_authz http, 1 conn") or e.get("envoy+ext_authz, 1 conn")
+    base = e.get("envoy, no ext_authz, 1 conn")
+    if chosen and base:
+        added = med(chosen, "p50_ms") - med(base, "p50_ms")
+        rows.append(("ext_authz added latency, p50, 1 connection < 1 ms",
+                     f"+{added:.2f} ms ({med(chosen, 'p50_ms'):.2f} vs {med(base, 'p50_ms'):.2f})",
+                     added < 1))
+    else:
+        rows.append(("ext_authz added latency, p50, 1 connection < 1 ms", None, None))
+    val = s.get("validate", {}).get("authgate")
+    if val:
+        per_core, p99 = 1000 / med(val, "cpu_ms_per_req"), med(val, "p99_ms")
+        rows.append(("ValidateToken, mTLS on: ≥ 3,000/s per core, p99 < 10 ms",
+                     f"{per_core:,.0f}/s per core-second of the token process, p99 {p99:.1f} ms "
+                     f"({med(val, 'rps'):.0f}/s measured)", per_core >= 3000 and p99 < 10))
+    else:
+        rows.append(("ValidateToken, mTLS on: ≥ 3,000/s per core, p99 < 10 ms", None, None))
+    for key, what in (("code_flow", "code flow"), ("refresh", "refresh")):
+        sys_ = s.get(key, {})
+        durable = sys_.get(PEER_REDIS)
+        if sys_.get("authgate") and durable:
+            ratio = med(sys_["authgate"], "rps") / med(durable, "rps")
+            rows.append((f"{what} vs the durable peer (Redis): ≥ 0.7× flows/s",
+                         f"{ratio:.2f}× ({med(sys_['authgate'], 'rps'):.0f} vs {med(durable, 'rps'):.0f})",
+                         ratio >= 0.7))
+        else:
+            rows.append((f"{what} vs the durable peer (Redis): ≥ 0.7× flows/s", None, None))
+    flow = s.get("code_flow", {}).get("authgate")
+    rows.append(("CPU per code flow ≤ 6 ms (every authgate process)",
+                 f"{med(flow, 'cpu_ms_per_req'):.2f} ms" if flow else None,
+                 None if not flow else med(flow, "cpu_ms_per_req") <= 6))
+    for key, what in (("cc", "client_credentials"), ("introspect", "introspection")):
+        sys_ = s.get(key, {})
+        via = sys_.get(PEER_VIA_ENVOY)
+        if sys_.get("authgate") and via:
+            ratio = med(sys_["authgate"], "rps") / med(via, "rps")
+            rows.append((f"{what} vs the peer behind the same Envoy: ≥ 1.2×",
+                         f"{ratio:.2f}× ({med(sys_['authgate'], 'rps'):.0f} vs {med(via, 'rps'):.0f})",
+                         ratio >= 1.2))
+        else:
+            rows.append((f"{what} vs the peer behind the same Envoy: ≥ 1.2×", None, None))
+    return rows
+
+
+def targets_18_table(res: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    before = {t: fig for t, fig, _ in targets_18(previous)} if previous else {}
+    when = previous.get("started", "?") if previous else ""
+    lines = ["| target | this run | verdict | previous run" + (f" ({when})" if when else "") + " |",
+             "|---|---|---|---|"]
+    for target, figure, ok in targets_18(res):
+        verdict = "—" if ok is None else ("met" if ok else "**missed**")
+        lines.append(f"| {target} | {figure or 'not measured'} | {verdict} | "
+                     f"{before.get(target) or 'not measured'} |")
+    return lines
+
+
 def growth_cost(runs: list[dict[str, Any]], name: str) -> float:
     return statistics.median(r[name]["cpu_ms_per_req"] for r in runs)
 
@@ -208,7 +290,7 @@ def mtls_section(m: dict[str, dict[str, list[dict[str, Any]]]]) -> list[str]:
     return lines
 
 
-def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
+def write_markdown(res: dict[str, Any], path: pathlib.Path, previous: dict[str, Any] | None = None) -> None:
     m, v, c, bounds = res["machine"], res["versions"], res["config"], res["bounds"]
     out = [f"# authgate benchmark — {res['started']}", "",
            f"Machine: {m['nproc']} cores, {m['cpu_model']}, {m['memory_gib']} GiB. "
@@ -251,6 +333,12 @@ def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
                if "es256_signs_per_core_s" in bounds else "") + ".", "",
             "## Targets (issue 8)", "", "| target | measured | verdict |", "|---|---|---|"]
     out += [f"| {t} | {meas} | {ok} |" for t, meas, ok in targets(res, bounds, m["nproc"] or 1)]
+    out += ["", "## Targets (issue 18), beside the previous run", "",
+            *targets_18_table(res, previous)]
+    for again in res.get("remeasured", []):
+        out += ["", f"Measured again on {again['started']} (authgate "
+                f"{again['versions']['authgate_commit']}, load average at start "
+                f"{' '.join(again['loadavg_start'])}): {', '.join(again['scenarios'])}."]
     if "mtls" in res["scenarios"]:
         out += ["", *mtls_section(res["scenarios"]["mtls"])]
     notes = [
@@ -277,5 +365,7 @@ def write_markdown(res: dict[str, Any], path: pathlib.Path) -> None:
     ]
     out += ["", "## Notes", "", *[f"- {n}" for n in notes]]
     out += [f"- Skipped: {k} — {why}" for k, why in res.get("skipped", {}).items()]
-    out += ["", f"Whole run: {res.get('wall_seconds', 0):.0f} s. Chart: latest.png."]
+    charts = ", ".join(f"latest-{k}.png" for k in res["scenarios"] if k in TITLES and k != "revocation")
+    out += ["", f"Whole run: {res.get('wall_seconds', 0):.0f} s. Charts: latest.png (every scenario), "
+            f"and one per scenario beside the previous run: {charts}."]
     path.write_text("\n".join(out) + "\n")

@@ -7,7 +7,10 @@ targets are compared in the report and in bench/NOTES.md.
     .venv/bin/python bench/run.py [--seconds 8] [--rounds 2] [--only cc,introspect,...]
 
 `--only mtls` measures the internal mutual TLS alone (mTLS vs plaintext, a few minutes).
-A run of a subset writes its own figures only: give it `--out` to keep latest.* as it is.
+A run of a subset writes its own figures only: give it `--out` to keep latest.* as it is,
+or `--merge` to measure those scenarios again into latest.* (the rest kept as they are).
+A full run first keeps the last one as previous.json: latest.md and the charts show each
+target's figure beside the previous run's.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 import growth
 import mtls
 import scenarios as sc
+import verifier as verifier_bench
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from load import grpc_validate
 from oidc_provider import PeerSystem
@@ -44,7 +48,7 @@ from stacks import (
 from target import Target
 
 ALL = ["cc", "introspect", "code_flow", "refresh", "validate", "ext_authz", "floors", "login", "revocation",
-       "growth", "mtls"]
+       "verifier", "growth", "mtls"]
 # The scenarios that compare authgate with node-oidc-provider: the peer runs only for them.
 WITH_PEER = {"cc", "introspect", "code_flow", "refresh"}
 
@@ -81,6 +85,8 @@ def main() -> int:
     ap.add_argument("--revocations", type=int, default=100)
     ap.add_argument("--only", default=",".join(ALL), help="comma-separated subset of " + ",".join(ALL))
     ap.add_argument("--out", default=str(BENCH / "results"))
+    ap.add_argument("--merge", action="store_true",
+                    help="keep latest.json's other scenarios; replace only those measured now")
     args = ap.parse_args()
     wanted = [s.strip() for s in args.only.split(",") if s.strip()]
     secs, conns = args.seconds, args.connections
@@ -141,16 +147,34 @@ def main() -> int:
     results["loadavg_end"] = pathlib.Path("/proc/loadavg").read_text().split()[:3]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results, out / "latest.md")
+    latest, previous = out / "latest.json", out / "previous.json"
+    if args.merge and latest.exists():
+        results = merged(json.loads(latest.read_text()), results)
+    elif latest.exists() and set(wanted) == set(ALL):
+        latest.replace(previous)  # the run this one is read beside
+    latest.write_text(json.dumps(results, indent=2) + "\n")
+    earlier = json.loads(previous.read_text()) if previous.exists() else None
+    write_markdown(results, out / "latest.md", earlier)
     chart_py = BENCH / ".venv" / "bin" / "python"
     if chart_py.exists():
-        subprocess.run([str(chart_py), str(BENCH / "chart.py"), str(out / "latest.json"),
-                        str(out / "latest.png")], check=False)
+        subprocess.run([str(chart_py), str(BENCH / "chart.py"), str(latest), str(out / "latest.png"),
+                        *([str(previous)] if earlier else [])], check=False)
     else:
         log("no bench/.venv with matplotlib: chart skipped (make bench creates it)")
     log(f"done in {results['wall_seconds']} s: {out / 'latest.md'}")
     return 0
+
+
+def merged(kept: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`kept` with the scenarios `new` measured replaced, and a record of when."""
+    out = dict(kept)
+    out["scenarios"] = {**kept.get("scenarios", {}), **new["scenarios"]}
+    out["skipped"] = {**kept.get("skipped", {}), **new.get("skipped", {})}
+    out["remeasured"] = [*kept.get("remeasured", []), {
+        "scenarios": sorted(new["scenarios"]), "started": new["started"],
+        "versions": new["versions"], "loadavg_start": new["loadavg_start"],
+        "loadavg_end": new.get("loadavg_end")}]
+    return out
 
 
 def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace,
@@ -241,6 +265,17 @@ def run_all(results: dict[str, Any], wanted: list[str], args: argparse.Namespace
                 "authgate": lambda: sc.revocation_propagation(
                     a, sessions, validating, fx["user_id"], args.revocations)}, 1)
         results["config"]["revocation_poll_replica"] = f"token[{replicas - 1}] of {replicas}"
+    if "verifier" in wanted:
+        # authgate-verifier (libs/verifier): validations per core in this process (no stack
+        # needed), then revocations through the stack refused by a verifier fed over mTLS.
+        log("verifier: throughput (one token repeated; distinct tokens)")
+        speed = verifier_bench.throughput(max(2.0, secs / 4), rounds)
+        log(f"verifier: {speed['repeated']['per_core_per_s']}/s repeated, "
+            f"{speed['distinct']['per_core_per_s']}/s distinct per core; revocation latency")
+        latency = verifier_bench.latency_on(stack, a, fx, args.revocations // 2, 20)
+        log(f"verifier: revoked jti refused p99 {latency['jti']['from_call_start_ms']['p99']} ms, "
+            f"session {latency['session']['from_call_start_ms']['p99']} ms")
+        res["verifier"] = {"throughput": speed, "latency": latency}
     if "growth" in wanted:
         def validate() -> dict[str, Any]:
             return grpc_validate(stack.grpc_target("token", 0), fx["access_token"], tls=validator,

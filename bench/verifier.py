@@ -69,10 +69,9 @@ def throughput(seconds: float, rounds: int) -> dict:
 
 
 def latency(revocations: int, sessions: int) -> dict:
-    import httpx
+    """Starts a stack of its own (two token replicas), then `latency_on` it."""
     from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
-    from authgate_verifier import InvalidToken, TlsFiles, Unavailable, VerifierConfig, connect
-    from stacks import PASSWORD, AuthgateSystem
+    from stacks import AuthgateSystem
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="authgate-bench-verifier-"))
     with postgres_database("benchv") as db_url, redis_prefix("benchv") as prefix:
@@ -80,50 +79,62 @@ def latency(revocations: int, sessions: int) -> dict:
         ag.start()
         try:
             target, fx = ag.setup()
-            st = ag.stack
-            verifier = connect(VerifierConfig(
-                issuer=st.base_url, audience="urn:authgate:api", feed_target=st.grpc_targets("token"),
-                tls=TlsFiles.in_dir(str(st.pki_dir / "validator"))), wait_seconds=15)
-            cid, secret = target.cc_client
-
-            def refused_after(token: str, revoke) -> tuple[float, float]:
-                verifier.verify(token)
-                t0 = time.perf_counter()
-                revoke()
-                t1 = time.perf_counter()
-                while True:
-                    try:
-                        verifier.verify(token)
-                    except InvalidToken:
-                        now = time.perf_counter()
-                        return (now - t0) * 1000, (now - t1) * 1000
-                    except Unavailable:
-                        pass
-                    if time.perf_counter() - t0 > 5:
-                        return 5000.0, 5000.0
-                    time.sleep(0.0005)
-
-            jti_ms = []
-            with httpx.Client(base_url=st.base_url, timeout=30) as http:
-                for _ in range(revocations):
-                    token = http.post("/api/v1/oauth/token", auth=(cid, secret), data={
-                        "grant_type": "client_credentials", "scope": "read"}).json()["access_token"]
-                    jti_ms.append(refused_after(token, lambda t=token: http.post(
-                        "/api/v1/oauth/revoke", auth=(cid, secret), data={"token": t}).raise_for_status()))
-            sid_ms = []
-            for _ in range(sessions):
-                with httpx.Client(base_url=st.base_url, timeout=30) as browser:
-                    login = browser.post("/api/v1/sso/login",
-                                         json={"username": fx["user"], "password": PASSWORD})
-                    sid = login.json()["sid"]
-                    target.flow_cookies = dict(login.cookies)
-                    with target.browser() as b:
-                        token = target.code_flow(b, target.flow_client, "openid read")["access_token"]
-                    sid_ms.append(refused_after(token, lambda s=sid, c=browser: c.delete(
-                        f"/api/v1/sessions/{s}", headers={"Origin": st.base_url}).raise_for_status()))
-            verifier.close()
+            return latency_on(ag.stack, target, fx, revocations, sessions)
         finally:
             ag.stop()
+
+
+def latency_on(st, target, fx: dict, revocations: int, sessions: int) -> dict:
+    """On a running bench stack (bench/stacks.py): a verifier in this process, fed by the
+    token replicas' RevocationFeedService over mutual TLS (the validator certificate), and
+    for each revocation the time until it refuses the token."""
+    import httpx
+    from authgate_verifier import InvalidToken, TlsFiles, Unavailable, VerifierConfig, connect
+    from stacks import PASSWORD
+
+    verifier = connect(VerifierConfig(
+        issuer=st.base_url, audience="urn:authgate:api", feed_target=st.grpc_targets("token"),
+        tls=TlsFiles.in_dir(str(st.pki_dir / "validator"))), wait_seconds=15)
+    cid, secret = target.cc_client
+
+    def refused_after(token: str, revoke) -> tuple[float, float]:
+        verifier.verify(token)
+        t0 = time.perf_counter()
+        revoke()
+        t1 = time.perf_counter()
+        while True:
+            try:
+                verifier.verify(token)
+            except InvalidToken:
+                now = time.perf_counter()
+                return (now - t0) * 1000, (now - t1) * 1000
+            except Unavailable:
+                pass
+            if time.perf_counter() - t0 > 5:
+                return 5000.0, 5000.0
+            time.sleep(0.0005)
+
+    jti_ms = []
+    sid_ms = []
+    try:
+        with httpx.Client(base_url=st.base_url, timeout=30) as http:
+            for _ in range(revocations):
+                token = http.post("/api/v1/oauth/token", auth=(cid, secret), data={
+                    "grant_type": "client_credentials", "scope": "read"}).json()["access_token"]
+                jti_ms.append(refused_after(token, lambda t=token: http.post(
+                    "/api/v1/oauth/revoke", auth=(cid, secret), data={"token": t}).raise_for_status()))
+        for _ in range(sessions):
+            with httpx.Client(base_url=st.base_url, timeout=30) as browser:
+                login = browser.post("/api/v1/sso/login",
+                                     json={"username": fx["user"], "password": PASSWORD})
+                sid = login.json()["sid"]
+                target.flow_cookies = dict(login.cookies)
+                with target.browser() as b:
+                    token = target.code_flow(b, target.flow_client, "openid read")["access_token"]
+                sid_ms.append(refused_after(token, lambda s=sid, c=browser: c.delete(
+                    f"/api/v1/sessions/{s}", headers={"Origin": st.base_url}).raise_for_status()))
+    finally:
+        verifier.close()
 
     def pct(xs: list[float], p: float) -> float:
         xs = sorted(xs)
