@@ -116,6 +116,9 @@ def latency_on(st, target, fx: dict, revocations: int, sessions: int) -> dict:
 
     jti_ms = []
     sid_ms = []
+    # Each session measured here is revoked: the target's own signed-in browser is put back
+    # afterwards, for the scenarios that run after this one.
+    kept_cookies = target.flow_cookies
     try:
         with httpx.Client(base_url=st.base_url, timeout=30) as http:
             for _ in range(revocations):
@@ -134,6 +137,7 @@ def latency_on(st, target, fx: dict, revocations: int, sessions: int) -> dict:
                 sid_ms.append(refused_after(token, lambda s=sid, c=browser: c.delete(
                     f"/api/v1/sessions/{s}", headers={"Origin": st.base_url}).raise_for_status()))
     finally:
+        target.flow_cookies = kept_cookies
         verifier.close()
 
     def pct(xs: list[float], p: float) -> float:
