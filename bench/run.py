@@ -169,7 +169,9 @@ def merged(kept: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """`kept` with the scenarios `new` measured replaced, and a record of when."""
     out = dict(kept)
     out["scenarios"] = {**kept.get("scenarios", {}), **new["scenarios"]}
-    out["skipped"] = {**kept.get("skipped", {}), **new.get("skipped", {})}
+    # A failure recorded by the earlier run is what this one measures again.
+    out["skipped"] = {**{k: v for k, v in kept.get("skipped", {}).items()
+                         if k != "failed" and k not in new["scenarios"]}, **new.get("skipped", {})}
     out["remeasured"] = [*kept.get("remeasured", []), {
         "scenarios": sorted(new["scenarios"]), "started": new["started"],
         "versions": new["versions"], "loadavg_start": new["loadavg_start"],
