@@ -169,7 +169,7 @@ class AuthgateSystem:
     def start(self) -> None:
         self.stack.workdir.mkdir(parents=True, exist_ok=True)
         self.stack.migrate()
-        self._start_processes()
+        self._start_processes(first=True)
 
     def restart(self, *, internal_tls: bool) -> float:
         """Every process stopped and started again, its gRPC listeners and channels in
@@ -184,9 +184,14 @@ class AuthgateSystem:
         self._start_processes()
         return time.monotonic() - t0
 
-    def _start_processes(self) -> None:
+    def _start_processes(self, first: bool = False) -> None:
         try:
-            self.stack.start(timeout=120)
+            # Only the first start may draw other ports: later ones (restarts) keep the ports
+            # the measuring side already holds.
+            if first:
+                self.stack.start_on_free_ports(timeout=120)
+            else:
+                self.stack.start(timeout=120)
             self._restart_envoy_without_rate_limits()
         except BaseException:
             self.stack.stop()

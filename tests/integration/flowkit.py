@@ -78,7 +78,7 @@ def start_stack(workdir: pathlib.Path, env: dict[str, str],
                   service_secrets=own.env, database_admin_url=database_url)
     stack.migrate()
     try:
-        stack.start(timeout=90)
+        stack.start_on_free_ports(timeout=90)
     except BaseException:
         stack.stop()
         raise

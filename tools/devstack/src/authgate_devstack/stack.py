@@ -210,6 +210,22 @@ class Stack(ProcessGroup):
                               "--base-id", str(self.ports.admin)], dict(os.environ))
         self.wait_ready(timeout)
 
+    def start_on_free_ports(self, timeout: float = 60, attempts: int = 3) -> None:
+        """start() for a stack on drawn ports (Ports.free). The draw releases its ports before
+        the processes bind them, so another program (a test stack started beside this one)
+        may take one in between: then every process stops, fresh ports are drawn and the
+        stack starts again, up to `attempts` times. Any other failure is raised at once."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.start(timeout)
+                return
+            except (RuntimeError, TimeoutError) as err:
+                if attempt == attempts or "address already in use" not in str(err).lower():
+                    raise
+                self.stop()
+                self.procs.clear()
+                self.ports = Ports.free({svc: len(ports) for svc, ports in self.ports.http.items()})
+
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         for svc in SERVICES:
