@@ -155,6 +155,22 @@ class ClientChangesSettings(BaseServiceSettings):
     CLIENT_CHANGES_PING_SECONDS: float = Field(1.0, gt=0, le=60)
 
 
+class PagesSettings(BaseServiceSettings):
+    """The look of the HTML pages a service shows people (authgate_common.pages)."""
+
+    # A folder whose templates (login.html, consent.html, …), theme.css and translations/
+    # replace the built-in ones of the same name (docs/theming.md); empty: the built-in look.
+    THEME_DIR: str = ""
+
+    @field_validator("THEME_DIR")
+    @classmethod
+    def _theme_is_a_folder(cls, value: str) -> str:
+        # A mistyped path would silently show the built-in look: refuse to start instead.
+        if value and not pathlib.Path(value).is_dir():
+            raise ValueError(f"THEME_DIR {value!r} is not a folder")
+        return value
+
+
 class RevocationFeedSettings(BaseServiceSettings):
     """The session service's revocation feed, as it sends it and its readers expect it."""
 

@@ -89,6 +89,14 @@ class ConsentRequired(OAuthError):
     default_description = "The user must consent to this client."
 
 
+class InteractionRequired(OAuthError):
+    """OIDC Core §3.1.2.6: the request needs a page (e.g. a second factor, RFC 9470 step-up)
+    that prompt=none does not allow."""
+
+    error, status_code, grpc_code = "interaction_required", 400, "FAILED_PRECONDITION"
+    default_description = "The user must interact with the authorization server."
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: expired, revoked, malformed or foreign access token."""
 
@@ -131,8 +139,8 @@ _BY_CODE: dict[str, type[OAuthError]] = {
     cls.error: cls
     for cls in [InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient,
                 UnsupportedGrantType, InvalidScope, AccessDenied, UnsupportedResponseType,
-                LoginRequired, ConsentRequired, InvalidToken, InsufficientScope, NotFound,
-                AlreadyExists, TemporarilyUnavailable, ServerError]
+                LoginRequired, ConsentRequired, InteractionRequired, InvalidToken, InsufficientScope,
+                NotFound, AlreadyExists, TemporarilyUnavailable, ServerError]
 }
 
 
