@@ -46,6 +46,8 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["first_party"] = args.first_party
     if args.require_nonce is not None:
         changes["require_nonce"] = args.require_nonce
+    if args.require_mfa is not None:
+        changes["require_mfa"] = args.require_mfa
     if args.admin is not None:
         changes["admin"] = args.admin
     if args.backchannel_logout_uri is not None:
@@ -121,6 +123,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                    help="trusted client: no consent screen (--no-first-party: ask for consent)")
     p.add_argument("--require-nonce", action=argparse.BooleanOptionalAction, default=None,
                    help="refuse /authorize requests with scope openid and no nonce")
+    p.add_argument("--require-mfa", action=argparse.BooleanOptionalAction, default=None,
+                   help="every sign-in needs a second factor (--no-require-mfa: one factor will do)")
     p.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None,
                    help="admin client: may hold admin scopes, by client_credentials only "
                    "(--no-admin: drop its admin scopes in the same update)")

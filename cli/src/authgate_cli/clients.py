@@ -48,6 +48,7 @@ def create(args: argparse.Namespace, ctx: Context) -> None:
         token_endpoint_auth_method=_auth_method(args),
         jwks=read_jwks(args.jwks_file),
         require_nonce=args.require_nonce,
+        require_mfa=args.require_mfa,
         first_party=args.first_party,
         admin=args.admin,
         pkce_optional=args.pkce_optional,
@@ -146,6 +147,11 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         "--require-nonce",
         action="store_true",
         help="refuse /authorize requests with scope openid and no nonce",
+    )
+    p.add_argument(
+        "--require-mfa",
+        action="store_true",
+        help="every sign-in for this client needs a second factor (acr urn:authgate:acr:mfa)",
     )
     p.add_argument("--name", help="human-readable name")
 

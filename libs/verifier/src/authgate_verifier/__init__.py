@@ -1,13 +1,21 @@
 """authgate-verifier: authgate access tokens validated in the resource server's process,
 with revocations pushed by the token service's RevocationFeedService (fail closed)."""
 
+from .acr import ACR_MFA, ACR_PASSWORD
 from .config import VerifierConfig, connect
-from .errors import InsufficientScope, InvalidToken, MissingToken, Unavailable, VerificationError
+from .errors import (
+    InsufficientScope,
+    InsufficientUserAuthentication,
+    InvalidToken,
+    MissingToken,
+    Unavailable,
+    VerificationError,
+)
 from .feed import FeedSubscriber, TlsFiles
 from .jwks import JwksCache
 from .revocations import RevocationState
 from .verifier import Claims, Verifier
 
-__all__ = ["Claims", "FeedSubscriber", "InsufficientScope", "InvalidToken", "JwksCache", "MissingToken",
-           "RevocationState", "TlsFiles", "Unavailable", "VerificationError", "Verifier", "VerifierConfig",
-           "connect"]
+__all__ = ["ACR_MFA", "ACR_PASSWORD", "Claims", "FeedSubscriber", "InsufficientScope",
+           "InsufficientUserAuthentication", "InvalidToken", "JwksCache", "MissingToken", "RevocationState",
+           "TlsFiles", "Unavailable", "VerificationError", "Verifier", "VerifierConfig", "connect"]

@@ -2,7 +2,9 @@
 
 The claims go to `scope["state"]["claims"]` (Starlette's `request.state.claims`). Refusals
 answer 401 (with `WWW-Authenticate: Bearer error="invalid_token"`, or a bare `Bearer` when
-no token was sent), 403 `insufficient_scope`, 503 when the revocation state is unknown.
+no token was sent), 403 `insufficient_scope`, 401 `insufficient_user_authentication` when
+`required_acr` is given and the sign-in is weaker (RFC 9470 §3), 503 when the revocation
+state is unknown.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
 from typing import Any
 
+from .acr import reaches
 from .errors import MissingToken, VerificationError
 from .verifier import Claims, Verifier
 
@@ -29,8 +32,9 @@ def bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-def verify_header(verifier: Verifier, authorization: str | None, scopes: Collection[str] = ()) -> Claims:
-    return verifier.verify(bearer(authorization), scopes)
+def verify_header(verifier: Verifier, authorization: str | None, scopes: Collection[str] = (),
+                  acr: str | None = None) -> Claims:
+    return verifier.verify(bearer(authorization), scopes, acr)
 
 
 def problem(exc: VerificationError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -44,10 +48,14 @@ def problem(exc: VerificationError) -> tuple[int, list[tuple[bytes, bytes]], byt
 
 class BearerMiddleware:
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], verifier: Verifier,
-                 required_scopes: Iterable[str] = (), exempt_paths: Iterable[str] = ()) -> None:
+                 required_scopes: Iterable[str] = (), exempt_paths: Iterable[str] = (),
+                 required_acr: str | None = None) -> None:
+        if required_acr is not None:
+            reaches(required_acr, required_acr)  # an unknown class: refused now, not per request
         self._app = app
         self._verifier = verifier
         self._scopes = tuple(required_scopes)
+        self._acr = required_acr
         self._exempt = tuple(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -57,7 +65,7 @@ class BearerMiddleware:
         authorization = next((v.decode("latin-1") for k, v in scope.get("headers", [])
                               if k == b"authorization"), None)
         try:
-            claims = verify_header(self._verifier, authorization, self._scopes)
+            claims = verify_header(self._verifier, authorization, self._scopes, self._acr)
         except VerificationError as exc:
             status, headers, body = problem(exc)
             await send({"type": "http.response.start", "status": status,

@@ -49,6 +49,20 @@ class InsufficientScope(VerificationError):
         return f'Bearer error="{self.error}", scope="{" ".join(self.scopes)}"'
 
 
+class InsufficientUserAuthentication(VerificationError):
+    """401 (RFC 9470 §3): a valid token whose sign-in is weaker than the resource requires;
+    the client sends the user through /authorize again with `acr_values`."""
+
+    error = "insufficient_user_authentication"
+
+    def __init__(self, acr: str) -> None:
+        super().__init__("A stronger sign-in is required.")
+        self.acr = acr
+
+    def www_authenticate(self) -> str:
+        return f'Bearer error="{self.error}", error_description="{self.description}", acr_values="{self.acr}"'
+
+
 class Unavailable(VerificationError):
     """503: revocation state unknown (feed not synced yet, or silent): fail closed."""
 

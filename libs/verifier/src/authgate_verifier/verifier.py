@@ -6,7 +6,8 @@ HS256 — an HMAC keyed with the public key — and every other algorithm refuse
 cryptography), `typ` at+jwt, no `jku`/`x5u`/`jwk`/`x5c`/`crit`, a `kid` of the issuer's
 JWKS; the RSA signature; `iss`, `sub`, `jti`, `client_id` present, `iss` the issuer, `aud`
 holding the configured audience, `exp`/`nbf`/`iat` within `clock_skew`; then the
-revocations (jti, client, session) and the required scopes.
+revocations (jti, client, session), the required scopes and, when asked, the class of the
+sign-in (`acr`, RFC 9470: insufficient_user_authentication).
 
 A verified token is remembered (bounded, least recently used out) with its claims and the
 key that verified it, so a token presented again costs the time checks, the revocation
@@ -31,7 +32,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from .errors import InsufficientScope, InvalidToken
+from .acr import reaches
+from .errors import InsufficientScope, InsufficientUserAuthentication, InvalidToken
 from .jwks import JwksCache
 from .revocations import RevocationState
 
@@ -55,6 +57,10 @@ class Claims:
     iat: float
     nbf: float
     raw: Mapping[str, Any]  # every claim, read-only
+    # How the user signed in (OIDC Core §2, RFC 8176; RFC 9068 §2.2.1): empty for a
+    # client's own token (client_credentials).
+    acr: str = ""
+    amr: tuple[str, ...] = ()
 
 
 def _b64(segment: str) -> bytes:
@@ -101,8 +107,9 @@ class Verifier:
         for close in self.closers:
             close()
 
-    def verify(self, token: str, required_scopes: Collection[str] = ()) -> Claims:
-        """The token's claims, or InvalidToken (401), InsufficientScope (403), Unavailable (503)."""
+    def verify(self, token: str, required_scopes: Collection[str] = (), acr: str | None = None) -> Claims:
+        """The token's claims, or InvalidToken (401), InsufficientScope (403),
+        InsufficientUserAuthentication (401: its `acr` is below `acr`), Unavailable (503)."""
         entry = self._cache.get(token) if isinstance(token, str) else None
         if entry is not None and self.jwks.current(entry[1]) is entry[2]:
             claims = entry[0]
@@ -127,6 +134,8 @@ class Verifier:
             required = tuple(s for s in required_scopes if s)
             if not claims.scopes.issuperset(required):
                 raise InsufficientScope(required)
+        if acr is not None and not reaches(claims.acr, acr):
+            raise InsufficientUserAuthentication(acr)
         return claims
 
     def _verified(self, token: str) -> Claims:
@@ -188,10 +197,12 @@ class Verifier:
         if not (_number(exp) and _number(iat) and _number(nbf)):
             raise InvalidToken("The access token is invalid.")
         scope, sid = raw.get("scope", ""), raw.get("sid", "")
-        if not isinstance(scope, str) or not isinstance(sid, str):
+        acr, amr = raw.get("acr", ""), raw.get("amr", [])
+        if not (isinstance(scope, str) and isinstance(sid, str) and isinstance(acr, str)
+                and isinstance(amr, list) and all(isinstance(m, str) for m in amr)):
             raise InvalidToken("The access token is invalid.")
         return Claims(sub, client_id, frozenset(scope.split()), sid, jti, iss, auds, exp, iat, nbf,
-                      MappingProxyType(raw))
+                      MappingProxyType(raw), acr, tuple(amr))
 
     def _remember(self, token: str, claims: Claims, kid: str, key: RSAPublicKey) -> None:
         with self._cache_lock:

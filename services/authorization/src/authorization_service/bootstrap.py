@@ -61,6 +61,7 @@ from .entrypoints.consent_api import ConsentHttpDeps
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
 from .entrypoints.outbox_relay_job import OutboxRelayJob
+from .entrypoints.pages import authorization_pages
 from .settings import Settings
 
 SCHEMA = "authorization"
@@ -174,15 +175,16 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
     authorize = AuthorizeEndpoint(deps)
     decision = ConsentDecision(deps)
     cookie_name = cookie_rule(settings.issuer).name(settings.SESSION_COOKIE_NAME)
+    pages = authorization_pages(settings.THEME_DIR)
     consent_http = ConsentHttpDeps(decision=decision, book=consents, sessions=sessions,
-                                   issuer=settings.issuer, session_cookie_name=cookie_name)
+                                   issuer=settings.issuer, session_cookie_name=cookie_name, pages=pages)
     updates = ClientUpdates(uow, hasher, changes)
     tokens = tokens or _NoTokenService()
     app = create_http_app(HttpDeps(
         authorize=authorize, consent=consent_http, session_cookie_name=cookie_name,
         max_body_bytes=settings.MAX_BODY_BYTES,
         admin_clients=AdminClientDeps(ClientAdmin(uow, registry, updates), tokens, settings.issuer),
-        admin_consents=AdminConsentDeps(ConsentAdmin(consents), tokens, settings.issuer)))
+        admin_consents=AdminConsentDeps(ConsentAdmin(consents), tokens, settings.issuer), pages=pages))
     notices = LogoutNotices(
         uow, clock, keep_finished=timedelta(seconds=settings.REVOCATION_FEED_WINDOW_SECONDS, days=1),
         keep_participants=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS, days=1))

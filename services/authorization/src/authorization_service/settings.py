@@ -7,6 +7,7 @@ from typing import ClassVar
 from authgate_common.settings import (
     ClientChangesSettings,
     JwtLeewaySettings,
+    PagesSettings,
     SessionCookieSettings,
     SessionLifetimeSettings,
 )
@@ -16,8 +17,10 @@ from pydantic import Field, model_validator
 # The session service's settings, read from the same environment (SessionLifetimeSettings): the
 # revocation feed's heartbeat and window (finished logouts are remembered longer than the
 # feed may report a revocation again) and the session lifetime (participants are kept that
-# long). JwtLeewaySettings: for private_key_jwt client assertions (RFC 7523).
-class Settings(SessionCookieSettings, SessionLifetimeSettings, ClientChangesSettings, JwtLeewaySettings):
+# long). JwtLeewaySettings: for private_key_jwt client assertions (RFC 7523). PagesSettings:
+# THEME_DIR of the consent and error pages.
+class Settings(SessionCookieSettings, SessionLifetimeSettings, ClientChangesSettings, JwtLeewaySettings,
+               PagesSettings):
     SERVICE: ClassVar[str] = "authorization"
     AUTHORIZATION_HTTP_PORT: int = 8103
     AUTHORIZATION_GRPC_PORT: int = 50053

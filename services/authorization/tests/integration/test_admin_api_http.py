@@ -182,3 +182,15 @@ def test_consents_listed_and_withdrawn_one_or_all(admin) -> None:
     assert admin.audit("admin.consent.withdrawn", web)[0]["subject"] == user
     for bad in (f"{CONSENTS}?user_id=nope", CONSENTS):
         _problem(admin.http.get(bad, headers=admin.headers), 400, "invalid_request")
+
+
+def test_require_mfa_is_created_read_and_patched(admin) -> None:
+    body = _create(admin, require_mfa=True).json()
+    assert body["require_mfa"] is True
+    url = f"{CLIENTS}/{body['client_id']}"
+    patch = {**admin.headers, "content-type": "application/merge-patch+json", "If-Match": '"1"'}
+    _problem(admin.http.patch(url, content=b'{"require_mfa": null}', headers=patch), 400, "invalid_request")
+    resp = admin.http.patch(url, content=b'{"require_mfa": false}', headers=patch)
+    assert resp.status_code == 200, resp.text
+    assert admin.http.get(url, headers=admin.headers).json()["require_mfa"] is False
+    assert _create(admin).json()["require_mfa"] is False

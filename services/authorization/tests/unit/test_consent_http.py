@@ -41,7 +41,7 @@ def test_consent_page_lists_the_scopes_in_plain_words(core, http, pkce) -> None:
         assert f"<li>{words}</li>" in page.text
     assert '<form method="post" action="/api/v1/oauth/consent">' in page.text
     assert 'name="decision" value="allow"' in page.text and 'name="decision" value="deny"' in page.text
-    assert "<b>Evil" not in page.text and "&lt;b&gt;Evil &quot;App&quot;&lt;/b&gt;" in page.text
+    assert "<b>Evil" not in page.text and "&lt;b&gt;Evil &#34;App&#34;&lt;/b&gt;" in page.text
     # Nothing loaded from anywhere: no scripts, images, stylesheets or links.
     assert not re.search(r"<script|src=|href=", page.text)
 

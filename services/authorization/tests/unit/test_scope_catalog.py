@@ -137,5 +137,5 @@ def test_the_consent_page_shows_each_scope_in_the_catalogues_words_escaped(core,
                         params=core.valid_params(pkce[1], client_id="tp", scope="openid orders:read"))
     assert page.status_code == 200
     assert "<li>Confirm your identity</li>" in page.text
-    assert "<li>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Read your orders</li>" in page.text
+    assert "<li>&lt;img src=x onerror=&#34;alert(1)&#34;&gt; Read your orders</li>" in page.text
     assert "<img" not in page.text

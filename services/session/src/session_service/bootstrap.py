@@ -36,6 +36,7 @@ from .entrypoints.feed_stream import RevocationStream
 from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import create_http_app
 from .entrypoints.http_auth import WebConfig
+from .entrypoints.pages import session_pages
 from .settings import Settings
 
 SCHEMA = "session"
@@ -95,7 +96,8 @@ def build(settings: Settings, *, uow: UnitOfWork, store: KeyValueStore, tokens: 
                          LogoutCsrf(derive_key(settings.SECRET_KEY, LOGOUT_CSRF_PURPOSE),
                                     settings.LOGOUT_CONFIRM_TTL_SECONDS))
     return SessionService(deps=deps, store=store, hub=hub, register=registrar(deps, stream),
-                          http_app=create_http_app(web, deps, tokens, rp_logout))
+                          http_app=create_http_app(web, deps, tokens, rp_logout,
+                                                   session_pages(settings.THEME_DIR)))
 
 
 def _redis_for_feed(url: str) -> redis.Redis:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from authgate_common.settings import AccessTokenSettings, SessionCookieSettings, SessionLifetimeSettings
+from authgate_common.settings import (
+    AccessTokenSettings,
+    PagesSettings,
+    SessionCookieSettings,
+    SessionLifetimeSettings,
+)
 from pydantic import Field, model_validator
 
 
-class Settings(SessionCookieSettings, SessionLifetimeSettings, AccessTokenSettings):
+class Settings(SessionCookieSettings, SessionLifetimeSettings, AccessTokenSettings, PagesSettings):
     SERVICE: ClassVar[str] = "session"
     SESSION_HTTP_PORT: int = 8102
     SESSION_GRPC_PORT: int = 50052

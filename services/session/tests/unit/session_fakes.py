@@ -101,6 +101,15 @@ class FakeRepository:
         if row.revoked_at is None and row.last_seen_at < last_seen_at:
             self.rows[sid] = replace(row, last_seen_at=last_seen_at)
 
+    def elevate(self, session: Session, old_token_hash: str) -> bool:
+        self.calls.append(("elevate", (session.sid, old_token_hash)))
+        row = self.rows.get(session.sid)
+        if row is None or row.token_hash != old_token_hash or row.revoked_at is not None:
+            return False
+        self.rows[session.sid] = replace(row, token_hash=session.token_hash, amr=session.amr,
+                                         auth_time=session.auth_time, last_seen_at=session.last_seen_at)
+        return True
+
     def mark_revoked(self, sids: Sequence[str], when: datetime, reason: str) -> None:
         self.calls.append(("mark_revoked", (tuple(sids), reason)))
         for sid in sids:

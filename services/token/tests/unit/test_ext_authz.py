@@ -30,7 +30,7 @@ def test_allowed_request_carries_the_verified_identity(calls) -> None:
     assert resp.status.code == 0 and resp.HasField("ok_response")
     assert _headers(resp.ok_response.headers) == {
         "x-auth-sub": "u1", "x-auth-scope": "openid read write", "x-auth-sid": "sid-1",
-        "x-auth-client-id": "app"}
+        "x-auth-client-id": "app", "x-auth-acr": "urn:authgate:acr:pwd", "x-auth-amr": "pwd"}
     assert all(h.append_action == h.OVERWRITE_IF_EXISTS_OR_ADD for h in resp.ok_response.headers)
 
 
@@ -38,7 +38,8 @@ def test_a_client_credentials_token_has_no_sid_header(calls) -> None:
     access = calls.token({"grant_type": "client_credentials"}, ("svc", "svc-secret")).access_token
     resp = check(calls.world, f"Bearer {access}")
     assert _headers(resp.ok_response.headers)["x-auth-sub"] == "svc"
-    assert list(resp.ok_response.headers_to_remove) == ["x-auth-sid"]
+    # No session and no sign-in behind it: those headers are removed, never left as sent.
+    assert list(resp.ok_response.headers_to_remove) == ["x-auth-sid", "x-auth-acr", "x-auth-amr"]
 
 
 def test_no_token_is_401_with_the_bare_challenge(calls) -> None:

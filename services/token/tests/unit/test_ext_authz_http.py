@@ -55,10 +55,10 @@ def test_allowed_request_carries_the_verified_identity(server, pki) -> None:
     access = calls.sign_in().access_token
     resp = ask(port, pki, {"authorization": f"Bearer {access}", **CHECKS})
     assert resp.status == 200
-    names = ("x-auth-sub", "x-auth-scope", "x-auth-sid", "x-auth-client-id")
+    names = ("x-auth-sub", "x-auth-scope", "x-auth-sid", "x-auth-client-id", "x-auth-acr", "x-auth-amr")
     assert {k: resp.getheader(k) for k in names} == {
         "x-auth-sub": "u1", "x-auth-scope": "openid read write", "x-auth-sid": "sid-1",
-        "x-auth-client-id": "app"}
+        "x-auth-client-id": "app", "x-auth-acr": "urn:authgate:acr:pwd", "x-auth-amr": "pwd"}
 
 
 def test_client_credentials_token_sends_no_sid(server, pki) -> None:

@@ -22,7 +22,8 @@ def test_a_live_access_token_is_described(calls) -> None:
     assert body == {"active": True, "token_type": "access_token", "scope": "openid read write",
                     "client_id": "app", "sub": "u1", "exp": claims["exp"], "iat": claims["iat"],
                     "aud": ["app", "urn:authgate:api"], "iss": "https://auth.example",
-                    "jti": claims["jti"], "sid": "sid-1"}
+                    "jti": claims["jti"], "sid": "sid-1", "auth_time": claims["auth_time"],
+                    "acr": "urn:authgate:acr:pwd", "amr": ["pwd"]}
 
 
 def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:
@@ -32,6 +33,7 @@ def test_a_live_refresh_token_is_described_to_its_client(calls) -> None:
     assert body["client_id"] == "app" and body["sub"] == "u1" and body["sid"] == "sid-1"
     assert body["scope"] == "openid read write" and body["iss"] == "https://auth.example"
     assert 29 * 86400 < body["exp"] - body["iat"] <= 30 * 86400
+    assert (body["acr"], body["amr"]) == ("urn:authgate:acr:pwd", ["pwd"]) and body["auth_time"]
     assert tokens.refresh_token not in str(body)
 
 

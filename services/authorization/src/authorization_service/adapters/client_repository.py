@@ -25,7 +25,7 @@ def _to_client(row: Any) -> Client:
         backchannel_logout_uri=row["backchannel_logout_uri"] or "",
         backchannel_logout_session_required=bool(row["backchannel_logout_session_required"]),
         jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]), admin=bool(row["admin"]),
-        version=row["version"])
+        require_mfa=bool(row["require_mfa"]), version=row["version"])
 
 
 def _columns(client: Client) -> dict[str, Any]:
@@ -39,7 +39,8 @@ def _columns(client: Client) -> dict[str, Any]:
         post_logout_redirect_uris=list(client.post_logout_redirect_uris),
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required,
-        jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin, version=client.version)
+        jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin, version=client.version,
+        require_mfa=client.require_mfa)
 
 
 # Read on every /authorize and code redemption: built once (building a statement and its

@@ -34,6 +34,8 @@ clients = Table(
     Column("admin", Boolean, nullable=False, default=False),
     # Bumped by every change, the admin API's ETag; its keyset paging index (migration 0007).
     Column("version", Integer, nullable=False, default=1),
+    # Every sign-in needs a second factor (migration 0009).
+    Column("require_mfa", Boolean, nullable=False, default=False),
     Index("ix_clients_created_at_client_id", "created_at", "client_id"),
 )
 

@@ -34,6 +34,9 @@ class Client:
     require_nonce: bool = False
     # May hold the admin API's scopes (by client_credentials only); set by an operator only.
     admin: bool = False
+    # Every sign-in for this client needs a second factor (acr urn:authgate:acr:mfa), as if
+    # each request asked for it in acr_values (migration 0009).
+    require_mfa: bool = False
     # Bumped by every change: the admin API's strong ETag (migration 0007).
     version: int = 1
     # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.

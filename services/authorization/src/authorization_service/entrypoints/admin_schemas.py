@@ -21,7 +21,7 @@ from ..domain.models import Client
 
 JsonObject = dict[str, Any]
 PATCH_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types")
-PATCH_FLAGS = ("first_party", "require_nonce")
+PATCH_FLAGS = ("first_party", "require_nonce", "require_mfa")
 
 
 class AdminClient(BaseModel):
@@ -37,6 +37,8 @@ class AdminClient(BaseModel):
     first_party: bool
     pkce_optional: bool
     require_nonce: bool
+    # Every sign-in needs a second factor (acr urn:authgate:acr:mfa).
+    require_mfa: bool
     admin: bool
     backchannel_logout_uri: str
     backchannel_logout_session_required: bool
@@ -66,6 +68,7 @@ class AdminClientCreate(Strict):
     first_party: bool = False
     pkce_optional: bool = False
     require_nonce: bool = False
+    require_mfa: bool = False
     backchannel_logout_uri: str = ""
     backchannel_logout_session_required: bool = True
     jwks: JsonObject | None = None
@@ -82,6 +85,7 @@ class AdminClientPatch(Strict):
     grant_types: list[str] | None = None
     first_party: bool | None = None
     require_nonce: bool | None = None
+    require_mfa: bool | None = None
     backchannel_logout_uri: str | None = None
     jwks: JsonObject | None = None
 

@@ -11,13 +11,14 @@ changes state on a cookie, so it must also come from our own origin (same_origin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from authgate_common.core.errors import AccessDenied, InvalidRequest, InvalidToken
 from authgate_common.core.forms import parse_form
 from authgate_common.http import NO_STORE
 from authgate_common.openapi import error
+from authgate_common.pages import Pages
 from authgate_common.same_origin import same_origin
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -32,6 +33,7 @@ from .consent_page import CONSENT_PATH
 from .error_page import render_error_page
 from .openapi import CONSENT_FORM, CONSENT_RESPONSES
 from .outcomes import respond
+from .pages import authorization_pages, request_locale
 
 CONSENTS_PATH = "/api/v1/consents"
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -46,6 +48,7 @@ class ConsentHttpDeps:
     sessions: SessionLookup
     issuer: str
     session_cookie_name: str = "sso_session"
+    pages: Pages = field(default_factory=authorization_pages)
 
 
 def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
@@ -64,13 +67,17 @@ def add_consent_routes(app: FastAPI, deps: ConsentHttpDeps) -> None:
         try:
             fields = parse_form(request.headers.get("content-type"), await request.body())
         except InvalidRequest as err:
-            return render_error_page(ErrorPage(err.error, err.description))
+            return render_error_page(deps.pages, request_locale(deps.pages, request),
+                                     ErrorPage(err.error, err.description))
+        # The consent page's language travels in its form (consent.html).
+        locale = request_locale(deps.pages, request, fields.items())
         answer = ConsentAnswer(
             sealed_request=fields.get("request", ""), csrf_token=fields.get("csrf_token", ""),
             decision=fields.get("decision", ""),
             session_token=request.cookies.get(deps.session_cookie_name))
         # 303: the browser follows the redirect with GET (RFC 9110 §15.4.4).
-        return respond(await run_in_threadpool(deps.decision, answer), redirect_status=303)
+        return respond(await run_in_threadpool(deps.decision, answer), deps.pages, locale,
+                       redirect_status=303)
 
     @app.get(CONSENTS_PATH, tags=["consents"], responses=AUTH_ERRORS,
              summary="The applications the caller has approved, and for which scopes")

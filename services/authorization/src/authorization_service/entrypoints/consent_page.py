@@ -1,7 +1,9 @@
-"""The consent page (OIDC Core §3.1.2.4): who is asking, for what in plain words (each
-scope's description from the catalogue, or its name when it has none), and two buttons.
-Plain HTML, no script, nothing from elsewhere; every value escaped; not cached and never
-framed (CSP frame-ancestors 'none', X-Frame-Options DENY).
+"""The consent page (OIDC Core §3.1.2.4; templates/consent.html): who is asking, for what
+in plain words (each scope's description from the catalogue, translated when a catalogue
+of the language has it, or its name when it has none), and two buttons. Plain HTML, no
+script, nothing from elsewhere; every value escaped; not cached and never framed (CSP
+frame-ancestors 'none', X-Frame-Options DENY). The form carries the page's language, so
+an error page after the post speaks it too.
 
 CSP form-action also names the client's redirect origin: after the post the browser is
 redirected there, and browsers apply form-action to that redirect too (CSP Level 3
@@ -10,11 +12,11 @@ redirected there, and browsers apply form-action to that redirect too (CSP Level
 
 from __future__ import annotations
 
-import html
 import re
 import urllib.parse
 
 from authgate_common.http import HTML_SECURITY_HEADERS
+from authgate_common.pages import Pages
 from fastapi.responses import HTMLResponse
 
 from ..domain.authorize.context import ConsentPrompt
@@ -22,42 +24,6 @@ from ..domain.authorize.context import ConsentPrompt
 CONSENT_PATH = "/api/v1/oauth/consent"
 _SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.\-\[\]:]+$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
-
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Allow {name}?</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 30rem; margin: 4rem auto; padding: 0 1rem;
- line-height: 1.4; }}
-ul {{ padding-left: 1.2rem; }} li {{ margin: .3rem 0; }}
-.actions {{ display: flex; gap: 1rem; margin-top: 1.5rem; }}
-button {{ flex: 1; padding: .6rem; font-size: 1rem; }}
-code {{ background: #eee; padding: 0 .2rem; }}
-</style>
-</head>
-<body>
-<main>
-<h1>Allow {name} to use your account?</h1>
-<p><strong>{name}</strong> (<code>{client_id}</code>) asks for:</p>
-<ul aria-label="What the application asks for">
-{scopes}
-</ul>
-<p>Afterwards you go back to <strong>{host}</strong>. You can withdraw this approval later.</p>
-<form method="post" action="{action}">
-<input type="hidden" name="request" value="{request}">
-<input type="hidden" name="csrf_token" value="{csrf_token}">
-<div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
-</div>
-</form>
-</main>
-</body>
-</html>
-"""
 
 
 def redirect_source(uri: str) -> str:
@@ -79,14 +45,12 @@ def consent_headers(redirect_uri: str) -> dict[str, str]:
     return headers
 
 
-def render_consent(prompt: ConsentPrompt) -> HTMLResponse:
-    esc = html.escape
-    name = esc(prompt.client_name or prompt.client_id)
+def render_consent(pages: Pages, locale: str, prompt: ConsentPrompt) -> HTMLResponse:
     # Each scope in the catalogue's words (an operator's text: escaped like everything else).
     words = prompt.descriptions if len(prompt.descriptions) == len(prompt.scopes) else prompt.scopes
-    items = "\n".join(f"<li>{esc(text)}</li>" for text in words)
     host = urllib.parse.urlsplit(prompt.redirect_uri).netloc or prompt.redirect_uri
-    body = _PAGE.format(name=name, client_id=esc(prompt.client_id), scopes=items, host=esc(host),
-                        action=CONSENT_PATH, request=esc(prompt.sealed_request),
-                        csrf_token=esc(prompt.csrf_token))
-    return HTMLResponse(body, headers=consent_headers(prompt.redirect_uri))
+    return pages.render(
+        "consent.html", locale, headers=consent_headers(prompt.redirect_uri),
+        name=prompt.client_name or prompt.client_id, client_id=prompt.client_id,
+        scopes=[pages.translate(locale, text) for text in words], host=host, action=CONSENT_PATH,
+        request=prompt.sealed_request, csrf_token=prompt.csrf_token)

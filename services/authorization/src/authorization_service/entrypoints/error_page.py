@@ -1,26 +1,30 @@
 """The page shown when an authorization request cannot be sent back to the client
-(RFC 6749 §4.1.2.1): plain words, every value escaped, nothing cached or framed."""
+(RFC 6749 §4.1.2.1): plain words in the person's language, every value escaped, nothing
+cached or framed (templates/error.html).
+
+A description written for people (the consent form's messages, below) is shown
+translated; any other is developer-facing text (RFC 6749 §4.1.2.1 error_description),
+shown as is after a sentence that tells the person what happened.
+"""
 
 from __future__ import annotations
 
-import html
-
-from authgate_common.http import HTML_SECURITY_HEADERS
+from authgate_common.pages import N_, Pages
 from fastapi.responses import HTMLResponse
 
 from ..domain.authorize.context import ErrorPage
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign-in request refused</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}}
-code{{background:#eee;padding:0 .2rem}}</style></head>
-<body><h1>This sign-in request cannot continue</h1>
-<p>{description}</p>
-<p>The application that sent you here made a request this server will not accept, so you
-were not sent back to it. Error code: <code>{error}</code>.</p>
-</body></html>"""
+# The messages written for people (domain/consent/decision.py); consent.po translates them.
+PERSON_MESSAGES = frozenset((
+    N_("This approval form has expired or did not come from this site. "
+       "Go back to the application and start again."),
+    N_("Choose Allow or Deny."),
+    N_("You are no longer signed in. Go back to the application and start again."),
+))
 
 
-def render_error_page(page: ErrorPage) -> HTMLResponse:
-    body = _PAGE.format(description=html.escape(page.description), error=html.escape(page.error))
-    return HTMLResponse(body, status_code=page.status, headers=dict(HTML_SECURITY_HEADERS))
+def render_error_page(pages: Pages, locale: str, page: ErrorPage) -> HTMLResponse:
+    for_people = page.description in PERSON_MESSAGES
+    description = pages.translate(locale, page.description) if for_people else page.description
+    return pages.render("error.html", locale, status_code=page.status, error=page.error,
+                        description=description, for_people=for_people)

@@ -33,6 +33,8 @@ ACCESS = {
         "GetClient": ("session", OPERATOR_WORKLOAD),
         "AuthenticateClient": "token",  # client authentication at /token, /introspect, /revoke
         "RedeemCode": "token",  # the authorization_code grant
+        # The login page names the client and asks for a second factor when it requires one.
+        "DescribeClient": "identity",
     }),
     **AUDIT_ACCESS,
     **CATALOG_ACCESS,
@@ -54,6 +56,12 @@ class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
     def GetClient(self, request: pb.GetClientRequest,  # noqa: N802
                   context: grpc.ServicerContext) -> pb.GetClientResponse:
         return pb.GetClientResponse(client=client_message(self._registry.get(request.client_id)))
+
+    def DescribeClient(self, request: pb.DescribeClientRequest,  # noqa: N802
+                       context: grpc.ServicerContext) -> pb.DescribeClientResponse:
+        client = self._registry.get(request.client_id)
+        return pb.DescribeClientResponse(client_id=client.client_id, name=client.name,
+                                         require_mfa=client.require_mfa)
 
     def ListClients(self, request: pb.ListClientsRequest,  # noqa: N802
                     context: grpc.ServicerContext) -> pb.ListClientsResponse:

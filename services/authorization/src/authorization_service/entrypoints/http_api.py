@@ -6,11 +6,12 @@ routes are in consent_api.py."""
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from authgate_common.core.errors import InvalidRequest
 from authgate_common.core.forms import parse_form
 from authgate_common.http import create_app
+from authgate_common.pages import Pages
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +24,7 @@ from .consent_api import ConsentHttpDeps, add_consent_routes
 from .error_page import render_error_page
 from .openapi import AUTHORIZE_FORM, AUTHORIZE_QUERY, AUTHORIZE_RESPONSES
 from .outcomes import respond
+from .pages import authorization_pages, request_locale
 
 AUTHORIZE_PATH = "/api/v1/oauth/authorize"
 
@@ -36,6 +38,8 @@ class HttpDeps:
     # The admin API's clients and consents (admin_clients.py, admin_consents.py).
     admin_clients: AdminClientDeps | None = None
     admin_consents: AdminConsentDeps | None = None
+    # The consent and error pages (templates, languages, THEME_DIR).
+    pages: Pages = field(default_factory=authorization_pages)
 
 
 def create_http_app(deps: HttpDeps) -> FastAPI:
@@ -57,7 +61,8 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
     def authorize_get(request: Request) -> Response:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return_to = f"{AUTHORIZE_PATH}?{query}" if query else AUTHORIZE_PATH
-        return respond(run(request, request.query_params.multi_items(), return_to))
+        pairs = request.query_params.multi_items()
+        return respond(run(request, pairs, return_to), deps.pages, request_locale(deps.pages, request, pairs))
 
     @app.post(AUTHORIZE_PATH, tags=["oauth"],
               summary="Authorization endpoint, form post (OIDC Core §3.1.2.1)",
@@ -67,9 +72,11 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         try:  # a repeated or NUL-bearing parameter is refused here, as step 1 would: a page
             pairs = list(parse_form(request.headers.get("content-type"), await request.body()).items())
         except InvalidRequest as err:
-            return render_error_page(ErrorPage(err.error, err.description))
+            return render_error_page(deps.pages, request_locale(deps.pages, request),
+                                     ErrorPage(err.error, err.description))
         # After login the browser comes back with GET, so the parameters go into the query.
         return_to = f"{AUTHORIZE_PATH}?{urllib.parse.urlencode(pairs)}"
-        return respond(await run_in_threadpool(run, request, pairs, return_to))
+        return respond(await run_in_threadpool(run, request, pairs, return_to), deps.pages,
+                       request_locale(deps.pages, request, pairs))
 
     return app

@@ -16,7 +16,7 @@ def client_from_message(msg: pb.Client) -> Client:
         scopes=tuple(msg.scopes), grant_types=tuple(msg.grant_types), client_type=msg.client_type,
         token_endpoint_auth_method=msg.token_endpoint_auth_method, first_party=msg.first_party,
         pkce_optional=msg.pkce_optional, audiences=tuple(msg.audiences),
-        jwks=msg.jwks, require_nonce=msg.require_nonce, admin=msg.admin,
+        jwks=msg.jwks, require_nonce=msg.require_nonce, admin=msg.admin, require_mfa=msg.require_mfa,
         post_logout_redirect_uris=tuple(msg.post_logout_redirect_uris),
         backchannel_logout_uri=msg.backchannel_logout_uri,
         # Unset means true (Back-Channel Logout 1.0 §2.2 leaves the default to the OP).
@@ -49,7 +49,7 @@ def client_message(client: Client) -> pb.Client:
         token_endpoint_auth_method=client.token_endpoint_auth_method, first_party=client.first_party,
         pkce_optional=client.pkce_optional, audiences=client.audiences,
         created_at=timestamp(client.created_at), jwks=client.jwks, require_nonce=client.require_nonce,
-        admin=client.admin,
+        admin=client.admin, require_mfa=client.require_mfa,
         post_logout_redirect_uris=client.post_logout_redirect_uris,
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required)

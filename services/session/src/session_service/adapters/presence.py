@@ -98,3 +98,6 @@ class KvPresence:
             self._kv.set(f"revoked:{sid}", "1", ttl_seconds)
             self._kv.delete(f"tok:{token_hash}", f"sid:{sid}", f"seen:{sid}")
         self._guard(write)
+
+    def forget_token(self, token_hash: str) -> None:
+        self._guard(lambda: self._kv.delete(f"tok:{token_hash}"))

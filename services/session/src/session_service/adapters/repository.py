@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from authgate_common.audit_store import SqlAuditTrail
 from authgate_common.core.audit import AuditTrail
 from authgate_common.db import RepositoryUnitOfWork
-from sqlalchemy import Engine, insert, select, tuple_, update
+from sqlalchemy import CursorResult, Engine, insert, select, tuple_, update
 from sqlalchemy.orm import Session as DbSession
 
 from ..domain.model import Session
@@ -57,6 +57,14 @@ class SqlSessionRepository:
         self._db.execute(update(sessions).where(
             sessions.c.sid == sid, sessions.c.revoked_at.is_(None),
             sessions.c.last_seen_at < last_seen_at).values(last_seen_at=last_seen_at))
+
+    def elevate(self, s: Session, old_token_hash: str) -> bool:
+        result = self._db.execute(update(sessions).where(
+            sessions.c.sid == s.sid, sessions.c.token_hash == old_token_hash,
+            sessions.c.revoked_at.is_(None)).values(
+            token_hash=s.token_hash, amr=json.dumps(list(s.amr)), auth_time=s.auth_time,
+            last_seen_at=s.last_seen_at))
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def mark_revoked(self, sids: Sequence[str], when: datetime, reason: str) -> None:
         self._db.execute(update(sessions).where(

@@ -24,13 +24,17 @@ MAX_AMR_VALUES = 8
 MAX_AMR_LENGTH = 32
 
 
-def _check(user_id: str, amr: Sequence[str]) -> None:
-    if not user_id or len(user_id) > MAX_USER_ID:
-        raise InvalidRequest("user_id is required (at most 255 characters)")
+def check_amr(amr: Sequence[str]) -> None:
     # RFC 8176 §2: amr values are short registered names such as "pwd", "otp", "mfa".
     if len(amr) > MAX_AMR_VALUES or any(not v or len(v) > MAX_AMR_LENGTH or not v.isprintable()
                                         for v in amr):
         raise InvalidRequest("amr must hold at most 8 short authentication method names")
+
+
+def _check(user_id: str, amr: Sequence[str]) -> None:
+    if not user_id or len(user_id) > MAX_USER_ID:
+        raise InvalidRequest("user_id is required (at most 255 characters)")
+    check_amr(amr)
 
 
 def create_session(deps: Deps, user_id: str, client_ip: str, user_agent: str,

@@ -64,12 +64,15 @@ def revoke_session(deps: Deps, sid: str, user_id: str = "", reason: str = "revok
 
 
 def revoke_user_sessions(deps: Deps, user_id: str, reason: str = "user_sessions_revoked",
-                         actor: str = OPERATOR, by: Acting | None = None) -> list[str]:
+                         actor: str = OPERATOR, by: Acting | None = None,
+                         keep_sid: str = "") -> list[str]:
+    """End every session of the user but `keep_sid` (a password change keeping the one
+    it was made in); an unknown keep_sid keeps nothing."""
     if not user_id:
         raise InvalidRequest("user_id is required")
     now = deps.clock()
     with deps.uow() as repo:
-        sessions = repo.list_active(user_id, now)
+        sessions = [s for s in repo.list_active(user_id, now) if s.sid != keep_sid]
         if sessions:
             repo.mark_revoked([s.sid for s in sessions], now, reason)
         for s in sessions:

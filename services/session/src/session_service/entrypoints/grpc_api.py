@@ -20,6 +20,7 @@ from authgate_common.proto_time import timestamp
 
 from ..domain.context import Deps
 from ..domain.create import create_session
+from ..domain.elevate import elevate_session
 from ..domain.lookup import get_session, list_sessions
 from ..domain.model import Session
 from ..domain.revoke import revoke_session, revoke_user_sessions
@@ -31,11 +32,14 @@ SERVICE_NAME = "authgate.session.v1.SessionService"
 ACCESS = {
     **callers(SERVICE_NAME, {
         "CreateSession": "identity",  # the login page, once the password is verified
-        "ValidateSession": "authorization",  # /authorize reads the SSO cookie
+        # /authorize reads the SSO cookie; identity too (account pages, step-up)
+        "ValidateSession": ("authorization", "identity"),
         "GetSession": "token",  # session liveness when the feed is off
         "ListSessions": OPERATOR_WORKLOAD,
         "RevokeSession": OPERATOR_WORKLOAD,
-        "RevokeUserSessions": ("identity", OPERATOR_WORKLOAD),  # disabling a user ends their sessions
+        # disabling a user ends their sessions; a password change ends the others (keep_sid)
+        "RevokeUserSessions": ("identity", OPERATOR_WORKLOAD),
+        "ElevateSession": "identity",  # step-up: a second factor after the password
         # The revocation feed: every token replica (validation), and the authorization
         # service (back-channel logout of the clients of an ended session).
         "WatchRevocations": ("token", "authorization"),
@@ -84,7 +88,13 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
 
     def RevokeUserSessions(self, request: pb.RevokeUserSessionsRequest,  # noqa: N802
                            context: grpc.ServicerContext) -> pb.RevokeUserSessionsResponse:
-        return pb.RevokeUserSessionsResponse(sids=revoke_user_sessions(self._deps, request.user_id))
+        return pb.RevokeUserSessionsResponse(
+            sids=revoke_user_sessions(self._deps, request.user_id, keep_sid=request.keep_sid))
+
+    def ElevateSession(self, request: pb.ElevateSessionRequest,  # noqa: N802
+                       context: grpc.ServicerContext) -> pb.ElevateSessionResponse:
+        session, token = elevate_session(self._deps, request.session_token, list(request.amr))
+        return pb.ElevateSessionResponse(session=to_proto(session), session_token=token)
 
     def WatchRevocations(self, request: pb.WatchRevocationsRequest,  # noqa: N802
                          context: grpc.ServicerContext) -> Iterator[pb.WatchRevocationsResponse]:

@@ -20,6 +20,7 @@ from authgate_common.core.errors import InvalidToken
 from authgate_common.core.forms import is_form, parse_form
 from authgate_common.core.return_to import safe_return_to
 from authgate_common.http import NO_STORE, create_app
+from authgate_common.pages import Pages
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +33,7 @@ from .admin_sessions import admin_sessions_router
 from .http_auth import Authenticator, WebConfig
 from .http_schemas import AUTH_ERRORS, LOGOUT_FORM, DeviceOut, DevicesOut, LogoutOut
 from .logout_page import render_logout
+from .pages import request_locale, session_pages
 from .rp_logout_api import register_rp_logout
 
 
@@ -40,11 +42,12 @@ def _form_return_to(content_type: str | None, body: bytes) -> str:
 
 
 def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
-                    rp_logout: RpLogout | None = None) -> FastAPI:
+                    rp_logout: RpLogout | None = None, pages: Pages | None = None) -> FastAPI:
     app = create_app("authgate session", max_body_bytes=web.max_body_bytes)
+    pages = pages or session_pages()
     auth = Authenticator(deps, tokens, web)
     if rp_logout is not None:  # GET|POST /api/v1/oauth/logout (rp_logout_api.py)
-        register_rp_logout(app, rp_logout, web.cookie_name, auth.clear_cookie)
+        register_rp_logout(app, rp_logout, web.cookie_name, auth.clear_cookie, pages)
 
     @app.get("/api/v1/sessions", response_model=DevicesOut, responses=AUTH_ERRORS,
              summary="The caller's signed-in devices (live sessions)")
@@ -87,8 +90,9 @@ def create_http_app(web: WebConfig, deps: Deps, tokens: TokenValidator,
         return await run_in_threadpool(_logout, request, scope, return_to)
 
     @app.get("/api/v1/logout", response_class=HTMLResponse, summary="The sign-out page")
-    def logout_page(return_to: str = "/") -> HTMLResponse:
-        return render_logout(safe_return_to(return_to))
+    def logout_page(request: Request, return_to: str = "/") -> HTMLResponse:
+        locale = request_locale(pages, request, request.query_params.multi_items())
+        return render_logout(pages, locale, safe_return_to(return_to))
 
     app.include_router(admin_sessions_router(SessionAdmin(deps), tokens, web.issuer))
     return app

@@ -11,11 +11,13 @@ from typing import Annotated
 from authgate_common.core.errors import InvalidRequest, OAuthError
 from authgate_common.core.forms import FORM_TYPE, parse_form
 from authgate_common.http import NO_STORE
+from authgate_common.pages import Pages
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..domain.rp_logout import Confirm, LogoutRequest, RpLogout
+from .pages import request_locale
 from .rp_logout_pages import END_SESSION_PATH, render_confirm, render_refused, render_signed_out
 
 FIELDS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state", "csrf_token")
@@ -43,19 +45,21 @@ def _form_pairs(content_type: str | None, body: bytes) -> list[tuple[str, str]]:
 
 
 def register_rp_logout(
-    app: FastAPI, endpoint: RpLogout, cookie_name: str, clear_cookie: Callable[[Response], None]
+    app: FastAPI, endpoint: RpLogout, cookie_name: str, clear_cookie: Callable[[Response], None],
+    pages: Pages,
 ) -> None:
-    def answer(pairs: list[tuple[str, str]], cookie: str | None) -> Response:
+    def answer(request: Request, pairs: list[tuple[str, str]], cookie: str | None) -> Response:
+        locale = request_locale(pages, request, pairs)
         try:
             outcome = endpoint.handle(_request_of(pairs), cookie)
         except OAuthError as err:
-            return render_refused(err.error, err.description, err.status_code)
+            return render_refused(pages, locale, err.error, err.description, err.status_code)
         if isinstance(outcome, Confirm):
-            return render_confirm(outcome)
+            return render_confirm(pages, locale, outcome)
         response: Response = (
             RedirectResponse(outcome.redirect_to, status_code=303, headers=NO_STORE)
             if outcome.redirect_to
-            else render_signed_out()
+            else render_signed_out(pages, locale)
         )
         clear_cookie(response)
         return response
@@ -77,7 +81,7 @@ def register_rp_logout(
         ] = None,
         state: Annotated[str | None, Query(description="Echoed on the redirect")] = None,
     ) -> Response:
-        return answer(list(request.query_params.multi_items()), request.cookies.get(cookie_name))
+        return answer(request, list(request.query_params.multi_items()), request.cookies.get(cookie_name))
 
     @app.post(
         END_SESSION_PATH,
@@ -103,5 +107,6 @@ def register_rp_logout(
         try:
             pairs = _form_pairs(request.headers.get("content-type"), body)
         except OAuthError as err:
-            return render_refused(err.error, err.description, err.status_code)
-        return await run_in_threadpool(answer, pairs, cookie)
+            return render_refused(pages, request_locale(pages, request), err.error, err.description,
+                                  err.status_code)
+        return await run_in_threadpool(answer, request, pairs, cookie)

@@ -47,6 +47,8 @@ refresh_families = Table(
     Column("sid", String(255), nullable=False, server_default=""),
     Column("grant_id", String(255), nullable=False),
     Column("auth_time", BigInteger, nullable=True),
+    # RFC 8176 methods of the sign-in, space-delimited (migration 0006).
+    Column("amr", Text, nullable=False, server_default=""),
     timestamp("created_at"),
     timestamp("revoked_at", nullable=True),
     Column("revoked_reason", String(64), nullable=True),

@@ -40,9 +40,14 @@ def _header(key: str, value: str) -> core.HeaderValueOption:
 
 
 def identity_headers(claims: dict[str, Any]) -> dict[str, str]:
-    """The trusted x-auth-* headers of an allowed request (empty ones are to be removed)."""
+    """The trusted x-auth-* headers of an allowed request (empty ones are to be removed):
+    who, with which scopes, in which session, through which client, and how the user signed
+    in (`acr`; `amr` space-separated), so an upstream can ask for a second factor itself."""
+    amr = claims.get("amr")
     return {"x-auth-sub": str(claims["sub"]), "x-auth-scope": str(claims.get("scope", "")),
-            "x-auth-sid": str(claims.get("sid", "")), "x-auth-client-id": str(claims["client_id"])}
+            "x-auth-sid": str(claims.get("sid", "")), "x-auth-client-id": str(claims["client_id"]),
+            "x-auth-acr": str(claims.get("acr", "")),
+            "x-auth-amr": " ".join(str(m) for m in amr) if isinstance(amr, list) else ""}
 
 
 def denial(err: OAuthError) -> tuple[int, dict[str, str], str]:

@@ -56,7 +56,9 @@ ACCESS = {
 
 def _response(claims: dict[str, Any]) -> pb.ValidateTokenResponse:
     aud = claims.get("aud", [])
+    amr = claims.get("amr")
     return pb.ValidateTokenResponse(
+        acr=str(claims.get("acr", "")), amr=[str(m) for m in amr] if isinstance(amr, list) else [],
         sub=claims["sub"], client_id=str(claims.get("client_id", "")),
         scopes=str(claims.get("scope", "")).split(), sid=str(claims.get("sid", "")),
         jti=claims["jti"], aud=[aud] if isinstance(aud, str) else [str(a) for a in aud],

@@ -1,4 +1,4 @@
-"""Step 12 — consent (OIDC Core §3.1.2.4, §3.1.2.6).
+"""Step 13 — consent (OIDC Core §3.1.2.4, §3.1.2.6).
 
 First-party clients (the operator's own applications) need no consent. For any other
 client the user must have approved every requested scope before; otherwise, or when

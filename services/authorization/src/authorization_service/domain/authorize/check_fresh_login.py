@@ -3,6 +3,10 @@ with a live session; `max_age=N` asks for it when the last sign-in is more than 
 old. Either way the browser goes to the login page and comes back with a marker proving
 the login happened after this request (login_marker.py). With `prompt=none` there is no
 page to show, so a too-old session gets login_required (§3.1.2.6).
+
+The login URL carries no `acr` hint here: with a live session the login page would take
+the hint for a step-up of that session (same sid), which cannot prove a fresh login. A
+fresh login that still lacks a factor the request needs is sent back by check_acr.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ def return_with_marker(ctx: AuthorizeContext, deps: AuthorizeDeps) -> str:
     return f"{path}?{urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote)}"
 
 
-def to_login(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Redirect:
+def to_login(ctx: AuthorizeContext, deps: AuthorizeDeps, acr: str = "") -> Redirect:
+    """`acr`: the login URL's hint for a stronger sign-in (check_acr.py)."""
     return_to = return_with_marker(ctx, deps) if needs_fresh_login(ctx) else ctx.request.return_to
-    return Redirect(login_location(deps.login_path, return_to))
+    return Redirect(login_location(deps.login_path, return_to, acr))

@@ -1,4 +1,4 @@
-"""Step 13 — RFC 6749 §4.1.2, RFC 9207 §2: store a code bound to the client, the
+"""Step 14 — RFC 6749 §4.1.2, RFC 9207 §2: store a code bound to the client, the
 redirect URI, the PKCE challenge, the scopes and the session, and send the browser
 back with `code`, `state` (only when the client sent one) and `iss`."""
 

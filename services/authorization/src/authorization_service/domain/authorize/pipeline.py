@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from authgate_common.core.errors import OAuthError
 
+from .check_acr import check_acr
 from .check_client import check_client
 from .check_consent import check_consent
 from .check_fresh_login import check_fresh_login
@@ -44,6 +45,7 @@ STEPS: tuple[Step, ...] = (
     check_max_age,
     check_session,
     check_fresh_login,
+    check_acr,
     check_consent,
     issue_code,
 )

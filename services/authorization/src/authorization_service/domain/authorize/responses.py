@@ -42,5 +42,7 @@ def error_location(ctx: AuthorizeContext, err: OAuthError, issuer: str) -> str:
     return client_location(ctx.verified_redirect_uri, error_params(err), ctx.param("state"), issuer)
 
 
-def login_location(login_path: str, return_to: str) -> str:
-    return f"{login_path}?{urllib.parse.urlencode({'return_to': return_to}, quote_via=urllib.parse.quote)}"
+def login_location(login_path: str, return_to: str, acr: str = "") -> str:
+    """The login page's URL; `acr` (check_acr.py) asks it for a stronger sign-in."""
+    params = {"return_to": return_to, **({"acr": acr} if acr else {})}
+    return f"{login_path}?{urllib.parse.urlencode(params, quote_via=urllib.parse.quote)}"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from authgate_common.core.acr import ACR_VALUES_SUPPORTED
 from authgate_common.core.admin_scope import is_admin_scope
 from authgate_common.core.errors import TemporarilyUnavailable
 from authgate_common.core.scope_catalog import SEEDED, Catalog
 
 from ..scopes import CatalogSource
 
-SERVER_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "at_hash"]
+SERVER_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "acr", "amr", "at_hash"]
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 # RFC 7523 client assertions: asymmetric only (never none or HS*, whose key would be shared).
 AUTH_SIGNING_ALGS = ["RS256", "PS256", "ES256"]
@@ -55,6 +56,8 @@ def provider_metadata(issuer: str, catalog: Catalog = SEEDED) -> dict[str, Any]:
         "introspection_endpoint_auth_signing_alg_values_supported": AUTH_SIGNING_ALGS,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": claims_supported(catalog),
+        # OIDC Discovery §3; the classes and how a request asks for one: core/acr.py.
+        "acr_values_supported": list(ACR_VALUES_SUPPORTED),
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,

@@ -6,7 +6,8 @@ expired, revoked, issued for a session that has ended, malformed, unknown, or fo
 Foreign means another client's token: an access token is shown to the client it was
 issued to and to a client named in its `aud` (the resource server it is meant for);
 a refresh token only to its own client. Access tokens go through the same validator as
-ValidateToken, so both always agree.
+ValidateToken, so both always agree. A user's access token is described with how the user
+signed in, `acr` and `amr` (§2.2 allows further members; the names of OIDC Core §2).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from authgate_common.core.errors import InvalidRequest, InvalidToken
 from ..clients.authentication import ClientRequest, authenticate_request
 from ..ports import Client, ClientAuthenticator, SessionLiveness
 from ..refresh.refresh_tokens import RefreshTokens
+from ..tokens.minting import authentication_claims
 from ..tokens.validation import TokenValidator
 from .revocation import looks_like_jwt
 
@@ -58,6 +60,9 @@ class Introspection:
                 "iat": claims["iat"], "aud": auds, "iss": claims["iss"], "jti": claims["jti"]}
         if claims.get("sid"):
             body["sid"] = claims["sid"]
+        for name in ("auth_time", "acr", "amr"):
+            if name in claims:
+                body[name] = claims[name]
         return body
 
     def _refresh_token(self, token: str, client: Client) -> dict[str, Any]:
@@ -77,4 +82,6 @@ class Introspection:
             "iss": self._issuer}
         if record.sid:
             body["sid"] = record.sid
-        return body
+        if family.auth_time is not None:
+            body["auth_time"] = family.auth_time
+        return body | authentication_claims(family.amr)

@@ -62,6 +62,7 @@ class AuthorizationCodeGrant:
         with self._refresh.transaction() as repo:
             raw, token = self._refresh.start_family(repo, FamilyStart(
                 client_id=issue.client.client_id, user_id=grant.user_id, sid=grant.sid,
-                grant_id=grant.grant_id, scopes=grant.scopes, auth_time=grant.auth_time))
+                grant_id=grant.grant_id, scopes=grant.scopes, auth_time=grant.auth_time,
+                amr=grant.amr))
             return self._issuer.issue(replace(issue, family_id=token.family_id), refresh_token=raw,
                                       record=repo.jtis)

@@ -106,7 +106,7 @@ def narrowed_scopes(granted: tuple[str, ...], client: Client, requested: list[st
 def _issue_for(family: RefreshFamily, client: Client, scopes: list[str]) -> Issue:
     return Issue(subject=family.user_id, user_id=family.user_id, client=client, scopes=scopes,
                  grant_id=family.grant_id, family_id=family.family_id, sid=family.sid,
-                 auth_time=family.auth_time)
+                 auth_time=family.auth_time, amr=family.amr)
 
 
 def _event(name: str, token: RefreshToken) -> AuditEvent:

@@ -29,6 +29,8 @@ class RefreshFamily:
     grant_id: str
     created_at: datetime
     auth_time: int | None = None
+    # How the user signed in for the grant (RFC 8176): every token of the family says so.
+    amr: tuple[str, ...] = ()
     revoked_at: datetime | None = None
     revoked_reason: str = ""
 

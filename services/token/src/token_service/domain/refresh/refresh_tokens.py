@@ -33,6 +33,7 @@ class FamilyStart:
     grant_id: str
     scopes: Sequence[str]
     auth_time: int | None = None
+    amr: Sequence[str] = ()
 
 
 class RefreshTokens:
@@ -67,7 +68,7 @@ class RefreshTokens:
         now = self.now()
         family = RefreshFamily(family_id=secrets.token_urlsafe(16), client_id=start.client_id,
                                user_id=start.user_id, sid=start.sid, grant_id=start.grant_id,
-                               created_at=now, auth_time=start.auth_time)
+                               created_at=now, auth_time=start.auth_time, amr=tuple(start.amr))
         repo.add_family(family)
         return self._add(repo, family.family_id, None, start.client_id, start.user_id, start.sid,
                          tuple(start.scopes), now)

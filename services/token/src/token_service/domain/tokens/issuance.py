@@ -64,7 +64,7 @@ class TokenIssuer:
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
             audiences=self._audiences.audiences(req.client, req.scopes), sid=req.sid,
-            auth_time=req.auth_time, user_claims=copied))
+            auth_time=req.auth_time, amr=req.amr, user_claims=copied))
         if req.grant_id or req.family_id:
             self._ledger.record(access.claims["jti"], access.claims["exp"], req.grant_id, req.family_id,
                                 into=record)

@@ -1,7 +1,9 @@
 """Minting JWTs: RFC 9068 access tokens and OpenID Connect ID tokens (OIDC Core §2).
 
 Both are RS256 JWS (RFC 7515) signed with the current key, whose `kid` goes in the
-header so verifiers pick the key from the JWKS.
+header so verifiers pick the key from the JWKS. A token with a sign-in behind it carries
+how the user authenticated: `amr` (RFC 8176) and the class it reached, `acr`
+(authgate_common.core.acr.acr_for, so the two never disagree; RFC 9068 §2.2.1).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authgate_common.core import jws
+from authgate_common.core.acr import acr_for
 from authgate_common.core.scope_catalog import REGISTERED_CLAIMS
 
 from ..keys.key_ring import KeySource
@@ -23,6 +26,11 @@ from ..keys.key_ring import KeySource
 PROTECTED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce",
                               "sid", "amr", "at_hash", "azp", "acr", "client_id", "scope", "cnf"}
                              ) | REGISTERED_CLAIMS
+
+
+def authentication_claims(amr: Sequence[str]) -> dict[str, Any]:
+    """`acr` and `amr` of a sign-in (OIDC Core §2; RFC 9068 §2.2.1); none without one."""
+    return {"acr": acr_for(amr), "amr": list(amr)} if amr else {}
 
 
 def at_hash(access_token: str) -> str:
@@ -39,6 +47,8 @@ class AccessTokenRequest:
     audiences: Sequence[str] = ()
     sid: str = ""
     auth_time: int | None = None
+    # RFC 8176 methods of the sign-in behind a user grant; empty for client_credentials.
+    amr: Sequence[str] = ()
     # The granted scopes' access_token_claims, as identity answered them (never a protected one).
     user_claims: Mapping[str, Any] | None = None
 
@@ -64,7 +74,8 @@ class TokenMinter:
         return jws.sign(claims, keys.signing_key, keys.current_kid, typ)
 
     def access_token(self, req: AccessTokenRequest) -> MintedToken:
-        """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope, sid, auth_time)."""
+        """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope, sid, auth_time;
+        §2.2.1 acr, amr)."""
         now = int(self._clock())
         claims: dict[str, Any] = {
             k: v for k, v in (req.user_claims or {}).items() if k not in PROTECTED_CLAIMS}
@@ -78,6 +89,7 @@ class TokenMinter:
             claims["sid"] = req.sid
         if req.auth_time is not None:
             claims["auth_time"] = req.auth_time
+        claims |= authentication_claims(req.amr)
         return MintedToken(self._sign(claims, "at+jwt"), claims, self.access_ttl)
 
     def id_token(self, *, subject: str, client_id: str, access_token: str, nonce: str = "",
@@ -95,6 +107,5 @@ class TokenMinter:
             claims["nonce"] = nonce
         if sid:
             claims["sid"] = sid
-        if amr:
-            claims["amr"] = list(amr)
+        claims |= authentication_claims(amr)
         return MintedToken(self._sign(claims, "JWT"), claims, self.id_ttl)
