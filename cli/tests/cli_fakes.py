@@ -66,6 +66,23 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
         self.users[request.id].disabled = True
         return identity_pb2.DisableUserResponse(user=self.users[request.id])
 
+    def _find(self, request):  # by the `lookup` oneof: id or username
+        for user in self.users.values():
+            if user.id == request.id or (request.username and user.username == request.username):
+                return user
+        raise NotFound("No such user.")
+
+    def ResetUserFactors(self, request, context):  # noqa: N802
+        user = self._find(request)
+        removed = len(user.mfa_methods)
+        del user.mfa_methods[:]
+        return identity_pb2.ResetUserFactorsResponse(user=user, removed=removed)
+
+    def SetMfaRequired(self, request, context):  # noqa: N802
+        user = self._find(request)
+        user.mfa_required = request.required
+        return identity_pb2.SetMfaRequiredResponse(user=user)
+
 
 class FakeAuthorization(authorization_pb2_grpc.AuthorizationServiceServicer):
     def __init__(self) -> None:

@@ -49,7 +49,7 @@ def test_validates_against_the_compose_specification(tmp_path: pathlib.Path) -> 
 
 
 def test_names_every_service(compose: dict[str, Any]) -> None:
-    expected = {"postgres", "redis", "adminer", "gateway", "tls-cert", "gateway-tls", "pki", "cli",
+    expected = {"postgres", "redis", "adminer", "mailpit", "gateway", "tls-cert", "gateway-tls", "pki", "cli",
                 "config-apply", *PORTS, *(f"{s}-migrate" for s in PORTS)}
     assert set(compose["services"]) == expected
 
@@ -117,9 +117,11 @@ def test_stores_adminer_and_gateway(compose: dict[str, Any]) -> None:
 def test_only_the_gateway_publishes_a_port_beyond_loopback(compose: dict[str, Any]) -> None:
     services = compose["services"]
     published = {n: s["ports"] for n, s in services.items() if s.get("ports")}
-    assert set(published) == {"gateway", "gateway-tls", "adminer"}
-    # Adminer (a database console) answers on the host's loopback only.
-    assert all(p.startswith("127.0.0.1:") for p in published["adminer"])
+    assert set(published) == {"gateway", "gateway-tls", "adminer", "mailpit"}
+    # Adminer (a database console) and Mailpit (the development mail catcher) answer on the
+    # host's loopback only.
+    for console in ("adminer", "mailpit"):
+        assert all(p.startswith("127.0.0.1:") for p in published[console])
     for name in ("gateway", "gateway-tls"):
         # Never the admin (9901) or ops (9902) listener.
         assert not {p.split(":")[-1] for p in published[name]} & {"9901", "9902"}

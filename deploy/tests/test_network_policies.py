@@ -20,7 +20,7 @@ GRPC = {"identity": 50051, "session": 50052, "authorization": 50053, "token": 50
 OPERATOR = {"identity": 50151, "session": 50152, "authorization": 50153, "token": 50154}
 METRICS = {"identity": 9101, "session": 9102, "authorization": 9103, "token": 9104}
 # Who calls whom over gRPC (the services' bootstraps).
-CALLS = {"identity": {"session", "token"}, "session": {"token", "authorization"},
+CALLS = {"identity": {"session", "token", "authorization"}, "session": {"token", "authorization"},
          "authorization": {"session", "token"}, "token": {"identity", "session", "authorization"}}
 
 # A pod: (its labels, its namespace's labels); None: a client outside the cluster.

@@ -1,4 +1,5 @@
-"""`authgate user create|list|disable|unlock`: users, through identity's gRPC API.
+"""`authgate user create|list|disable|unlock|mfa-reset|mfa-required`: users, through
+identity's gRPC API.
 
 The password never appears on the command line (it would land in shell history
 and `ps`): it comes from stdin (--password-stdin) or a no-echo prompt.
@@ -19,14 +20,14 @@ from .context import Context
 from .output import message_dict
 from .parsers import command, command_group, either
 
-SHOWN = ["id", "username", "email", "name", "email_verified", "disabled"]
+SHOWN = ["id", "username", "email", "name", "email_verified", "disabled", "mfa_required", "mfa_methods"]
 COLUMNS = ["id", "username", "email", "email_verified", "disabled"]
 
 
 def user_dict(user: identity_pb2.User) -> dict[str, Any]:
     return message_dict(
         user, "id", "username", "email", "email_verified", "name", "given_name", "family_name",
-        "disabled", "created_at", "updated_at",
+        "disabled", "created_at", "updated_at", "mfa_required", "mfa_methods",
     )
 
 
@@ -79,6 +80,20 @@ def unlock(args: argparse.Namespace, ctx: Context) -> None:
     ctx.out.record(user_dict(ctx.identity.call("UnlockUser", request).user), SHOWN)
 
 
+def mfa_reset(args: argparse.Namespace, ctx: Context) -> None:
+    request = (identity_pb2.ResetUserFactorsRequest(id=args.id) if args.id is not None
+               else identity_pb2.ResetUserFactorsRequest(username=args.username))
+    response = ctx.identity.call("ResetUserFactors", request)
+    ctx.out.record({**user_dict(response.user), "removed": response.removed}, [*SHOWN, "removed"])
+
+
+def mfa_required(args: argparse.Namespace, ctx: Context) -> None:
+    required = args.state == "on"
+    request = (identity_pb2.SetMfaRequiredRequest(id=args.id, required=required) if args.id is not None
+               else identity_pb2.SetMfaRequiredRequest(username=args.username, required=required))
+    ctx.out.record(user_dict(ctx.identity.call("SetMfaRequired", request).user), SHOWN)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 10_000:
@@ -118,6 +133,19 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
 
     p = command(commands, common, "unlock", unlock, help="lift a login lockout",
                 description="Clear a user's failed-login count and lift their temporary lockout.")
+    either(p, ("--id", "the user's id"), ("--username", "the user's username"))
+
+    p = command(commands, common, "mfa-reset", mfa_reset, help="remove a user's second factors",
+                description="Remove every second factor of a user (authenticator apps, passkeys, "
+                "recovery codes), e.g. when they lost their phone. If MFA is required for them, they "
+                "set up a new factor at their next sign-in.")
+    either(p, ("--id", "the user's id"), ("--username", "the user's username"))
+
+    p = command(commands, common, "mfa-required", mfa_required, help="require a second factor, or not",
+                description="Turn 'MFA required' on or off for a user: when on, every sign-in needs a "
+                "second factor, and a user without one sets one up at the next sign-in.",
+                epilog="example: authgate user mfa-required on --username alice")
+    p.add_argument("state", choices=["on", "off"], help="on: require a second factor; off: do not")
     either(p, ("--id", "the user's id"), ("--username", "the user's username"))
 
     register_user_access(commands, common)

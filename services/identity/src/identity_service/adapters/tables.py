@@ -34,6 +34,7 @@ users = Table(
     Column("given_name", String(255), nullable=False, default=""),
     Column("family_name", String(255), nullable=False, default=""),
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("mfa_required", Boolean, nullable=False, default=False),  # domain/mfa
     Column("password_hash", String(255), nullable=False),
     timestamp("created_at"),
     timestamp("updated_at"),

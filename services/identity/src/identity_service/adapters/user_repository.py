@@ -21,7 +21,8 @@ from .access_repository import SqlAccessRepository
 from .tables import user_groups, user_roles, users
 
 _FIELDS = ("id", "username", "email", "email_verified", "name", "given_name", "family_name",
-           "disabled", "password_hash", "created_at", "updated_at", "version", "attributes")
+           "disabled", "password_hash", "created_at", "updated_at", "version", "attributes",
+           "mfa_required")
 _LINKS = ((user_roles, "role_name", "roles"), (user_groups, "group_name", "groups"))
 
 

@@ -22,6 +22,8 @@ class User:
     given_name: str = ""
     family_name: str = ""
     disabled: bool = False
+    # Every sign-in needs a second factor (domain/mfa); without one the user enrols first.
+    mfa_required: bool = False
     # Bumped by every change an administrator can see: the admin API's ETag (If-Match).
     version: int = 1
     # Direct roles and groups, sorted (domain/access); attributes: custom claims by name.

@@ -16,6 +16,7 @@ from dataclasses import replace
 from authgate_common.core.audit import AuditEvent, StandaloneAudit
 
 from .acting import BY_OPERATOR, Acting
+from .mfa.second_factor import throttle_account
 from .passwords import PasswordHasher
 from .ports import UserUnitOfWork
 from .text import is_identifier, username_key
@@ -53,9 +54,11 @@ class VerifyPassword:
         return user
 
     def unlock(self, user: User, by: Acting = BY_OPERATOR) -> None:
-        """An operator lifts the account's lockout and clears its failure count."""
+        """An operator lifts the account's lockouts (password and second factor) and clears
+        their failure counts."""
         if self._throttle is not None:
             self._throttle.unlock(username_key(user.username))
+            self._throttle.unlock(throttle_account(user))  # the second factor's own count
         self.audit.record(by.event("user.unlocked", user.id))
 
     def _audit_failure(self, username: str, user: User | None, locked: bool, client_ip: str,

@@ -28,6 +28,7 @@ class AdminUser(BaseModel):
     roles: list[str] = []
     groups: list[str] = []
     attributes: dict[str, Any] = {}
+    mfa_required: bool = False
 
 
 class AdminUserPage(BaseModel):
@@ -53,6 +54,7 @@ class AdminUserPatch(Strict):
     name: str | None = None
     given_name: str | None = None
     family_name: str | None = None
+    mfa_required: bool | None = None
 
 
 class AdminUserAccess(Strict):
@@ -72,7 +74,7 @@ def user_json(user: User) -> dict[str, Any]:
                      email_verified=user.email_verified, name=user.name, given_name=user.given_name,
                      family_name=user.family_name, disabled=user.disabled, created_at=user.created_at,
                      updated_at=user.updated_at, roles=list(user.roles), groups=list(user.groups),
-                     attributes=user.attributes).model_dump(mode="json")
+                     attributes=user.attributes, mfa_required=user.mfa_required).model_dump(mode="json")
 
 
 ETAG_HEADER = etag_header("user")

@@ -32,9 +32,9 @@ from authgate_common.admin_http import (
     resource_response,
 )
 from authgate_common.core.access_tokens import TokenValidator
-from authgate_common.core.admin_api import DEFAULT_PAGE, AdminCaller
+from authgate_common.core.admin_api import DEFAULT_PAGE, AdminCaller, check
 from authgate_common.core.admin_scope import USERS_SCOPE
-from authgate_common.core.errors import InvalidRequest
+from authgate_common.core.errors import InvalidRequest, TemporarilyUnavailable
 from authgate_common.http import NO_STORE
 from authgate_common.problems import ProblemRoute
 from authgate_common.problems import problem as problem_entry
@@ -44,6 +44,7 @@ from fastapi.responses import JSONResponse
 from ..domain.access.user_access import AccessChange, SetUserAccess
 from ..domain.admin.users import ProfileChanges, UserAdmin
 from ..domain.create_user import NewUser
+from ..domain.mfa.manage import ManageFactors
 from ..domain.users import User
 from .admin_schemas import (
     COMMON_RESPONSES,
@@ -68,6 +69,7 @@ class AdminDeps:
     tokens: TokenValidator
     issuer: str
     set_access: SetUserAccess
+    factors: ManageFactors | None = None  # second factors (domain/mfa); None: not wired
 
 
 def _user(user: User, status_code: int = 200, **headers: str) -> JSONResponse:
@@ -118,11 +120,12 @@ def admin_users_router(deps: AdminDeps) -> APIRouter:
         condition = required_if_match(if_match_header)
         patch = read_body(AdminUserPatch, request.headers.get("content-type"), body, (MERGE_PATCH, JSON))
         sent = patch.model_fields_set
-        for required in ("email", "email_verified"):
+        for required in ("email", "email_verified", "mfa_required"):
             if required in sent and getattr(patch, required) is None:
                 raise InvalidRequest(f"{required} cannot be removed")
         names = {f: getattr(patch, f) or "" for f in ("name", "given_name", "family_name") if f in sent}
-        changes = ProfileChanges(email=patch.email, email_verified=patch.email_verified, **names)
+        changes = ProfileChanges(email=patch.email, email_verified=patch.email_verified,
+                                 mfa_required=patch.mfa_required, **names)
         return _user(users.update(user_id, changes, condition, who.acting))
 
     @router.put("/{user_id}/access", summary="Set a user's roles, groups or attributes (needs If-Match)",
@@ -158,6 +161,17 @@ def admin_users_router(deps: AdminDeps) -> APIRouter:
         new = read_body(AdminPassword, request.headers.get("content-type"), body)
         user = users.set_password(user_id, new.password, if_match(if_match_header), who.acting)
         return Response(status_code=204, headers={**NO_STORE, "ETag": etag(user)})
+
+    @router.delete("/{user_id}/factors", summary="Remove every second factor of a user", status_code=204,
+                   responses={204: {"description": "removed; the user enrols again if MFA is required"},
+                              404: NOT_FOUND, **PRECONDITION, 503: problem_entry("second factors not wired")})
+    def reset_factors(who: Caller, user_id: str, if_match_header: IfMatchHeader = None) -> Response:
+        user = users.get(user_id)
+        check(if_match(if_match_header), user)
+        if deps.factors is None:
+            raise TemporarilyUnavailable("second factors are not wired")
+        deps.factors.reset(user, who.acting)
+        return Response(status_code=204, headers=NO_STORE)
 
     @router.delete("/{user_id}", summary="Delete a user, ending their sessions and tokens at once",
                    status_code=204,

@@ -29,6 +29,7 @@ class LoginForm:
     password: str
     return_to: str
     csrf_token: str
+    acr: str = ""  # the login URL's hint (urn:authgate:acr:mfa): ask for a second factor
 
 
 def media_type(content_type: str | None) -> str:
@@ -38,7 +39,8 @@ def media_type(content_type: str | None) -> str:
 def login_form(content_type: str | None, body: bytes) -> LoginForm:
     fields = parse_form(content_type, body)
     return LoginForm(username=fields.get("username", ""), password=fields.get("password", ""),
-                     return_to=fields.get("return_to", ""), csrf_token=fields.get("csrf_token", ""))
+                     return_to=fields.get("return_to", ""), csrf_token=fields.get("csrf_token", ""),
+                     acr=fields.get("acr", "")[:256])
 
 
 def parse_json(body: bytes) -> tuple[str, str]:

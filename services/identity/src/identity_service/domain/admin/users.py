@@ -40,6 +40,7 @@ class ProfileChanges:
     name: str | None = None
     given_name: str | None = None
     family_name: str | None = None
+    mfa_required: bool | None = None  # every sign-in needs a second factor (domain/mfa)
 
 
 def _keys(value: str | None, key: Callable[[str], str]) -> str | None:
@@ -73,7 +74,7 @@ class UserAdmin:
     def get(self, user_id: str) -> User:
         return self._directory.get(user_id)
 
-    def update(self, user_id: str, changes: ProfileChanges, if_match: IfMatch, by: Acting) -> User:
+    def update(self, user_id: str, changes: ProfileChanges, if_match: IfMatch | None, by: Acting) -> User:
         if changes.email is not None:
             check_email(changes.email)
         for field in PROFILE_FIELDS:
@@ -93,6 +94,8 @@ class UserAdmin:
                     fields["email_verified"] = False  # a new address is unverified until said
             if changes.email_verified is not None:
                 fields["email_verified"] = changes.email_verified
+            if changes.mfa_required is not None:
+                fields["mfa_required"] = changes.mfa_required
             changed = {f: v for f, v in fields.items() if getattr(user, f) != v}
             return replace(user, **changed), {"fields": sorted(changed)}
 
