@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # cores. `make test PYTEST_PARALLEL=` runs in one process.
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install stubs migrate up test test-replicas test-unit test-integration lint buf-lint clean
+.PHONY: install stubs migrate up test test-replicas test-unit test-integration lint buf-lint clean a11y
 
 $(UV):
 	python3 -m venv .venv-bootstrap && .venv-bootstrap/bin/pip install -q uv
@@ -32,12 +32,17 @@ migrate: install
 up: install
 	.venv/bin/authgate-stack up
 
-test: install
+# axe-core for tests/integration/test_accessibility.py (axe-core@4, pinned by
+# tests/a11y/package-lock.json), installed when missing.
+a11y:
+	@test -f tests/a11y/node_modules/axe-core/axe.min.js || npm ci --prefix tests/a11y --no-audit --no-fund
+
+test: install a11y
 	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The whole suite with two replicas of every service behind the local Envoy (`make test`
 # runs two token replicas only; this takes about twice as long on two cores).
-test-replicas: install
+test-replicas: install a11y
 	AUTHGATE_TEST_REPLICAS=2 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-unit: install

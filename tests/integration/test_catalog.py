@@ -139,7 +139,7 @@ def test_the_consent_page_shows_the_scopes_description_and_the_token_its_api(
         page.wait_for_url("**/api/v1/sso/login?**")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(user.password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         allow = page.get_by_role("button", name="Allow")
         allow.wait_for()
         items = page.get_by_role("list", name="What the application asks for").inner_text()

@@ -62,11 +62,14 @@ def test_upstream_gets_the_verified_identity_and_spoofing_is_stripped(flow: Flow
     user = flow.user()
     tokens = flow.tokens(user=user, scope="openid read")
     resp = _get(flow, ITEMS, tokens["access_token"], **{
-        "x-auth-sub": "admin-spoof", "x-auth-scope": "admin", "x-auth-client-id": "evil"})
+        "x-auth-sub": "admin-spoof", "x-auth-scope": "admin", "x-auth-client-id": "evil",
+        "x-auth-acr": "urn:authgate:acr:mfa", "x-auth-amr": "pwd otp mfa"})
     assert resp.status_code == 200
     echoed = resp.json()
     flat = str(echoed)
     assert user.id in flat and "admin-spoof" not in flat and "evil" not in flat
+    # How the user signed in comes from the token (a password), never from the request.
+    assert echoed["acr"] == "urn:authgate:acr:pwd" and echoed["amr"] == "pwd"
     # Without a token the spoofed headers never reach the upstream either: 401 at the gateway.
     assert _get(flow, ITEMS, **{"x-auth-sub": "admin-spoof"}).status_code == 401
 

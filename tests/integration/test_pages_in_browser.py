@@ -5,45 +5,15 @@ a form posted without its CSRF token is refused."""
 
 from __future__ import annotations
 
-import os
 import urllib.parse
-from collections.abc import Iterator
 
+import browser
 import pytest
 from flowkit import AppClient, Flow, SignInUser, pkce_pair
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-APP_PAGE = "<!doctype html><title>app</title><p>Back at the application.</p>"
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    # The application is not real: answer its redirect URI with a tiny page.
-    page.route("https://app.example/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body=APP_PAGE))
-    try:
-        yield page
-    finally:
-        context.close()
+pytestmark = browser.needs_chromium
+chromium = pytest.fixture(scope="module")(browser.launch_chromium)
+page = pytest.fixture(browser.fresh_page)
 
 
 def third_party(flow: Flow) -> AppClient:
@@ -61,7 +31,7 @@ def sign_in(page, user: SignInUser) -> None:
     page.wait_for_url("**/api/v1/sso/login?**")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_a_person_signs_in_allows_and_lands_on_the_app_with_a_code(flow: Flow, page) -> None:
@@ -118,7 +88,7 @@ def test_a_login_form_without_its_csrf_token_is_refused(flow: Flow, page) -> Non
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(user.password)
     with page.expect_response("**/api/v1/sso/login") as answer:
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
     assert answer.value.status == 400
     assert not any(c["name"] == "sso_session" for c in page.context.cookies())
 

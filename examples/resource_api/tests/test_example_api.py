@@ -8,7 +8,7 @@ from example_api.app import create_app
 from fastapi.testclient import TestClient
 
 VERIFIED = {"x-auth-sub": "u1", "x-auth-scope": "read write", "x-auth-sid": "sid-1",
-            "x-auth-client-id": "web"}
+            "x-auth-client-id": "web", "x-auth-acr": "urn:authgate:acr:pwd", "x-auth-amr": "pwd"}
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_routes_echo_the_verified_identity(client, method, path, action) -> None
     resp = client.request(method, path, headers=VERIFIED)
     assert resp.status_code == 200
     assert resp.json() == {"action": action, "sub": "u1", "scope": "read write", "sid": "sid-1",
-                           "client_id": "web"}
+                           "client_id": "web", "acr": "urn:authgate:acr:pwd", "amr": "pwd"}
 
 
 def test_without_the_gateways_headers_it_answers_401(client) -> None:

@@ -24,7 +24,8 @@ FORGED_ADMIN = {
     "x-auth-sid": "s",
     "x-auth-client-id": "web",
 }
-VERIFIED = {"x-auth-sub": "u1", "x-auth-scope": "admin", "x-auth-sid": "sid-1", "x-auth-client-id": "web"}
+VERIFIED = {"x-auth-sub": "u1", "x-auth-scope": "admin", "x-auth-sid": "sid-1", "x-auth-client-id": "web",
+            "x-auth-acr": "urn:authgate:acr:mfa", "x-auth-amr": "pwd otp mfa"}
 REFUSED = (ssl.SSLError, ConnectionError)
 
 
@@ -123,6 +124,8 @@ def test_the_gateways_certificate_gets_the_echoed_identity(server, pki, tls) -> 
         "scope": "admin",
         "sid": "sid-1",
         "client_id": "web",
+        "acr": "urn:authgate:acr:mfa",
+        "amr": "pwd otp mfa",
     }
 
 

@@ -2,7 +2,8 @@
 
 Copy this module when you put your own HTTP API behind authgate's Envoy gateway. The
 gateway's ext_authz filter checks the bearer token and forwards the verified identity as
-`x-auth-sub`, `x-auth-scope`, `x-auth-sid` and `x-auth-client-id`; your API may believe
+`x-auth-sub`, `x-auth-scope`, `x-auth-sid`, `x-auth-client-id`, `x-auth-acr` and
+`x-auth-amr`; your API may believe
 those headers only when the request came from the gateway. Anyone else who can open a
 socket to your API can write them too, so "it sits behind the gateway" must be enforced
 on the connection, not assumed:
