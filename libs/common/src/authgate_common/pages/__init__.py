@@ -17,8 +17,8 @@ The language is chosen by `ui_locales` (OIDC Core §3.1.2.1), then `Accept-Langu
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import jinja2
 from babel.support import NullTranslations, Translations
@@ -52,6 +52,12 @@ class Pages:
         self.locales: tuple[str, ...] = (DEFAULT_LOCALE, *sorted(self._translations))
         self._envs: dict[str, jinja2.Environment] = {}
         self.globals: Mapping[str, Any] = dict(globals or {})
+
+    @classmethod
+    def of_package(cls, package: pathlib.Path, theme_dir: str = "",
+                   globals: Mapping[str, Any] | None = None) -> Pages:
+        """A service's pages: its package's `templates/` and `translations/`, under the theme."""
+        return cls(package / "templates", package / "translations", theme_dir or None, globals)
 
     def locale(self, ui_locales: str | None = None, accept_language: str | None = None) -> str:
         """The language to answer in (a tag from `self.locales`)."""
@@ -91,6 +97,18 @@ class Pages:
         merged["Content-Language"] = locale
         return HTMLResponse(self.render_text(template, locale, **context), status_code=status_code,
                             headers=merged)
+
+
+class _HasHeaders(Protocol):
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def request_locale(pages: Pages, request: _HasHeaders, pairs: Iterable[tuple[str, str]] = ()) -> str:
+    """The language for a page answering `request`, whose parameters are `pairs`: their
+    `ui_locales`, then the request's Accept-Language."""
+    ui_locales = next((value for key, value in pairs if key == "ui_locales"), None)
+    return pages.locale(ui_locales, request.headers.get("accept-language"))
 
 
 def N_(message: str) -> str:

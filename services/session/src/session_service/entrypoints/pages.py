@@ -1,24 +1,18 @@
 """The session service's pages (sign-out, end-session confirm/signed-out/refused) and the
 language they are shown in: the request's `ui_locales` (OIDC RP-Initiated Logout 1.0 §2;
-OIDC Core §3.1.2.1), then Accept-Language (RFC 9110 §12.5.4), then English."""
+OIDC Core §3.1.2.1), then Accept-Language (RFC 9110 §12.5.4), then English
+(authgate_common.pages.request_locale)."""
 
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterable
 
-from authgate_common.pages import Pages
-from fastapi import Request
+from authgate_common.pages import Pages, request_locale
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent
-TEMPLATES = PACKAGE / "templates"
-TRANSLATIONS = PACKAGE / "translations"
+
+__all__ = ["PACKAGE", "session_pages", "request_locale"]
 
 
 def session_pages(theme_dir: str = "") -> Pages:
-    return Pages(TEMPLATES, TRANSLATIONS, theme_dir or None)
-
-
-def request_locale(pages: Pages, request: Request, pairs: Iterable[tuple[str, str]] = ()) -> str:
-    ui_locales = next((value for key, value in pairs if key == "ui_locales"), None)
-    return pages.locale(ui_locales, request.headers.get("accept-language"))
+    return Pages.of_package(PACKAGE, theme_dir)
