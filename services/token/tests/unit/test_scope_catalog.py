@@ -85,6 +85,19 @@ def test_userinfo_answers_the_released_claims(shop) -> None:
     assert "aud" not in body and "badge_id" not in body
 
 
+def test_userinfo_on_a_replica_that_has_not_polled_yet_reads_the_new_scope(shop) -> None:
+    """The token was minted by a replica that knew a scope defined a moment ago; userinfo on
+    one that has not polled since still releases that scope's claims (it reads at once)."""
+    world = shop.world
+    resp = shop.sign_in(("openid", "orders:read"), client_id="shop", auth=AUTH)
+    reader = _Reader()
+    lagging = PolledCatalog(reader, poll_seconds=60)  # type: ignore[arg-type]
+    reader.answers = [Catalog(SEEDED_SCOPES, (DEFAULT_API,), revision=1), world.catalog.catalog]
+    lagging.refresh()
+    body = UserInfo(world.service.validator, world.identity, lagging).claims(resp.access_token)
+    assert body["roles"] == ["buyer"] and body["department"] == "sales"
+
+
 def test_discovery_lists_the_catalogue_but_no_admin_scope(shop) -> None:
     with TestClient(shop.world.service.http_app) as http:
         doc = http.get("/.well-known/openid-configuration").json()

@@ -41,7 +41,9 @@ class UserInfo:
         if OPENID not in scopes:
             raise InsufficientScope("UserInfo needs a token granted the openid scope.",
                                     metadata={"scope": OPENID})
-        releasing, names = claim_request(self._catalog.current(), scopes)
+        # covering: a scope defined a moment ago may be known to the replica that minted the
+        # token and not yet to this one (the poll is 1 s): read the catalogue at once then.
+        releasing, names = claim_request(self._catalog.covering(scopes), scopes)
         try:
             user = self._identity.user_claims(verified["sub"], releasing, names) if releasing else {}
         except NotFound as exc:
