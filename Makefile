@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # cores. `make test PYTEST_PARALLEL=` runs in one process.
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 
-.PHONY: install stubs migrate up test test-replicas test-unit test-integration lint buf-lint clean a11y
+.PHONY: install stubs migrate up test test-replicas test-unit test-integration lint buf-lint clean a11y rp
 
 $(UV):
 	python3 -m venv .venv-bootstrap && .venv-bootstrap/bin/pip install -q uv
@@ -37,12 +37,17 @@ up: install
 a11y:
 	@test -f tests/a11y/node_modules/axe-core/axe.min.js || npm ci --prefix tests/a11y --no-audit --no-fund
 
-test: install a11y
+# openid-client for the whole-stack tests that drive authgate as a relying party would
+# (tests/rp/package-lock.json pins it), installed when missing.
+rp:
+	@test -f tests/rp/node_modules/openid-client/package.json || npm ci --prefix tests/rp --no-audit --no-fund
+
+test: install a11y rp
 	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The whole suite with two replicas of every service behind the local Envoy (`make test`
 # runs two token replicas only; this takes about twice as long on two cores).
-test-replicas: install a11y
+test-replicas: install a11y rp
 	AUTHGATE_TEST_REPLICAS=2 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-unit: install

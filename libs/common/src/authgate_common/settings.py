@@ -171,6 +171,33 @@ class PagesSettings(BaseServiceSettings):
         return value
 
 
+class FormPostSettings(BaseServiceSettings):
+    """OAuth 2.0 Form Post Response Mode: /authorize (authorization) answers with it and
+    discovery (token) lists it in response_modes_supported only when on."""
+
+    FORM_POST_ENABLED: bool = True
+
+
+class ResourceIndicatorSettings(BaseServiceSettings):
+    """RFC 8707 resource indicators at /authorize (authorization) and /token (token); off:
+    the `resource` parameter is ignored as before."""
+
+    RESOURCE_INDICATORS_ENABLED: bool = True
+
+
+class ParSettings(BaseServiceSettings):
+    """Pushed authorization requests (RFC 9126): the token service's endpoint and discovery,
+    the authorization service's request_uri at /authorize."""
+
+    # Off: /par answers 404, discovery does not name it, /authorize refuses request_uri.
+    PAR_ENABLED: bool = True
+    # On: every client must push its authorization requests (RFC 9126 §5); otherwise only
+    # clients registered with require_pushed_authorization_requests.
+    PAR_REQUIRED: bool = False
+    # How long a request_uri may be used (once): RFC 9126 §2.2 suggests 5 to 600 seconds.
+    PAR_REQUEST_TTL_SECONDS: int = Field(60, ge=5, le=600)
+
+
 class RevocationFeedSettings(BaseServiceSettings):
     """The session service's revocation feed, as it sends it and its readers expect it."""
 
@@ -186,6 +213,25 @@ class SessionLifetimeSettings(RevocationFeedSettings):
     SESSION_LIFETIME_SECONDS: int = Field(43200, gt=0)
     # Validators must remember a revoked session this long: at least the longest access token.
     REVOCATION_FEED_WINDOW_SECONDS: int = Field(3600, gt=0)
+
+
+class DeviceFlowSettings(BaseServiceSettings):
+    """The device authorization grant (RFC 8628): the token service's endpoint and grant,
+    discovery, and the authorization service's verification page and RPCs."""
+
+    # Off: /device_authorization and the verification page answer 404, the grant type is
+    # unsupported at /token, and discovery names neither.
+    DEVICE_FLOW_ENABLED: bool = True
+
+
+class DynamicRegistrationSettings(BaseServiceSettings):
+    """Dynamic client registration (RFC 7591) and management (RFC 7592): the authorization
+    service's /register endpoint and discovery's registration_endpoint (token)."""
+
+    # Off: /register answers 404 and discovery does not name it.
+    DCR_ENABLED: bool = True
+    # On: registration needs no initial access token (anyone may register a client).
+    DCR_OPEN_REGISTRATION: bool = False
 
 
 S = TypeVar("S", bound=BaseServiceSettings)

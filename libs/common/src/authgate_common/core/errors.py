@@ -109,6 +109,13 @@ class InsufficientScope(OAuthError):
     default_description = "The access token lacks a required scope."
 
 
+class InvalidTarget(OAuthError):
+    """RFC 8707 §2: a `resource` that is malformed, unknown or not for this client."""
+
+    error, status_code, grpc_code = "invalid_target", 400, "INVALID_ARGUMENT"
+    default_description = "The requested resource is invalid, unknown or not for this client."
+
+
 class NotFound(OAuthError):
     error, status_code, grpc_code = "not_found", 404, "NOT_FOUND"
     default_description = "Not found."
@@ -131,6 +138,49 @@ class TooManyRequests(OAuthError):
     default_description = "Too many requests; retry later."
 
 
+class AuthorizationPending(OAuthError):
+    """RFC 8628 §3.5: the person has not yet approved the device's request; poll again."""
+
+    error, status_code, grpc_code = "authorization_pending", 400, "FAILED_PRECONDITION"
+    default_description = "The user has not yet approved the request."
+
+
+class SlowDown(OAuthError):
+    """RFC 8628 §3.5: polled faster than the interval; the interval grows by 5 seconds."""
+
+    error, status_code, grpc_code = "slow_down", 400, "FAILED_PRECONDITION"
+    default_description = "Polling too often; wait longer between requests."
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628 §3.5: the device_code expired; start a new device authorization."""
+
+    error, status_code, grpc_code = "expired_token", 400, "FAILED_PRECONDITION"
+    default_description = "The device_code has expired."
+
+
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a client metadata field is invalid or not allowed here."""
+
+    error, status_code, grpc_code = "invalid_client_metadata", 400, "INVALID_ARGUMENT"
+    default_description = "The client metadata is invalid."
+
+
+class InvalidRedirectUri(OAuthError):
+    """RFC 7591 §3.2.2: a redirect_uris value is invalid."""
+
+    error, status_code, grpc_code = "invalid_redirect_uri", 400, "INVALID_ARGUMENT"
+    default_description = "A redirect URI is invalid."
+
+
+class InvalidRequestUri(OAuthError):
+    """RFC 9101 §10.2 (used by RFC 9126 §4): the request_uri is unknown, used, expired or
+    another client's."""
+
+    error, status_code, grpc_code = "invalid_request_uri", 400, "INVALID_ARGUMENT"
+    default_description = "The request_uri is invalid, expired or already used."
+
+
 class ServerError(OAuthError):
     pass
 
@@ -140,7 +190,9 @@ _BY_CODE: dict[str, type[OAuthError]] = {
     for cls in [InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient,
                 UnsupportedGrantType, InvalidScope, AccessDenied, UnsupportedResponseType,
                 LoginRequired, ConsentRequired, InteractionRequired, InvalidToken, InsufficientScope,
-                NotFound, AlreadyExists, TemporarilyUnavailable, ServerError]
+                NotFound, AlreadyExists, TemporarilyUnavailable, ServerError, InvalidTarget,
+                AuthorizationPending, SlowDown, ExpiredToken,
+                InvalidClientMetadata, InvalidRedirectUri, InvalidRequestUri]
 }
 
 

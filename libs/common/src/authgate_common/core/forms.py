@@ -19,7 +19,10 @@ def is_form(content_type: str | None) -> bool:
     return (content_type or "").split(";", 1)[0].strip().lower() == FORM_TYPE
 
 
-def parse_form(content_type: str | None, body: bytes) -> dict[str, str]:
+def parse_form(content_type: str | None, body: bytes,
+               repeatable: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The form's parameters. A name in `repeatable` (RFC 8707 `resource`) may repeat: its
+    values arrive joined by NUL, which no value may hold (resource_indicators.split_repeated)."""
     if not is_form(content_type):
         raise InvalidRequest(f"The request body must be {FORM_TYPE}.")
     try:
@@ -30,9 +33,12 @@ def parse_form(content_type: str | None, body: bytes) -> dict[str, str]:
         raise InvalidRequest("The request body is not valid UTF-8 form data.") from exc
     params: dict[str, str] = {}
     for name, value in pairs:
-        if name in params:
-            raise InvalidRequest("A parameter was included more than once.")
         if "\x00" in name or "\x00" in value:
             raise InvalidRequest("The request body contains a NUL character.")
+        if name in params:
+            if name not in repeatable:
+                raise InvalidRequest("A parameter was included more than once.")
+            params[name] += "\x00" + value
+            continue
         params[name] = value
     return params
