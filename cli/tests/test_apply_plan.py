@@ -176,3 +176,14 @@ def test_export_re_applies_to_no_change():
     fresh = FakeStore()
     plan = make_plan(parse(document), fresh.read(BY_SECTION))
     assert plan.count(CREATE) == 7
+
+
+def test_a_client_may_require_par_and_use_the_device_flow():
+    """The file speaks issue 20's client fields: PAR required (RFC 9126 §6) and the device
+    code grant (RFC 8628)."""
+    doc = yaml.safe_load(FILE)
+    doc["clients"][0]["require_pushed_authorization_requests"] = True
+    doc["clients"][1]["grant_types"] = ["urn:ietf:params:oauth:grant-type:device_code"]
+    store = FakeStore()
+    plan = make_plan(parse(doc), store.read(BY_SECTION), prune=False)
+    assert not plan.errors, plan.errors

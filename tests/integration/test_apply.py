@@ -98,7 +98,7 @@ def test_an_export_applied_to_an_empty_stack_exports_the_same(
     exported = tmp_path / "export.yaml"
     cli("export", "-o", str(exported))
     text = exported.read_text()
-    assert f"worker-{tag}" in text and SECRET not in text and "client_secret" not in text
+    assert f"worker-{tag}" in text and SECRET not in text and "client_secret:" not in text
     assert "openid\n" not in yaml.safe_dump([s["name"] for s in yaml.safe_load(text)["scopes"]])
 
     with own_stack(tmp_path_factory, "apply_export") as empty:

@@ -29,6 +29,7 @@ SHOWN = [
     "backchannel_logout_session_required",
     "require_nonce",
     "require_mfa",
+    "require_pushed_authorization_requests",
     "jwks_kids",
 ]
 
@@ -36,7 +37,7 @@ _FIELDS = (  # client_dict's, in its order, but for jwks_kids
     "client_id", "name", "client_type", "token_endpoint_auth_method", "redirect_uris", "scopes",
     "grant_types", "first_party", "pkce_optional", "audiences", "created_at",
     "post_logout_redirect_uris", "backchannel_logout_uri", "backchannel_logout_session_required",
-    "require_nonce", "admin", "require_mfa",
+    "require_nonce", "admin", "require_mfa", "require_pushed_authorization_requests",
 )
 
 

@@ -48,6 +48,8 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["require_nonce"] = args.require_nonce
     if args.require_mfa is not None:
         changes["require_mfa"] = args.require_mfa
+    if args.require_par is not None:
+        changes["require_pushed_authorization_requests"] = args.require_par
     if args.admin is not None:
         changes["admin"] = args.admin
     if args.backchannel_logout_uri is not None:
@@ -118,13 +120,16 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--scope", action="append", metavar="SCOPES",
                    help='allowed scopes, space separated (repeatable), e.g. "openid profile read"')
     p.add_argument("--grant-type", action="append", metavar="GRANT",
-                   help="authorization_code, refresh_token or client_credentials (repeatable)")
+                   help="authorization_code, refresh_token, client_credentials or "
+                        "urn:ietf:params:oauth:grant-type:device_code (repeatable)")
     p.add_argument("--first-party", action=argparse.BooleanOptionalAction, default=None,
                    help="trusted client: no consent screen (--no-first-party: ask for consent)")
     p.add_argument("--require-nonce", action=argparse.BooleanOptionalAction, default=None,
                    help="refuse /authorize requests with scope openid and no nonce")
     p.add_argument("--require-mfa", action=argparse.BooleanOptionalAction, default=None,
                    help="every sign-in needs a second factor (--no-require-mfa: one factor will do)")
+    p.add_argument("--require-par", dest="require_par", action=argparse.BooleanOptionalAction, default=None,
+                   help="/authorize takes only pushed authorization requests (RFC 9126 §5)")
     p.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None,
                    help="admin client: may hold admin scopes, by client_credentials only "
                    "(--no-admin: drop its admin scopes in the same update)")

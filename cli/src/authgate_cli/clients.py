@@ -17,7 +17,7 @@ from typing import Any
 from authgate.authorization.v1 import authorization_pb2
 from authgate_common.core.errors import InvalidRequest
 
-from . import client_updates
+from . import client_updates, initial_tokens
 from .client_fields import SHOWN, client_dict, read_jwks, scopes, unique
 from .context import Context
 from .parsers import command, command_group
@@ -49,6 +49,7 @@ def create(args: argparse.Namespace, ctx: Context) -> None:
         jwks=read_jwks(args.jwks_file),
         require_nonce=args.require_nonce,
         require_mfa=args.require_mfa,
+        require_pushed_authorization_requests=args.require_par,
         first_party=args.first_party,
         admin=args.admin,
         pkce_optional=args.pkce_optional,
@@ -104,8 +105,8 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         "--grant-type",
         action="append",
         metavar="GRANT",
-        help="authorization_code, refresh_token or client_credentials "
-        "(repeatable; default authorization_code)",
+        help="authorization_code, refresh_token, client_credentials or "
+        "urn:ietf:params:oauth:grant-type:device_code (repeatable; default authorization_code)",
     )
     p.add_argument(
         "--public", action="store_true", help="public client (no secret, token endpoint auth `none`, PKCE)"
@@ -153,6 +154,12 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every sign-in for this client needs a second factor (acr urn:authgate:acr:mfa)",
     )
+    p.add_argument(
+        "--require-par",
+        dest="require_par",
+        action="store_true",
+        help="/authorize takes only pushed authorization requests (RFC 9126 §5)",
+    )
     p.add_argument("--name", help="human-readable name")
 
     command(commands, common, "list", list_, help="list clients",
@@ -162,3 +169,4 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--client-id", required=True, help="the client to remove")
 
     client_updates.register(commands, common)
+    initial_tokens.register(commands, common)

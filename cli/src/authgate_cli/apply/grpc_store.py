@@ -147,7 +147,8 @@ def _scope(scope: az.Scope) -> Item:
 
 
 _CLIENT_SCALARS = ("client_id", "name", "client_type", "token_endpoint_auth_method", "backchannel_logout_uri",
-                   "first_party", "pkce_optional", "require_nonce", "admin", "require_mfa")
+                   "first_party", "pkce_optional", "require_nonce", "admin", "require_mfa",
+                   "require_pushed_authorization_requests")
 _CLIENT_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types", "audiences")
 
 

@@ -58,7 +58,7 @@ CLIENT_DEFAULTS: Item = {
     "redirect_uris": [], "post_logout_redirect_uris": [], "backchannel_logout_uri": "", "scopes": [],
     "grant_types": ["authorization_code"], "audiences": [], "first_party": False,
     "pkce_optional": False, "require_nonce": False, "admin": False, "jwks": None,
-    "require_mfa": False,
+    "require_mfa": False, "require_pushed_authorization_requests": False,
 }
 
 KINDS: tuple[Kind, ...] = (

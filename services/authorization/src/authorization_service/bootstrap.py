@@ -15,19 +15,25 @@ from authgate_common.core.access_tokens import TokenInfo, TokenValidator
 from authgate_common.core.client_memory import ClientMemory
 from authgate_common.core.crypto import derive_key
 from authgate_common.core.errors import TemporarilyUnavailable
+from authgate_common.core.kv import KeyValueStore
 from authgate_common.db import ServiceDatabase
 from authgate_common.grpc_server import channel_to, internal_tls
+from authgate_common.kv import service_store
 from authgate_common.revocation_feed import RevokedSessions
 from authgate_common.token_client import GrpcTokenValidator
 from authgate_common.wiring import WiredService
 from fastapi import FastAPI
 
+from .adapters.dcr_unit_of_work import SqlDcrUnitOfWork
 from .adapters.jti_registry import MemoryJtiRegistry, RedisJtiRegistry
 from .adapters.logout_poster import HttpLogoutPoster
 from .adapters.logout_token_client import GrpcLogoutTokenSigner
+from .adapters.pushed_request_repository import SqlPushedRequests
 from .adapters.session_client import GrpcSessionLookup
 from .adapters.token_revoker import GrpcTokenRevoker
 from .adapters.unit_of_work import SqlUnitOfWork
+from .dcr_wiring import wire_dcr
+from .device_wiring import device_flow
 from .domain.admin.clients import ClientAdmin
 from .domain.admin.consents import ConsentAdmin
 from .domain.authorize.context import AuthorizeDeps
@@ -50,7 +56,10 @@ from .domain.consent.book import ConsentBook
 from .domain.consent.decision import ConsentDecision
 from .domain.consent.pending import CsrfTokens, PendingRequests
 from .domain.consent.relay import OutboxRelay, RelayPolicy, TokenRevoker
+from .domain.dcr.ports import DcrUnitOfWork
 from .domain.models import Client
+from .domain.par.push import PushAuthorizationRequests
+from .domain.par.store import PushedRequestStore
 from .domain.ports import ClientChanges, Clock, SessionLookup, UnitOfWork
 from .domain.redeem import CodeRedeemer
 from .domain.remembered_clients import ForgetOnChange, RememberedClients
@@ -62,6 +71,7 @@ from .entrypoints.grpc_api import registrar
 from .entrypoints.http_api import HttpDeps, create_http_app
 from .entrypoints.outbox_relay_job import OutboxRelayJob
 from .entrypoints.pages import authorization_pages
+from .par_wiring import pushed_authorization
 from .settings import Settings
 
 SCHEMA = "authorization"
@@ -85,6 +95,7 @@ class AuthorizationService(WiredService):
     logout_delivery: BackchannelDelivery
     outbox_relay: OutboxRelay
     catalog: CatalogBook
+    pusher: PushAuthorizationRequests | None = None  # PushAuthorizationRequest (RFC 9126); None: off
 
 
 class _NoBackchannel:
@@ -139,11 +150,15 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
           poster: LogoutPoster | None = None, jtis: JtiRegistry | None = None,
           revoker: TokenRevoker | None = None, changes: ClientChanges | None = None,
           client_memory: ClientMemory[Client] | None = None,
-          tokens: TokenValidator | None = None) -> AuthorizationService:
+          tokens: TokenValidator | None = None,
+          pushed_requests: PushedRequestStore | None = None,
+          dcr_uow: DcrUnitOfWork | None = None,
+          device_attempts: KeyValueStore | None = None) -> AuthorizationService:
     """Wire the core and transports from already-built adapters (tests call this too).
 
     `client_memory`: where /authorize remembers client registrations (none: it reads each).
     `tokens`: checks the admin API's bearer tokens (none: that API answers 503).
+    `device_attempts`: where wrong user codes are counted (none: in this process).
     """
     clock = clock or SystemClock()
     # RFC 7523 §3: the assertion's aud names this server: the issuer or the token endpoint.
@@ -171,8 +186,11 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
         csrf=CsrfTokens(derive_key(key, "authorization/consent-csrf")),
         login_markers=LoginMarkers(derive_key(key, "authorization/login-marker"),
                                    settings.LOGIN_MARKER_TTL_SECONDS),
-        catalog=catalog_cache)
+        form_post_enabled=settings.FORM_POST_ENABLED,
+        resource_indicators_enabled=settings.RESOURCE_INDICATORS_ENABLED,
+        catalog=catalog_cache, pushed=pushed_authorization(settings, clock, pushed_requests))
     authorize = AuthorizeEndpoint(deps)
+    pusher = PushAuthorizationRequests(deps, deps.pushed) if deps.pushed is not None else None
     decision = ConsentDecision(deps)
     cookie_name = cookie_rule(settings.issuer).name(settings.SESSION_COOKIE_NAME)
     pages = authorization_pages(settings.THEME_DIR)
@@ -180,11 +198,17 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
                                    issuer=settings.issuer, session_cookie_name=cookie_name, pages=pages)
     updates = ClientUpdates(uow, hasher, changes)
     tokens = tokens or _NoTokenService()
+    # Dynamic client registration (RFC 7591/7592); None: off or not wired.
+    dcr = wire_dcr(settings, dcr_uow, registry, updates, hasher, clock)
+    # The device authorization grant (RFC 8628); None: DEVICE_FLOW_ENABLED is off.
+    device = device_flow(settings, uow, clock, catalog_cache, consents, sessions, pages, cookie_name,
+                         device_attempts)
     app = create_http_app(HttpDeps(
         authorize=authorize, consent=consent_http, session_cookie_name=cookie_name,
         max_body_bytes=settings.MAX_BODY_BYTES,
         admin_clients=AdminClientDeps(ClientAdmin(uow, registry, updates), tokens, settings.issuer),
-        admin_consents=AdminConsentDeps(ConsentAdmin(consents), tokens, settings.issuer), pages=pages))
+        admin_consents=AdminConsentDeps(ConsentAdmin(consents), tokens, settings.issuer), pages=pages,
+        dcr=dcr.http if dcr else None, device=device[1] if device else None))
     notices = LogoutNotices(
         uow, clock, keep_finished=timedelta(seconds=settings.REVOCATION_FEED_WINDOW_SECONDS, days=1),
         keep_participants=timedelta(seconds=settings.SESSION_LIFETIME_SECONDS, days=1))
@@ -192,12 +216,14 @@ def build(settings: Settings, *, uow: UnitOfWork, sessions: SessionLookup,
                                    retry_policy(settings))
     return AuthorizationService(registry=registry, updates=updates, codes=codes, redeemer=redeemer,
                                 authorize=authorize, consents=consents, decision=decision, http_app=app,
-                                register=registrar(registry, updates, redeemer, catalog),
+                                register=registrar(registry, updates, redeemer, catalog,
+                                                   device[0] if device else None, pusher=pusher,
+                                                   initial_tokens=dcr.initial_tokens if dcr else None),
                                 logout_notices=notices,
                                 logout_delivery=delivery,
                                 outbox_relay=OutboxRelay(uow, clock, revoker or _NoRevoker(),
                                                          relay_policy(settings)),
-                                catalog=catalog)
+                                catalog=catalog, pusher=pusher)
 
 
 def bootstrap(settings: Settings) -> AuthorizationService:
@@ -220,6 +246,8 @@ def bootstrap(settings: Settings) -> AuthorizationService:
                                          settings.CLIENT_CACHE_SECONDS, settings.CLIENT_CHANGES_PING_SECONDS)
                         if settings.REDIS_URL and settings.CLIENT_CACHE_SECONDS > 0 else (None, None))
     service = build(settings, uow=SqlUnitOfWork(engine), changes=publisher, client_memory=memory,
+                    pushed_requests=SqlPushedRequests(engine), dcr_uow=SqlDcrUnitOfWork(engine),
+                    device_attempts=service_store(settings),
                     sessions=GrpcSessionLookup(session_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     signer=GrpcLogoutTokenSigner(token_channel, settings.GRPC_CLIENT_TIMEOUT_SECONDS),
                     poster=poster, jtis=jtis,

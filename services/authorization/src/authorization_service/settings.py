@@ -6,8 +6,13 @@ from typing import ClassVar
 
 from authgate_common.settings import (
     ClientChangesSettings,
+    DeviceFlowSettings,
+    DynamicRegistrationSettings,
+    FormPostSettings,
     JwtLeewaySettings,
     PagesSettings,
+    ParSettings,
+    ResourceIndicatorSettings,
     SessionCookieSettings,
     SessionLifetimeSettings,
 )
@@ -20,7 +25,8 @@ from pydantic import Field, model_validator
 # long). JwtLeewaySettings: for private_key_jwt client assertions (RFC 7523). PagesSettings:
 # THEME_DIR of the consent and error pages.
 class Settings(SessionCookieSettings, SessionLifetimeSettings, ClientChangesSettings, JwtLeewaySettings,
-               PagesSettings):
+               PagesSettings, FormPostSettings, ResourceIndicatorSettings, DynamicRegistrationSettings,
+               ParSettings, DeviceFlowSettings):
     SERVICE: ClassVar[str] = "authorization"
     AUTHORIZATION_HTTP_PORT: int = 8103
     AUTHORIZATION_GRPC_PORT: int = 50053
@@ -59,6 +65,18 @@ class Settings(SessionCookieSettings, SessionLifetimeSettings, ClientChangesSett
     OUTBOX_RELAY_POLL_SECONDS: float = Field(1.0, gt=0, le=60)
     OUTBOX_RELAY_RETRY_BASE_SECONDS: float = Field(1.0, gt=0)
     OUTBOX_RELAY_RETRY_MAX_SECONDS: float = Field(300.0, gt=0)
+    # The device authorization grant (RFC 8628; DEVICE_FLOW_ENABLED): how long a device code
+    # and its user code live, and the seconds a device waits between polls (§3.2).
+    DEVICE_CODE_TTL_SECONDS: int = Field(600, ge=60, le=1800)
+    DEVICE_POLL_INTERVAL_SECONDS: int = Field(5, ge=1, le=60)
+    # Wrong user codes on the verification page (§5.1): the MAX_FAILURES-th in a session, or
+    # the MAX_FAILURES_PER_ADDRESS-th from an address, refuses codes there for LOCK_SECONDS.
+    DEVICE_USER_CODE_MAX_FAILURES: int = Field(5, ge=1, le=100)
+    DEVICE_USER_CODE_MAX_FAILURES_PER_ADDRESS: int = Field(20, ge=1, le=1000)
+    DEVICE_USER_CODE_LOCK_SECONDS: int = Field(900, ge=60, le=86400)
+    # Dynamic registration (RFC 7591): the scopes a registered client may ask for (space-
+    # separated; never account or admin:*: those need the operator's marks).
+    DCR_ALLOWED_SCOPES: str = "openid profile email"
 
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ import pathlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from authgate_common.audit_service import AuditTrailService
 from authgate_common.client_changes import listening_memory
@@ -38,13 +39,16 @@ from .domain.audiences import AudienceRule
 from .domain.clients.cache import CachingClientAuthentication
 from .domain.clients.lockout import ClientLockout, LockedOutClients, LockoutPolicy
 from .domain.clients.rate_limit import ClientRateLimit, RateLimitedClients
+from .domain.endpoints.device_authorization import DeviceAuthorization, DeviceStarts
 from .domain.endpoints.discovery import Discovery
 from .domain.endpoints.introspection import Introspection
+from .domain.endpoints.pushed_authorization import AuthorizationRequestPusher, PushedAuthorization
 from .domain.endpoints.revocation import Revocation
 from .domain.endpoints.token_endpoint import TokenEndpoint
 from .domain.endpoints.userinfo import UserInfo
 from .domain.grants.authorization_code import AuthorizationCodeGrant
 from .domain.grants.client_credentials import ClientCredentialsGrant
+from .domain.grants.device_code import DeviceCodeGrant, DevicePolls
 from .domain.grants.refresh_token import RefreshTokenGrant
 from .domain.keys.key_lifecycle import KeyPolicy
 from .domain.keys.key_ring import KeyRing
@@ -95,6 +99,7 @@ class TokenService(WiredService):
     http_app: ASGIApp
     feed: RevokedSessions | None = None
     audit: AuditTrail = field(default_factory=MemoryAuditTrail)  # tokens issued and revoked
+    device_authorization: DeviceAuthorization | None = None  # RFC 8628 §3.1; None: off
 
     @property
     def keys(self) -> KeySet:
@@ -175,20 +180,27 @@ def client_authentication(
     return CachingClientAuthentication(clients, memory), [listener.stop]
 
 
+class DeviceFlowPort(DeviceStarts, DevicePolls, Protocol):
+    """The authorization service's side of the device authorization grant (RFC 8628)."""
+
+
 def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore, deny_list: DenyList,
           clients: ClientAuthenticator, codes: CodeRedeemer, identity: IdentityPort,
           sessions: SessionLiveness,
           refresh_uow: RefreshUnitOfWork,
           access_liveness: SessionLiveness | None = None, audit: AuditTrail | None = None,
           catalog: CatalogSource | None = None,
-          audit_sources: Mapping[str, AuditSource] | None = None) -> TokenService:
+          audit_sources: Mapping[str, AuditSource] | None = None,
+          devices: DeviceFlowPort | None = None,
+          pushers: AuthorizationRequestPusher | None = None) -> TokenService:
     """Wire the core and transports from already-built adapters (tests call this too).
 
     `access_liveness` checks sessions on the access-token validation path (the pushed
     revocation feed in production); `sessions` asks the session service and serves the
     refresh grant and refresh-token introspection. `catalog`: the scope catalogue (none: as
     the authorization service's migration seeds it). `audit_sources`: the four services'
-    audit trails the admin API reads (none: it answers 503).
+    audit trails the admin API reads (none: it answers 503). `devices`: the device
+    authorization grant's start and polls (RFC 8628; none: off, as DEVICE_FLOW_ENABLED=false).
     """
     keys: KeyRing = signing_keys.ring
     audit = audit or MemoryAuditTrail()
@@ -204,26 +216,33 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
     catalog = catalog or FixedCatalog()
-    issuer = TokenIssuer(minter, ledger, identity, AudienceRule(settings.issuer, catalog))
+    issuer = TokenIssuer(minter, ledger, identity, AudienceRule(
+        settings.issuer, catalog, resource_indicators=settings.RESOURCE_INDICATORS_ENABLED))
     # Authenticates the callers below: a locked-out pair is refused before its credentials
     # are checked or its budget spent.
     clients = locked_out(settings, rate_limited(settings, clients, store), store, audit)
     endpoint = TokenEndpoint(clients, [
         AuthorizationCodeGrant(codes, issuer, ledger, refresh),
         RefreshTokenGrant(refresh, issuer, sessions, settings.REFRESH_REUSE_GRACE_SECONDS),
-        ClientCredentialsGrant(issuer)], audit=audit)
+        ClientCredentialsGrant(issuer),
+        *([DeviceCodeGrant(devices, issuer, refresh)] if devices is not None else [])], audit=audit)
     revocation = Revocation(clients, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS, audit=audit)
+    device_authorization = DeviceAuthorization(clients, devices) if devices is not None else None
     introspection = Introspection(clients, validator, refresh, sessions, settings.issuer)
     app = create_http_app(HttpDeps(
         token_endpoint=endpoint, userinfo=UserInfo(validator, identity, catalog), revocation=revocation,
-        discovery=Discovery(settings.issuer, catalog),
+        discovery=Discovery(settings.issuer, catalog, device_flow=devices is not None,
+                            registration=settings.DCR_ENABLED, par=pushers is not None,
+                            par_required=settings.PAR_REQUIRED, form_post=settings.FORM_POST_ENABLED),
+        pushed_authorization=PushedAuthorization(clients, pushers) if pushers is not None else None,
+        device_authorization=device_authorization,
         introspection=introspection, keys=keys, issuer=settings.issuer,
         jwks_cache_seconds=settings.JWKS_CACHE_SECONDS, max_body_bytes=settings.MAX_BODY_BYTES,
         admin=admin_routers(signing_keys, validator, settings.issuer, audit_sources)))
     return TokenService(signing_keys=signing_keys, minter=minter, validator=validator, ledger=ledger,
                         keeper=keeper, refresh=refresh, cleanup=RefreshCleanup(refresh),
                         token_endpoint=endpoint, revocation=revocation, introspection=introspection,
-                        http_app=app, audit=audit,
+                        http_app=app, audit=audit, device_authorization=device_authorization,
                         register=registrar(validator, signing_keys, IdTokenHints(keys, settings.issuer),
                                            LogoutTokens(keys, settings.issuer),
                                            client_tokens=ClientTokenRevocation(refresh, ledger)))
@@ -261,6 +280,8 @@ def bootstrap(settings: Settings) -> TokenService:
         settings, signing_keys=signing_keys, store=store, deny_list=PublishingDenyList(deny_list, publish),
         access_liveness=FeedSessionLiveness(feed) if feed is not None else None,
         clients=clients, codes=authorization,
+        devices=authorization if settings.DEVICE_FLOW_ENABLED else None,
+        pushers=authorization if settings.PAR_ENABLED else None,
         identity=GrpcIdentityClient(channels["identity"], timeout),
         sessions=GrpcSessionLiveness(channels["session"], timeout),
         refresh_uow=SqlRefreshUnitOfWork(engine), audit=audit.log, catalog=catalog,

@@ -7,14 +7,21 @@ from typing import ClassVar, Literal
 from authgate_common.settings import (
     AccessTokenSettings,
     ClientChangesSettings,
+    DeviceFlowSettings,
+    DynamicRegistrationSettings,
+    FormPostSettings,
     JwtLeewaySettings,
+    ParSettings,
+    ResourceIndicatorSettings,
     RevocationFeedSettings,
 )
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
 
 
-class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, RevocationFeedSettings):
+class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, RevocationFeedSettings,
+               DeviceFlowSettings, DynamicRegistrationSettings, ParSettings, FormPostSettings,
+               ResourceIndicatorSettings):
     SERVICE: ClassVar[str] = "token"
     TOKEN_HTTP_PORT: int = 8104
     TOKEN_GRPC_PORT: int = 50054

@@ -25,7 +25,8 @@ def _to_client(row: Any) -> Client:
         backchannel_logout_uri=row["backchannel_logout_uri"] or "",
         backchannel_logout_session_required=bool(row["backchannel_logout_session_required"]),
         jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]), admin=bool(row["admin"]),
-        require_mfa=bool(row["require_mfa"]), version=row["version"])
+        require_mfa=bool(row["require_mfa"]), version=row["version"],
+        require_pushed_authorization_requests=bool(row["require_pushed_authorization_requests"]))
 
 
 def _columns(client: Client) -> dict[str, Any]:
@@ -40,7 +41,8 @@ def _columns(client: Client) -> dict[str, Any]:
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required,
         jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin, version=client.version,
-        require_mfa=client.require_mfa)
+        require_mfa=client.require_mfa,
+        require_pushed_authorization_requests=client.require_pushed_authorization_requests)
 
 
 # Read on every /authorize and code redemption: built once (building a statement and its

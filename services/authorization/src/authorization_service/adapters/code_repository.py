@@ -25,7 +25,7 @@ def _to_code(row: Any) -> StoredCode:
         scopes=tuple(row["scopes"].split()), nonce=row["nonce"], code_challenge=row["code_challenge"],
         code_challenge_method=row["code_challenge_method"], auth_time=row["auth_time"],
         amr=tuple(row["amr"].split()), created_at=row["created_at"], expires_at=row["expires_at"],
-        consumed_at=row["consumed_at"])
+        consumed_at=row["consumed_at"], resources=tuple(row["resources"].split()))
 
 
 # One code issued per /authorize, one consumed per exchange: built once (bench/NOTES.md, item 19).
@@ -46,7 +46,8 @@ class SqlCodeRepository:
             "user_id": code.user_id, "sid": code.sid, "redirect_uri": code.redirect_uri,
             "scopes": " ".join(code.scopes), "nonce": code.nonce, "code_challenge": code.code_challenge,
             "code_challenge_method": code.code_challenge_method, "auth_time": code.auth_time,
-            "amr": " ".join(code.amr), "created_at": code.created_at, "expires_at": code.expires_at})
+            "amr": " ".join(code.amr), "created_at": code.created_at, "expires_at": code.expires_at,
+            "resources": " ".join(code.resources)})
 
     def consume(self, code_hash: str, now: datetime) -> StoredCode | None:
         row = self._s.execute(_CONSUME, {"hash": code_hash, "consumed_at": now}).mappings().first()

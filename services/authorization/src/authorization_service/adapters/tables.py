@@ -36,6 +36,8 @@ clients = Table(
     Column("version", Integer, nullable=False, default=1),
     # Every sign-in needs a second factor (migration 0009).
     Column("require_mfa", Boolean, nullable=False, default=False),
+    # RFC 9126 §5: only pushed authorization requests (migration 0011).
+    Column("require_pushed_authorization_requests", Boolean, nullable=False, default=False),
     Index("ix_clients_created_at_client_id", "created_at", "client_id"),
 )
 
@@ -58,6 +60,8 @@ authorization_codes = Table(
     timestamp("created_at"),
     timestamp("expires_at"),
     timestamp("consumed_at", nullable=True),
+    # RFC 8707 resource indicators, space-delimited (absolute URIs hold no space).
+    Column("resources", Text, nullable=False, default=""),
     Index("ix_authorization_codes_expires_at", "expires_at"),
 )
 
@@ -119,4 +123,16 @@ backchannel_logouts = Table(
     Column("last_error", Text, nullable=False, default=""),
     UniqueConstraint("sid", "client_id", name="uq_backchannel_logouts_sid_client"),
     Index("ix_backchannel_logouts_due", "state", "next_attempt_at"),
+)
+
+# Pushed authorization requests (RFC 9126 §2.2): by the keyed hash of the request_uri's
+# reference, taken once with DELETE … RETURNING (migration 0011).
+pushed_authorization_requests = Table(
+    "pushed_authorization_requests",
+    metadata,
+    Column("reference_hash", String(64), primary_key=True),
+    Column("client_id", String(128), nullable=False),
+    Column("params", JSON, nullable=False),
+    timestamp("expires_at"),
+    Index("ix_pushed_authorization_requests_expires_at", "expires_at"),
 )

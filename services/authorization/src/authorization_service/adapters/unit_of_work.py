@@ -16,6 +16,7 @@ from .catalog_repository import SqlCatalogRepository
 from .client_repository import SqlClientRepository
 from .code_repository import SqlCodeRepository
 from .consent_repository import SqlConsentRepository, SqlOutbox
+from .device_repository import SqlDeviceRepository
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,13 @@ class SqlRepositories:
     backchannel: SqlBackchannelRepository
     audit: SqlAuditTrail  # rows land in the same transaction
     catalog: SqlCatalogRepository
+    devices: SqlDeviceRepository
 
     @classmethod
     def bound_to(cls, session: Session) -> SqlRepositories:
         return cls(SqlClientRepository(session), SqlCodeRepository(session), SqlConsentRepository(session),
                    SqlOutbox(session), SqlBackchannelRepository(session), SqlAuditTrail(session),
-                   SqlCatalogRepository(session))
+                   SqlCatalogRepository(session), SqlDeviceRepository(session))
 
 
 def _already_registered(exc: IntegrityError) -> AlreadyExists:

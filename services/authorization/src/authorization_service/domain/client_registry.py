@@ -29,7 +29,8 @@ def _described(client: Client) -> dict[str, object]:
     return {"client_type": client.client_type, "grant_types": list(client.grant_types),
             "scopes": list(client.scopes), "redirect_uris": list(client.redirect_uris),
             "first_party": client.first_party, "pkce_optional": client.pkce_optional,
-            "admin": client.admin, "require_mfa": client.require_mfa}
+            "admin": client.admin, "require_mfa": client.require_mfa,
+            "require_pushed_authorization_requests": client.require_pushed_authorization_requests}
 
 
 # Run on the locked row before a change (the admin API: If-Match, operator-managed clients).

@@ -120,6 +120,7 @@ def validate_client(client: Client) -> Client:
         grant_types=grant_types, client_type=client_type,
         token_endpoint_auth_method=auth_method, jwks=_jwks(auth_method, client.jwks),
         require_nonce=client.require_nonce, admin=client.admin, require_mfa=client.require_mfa,
+        require_pushed_authorization_requests=client.require_pushed_authorization_requests,
         first_party=client.first_party, pkce_optional=client.pkce_optional, audiences=audiences,
         created_at=client.created_at,
         post_logout_redirect_uris=validate_post_logout_redirect_uris(client.post_logout_redirect_uris),

@@ -27,7 +27,8 @@ from .models import Client
 from .ports import ClientChanges, UnitOfWork
 
 UPDATABLE = ("name", "redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types",
-             "first_party", "require_nonce", "backchannel_logout_uri", "jwks", "admin", "require_mfa")
+             "first_party", "require_nonce", "backchannel_logout_uri", "jwks", "admin", "require_mfa",
+             "require_pushed_authorization_requests")
 
 
 @dataclass(frozen=True)

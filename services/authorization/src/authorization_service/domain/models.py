@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
+KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials",
+                               # RFC 8628 §3.4 (domain/device)
+                               "urn:ietf:params:oauth:grant-type:device_code"})
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 
 
@@ -37,6 +39,8 @@ class Client:
     # Every sign-in for this client needs a second factor (acr urn:authgate:acr:mfa), as if
     # each request asked for it in acr_values (migration 0009).
     require_mfa: bool = False
+    # RFC 9126 §5: /authorize takes this client's requests only as pushed ones (migration 0011).
+    require_pushed_authorization_requests: bool = False
     # Bumped by every change: the admin API's strong ETag (migration 0007).
     version: int = 1
     # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.
@@ -62,6 +66,8 @@ class CodeRequest:
     code_challenge_method: str
     auth_time: datetime | None
     amr: tuple[str, ...]
+    # RFC 8707 resource indicators the code is for (empty: none named).
+    resources: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class Grant:
     nonce: str
     auth_time: datetime | None
     amr: tuple[str, ...]
+    resources: tuple[str, ...] = ()  # RFC 8707
 
 
 @dataclass(frozen=True)

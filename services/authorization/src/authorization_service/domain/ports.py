@@ -12,6 +12,7 @@ from authgate_common.core.audit import AuditTrail
 from .admin.paging import ClientQuery
 from .backchannel.ports import BackchannelRepository
 from .catalog.ports import CatalogRepository
+from .device.ports import DeviceRepository
 from .models import Client, Consent, OutboxMessage, SessionInfo, StoredCode
 
 
@@ -102,6 +103,8 @@ class Repositories(Protocol):
     def audit(self) -> AuditTrail: ...
     @property
     def catalog(self) -> CatalogRepository: ...
+    @property
+    def devices(self) -> DeviceRepository: ...
 
 
 class UnitOfWork(Protocol):

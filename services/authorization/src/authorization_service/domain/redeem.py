@@ -44,7 +44,7 @@ class CodeRedeemer:
         self._check(stored, now, client_id, redirect_uri, code_verifier)
         return Grant(grant_id=stored.grant_id, client_id=stored.client_id, user_id=stored.user_id,
                      sid=stored.sid, scopes=stored.scopes, nonce=stored.nonce,
-                     auth_time=stored.auth_time, amr=stored.amr)
+                     auth_time=stored.auth_time, amr=stored.amr, resources=stored.resources)
 
     @staticmethod
     def _check(stored: StoredCode, now: datetime, client_id: str, redirect_uri: str,

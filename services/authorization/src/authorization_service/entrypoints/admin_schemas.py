@@ -21,7 +21,7 @@ from ..domain.models import Client
 
 JsonObject = dict[str, Any]
 PATCH_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types")
-PATCH_FLAGS = ("first_party", "require_nonce", "require_mfa")
+PATCH_FLAGS = ("first_party", "require_nonce", "require_mfa", "require_pushed_authorization_requests")
 
 
 class AdminClient(BaseModel):
@@ -39,6 +39,8 @@ class AdminClient(BaseModel):
     require_nonce: bool
     # Every sign-in needs a second factor (acr urn:authgate:acr:mfa).
     require_mfa: bool
+    # RFC 9126 §5: only pushed authorization requests.
+    require_pushed_authorization_requests: bool
     admin: bool
     backchannel_logout_uri: str
     backchannel_logout_session_required: bool
@@ -69,6 +71,7 @@ class AdminClientCreate(Strict):
     pkce_optional: bool = False
     require_nonce: bool = False
     require_mfa: bool = False
+    require_pushed_authorization_requests: bool = False
     backchannel_logout_uri: str = ""
     backchannel_logout_session_required: bool = True
     jwks: JsonObject | None = None
@@ -86,6 +89,7 @@ class AdminClientPatch(Strict):
     first_party: bool | None = None
     require_nonce: bool | None = None
     require_mfa: bool | None = None
+    require_pushed_authorization_requests: bool | None = None
     backchannel_logout_uri: str | None = None
     jwks: JsonObject | None = None
 

@@ -18,9 +18,14 @@ from authgate_common.grpc_access import callers
 from ..domain.catalog.book import CatalogBook
 from ..domain.client_registry import ClientRegistry
 from ..domain.client_updates import ClientUpdates
+from ..domain.dcr.initial_tokens import InitialTokens
+from ..domain.par.push import PushAuthorizationRequests
 from ..domain.redeem import CodeRedeemer
 from .catalog_grpc import CATALOG_ACCESS, register_catalog
+from .dcr_rpcs import create_initial_token
+from .device_rpcs import DEVICE_ACCESS, DeviceFlow, poll_device, start_device
 from .messages import client_from_message, client_message, grant_message, update_values
+from .par_rpcs import PAR_ACCESS, push_request
 
 SERVICE_NAME = "authgate.authorization.v1.AuthorizationService"
 # Who may call each method (authgate_common.grpc_access; docs/internal-plane.md).
@@ -29,12 +34,15 @@ ACCESS = {
         "CreateClient": OPERATOR_WORKLOAD, "ListClients": OPERATOR_WORKLOAD,
         "UpdateClient": OPERATOR_WORKLOAD, "RotateClientSecret": OPERATOR_WORKLOAD,
         "DeleteClient": OPERATOR_WORKLOAD,
+        "CreateInitialAccessToken": OPERATOR_WORKLOAD,  # dynamic client registration (RFC 7591 §3)
         # The end-session endpoint reads a client's post-logout redirect URIs.
         "GetClient": ("session", OPERATOR_WORKLOAD),
         "AuthenticateClient": "token",  # client authentication at /token, /introspect, /revoke
         "RedeemCode": "token",  # the authorization_code grant
         # The login page names the client and asks for a second factor when it requires one.
         "DescribeClient": "identity",
+        **PAR_ACCESS,  # the token service's pushed authorization request endpoint
+        **DEVICE_ACCESS,  # the token service's device authorization endpoint and grant
     }),
     **AUDIT_ACCESS,
     **CATALOG_ACCESS,
@@ -42,10 +50,16 @@ ACCESS = {
 
 
 class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
-    def __init__(self, registry: ClientRegistry, updates: ClientUpdates, redeemer: CodeRedeemer) -> None:
+    def __init__(self, registry: ClientRegistry, updates: ClientUpdates, redeemer: CodeRedeemer,
+                 device: DeviceFlow | None = None,
+                 pusher: PushAuthorizationRequests | None = None,
+                 initial_tokens: InitialTokens | None = None) -> None:
         self._registry = registry
         self._updates = updates
         self._redeemer = redeemer
+        self._device = device  # None: DEVICE_FLOW_ENABLED is off
+        self._pusher = pusher  # None: PAR_ENABLED is off
+        self._initial_tokens = initial_tokens  # None: DCR_ENABLED is off
 
     def CreateClient(self, request: pb.CreateClientRequest,  # noqa: N802 - gRPC method name
                      context: grpc.ServicerContext) -> pb.CreateClientResponse:
@@ -96,14 +110,34 @@ class AuthorizationServicer(pb_grpc.AuthorizationServiceServicer):
                                       request.code_verifier)
         return pb.RedeemCodeResponse(grant=grant_message(grant))
 
+    def CreateInitialAccessToken(self, request: pb.CreateInitialAccessTokenRequest,  # noqa: N802
+                                 context: grpc.ServicerContext) -> pb.CreateInitialAccessTokenResponse:
+        return create_initial_token(self._initial_tokens, request)
+
+    def StartDeviceAuthorization(self, request: pb.StartDeviceAuthorizationRequest,  # noqa: N802
+                                 context: grpc.ServicerContext) -> pb.StartDeviceAuthorizationResponse:
+        return start_device(self._device, request)
+
+    def PollDeviceAuthorization(self, request: pb.PollDeviceAuthorizationRequest,  # noqa: N802
+                                context: grpc.ServicerContext) -> pb.PollDeviceAuthorizationResponse:
+        return poll_device(self._device, request)
+
+    def PushAuthorizationRequest(self, request: pb.PushAuthorizationRequestRequest,  # noqa: N802
+                                 context: grpc.ServicerContext) -> pb.PushAuthorizationRequestResponse:
+        return push_request(self._pusher, request)
+
 
 def registrar(registry: ClientRegistry, updates: ClientUpdates,
-              redeemer: CodeRedeemer, catalog: CatalogBook) -> Callable[[grpc.Server], None]:
+              redeemer: CodeRedeemer, catalog: CatalogBook,
+              device: DeviceFlow | None = None,
+              pusher: PushAuthorizationRequests | None = None,
+              initial_tokens: InitialTokens | None = None) -> Callable[[grpc.Server], None]:
     """The `register` callback for authgate_common's server factory."""
 
     def register(server: grpc.Server) -> None:
         pb_grpc.add_AuthorizationServiceServicer_to_server(
-            AuthorizationServicer(registry, updates, redeemer), server)
+            AuthorizationServicer(registry, updates, redeemer, device, pusher=pusher,
+                                  initial_tokens=initial_tokens), server)
         register_catalog(server, catalog)
 
     return register

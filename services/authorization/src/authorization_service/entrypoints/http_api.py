@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from authgate_common.core.errors import InvalidRequest
 from authgate_common.core.forms import parse_form
+from authgate_common.core.resource_indicators import RESOURCE, split_repeated
 from authgate_common.http import create_app
 from authgate_common.pages import Pages
 from fastapi import FastAPI, Request
@@ -21,12 +22,15 @@ from ..domain.authorize.pipeline import AuthorizeEndpoint
 from .admin_clients import AdminClientDeps, admin_clients_router
 from .admin_consents import AdminConsentDeps, admin_consents_router
 from .consent_api import ConsentHttpDeps, add_consent_routes
+from .dcr_api import DcrHttpDeps, dcr_router
+from .device_page import DevicePageDeps, add_device_routes
 from .error_page import render_error_page
 from .openapi import AUTHORIZE_FORM, AUTHORIZE_QUERY, AUTHORIZE_RESPONSES
 from .outcomes import respond
 from .pages import authorization_pages, request_locale
 
 AUTHORIZE_PATH = "/api/v1/oauth/authorize"
+REPEATABLE = frozenset({RESOURCE})  # RFC 8707 §2: `resource` may repeat
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,10 @@ class HttpDeps:
     # The admin API's clients and consents (admin_clients.py, admin_consents.py).
     admin_clients: AdminClientDeps | None = None
     admin_consents: AdminConsentDeps | None = None
+    # Dynamic client registration (dcr_api.py); None: off (DCR_ENABLED), the routes are 404.
+    dcr: DcrHttpDeps | None = None
+    # The device verification page (device_page.py); None: off (DEVICE_FLOW_ENABLED), 404.
+    device: DevicePageDeps | None = None
     # The consent and error pages (templates, languages, THEME_DIR).
     pages: Pages = field(default_factory=authorization_pages)
 
@@ -49,6 +57,10 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
         app.include_router(admin_clients_router(deps.admin_clients))
     if deps.admin_consents is not None:
         app.include_router(admin_consents_router(deps.admin_consents))
+    if deps.dcr is not None:
+        app.include_router(dcr_router(deps.dcr))
+    if deps.device is not None:
+        add_device_routes(app, deps.device)
 
     def run(request: Request, pairs: list[tuple[str, str]], return_to: str) -> Outcome:
         return deps.authorize.handle(AuthorizeRequest(
@@ -70,7 +82,8 @@ def create_http_app(deps: HttpDeps) -> FastAPI:
               openapi_extra={"requestBody": AUTHORIZE_FORM})
     async def authorize_post(request: Request) -> Response:
         try:  # a repeated or NUL-bearing parameter is refused here, as step 1 would: a page
-            pairs = list(parse_form(request.headers.get("content-type"), await request.body()).items())
+            form = parse_form(request.headers.get("content-type"), await request.body(), REPEATABLE)
+            pairs = [(k, v) for k, joined in form.items() for v in split_repeated(joined) or [joined]]
         except InvalidRequest as err:
             return render_error_page(deps.pages, request_locale(deps.pages, request),
                                      ErrorPage(err.error, err.description))

@@ -17,6 +17,7 @@ def client_from_message(msg: pb.Client) -> Client:
         token_endpoint_auth_method=msg.token_endpoint_auth_method, first_party=msg.first_party,
         pkce_optional=msg.pkce_optional, audiences=tuple(msg.audiences),
         jwks=msg.jwks, require_nonce=msg.require_nonce, admin=msg.admin, require_mfa=msg.require_mfa,
+        require_pushed_authorization_requests=msg.require_pushed_authorization_requests,
         post_logout_redirect_uris=tuple(msg.post_logout_redirect_uris),
         backchannel_logout_uri=msg.backchannel_logout_uri,
         # Unset means true (Back-Channel Logout 1.0 §2.2 leaves the default to the OP).
@@ -50,6 +51,7 @@ def client_message(client: Client) -> pb.Client:
         pkce_optional=client.pkce_optional, audiences=client.audiences,
         created_at=timestamp(client.created_at), jwks=client.jwks, require_nonce=client.require_nonce,
         admin=client.admin, require_mfa=client.require_mfa,
+        require_pushed_authorization_requests=client.require_pushed_authorization_requests,
         post_logout_redirect_uris=client.post_logout_redirect_uris,
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required)
@@ -59,4 +61,4 @@ def grant_message(grant: Grant) -> pb.Grant:
     return pb.Grant(
         grant_id=grant.grant_id, user_id=grant.user_id, sid=grant.sid, scopes=grant.scopes,
         nonce=grant.nonce, auth_time=timestamp(grant.auth_time), amr=grant.amr,
-        client_id=grant.client_id)
+        client_id=grant.client_id, resources=grant.resources)

@@ -37,7 +37,7 @@ def _family(row: RowMapping) -> RefreshFamily:
         family_id=row["family_id"], client_id=row["client_id"], user_id=row["user_id"],
         sid=row["sid"] or "", grant_id=row["grant_id"], created_at=row["created_at"],
         auth_time=row["auth_time"], amr=tuple((row["amr"] or "").split()), revoked_at=row["revoked_at"],
-        revoked_reason=row["revoked_reason"] or "")
+        revoked_reason=row["revoked_reason"] or "", resources=tuple((row["resources"] or "").split()))
 
 
 # The statements of every rotation, built once: building one (and its cache key) cost more
@@ -67,7 +67,8 @@ class SqlRefreshRepository:
         self._s.execute(_ADD_FAMILY, {
             "family_id": family.family_id, "client_id": family.client_id, "user_id": family.user_id,
             "sid": family.sid, "grant_id": family.grant_id, "auth_time": family.auth_time,
-            "amr": " ".join(family.amr), "created_at": family.created_at})
+            "amr": " ".join(family.amr), "created_at": family.created_at,
+            "resources": " ".join(family.resources)})
 
     def add_token(self, token: RefreshToken) -> None:
         self._s.execute(_ADD_TOKEN, {

@@ -52,6 +52,8 @@ refresh_families = Table(
     timestamp("created_at"),
     timestamp("revoked_at", nullable=True),
     Column("revoked_reason", String(64), nullable=True),
+    # RFC 8707 resource indicators of the grant, space-delimited (migration 0007).
+    Column("resources", Text, nullable=False, server_default=""),
     Index("ix_refresh_families_grant_id", "grant_id"),
 )
 

@@ -12,6 +12,9 @@ at the last step of every grant whatever the code or refresh family carried. An 
 scope (`admin:users`, …) opens the admin API (`<issuer>/api/v1/admin`); only an admin
 client holds one, and only without a user behind the grant (client_credentials): the
 code and refresh grants never carry one on, whatever reached them.
+
+A client that names resources (RFC 8707 §2, resources.py) gets a token for exactly those:
+`aud` is the resources, and the scopes of any other API are left out (§2.2).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 
 from authgate_common.core.account_scope import ACCOUNT_SCOPE, account_audience
 from authgate_common.core.admin_scope import admin_audience, is_admin_scope
+from authgate_common.core.resource_indicators import narrow_scopes
 
 from .ports import Client
 from .scopes import CatalogSource
@@ -38,8 +42,11 @@ def grantable(client: Client, scopes: Sequence[str], *, for_user: bool) -> list[
 class AudienceRule:
     issuer: str
     catalog: CatalogSource
+    resource_indicators: bool = True  # RESOURCE_INDICATORS_ENABLED
 
-    def audiences(self, client: Client, scopes: Sequence[str]) -> list[str]:
+    def audiences(self, client: Client, scopes: Sequence[str], resources: Sequence[str] = ()) -> list[str]:
+        if resources:
+            return list(resources)
         auds = list(client.audiences) or [client.client_id]
         if ACCOUNT_SCOPE in scopes:
             auds.append(account_audience(self.issuer))
@@ -47,3 +54,9 @@ class AudienceRule:
         if any(is_admin_scope(s) for s in scopes):
             auds.append(admin_audience(self.issuer))
         return list(dict.fromkeys(auds))
+
+    def narrow(self, scopes: Sequence[str], resources: Sequence[str]) -> list[str]:
+        """The scopes of a token for `resources`: their APIs' and those of no API."""
+        if not resources:
+            return list(scopes)
+        return narrow_scopes(self.catalog.covering(scopes), resources, scopes, self.issuer)

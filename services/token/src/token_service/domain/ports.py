@@ -42,6 +42,7 @@ class RedeemedGrant:
     nonce: str = ""
     auth_time: int | None = None
     amr: tuple[str, ...] = field(default_factory=tuple)
+    resources: tuple[str, ...] = field(default_factory=tuple)  # RFC 8707
 
 
 class ClientAuthenticator(Protocol):

@@ -14,6 +14,7 @@ import binascii
 import urllib.parse
 
 from authgate_common.core.forms import parse_form
+from authgate_common.core.resource_indicators import RESOURCE
 
 from ..domain.clients.authentication import BasicCredentials, ClientRequest
 
@@ -37,4 +38,6 @@ def basic_credentials(authorization: str | None) -> BasicCredentials | None:
 
 def form_request(content_type: str | None, body: bytes, authorization: str | None) -> ClientRequest:
     """The request as the core takes it; a body that is not a valid form is `invalid_request`."""
-    return ClientRequest(parse_form(content_type, body), basic_credentials(authorization))
+    # RFC 8707 §2: `resource` may repeat (its values NUL-joined: resource_indicators.split_repeated).
+    return ClientRequest(parse_form(content_type, body, frozenset({RESOURCE})),
+                         basic_credentials(authorization))

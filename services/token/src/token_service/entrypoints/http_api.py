@@ -21,8 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 
 from ..domain.clients.authentication import ClientRequest
+from ..domain.endpoints.device_authorization import DEVICE_AUTHORIZATION_PATH, DeviceAuthorization
 from ..domain.endpoints.discovery import Discovery
 from ..domain.endpoints.introspection import Introspection
+from ..domain.endpoints.pushed_authorization import PushedAuthorization
 from ..domain.endpoints.revocation import Revocation, looks_like_jwt
 from ..domain.endpoints.token_endpoint import TokenEndpoint
 from ..domain.endpoints.userinfo import UserInfo
@@ -30,6 +32,7 @@ from ..domain.keys.key_ring import KeySource
 from ..domain.scopes import FixedCatalog
 from .bearer import extract_bearer
 from .conditional import cacheable_json, strong_etag
+from .device_openapi import DEVICE_AUTHORIZATION_REQUEST_BODY, DEVICE_AUTHORIZATION_RESPONSES
 from .fast_lane import FastLane, FormRoute, declare
 from .openapi import (
     DISCOVERY_RESPONSES,
@@ -43,6 +46,7 @@ from .openapi import (
     USERINFO_REQUEST_BODY,
     USERINFO_RESPONSES,
 )
+from .par_route import add_par_route
 
 # The merged OpenAPI document of every service's public routes, served at /openapi.json
 # with Swagger UI at /docs; tests/integration/test_public_openapi.py keeps it current.
@@ -64,6 +68,10 @@ class HttpDeps:
     max_body_bytes: int = 65536
     admin: Sequence[APIRouter] = ()  # the admin API's keys and audit trail (admin_api.py)
     discovery: Discovery | None = None  # none: the catalogue as the migration seeds it
+    # RFC 8628 §3.1; None: DEVICE_FLOW_ENABLED is off and the path answers 404.
+    device_authorization: DeviceAuthorization | None = None
+    # RFC 9126 §2; None: PAR_ENABLED is off and the path answers 404.
+    pushed_authorization: PushedAuthorization | None = None
 
 
 def create_http_app(deps: HttpDeps) -> ASGIApp:
@@ -87,8 +95,17 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
                                openapi_extra={"requestBody": INTROSPECTION_REQUEST_BODY},
                                responses=INTROSPECTION_RESPONSES)),
     ]
+    if deps.device_authorization is not None:
+        form_routes.append(FormRoute(
+            DEVICE_AUTHORIZATION_PATH, deps.device_authorization.handle,
+            openapi=dict(name="device_authorization", tags=["oauth"],
+                         summary="Device authorization endpoint (RFC 8628 §3.1)",
+                         openapi_extra={"requestBody": DEVICE_AUTHORIZATION_REQUEST_BODY},
+                         responses=DEVICE_AUTHORIZATION_RESPONSES)))
     for route in form_routes:
         declare(app, route)
+    if deps.pushed_authorization is not None:
+        add_par_route(app, deps.pushed_authorization)
 
     @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
              responses=USERINFO_RESPONSES)

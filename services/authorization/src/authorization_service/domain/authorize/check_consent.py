@@ -32,7 +32,8 @@ def check_consent(ctx: AuthorizeContext, deps: AuthorizeDeps) -> Outcome | None:
         client_id=client.client_id, redirect_uri=ctx.verified_redirect_uri, scopes=ctx.scopes,
         state=ctx.param("state"), nonce=ctx.param("nonce"), code_challenge=ctx.code_challenge,
         code_challenge_method=ctx.code_challenge_method, sid=session.sid,
-        issued_at=int(deps.clock.now().timestamp()))
+        issued_at=int(deps.clock.now().timestamp()), response_mode=ctx.response_mode,
+        resources=ctx.resources)
     return ConsentPrompt(client_id=client.client_id, client_name=client.name, scopes=ctx.scopes,
                          redirect_uri=ctx.verified_redirect_uri,
                          sealed_request=deps.pending.seal(pending),

@@ -17,6 +17,7 @@ from ..codes import CodeIssuer
 from ..consent.book import ConsentBook
 from ..consent.pending import CsrfTokens, PendingRequests
 from ..models import Client, SessionInfo
+from ..par.pushed import PushedAuthorization
 from ..ports import Clock, SessionLookup
 from .login_marker import LoginMarkers
 
@@ -36,6 +37,16 @@ class AuthorizeRequest:
 @dataclass(frozen=True)
 class Redirect:
     location: str
+
+
+@dataclass(frozen=True)
+class FormPost:
+    """The response sent by the browser as a POST to the client (OAuth 2.0 Form Post
+    Response Mode §2): `fields` (code, state, iss or error, …) to `action`, the verified
+    redirect URI (responses.py)."""
+
+    action: str
+    fields: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ class ConsentPrompt:
     descriptions: tuple[str, ...] = ()
 
 
-Outcome = Redirect | ErrorPage | ConsentPrompt
+Outcome = Redirect | ErrorPage | ConsentPrompt | FormPost
 
 
 class ClientDirectory(Protocol):
@@ -81,6 +92,11 @@ class AuthorizeDeps:
     login_markers: LoginMarkers
     login_path: str = LOGIN_PATH
     catalog: CatalogView = field(default_factory=FixedCatalog)
+    # FORM_POST_ENABLED, RESOURCE_INDICATORS_ENABLED (check_response_mode.py, check_resource.py).
+    form_post_enabled: bool = True
+    resource_indicators_enabled: bool = True
+    # Pushed authorization requests (RFC 9126; check_pushed_request.py); None: PAR_ENABLED off.
+    pushed: PushedAuthorization | None = None
 
 
 @dataclass
@@ -95,6 +111,8 @@ class AuthorizeContext:
     prompt: frozenset[str] = frozenset()
     max_age: int | None = None
     session: SessionInfo | None = None
+    response_mode: str = "query"  # how the client gets its answer (check_response_mode.py)
+    resources: tuple[str, ...] = ()  # RFC 8707 resource indicators (check_resource.py)
 
     def param(self, name: str) -> str:
         return self.params.get(name, "")

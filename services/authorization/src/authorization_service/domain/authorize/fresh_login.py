@@ -22,7 +22,9 @@ def needs_fresh_login(ctx: AuthorizeContext) -> bool:
 def return_with_marker(ctx: AuthorizeContext, deps: AuthorizeDeps) -> str:
     marker = deps.login_markers.make(ctx.verified_client.client_id, ctx.session, deps.clock.now())
     pairs: list[tuple[str, str]] = []
-    for name, value in ctx.request.pairs:
+    # The query being returned to (a pushed request's is its ticket, check_pushed_request.py).
+    query = ctx.request.return_to.partition("?")[2]
+    for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
         if name == MARKER_PARAM:
             continue
         if name == "prompt":

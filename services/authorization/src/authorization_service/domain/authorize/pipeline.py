@@ -22,23 +22,29 @@ from .check_no_duplicate_params import check_no_duplicate_params
 from .check_nonce import check_nonce
 from .check_pkce import check_pkce
 from .check_prompt import check_prompt
+from .check_pushed_request import check_pushed_request
 from .check_redirect_uri import check_redirect_uri
+from .check_resource import check_resource
+from .check_response_mode import check_response_mode
 from .check_response_type import check_response_type
 from .check_scope import check_scope
 from .check_session import check_session
-from .context import AuthorizeContext, AuthorizeDeps, AuthorizeRequest, ErrorPage, Outcome, Redirect
+from .context import AuthorizeContext, AuthorizeDeps, AuthorizeRequest, ErrorPage, Outcome
 from .issue_code import issue_code
-from .responses import error_location
+from .responses import error_response
 
 Step = Callable[[AuthorizeContext, AuthorizeDeps], Outcome | None]
 
 # Each check module's docstring opens with its place in this table ("Step 6 — …").
 STEPS: tuple[Step, ...] = (
     check_no_duplicate_params,
+    check_pushed_request,
     check_client,
     check_redirect_uri,
+    check_response_mode,
     check_response_type,
     check_scope,
+    check_resource,
     check_pkce,
     check_nonce,
     check_prompt,
@@ -68,5 +74,5 @@ class AuthorizeEndpoint:
                 raise
             if ctx.redirect_uri is None:
                 return ErrorPage(err.error, err.description)
-            return Redirect(error_location(ctx, err, self._deps.issuer))
+            return error_response(ctx, err, self._deps.issuer)
         raise RuntimeError("the last step always answers")

@@ -3,6 +3,10 @@
 Parameters are appended to the registered redirect URI, keeping its own query
 (RFC 6749 §3.1.2: "MUST retain the query component"). `iss` names this server so a
 client talking to several can tell which one answered (mix-up defence).
+
+With `response_mode=form_post` (OAuth 2.0 Form Post Response Mode §2) the same
+parameters are not appended but POSTed by the browser to the redirect URI: a FormPost
+outcome, which the transport renders as a self-submitting form.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import urllib.parse
 
 from authgate_common.core.errors import OAuthError
 
-from .context import AuthorizeContext
+from .context import AuthorizeContext, FormPost, Redirect
+
+FORM_POST = "form_post"
 
 
 def append_query(uri: str, params: dict[str, str]) -> str:
@@ -34,12 +40,29 @@ def client_location(redirect_uri: str, params: dict[str, str], state: str, issue
     return append_query(redirect_uri, params)
 
 
+def client_response(redirect_uri: str, params: dict[str, str], state: str, issuer: str,
+                    response_mode: str = "query") -> Redirect | FormPost:
+    """The answer to the client in its response mode: a redirect (query) or a form post."""
+    if response_mode != FORM_POST:
+        return Redirect(client_location(redirect_uri, params, state, issuer))
+    fields = dict(params)
+    if state:
+        fields["state"] = state
+    fields["iss"] = issuer
+    return FormPost(action=redirect_uri, fields=tuple(fields.items()))
+
+
 def error_params(err: OAuthError) -> dict[str, str]:
     return {"error": err.error, "error_description": err.description}
 
 
 def error_location(ctx: AuthorizeContext, err: OAuthError, issuer: str) -> str:
     return client_location(ctx.verified_redirect_uri, error_params(err), ctx.param("state"), issuer)
+
+
+def error_response(ctx: AuthorizeContext, err: OAuthError, issuer: str) -> Redirect | FormPost:
+    return client_response(ctx.verified_redirect_uri, error_params(err), ctx.param("state"), issuer,
+                           ctx.response_mode)
 
 
 def login_location(login_path: str, return_to: str, acr: str = "") -> str:

@@ -5,7 +5,8 @@ session, the pending request must carry our seal, be recent and belong to the sa
 session, and the client must still be registered with that redirect URI and those
 scopes. Any failure is a page (400), never a redirect. Then:
 allow → the approval is remembered and a code is issued, exactly as /authorize would;
-deny  → `error=access_denied` with `state` and `iss` back to the client.
+deny  → `error=access_denied` with `state` and `iss` back to the client; both in the
+request's response mode (a redirect, or a form post).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from authgate_common.core.errors import AccessDenied
 
 from ..authorize.check_session import MAX_SESSION_TOKEN_LENGTH
-from ..authorize.context import AuthorizeDeps, ErrorPage, Outcome, Redirect
-from ..authorize.responses import client_location, error_params
+from ..authorize.context import AuthorizeDeps, ErrorPage, Outcome
+from ..authorize.responses import client_response, error_params
 from ..models import CodeRequest, SessionInfo
 from .pending import PendingRequest
 
@@ -54,16 +55,16 @@ class ConsentDecision:
             return ErrorPage("invalid_request", EXPIRED)
         if answer.decision == DENY:
             denied = AccessDenied("The user denied the request.")
-            return Redirect(client_location(pending.redirect_uri, error_params(denied),
-                                            pending.state, deps.issuer))
+            return client_response(pending.redirect_uri, error_params(denied), pending.state,
+                                   deps.issuer, pending.response_mode)
         deps.consents.grant(session.user_id, pending.client_id, pending.scopes)
         code = deps.codes.issue(CodeRequest(
             client_id=pending.client_id, user_id=session.user_id, sid=session.sid,
             redirect_uri=pending.redirect_uri, scopes=pending.scopes, nonce=pending.nonce,
             code_challenge=pending.code_challenge, code_challenge_method=pending.code_challenge_method,
-            auth_time=session.auth_time, amr=session.amr))
-        return Redirect(client_location(pending.redirect_uri, {"code": code}, pending.state,
-                                        deps.issuer))
+            auth_time=session.auth_time, amr=session.amr, resources=pending.resources))
+        return client_response(pending.redirect_uri, {"code": code}, pending.state, deps.issuer,
+                               pending.response_mode)
 
     def _session(self, token: str | None) -> SessionInfo | None:
         if not token or len(token) > MAX_SESSION_TOKEN_LENGTH:

@@ -28,6 +28,8 @@ class PendingRequest:
     code_challenge_method: str
     sid: str
     issued_at: int  # seconds since the epoch
+    response_mode: str = "query"  # query or form_post (authorize/check_response_mode.py)
+    resources: tuple[str, ...] = ()  # RFC 8707 (authorize/check_resource.py)
 
 
 class PendingRequests:
@@ -44,7 +46,8 @@ class PendingRequests:
         if data is None:
             return None
         try:
-            pending = PendingRequest(**{**data, "scopes": tuple(data["scopes"])})
+            pending = PendingRequest(**{**data, "scopes": tuple(data["scopes"]),
+                                        "resources": tuple(data.get("resources", ()))})
         except (TypeError, KeyError):
             return None
         age = now.timestamp() - pending.issued_at

@@ -32,9 +32,12 @@ def claims_supported(catalog: Catalog) -> list[str]:
     return list(dict.fromkeys(SERVER_CLAIMS + catalog.supported_claims()))
 
 
-def provider_metadata(issuer: str, catalog: Catalog = SEEDED) -> dict[str, Any]:
+def provider_metadata(issuer: str, catalog: Catalog = SEEDED, *,
+                      device_flow: bool = False, registration: bool = False,
+                      par: bool = False, par_required: bool = False,
+                      form_post: bool = True) -> dict[str, Any]:
     base = issuer.rstrip("/")
-    return {
+    metadata: dict[str, Any] = {
         "issuer": base,
         "authorization_endpoint": f"{base}/api/v1/oauth/authorize",
         "token_endpoint": f"{base}/api/v1/oauth/token",
@@ -44,7 +47,8 @@ def provider_metadata(issuer: str, catalog: Catalog = SEEDED) -> dict[str, Any]:
         "introspection_endpoint": f"{base}/api/v1/oauth/introspect",
         "scopes_supported": scopes_supported(catalog),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        # OAuth 2.0 Form Post Response Mode §2 (FORM_POST_ENABLED).
+        "response_modes_supported": ["query", "form_post"] if form_post else ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -67,14 +71,30 @@ def provider_metadata(issuer: str, catalog: Catalog = SEEDED) -> dict[str, Any]:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
     }
+    if device_flow:  # RFC 8628 §4 (DEVICE_FLOW_ENABLED)
+        metadata["device_authorization_endpoint"] = f"{base}/api/v1/oauth/device_authorization"
+        metadata["grant_types_supported"] = [*metadata["grant_types_supported"],
+                                             "urn:ietf:params:oauth:grant-type:device_code"]
+    if registration:  # RFC 8414 §2, RFC 7591 §3 (DCR_ENABLED)
+        metadata["registration_endpoint"] = f"{base}/api/v1/oauth/register"
+    if par:  # RFC 9126 §5 (PAR_ENABLED, PAR_REQUIRED)
+        metadata["pushed_authorization_request_endpoint"] = f"{base}/api/v1/oauth/par"
+        metadata["require_pushed_authorization_requests"] = par_required
+    return metadata
 
 
 class Discovery:
     """The metadata document as compact JSON, made again only when the catalogue changes.
     Before the catalogue was ever read it describes the migration's seed."""
 
-    def __init__(self, issuer: str, catalog: CatalogSource) -> None:
+    def __init__(self, issuer: str, catalog: CatalogSource, *, device_flow: bool = False,
+                 registration: bool = False, par: bool = False, par_required: bool = False,
+                 form_post: bool = True) -> None:
         self._issuer, self._catalog = issuer, catalog
+        self._device_flow = device_flow
+        self._registration = registration
+        self._par = par, par_required
+        self._form_post = form_post
         self._made: tuple[int, str] | None = None  # (revision, document): replaced whole
 
     def document(self) -> str:
@@ -84,6 +104,10 @@ class Discovery:
             catalog = SEEDED
         made = self._made
         if made is None or made[0] != catalog.revision:
-            text = json.dumps(provider_metadata(self._issuer, catalog), separators=(",", ":"))
+            metadata = provider_metadata(self._issuer, catalog, device_flow=self._device_flow,
+                                         registration=self._registration,
+                                         par=self._par[0], par_required=self._par[1],
+                                         form_post=self._form_post)
+            text = json.dumps(metadata, separators=(",", ":"))
             made = self._made = (catalog.revision, text)
         return made[1]

@@ -6,7 +6,8 @@ for; every access token that grant issued is then deny-listed and the refresh fa
 started revoked (RFC 6749 §4.1.2, RFC 9700 §4.2.4) before the error is returned.
 
 A client registered for the refresh_token grant also gets a refresh token (RFC 6749
-§4.1.4), starting a new family; `offline_access` is not required.
+§4.1.4), starting a new family; `offline_access` is not required. `resource` (RFC 8707
+§2.2) must be among the code's resources; the family keeps them (..resources).
 """
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ class AuthorizationCodeGrant:
             raise
         if grant.client_id and grant.client_id != client.client_id:
             raise InvalidGrant(detail="code redeemed for another client")
+        resources = self._issuer.targets(request.params, grant.resources, grant.scopes)
         issue = Issue(subject=grant.user_id, user_id=grant.user_id, client=client, scopes=grant.scopes,
                       grant_id=grant.grant_id, sid=grant.sid, auth_time=grant.auth_time,
-                      nonce=grant.nonce, amr=grant.amr)
+                      nonce=grant.nonce, amr=grant.amr, resources=resources)
         if "refresh_token" not in client.grant_types:
             return self._issuer.issue(issue)
         return self._with_refresh_token(issue, grant)
@@ -63,6 +65,6 @@ class AuthorizationCodeGrant:
             raw, token = self._refresh.start_family(repo, FamilyStart(
                 client_id=issue.client.client_id, user_id=grant.user_id, sid=grant.sid,
                 grant_id=grant.grant_id, scopes=grant.scopes, auth_time=grant.auth_time,
-                amr=grant.amr))
+                amr=grant.amr, resources=grant.resources or issue.resources))
             return self._issuer.issue(replace(issue, family_id=token.family_id), refresh_token=raw,
                                       record=repo.jtis)

@@ -33,9 +33,10 @@ class ClientCredentialsGrant:
         if client.is_public:
             raise UnauthorizedClient("Public clients cannot use the client_credentials grant.")
         scopes = client_scopes(client, parse_scope(request.params.get("scope")))
+        resources = self._issuer.targets(request.params, (), scopes)  # RFC 8707 §2.2
         # No grant id: nothing here can be replayed, and each jti can still be revoked itself.
         return self._issuer.issue(Issue(subject=client.client_id, client=client, scopes=scopes,
-                                        grant_id=""))
+                                        grant_id="", resources=resources))
 
 
 def client_scopes(client: Client, requested: list[str] | None) -> list[str]:

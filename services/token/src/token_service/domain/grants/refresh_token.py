@@ -11,6 +11,7 @@ the unused successor, under row locks, so there is never more than one live succ
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TypeAlias
 
@@ -48,17 +49,17 @@ class RefreshTokenGrant:
             raise InvalidGrant()
         token_hash = self._refresh.hash(raw)
         with self._refresh.transaction() as repo:
-            outcome = self._rotate(repo, token_hash, client, requested)
+            outcome = self._rotate(repo, token_hash, client, requested, request.params)
         if isinstance(outcome, OAuthError):
             raise outcome
         return outcome
 
     def _rotate(self, repo: RefreshRepository, token_hash: str, client: Client,
-                requested: list[str] | None) -> RefreshResult:
+                requested: list[str] | None, params: Mapping[str, str]) -> RefreshResult:
         now = self._refresh.now()
         current = repo.consume(token_hash, client.client_id, now)
         if current is not None:
-            return self._issue(repo, current, client, requested)
+            return self._issue(repo, current, client, requested, params)
         token = repo.get_token(token_hash, lock=True)
         if token is None or token.client_id != client.client_id:
             raise InvalidGrant(detail="unknown refresh token or another client's")
@@ -72,7 +73,7 @@ class RefreshTokenGrant:
                 # The client never saw (or lost) the successor: replace it, never add a second.
                 repo.revoke_token(child.token_hash, now)
                 repo.audit(_event("refresh_grace_retry", token), now)
-                return self._issue(repo, token, client, requested)
+                return self._issue(repo, token, client, requested, params)
         log.warning("refresh token reuse detected: revoking family %s", token.family_id)
         counters.refresh_reuse_detected()
         self._refresh.revoke_family(repo, token.family_id, "refresh_reuse",
@@ -80,17 +81,20 @@ class RefreshTokenGrant:
         return InvalidGrant("The refresh token was already used.")
 
     def _issue(self, repo: RefreshRepository, parent: RefreshToken, client: Client,
-               requested: list[str] | None) -> RefreshResult:
+               requested: list[str] | None, params: Mapping[str, str]) -> RefreshResult:
         family = repo.get_family(parent.family_id, lock=True)
         if family is None or family.revoked_at is not None:
             raise InvalidGrant("The refresh token has been revoked.")
         scopes = narrowed_scopes(parent.scopes, client, requested)
+        # RFC 8707 §2.2: within the family's resources, narrowed when `resource` is sent.
+        resources = self._issuer.targets(params, family.resources, scopes)
         if family.sid and not self._sessions.is_alive(family.sid):
             self._refresh.revoke_family(repo, family.family_id, "session_ended",
                                         _event("refresh_session_ended", parent))
             return InvalidGrant("The session behind the refresh token has ended.")
         raw, _successor = self._refresh.successor(repo, parent)
-        return self._issuer.issue(_issue_for(family, client, scopes), refresh_token=raw, record=repo.jtis)
+        return self._issuer.issue(_issue_for(family, client, scopes, resources), refresh_token=raw,
+                                  record=repo.jtis)
 
 
 def narrowed_scopes(granted: tuple[str, ...], client: Client, requested: list[str] | None) -> list[str]:
@@ -103,10 +107,11 @@ def narrowed_scopes(granted: tuple[str, ...], client: Client, requested: list[st
     return [s for s in allowed if s in requested]
 
 
-def _issue_for(family: RefreshFamily, client: Client, scopes: list[str]) -> Issue:
+def _issue_for(family: RefreshFamily, client: Client, scopes: list[str],
+               resources: tuple[str, ...] = ()) -> Issue:
     return Issue(subject=family.user_id, user_id=family.user_id, client=client, scopes=scopes,
                  grant_id=family.grant_id, family_id=family.family_id, sid=family.sid,
-                 auth_time=family.auth_time, amr=family.amr)
+                 auth_time=family.auth_time, amr=family.amr, resources=resources)
 
 
 def _event(name: str, token: RefreshToken) -> AuditEvent:

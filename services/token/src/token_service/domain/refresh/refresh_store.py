@@ -33,6 +33,8 @@ class RefreshFamily:
     amr: tuple[str, ...] = ()
     revoked_at: datetime | None = None
     revoked_reason: str = ""
+    # RFC 8707 resource indicators of the grant: the family's access tokens are for them.
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class FamilyStart:
     scopes: Sequence[str]
     auth_time: int | None = None
     amr: Sequence[str] = ()
+    resources: Sequence[str] = ()  # RFC 8707
 
 
 class RefreshTokens:
@@ -68,7 +69,8 @@ class RefreshTokens:
         now = self.now()
         family = RefreshFamily(family_id=secrets.token_urlsafe(16), client_id=start.client_id,
                                user_id=start.user_id, sid=start.sid, grant_id=start.grant_id,
-                               created_at=now, auth_time=start.auth_time, amr=tuple(start.amr))
+                               created_at=now, auth_time=start.auth_time, amr=tuple(start.amr),
+                               resources=tuple(start.resources))
         repo.add_family(family)
         return self._add(repo, family.family_id, None, start.client_id, start.user_id, start.sid,
                          tuple(start.scopes), now)

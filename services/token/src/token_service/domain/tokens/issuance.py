@@ -12,7 +12,7 @@ the server sets (minting.PROTECTED_CLAIMS).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from authgate_common.core.scope_catalog import Catalog
@@ -20,6 +20,7 @@ from authgate_common.core.scope_catalog import Catalog
 from ..audiences import AudienceRule, grantable
 from ..grants.base import TokenResponse
 from ..ports import Client, IdentityPort
+from ..resources import token_targets
 from ..revocation.grant_ledger import GrantLedger
 from ..revocation.jti_record import JtiRecord
 from .minting import AccessTokenRequest, TokenMinter
@@ -44,6 +45,7 @@ class Issue:
     amr: Sequence[str] = ()
     user_id: str = ""  # set when a user stands behind the grant (ID token, claims)
     family_id: str = ""  # the refresh-token family this access token belongs to, if any
+    resources: Sequence[str] = ()  # RFC 8707: the token is for these alone (resources.py)
 
 
 class TokenIssuer:
@@ -54,16 +56,22 @@ class TokenIssuer:
         self._identity = identity
         self._audiences = audiences
 
+    def targets(self, params: Mapping[str, str], granted: Sequence[str],
+                scopes: Sequence[str]) -> tuple[str, ...]:
+        """The resources a token request is for (RFC 8707 §2.2, ..resources)."""
+        return token_targets(self._audiences, params, granted, scopes)
+
     def issue(self, req: Issue, refresh_token: str | None = None,
               record: JtiRecord | None = None) -> TokenResponse:
-        req = replace(req, scopes=grantable(req.client, req.scopes, for_user=bool(req.user_id)))
+        scopes = grantable(req.client, req.scopes, for_user=bool(req.user_id))
+        req = replace(req, scopes=self._audiences.narrow(scopes, req.resources))
         catalog = self._audiences.catalog.covering(req.scopes)
         # Only when some granted scope copies a claim into access tokens: else no call at all.
         access_claims = catalog.access_token_claims(req.scopes) if req.user_id else []
         copied = self._identity.user_claims(req.user_id, [], access_claims) if access_claims else None
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
-            audiences=self._audiences.audiences(req.client, req.scopes), sid=req.sid,
+            audiences=self._audiences.audiences(req.client, req.scopes, req.resources), sid=req.sid,
             auth_time=req.auth_time, amr=req.amr, user_claims=copied))
         if req.grant_id or req.family_id:
             self._ledger.record(access.claims["jti"], access.claims["exp"], req.grant_id, req.family_id,
