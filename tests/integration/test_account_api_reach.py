@@ -17,7 +17,7 @@ import grpc
 import httpx
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AppClient, Flow, pkce_pair, validate_on_each_replica
+from flowkit import AppClient, Flow, pkce_pair, settle_after_session_restart, validate_on_each_replica
 
 ITEMS = "/api/v1/example/items"
 
@@ -150,7 +150,9 @@ def test_the_right_scope_for_another_api_is_refused(flow: Flow, stack: Stack) ->
                 assert resp.status_code == 401, (path, resp.text)
                 assert resp.json()["error"] == "invalid_token"
                 assert 'error="invalid_token"' in resp.headers["www-authenticate"]
-        # Every token replica has the revocation feed of the restarted session service again.
+        # Every token replica has the restarted session service back (its revocation feed, and
+        # its channels for a sign-in and a code exchange), as the tests after this one expect.
+        settle_after_session_restart(flow, stack)
         deadline = time.monotonic() + 30
         while set(validate_on_each_replica(stack, account)) != {grpc.StatusCode.OK}:
             assert time.monotonic() < deadline, "a token replica never got the revocation feed back"
