@@ -21,7 +21,7 @@ from typing import Any
 import browser
 import pyotp
 from authgate_devstack.stack import Stack
-from flowkit import AppClient, Flow, SignInUser
+from flowkit import AppClient, Flow, SignInUser, settle_after_restart
 from smtp_sink import SmtpSink, link_in, smtp_sink
 
 SECURITY = "/api/v1/sso/account/security"
@@ -35,6 +35,7 @@ def reconfigured_site(stack: Stack, flow: Flow, chromium: Any) -> Iterator[Site]
             "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port), "SMTP_STARTTLS": "false",
             "SELF_REGISTRATION_ENABLED": "true", "WEBAUTHN_RP_ID": "localhost", "WEBAUTHN_ORIGINS": base}):
         yield Site(flow, base, sink, chromium)
+    settle_after_restart(flow, stack)
 
 
 def email_of(user: SignInUser) -> str:

@@ -151,12 +151,12 @@ def local_http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[Threadi
         server.server_close()
 
 
-def settle_after_session_restart(flow: Flow, stack: Stack, timeout: float = 30) -> None:
-    """Wait until every token replica has the restarted session service's revocation feed
-    again (validation of a session-bound token fails closed, 503, until it has), so the
-    tests after one that restarted the session service find the stack as it was. Signing in
-    may fail meanwhile too: the other services' channels to the session service reconnect
-    with gRPC's back-off."""
+def settle_after_restart(flow: Flow, stack: Stack, timeout: float = 30) -> None:
+    """Wait until a sign-in, a code exchange and validation on every token replica work
+    again after a test restarted a service (Stack.reconfigured, revive), so the tests after
+    it find the stack as it was: the callers' channels to a restarted service reconnect with
+    gRPC's back-off (up to 5 s), and every token replica needs a restarted session
+    service's revocation feed again (validation fails closed, 503, until it has)."""
     deadline = time.monotonic() + timeout
     token = None
     while token is None:
@@ -170,6 +170,9 @@ def settle_after_session_restart(flow: Flow, stack: Stack, timeout: float = 30) 
         if time.monotonic() > deadline:
             raise AssertionError("a token replica never got the revocation feed back")
         time.sleep(0.2)
+
+
+settle_after_session_restart = settle_after_restart
 
 
 def validate_on_each_replica(stack: Stack, token: str, timeout: float = 10) -> list[grpc.StatusCode]:

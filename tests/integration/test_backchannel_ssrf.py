@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Flow, QuietHandler, local_http_server, pkce_pair
+from flowkit import (
+    AUTHGATE,
+    AppClient,
+    Flow,
+    QuietHandler,
+    local_http_server,
+    pkce_pair,
+    settle_after_restart,
+)
 
 STRICT = {"BACKCHANNEL_LOGOUT_ALLOW_LOOPBACK": "false"}
 REFUSED = "backchannel_logout.refused"
@@ -111,6 +119,7 @@ def test_loopback_targets_get_no_logout_when_loopback_is_not_allowed(
         assert len(_audited(stack, user_id)) == 2  # refused once each, not retried
     time.sleep(2.0)  # given up for good: allowing loopback again does not revive them
     assert (receiver.at(literal), receiver.at(named)) == (0, 0)
+    settle_after_restart(flow, stack)  # the authorization service restarted on the way out
 
 
 def test_a_receivers_redirect_is_not_followed(flow: Flow, receiver: Receiver) -> None:

@@ -27,7 +27,7 @@ import redis
 from authgate_common.client_changes import channel_name
 from authgate_common.testing import REDIS_URL
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, AppClient, Cli, Flow, eventually, pkce_pair
+from flowkit import AUTHGATE, AppClient, Cli, Flow, eventually, pkce_pair, settle_after_restart
 
 pytestmark = pytest.mark.e2e
 CACHE_SECONDS = 300
@@ -67,6 +67,7 @@ def private(stack: Stack, cli: Cli, flow: Flow) -> Iterator[Private]:
             eventually(lambda http=http: client_credentials(http, "nobody", "x" * 32).status_code == 401,
                        "the token replica reaches the authorization service", 30)
         yield private
+    settle_after_restart(flow, stack)  # restarted again on the way out
 
 
 def client_credentials(http: httpx.Client, client_id: str, secret: str,

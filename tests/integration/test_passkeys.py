@@ -23,7 +23,7 @@ from typing import Any
 import browser
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import AppClient, Flow, SignInUser, pkce_pair
+from flowkit import AppClient, Flow, SignInUser, pkce_pair, settle_after_restart
 
 pytestmark = browser.needs_chromium
 chromium = pytest.fixture(scope="module")(browser.launch_chromium)
@@ -31,11 +31,12 @@ ACCOUNT = "/api/v1/sso/account/security"
 
 
 @pytest.fixture(scope="module")
-def site(stack: Stack) -> Iterator[str]:
+def site(stack: Stack, flow: Flow) -> Iterator[str]:
     """The gateway under a host name, with identity's Relying Party on it."""
     base = f"http://localhost:{stack.ports.gateway}"
     with stack.reconfigured("identity", {"WEBAUTHN_RP_ID": "localhost", "WEBAUTHN_ORIGINS": base}):
         yield base
+    settle_after_restart(flow, stack)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import browser
 import psycopg
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import Cli, Flow, SignInUser
+from flowkit import Cli, Flow, SignInUser, settle_after_restart
 from smtp_sink import SmtpSink, link_in, smtp_sink
 
 NEW = "a brand new passphrase"
@@ -29,11 +29,12 @@ pytestmark = browser.needs_chromium
 
 
 @pytest.fixture(scope="module")
-def mail(stack: Stack) -> Iterator[SmtpSink]:
+def mail(stack: Stack, flow: Flow) -> Iterator[SmtpSink]:
     with smtp_sink() as sink, stack.reconfigured("identity", {
             "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port), "SMTP_STARTTLS": "false",
             "SELF_REGISTRATION_ENABLED": "true"}):
         yield sink
+    settle_after_restart(flow, stack)
 
 
 def email_of(user: SignInUser) -> str:
