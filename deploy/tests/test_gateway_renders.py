@@ -293,18 +293,26 @@ def _https_gateway(cert: tuple[str, str], work: pathlib.Path) -> Iterator[tuple[
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = upstream.server_address[1]
-    plain, tls_port, admin = free_ports(3)
     endpoints = {s: [("127.0.0.1", port)] for s in [*SERVICES, "token_grpc", "token_authz"]}
     ensure_dev_pki(work / "pki", ["gateway"])
     for name, text in sds_files(str(work / "pki" / "gateway"), cert).items():
         (work / name).write_text(text)
-    config = render("local", endpoints, listener_port=plain, admin_port=admin, tls=True,
-                    tls_files=cert, tls_port=tls_port, gateway_tls_dir=str(work / "pki" / "gateway"),
-                    sds_dir=str(work))
     path = work / "envoy.yaml"
-    path.write_text(dump(config))
     try:
-        with running_envoy(path, admin):
+        with contextlib.ExitStack() as envoy:
+            # Drawn ports are free when drawn, not when Envoy binds them: another test may take
+            # one in between, so a gateway that does not start is tried again on fresh ports.
+            for attempt in range(3):
+                plain, tls_port, admin = free_ports(3)
+                path.write_text(dump(render(
+                    "local", endpoints, listener_port=plain, admin_port=admin, tls=True, tls_files=cert,
+                    tls_port=tls_port, gateway_tls_dir=str(work / "pki" / "gateway"), sds_dir=str(work))))
+                try:
+                    envoy.enter_context(running_envoy(path, admin))
+                    break
+                except RuntimeError:
+                    if attempt == 2:
+                        raise
             yield plain, tls_port
     finally:
         upstream.shutdown()

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from assertion_kit import JWT_BEARER, STRANGER_KEY, assertion, public_jwks
 from authgate_devstack.stack import Stack
-from flowkit import AUTHGATE, Cli, Flow
+from flowkit import AUTHGATE, Cli, Flow, settle_after_restart
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 8
@@ -41,6 +41,7 @@ def guarded(stack: Stack) -> Iterator[Stack]:
                                       "CLIENT_AUTH_FAILURE_WINDOW_SECONDS": "300",
                                       "CLIENT_AUTH_LOCK_SECONDS": str(LOCK_SECONDS)}):
         yield stack
+    settle_after_restart(Flow(stack, Cli(stack)), stack)  # its callers reconnect to the token service
 
 
 def from_address(stack: Stack, address: str) -> httpx.Client:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from authgate_devstack.stack import Stack
-from flowkit import Cli, Flow
+from flowkit import Cli, Flow, settle_after_restart
 
 LIMIT = 4
 WINDOW = 10
@@ -26,6 +26,7 @@ def limited(stack: Stack) -> Iterator[Stack]:
     with stack.reconfigured("token", {"TOKEN_CLIENT_RATE_LIMIT": str(LIMIT),
                                       "TOKEN_CLIENT_RATE_WINDOW_SECONDS": str(WINDOW)}):
         yield stack
+    settle_after_restart(Flow(stack, Cli(stack)), stack)  # its callers reconnect to the token service
 
 
 def service_client(stack: Stack) -> tuple[str, str]:
