@@ -8,6 +8,7 @@ from collections.abc import Callable
 from authgate_common.grpc_server import internal_tls
 from authgate_common.service_main import ServiceDescription, main
 
+from .adapters.key_changes import KeyChangeListener
 from .adapters.key_repository import UnreadableSigningKey
 from .bootstrap import TokenService, bootstrap, migrate, rewrap_signing_keys
 from .entrypoints.cleanup_job import CleanupJob
@@ -33,11 +34,15 @@ def start_jobs(settings: Settings, service: TokenService) -> Callable[[], None]:
             settings.REVOCATION_FEED_STARTUP_WAIT_SECONDS):
         # Validation fails closed (503) until the feed arrives; the feed reconnects by itself.
         log.warning("revocation feed not synced yet; token validation answers 503 until it is")
-    jobs = [CleanupJob(service.cleanup, settings.REFRESH_CLEANUP_INTERVAL_SECONDS),
-            KeyRefreshJob(service.signing_keys, settings.SIGNING_KEY_REFRESH_SECONDS),
+    key_refresh = KeyRefreshJob(service.signing_keys, settings.SIGNING_KEY_REFRESH_SECONDS)
+    jobs = [CleanupJob(service.cleanup, settings.REFRESH_CLEANUP_INTERVAL_SECONDS), key_refresh,
             DenyListSyncJob(service.keeper, settings.REVOKED_JTI_SYNC_SECONDS)]
     for job in jobs:
         job.start()
+    # Another replica's rotation wakes this one's key refresh (adapters/key_changes.py).
+    key_changes = (KeyChangeListener.waking(settings.REDIS_URL, settings.REDIS_KEY_PREFIX + "token:",
+                                            key_refresh.wake, settings.CLIENT_CHANGES_PING_SECONDS)
+                   if settings.REDIS_URL else None)
     check = None
     if settings.TOKEN_AUTHZ_PORT:
         check = CheckServer(service.validator, internal_tls(settings), settings.BIND_HOST,
@@ -45,6 +50,8 @@ def start_jobs(settings: Settings, service: TokenService) -> Callable[[], None]:
         check.start()
 
     def stop() -> None:
+        if key_changes is not None:
+            key_changes.stop()
         if check is not None:
             check.stop()
         for job in reversed(jobs):

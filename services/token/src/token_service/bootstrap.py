@@ -32,6 +32,7 @@ from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
+from .adapters.key_changes import KeyChangePublisher
 from .adapters.revocation_bus import PublishingDenyList, relay, session_relay
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.admin.audit import AuditSource
@@ -261,6 +262,10 @@ def bootstrap(settings: Settings) -> TokenService:
     hub = FeedHub()
     publish, relay_healthy, relay_closers = relay(settings.REDIS_URL, prefix, hub,
                                                   settings.CLIENT_CHANGES_PING_SECONDS)
+    if settings.REDIS_URL:  # a forced rotation reaches the other replicas at once
+        announce_keys = KeyChangePublisher(settings.REDIS_URL, prefix)
+        signing_keys.announce = announce_keys
+        relay_closers.append(announce_keys.close)
     timeout = settings.GRPC_CLIENT_TIMEOUT_SECONDS
     channels = {name: channel_to(settings, name) for name in ("authorization", "identity", "session")}
     # Buffered: every token minted is a `token.issued` row (authgate_common.audit_buffer.BufferedAuditLog).

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import pytest
@@ -23,9 +25,9 @@ from authgate_common.grpc_server import create_server
 from authgate_common.testing import REDIS_URL, postgres_database, redis_prefix
 from fastapi.testclient import TestClient
 from google.protobuf.timestamp_pb2 import Timestamp
+from token_service.__main__ import start_jobs
 from token_service.bootstrap import TokenService, bootstrap, migrate
 from token_service.entrypoints.grpc_api import SERVICE_NAMES
-from token_service.entrypoints.key_refresh_job import KeyRefreshJob
 from token_service.settings import Settings
 
 ISSUER = "https://auth.example"
@@ -211,28 +213,42 @@ ROTATION_SETTINGS = {"ACCESS_TOKEN_EXPIRE_SECONDS": 6, "ID_TOKEN_EXPIRE_SECONDS"
                      "SIGNING_KEY_REFRESH_SECONDS": 0.2}
 
 
-@pytest.fixture
-def replicas(harness: Harness) -> Iterator[tuple[Replica, Replica]]:
-    """Two token-service replicas (two bootstrap()s, each refreshing its keys in the
-    background as `serve` does) on a fresh database of their own, sharing Redis and the
+@contextmanager
+def running_replicas(harness: Harness, **overrides: Any) -> Iterator[tuple[Replica, Replica]]:
+    """Two token-service replicas (two bootstrap()s with `serve`'s background jobs and
+    listeners, start_jobs) on a fresh database of their own, sharing Redis and the
     harness's fake authorization, identity and session services."""
     with postgres_database("tokenkeys") as url:
-        settings = harness.settings.model_copy(update={"DATABASE_URL": url, **ROTATION_SETTINGS})
+        # No ext_authz HTTP listener: both would bind the one port.
+        settings = harness.settings.model_copy(update={"DATABASE_URL": url, "TOKEN_AUTHZ_PORT": 0,
+                                                       **overrides})
         migrate(settings)
-        started: list[tuple[Replica, grpc.Server, KeyRefreshJob, TestClient]] = []
+        started: list[tuple[Replica, grpc.Server, Callable[[], None], TestClient]] = []
         try:
             for _ in range(2):
                 service = bootstrap(settings)
                 server, port, _ = create_server(0, service.register, service_names=SERVICE_NAMES,
                                                 host="127.0.0.1")
-                job = KeyRefreshJob(service.signing_keys, settings.SIGNING_KEY_REFRESH_SECONDS)
-                job.start()
+                stop_jobs = start_jobs(settings, service)
                 http = TestClient(service.http_app).__enter__()
-                started.append((Replica(service, http, f"127.0.0.1:{port}", settings), server, job, http))
+                started.append((Replica(service, http, f"127.0.0.1:{port}", settings), server, stop_jobs, http))
             yield started[0][0], started[1][0]
         finally:
-            for replica, server, job, http in started:
-                job.stop()
+            for replica, server, stop_jobs, http in started:
+                stop_jobs()
                 http.__exit__(None, None, None)
                 server.stop(None)
                 replica.service.close()
+
+
+@pytest.fixture
+def start_replicas(harness: Harness) -> Callable[..., Any]:
+    """`with start_replicas(**settings) as (a, b):` two replicas with these settings."""
+    return lambda **overrides: running_replicas(harness, **overrides)
+
+
+@pytest.fixture
+def replicas(harness: Harness) -> Iterator[tuple[Replica, Replica]]:
+    """Two replicas with short key lifetimes (ROTATION_SETTINGS)."""
+    with running_replicas(harness, **ROTATION_SETTINGS) as pair:
+        yield pair

@@ -188,3 +188,16 @@ def test_scheduled_check_from_many_replicas_rotates_once(replicas) -> None:
     old_next = next(kid for kid, state in before.items() if state == "next")
     assert rows[old_current] == "retired" and rows[old_next] == "current"
     assert sorted(rows.values()) == ["current", "next", "retired"]  # one rotation, not four
+
+
+def test_a_forced_rotation_reaches_the_other_replicas_jwks_at_once(start_replicas) -> None:
+    """With a key refresh an hour apart, only the rotating replica's announcement can make
+    the other replica publish and sign with the new key (adapters/key_changes.py)."""
+    with start_replicas(SIGNING_KEY_REFRESH_SECONDS=3600) as (a, b):
+        # The announcement needs b listening (a subscription wakes a refresh: nothing changes).
+        _eventually(lambda: b.service.keys.current_kid == a.service.keys.current_kid)
+        time.sleep(0.5)
+        for _ in range(2):  # the second key was not even published as next before
+            rotated = _call(a, "RotateSigningKeys", pb.RotateSigningKeysRequest(force=True))
+        _eventually(lambda: rotated.current_kid in b.http.get(JWKS).text, seconds=3)
+        assert b.service.keys.current_kid == rotated.current_kid

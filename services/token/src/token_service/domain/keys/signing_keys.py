@@ -4,6 +4,7 @@ the stored keys (rotations by any replica or by hand, `authgate keys rotate`).""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,8 @@ class SigningKeys:
         # rotation committed would otherwise swap the older set back in. Only the
         # background tick and operator calls take it; signing and verifying never do.
         self._reload = threading.Lock()
+        # Tells the other replicas that the stored keys changed (adapters/key_changes.py).
+        self.announce: Callable[[str], None] = lambda kid: None
 
     @classmethod
     def start(cls, rotation: KeyRotation) -> SigningKeys:
@@ -69,6 +72,8 @@ class SigningKeys:
             self.ring.load(result.keys)  # this replica signs with the new key at once
         self._report()
         current = signing_key_of(result.keys)
+        if result.rotated and current is not None:
+            self.announce(current.kid)  # the other replicas reload now, not at their next tick
         return RotationOutcome(result.rotated, current.kid if current else "",
                                [self._info(k) for k in self._sorted(result.keys)], result.not_before)
 
