@@ -30,9 +30,9 @@ from .adapters.catalog_client import GrpcCatalogReader, PolledCatalog
 from .adapters.deny_list import MemoryDenyList, RedisDenyList
 from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.identity_client import GrpcIdentityClient
+from .adapters.key_changes import KeyChangePublisher
 from .adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from .adapters.refresh_repository import SqlRefreshUnitOfWork
-from .adapters.key_changes import KeyChangePublisher
 from .adapters.revocation_bus import PublishingDenyList, relay, session_relay
 from .adapters.session_liveness import GrpcSessionLiveness
 from .domain.admin.audit import AuditSource

@@ -231,7 +231,8 @@ def running_replicas(harness: Harness, **overrides: Any) -> Iterator[tuple[Repli
                                                 host="127.0.0.1")
                 stop_jobs = start_jobs(settings, service)
                 http = TestClient(service.http_app).__enter__()
-                started.append((Replica(service, http, f"127.0.0.1:{port}", settings), server, stop_jobs, http))
+                replica = Replica(service, http, f"127.0.0.1:{port}", settings)
+                started.append((replica, server, stop_jobs, http))
             yield started[0][0], started[1][0]
         finally:
             for replica, server, stop_jobs, http in started:
