@@ -13,7 +13,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .audit_service import SourceAddressMiddleware
 from .core.client_address import client_address
-from .core.errors import RETRY_AFTER_KEY, InsufficientScope, InvalidClient, InvalidToken, OAuthError
+from .core.errors import (
+    DPOP_CHALLENGE_KEY,
+    DPOP_NONCE_KEY,
+    RETRY_AFTER_KEY,
+    InsufficientScope,
+    InvalidClient,
+    InvalidToken,
+    OAuthError,
+)
 from .http_telemetry import TelemetryMiddleware
 from .openapi import validation_as_400
 from .outages import as_outage
@@ -45,15 +53,31 @@ def bearer_challenge(err: OAuthError | None = None, realm: str = "authgate") -> 
     return value
 
 
+def dpop_challenge(err: OAuthError | None, algs: str) -> str:
+    """RFC 9449 §7.1 WWW-Authenticate value for a DPoP-bound token or the DPoP scheme."""
+    value = f'DPoP algs="{algs}"'
+    if err is not None:
+        desc = err.description.replace('"', "'")
+        value += f', error="{err.error}", error_description="{desc}"'
+        if isinstance(err, InsufficientScope) and err.metadata.get("scope"):
+            value += f', scope="{err.metadata["scope"]}"'
+    return value
+
+
 def error_headers(err: OAuthError) -> dict[str, str]:
     """The headers of an error answer: no-store, the challenge (RFC 6749 §5.2, RFC 6750 §3)
     and Retry-After where the error knows it (1 s for a bare 503)."""
     headers = dict(NO_STORE)
     if isinstance(err, InvalidClient):
         headers["WWW-Authenticate"] = 'Basic realm="authgate"'
+    elif err.metadata.get(DPOP_CHALLENGE_KEY):
+        headers["WWW-Authenticate"] = dpop_challenge(
+            None if err.metadata.get("no_token") else err, err.metadata[DPOP_CHALLENGE_KEY])
     elif isinstance(err, InvalidToken | InsufficientScope):
         headers["WWW-Authenticate"] = bearer_challenge(
             None if err.metadata.get("no_token") else err)
+    if DPOP_NONCE_KEY in err.metadata:
+        headers["DPoP-Nonce"] = err.metadata[DPOP_NONCE_KEY]
     if RETRY_AFTER_KEY in err.metadata:
         headers["Retry-After"] = err.metadata[RETRY_AFTER_KEY]
     elif err.status_code == 503:

@@ -20,6 +20,11 @@ RETRY_AFTER_KEY = "authgate-retry-after"
 # Metadata key of a replayed authorization code's grant (RFC 6749 §4.1.2): the token
 # service revokes every token issued for that grant.
 REPLAYED_GRANT_KEY = "authgate-replayed-grant-id"
+# RFC 9449 §8: the server nonce to send back (as the DPoP-Nonce header).
+DPOP_NONCE_KEY = "authgate-dpop-nonce"
+# RFC 9449 §7.1: the resource challenge is `DPoP` (a DPoP-bound token, or the DPoP scheme)
+# rather than `Bearer`; the value is the algorithms to advertise (space-separated).
+DPOP_CHALLENGE_KEY = "authgate-dpop-challenge"
 
 
 class OAuthError(Exception):
@@ -109,6 +114,29 @@ class InsufficientScope(OAuthError):
     default_description = "The access token lacks a required scope."
 
 
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5.2, §7.1: the DPoP proof is missing, malformed, replayed or not for this
+    request (at a resource server it comes as invalid_token or invalid_dpop_proof, 401)."""
+
+    error, status_code, grpc_code = "invalid_dpop_proof", 400, "INVALID_ARGUMENT"
+    default_description = "The DPoP proof is invalid."
+
+
+class ResourceDPoPProofRefused(InvalidToken):
+    """RFC 9449 §7.1: at a protected resource (userinfo, ValidateToken, ext_authz) a bad
+    proof is 401 `invalid_dpop_proof` with the DPoP challenge (DPOP_CHALLENGE_KEY)."""
+
+    error = "invalid_dpop_proof"
+    default_description = "The DPoP proof is invalid."
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 §8: the proof must carry the nonce the server sends (DPOP_NONCE_KEY)."""
+
+    error, status_code, grpc_code = "use_dpop_nonce", 400, "FAILED_PRECONDITION"
+    default_description = "The authorization server requires a fresh DPoP nonce."
+
+
 class InvalidTarget(OAuthError):
     """RFC 8707 §2: a `resource` that is malformed, unknown or not for this client."""
 
@@ -192,7 +220,8 @@ _BY_CODE: dict[str, type[OAuthError]] = {
                 LoginRequired, ConsentRequired, InteractionRequired, InvalidToken, InsufficientScope,
                 NotFound, AlreadyExists, TemporarilyUnavailable, ServerError, InvalidTarget,
                 AuthorizationPending, SlowDown, ExpiredToken,
-                InvalidClientMetadata, InvalidRedirectUri, InvalidRequestUri]
+                InvalidClientMetadata, InvalidRedirectUri, InvalidRequestUri, InvalidDPoPProof,
+                UseDPoPNonce]
 }
 
 
