@@ -187,3 +187,31 @@ def test_a_client_may_require_par_and_use_the_device_flow():
     store = FakeStore()
     plan = make_plan(parse(doc), store.read(BY_SECTION), prune=False)
     assert not plan.errors, plan.errors
+
+
+def test_a_client_may_be_dpop_bound_and_have_a_token_exchange_policy():
+    """DPoP-bound tokens (RFC 9449 §5.2) and a token exchange policy (RFC 8693) are planned,
+    applied, compared and exported like any other field."""
+    exchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+    doc = yaml.safe_load(FILE)
+    doc["clients"][0].update(grant_types=["authorization_code", exchange], dpop_bound_access_tokens=True,
+                             token_exchange_delegation=True,
+                             token_exchange_subject_audiences=["https://orders.example.com", "orders-spa"])
+    store = FakeStore()
+    plan = make_plan(parse(doc), store.read(BY_SECTION))
+    assert not plan.errors, plan.errors
+    execute(plan, store, ENV, Outcome())
+    stored = store.items["clients"]["orders-web"]
+    assert stored["dpop_bound_access_tokens"] and stored["token_exchange_delegation"]
+    assert not stored["token_exchange_impersonation"]
+    assert make_plan(parse(doc), store.read(BY_SECTION)).empty
+    web = BY_SECTION["clients"].trimmed(store.read(BY_SECTION).items["clients"]["orders-web"])
+    assert web["token_exchange_subject_audiences"] == ["https://orders.example.com", "orders-spa"]
+    assert "token_exchange_impersonation" not in web  # its default: not exported
+    doc["clients"][0]["token_exchange_delegation"] = False
+    lines = plan_lines(make_plan(parse(doc), store.read(BY_SECTION)))
+    assert any("token_exchange_delegation" in line for line in lines), lines
+    bad = yaml.safe_load(FILE)
+    bad["clients"][0]["token_exchange_subject_audiences"] = ["has space"]
+    with pytest.raises(InvalidRequest):
+        parse(bad)

@@ -16,13 +16,13 @@ from authgate.authorization.v1 import authorization_pb2
 from authgate_common.core.errors import InvalidRequest
 from google.protobuf.field_mask_pb2 import FieldMask
 
-from .client_fields import SHOWN, client_dict, read_jwks, scopes, unique
+from .client_fields import SHOWN, client_dict, exchange_options, exchange_policy, read_jwks, scopes, unique
 from .context import Context
 from .parsers import command
 
 # What --clear may empty, and its empty value.
 CLEARABLE: dict[str, Any] = {"redirect_uris": [], "post_logout_redirect_uris": [],
-                             "backchannel_logout_uri": ""}
+                             "backchannel_logout_uri": "", "token_exchange_subject_audiences": []}
 
 
 def _client_id(args: argparse.Namespace) -> str:
@@ -50,6 +50,12 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         changes["require_mfa"] = args.require_mfa
     if args.require_par is not None:
         changes["require_pushed_authorization_requests"] = args.require_par
+    if args.dpop_bound is not None:
+        changes["dpop_bound_access_tokens"] = args.dpop_bound
+    if args.token_exchange:
+        changes.update(exchange_policy(args.token_exchange))
+    if args.exchange_audience:
+        changes["token_exchange_subject_audiences"] = unique(args.exchange_audience)
     if args.admin is not None:
         changes["admin"] = args.admin
     if args.backchannel_logout_uri is not None:
@@ -120,8 +126,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--scope", action="append", metavar="SCOPES",
                    help='allowed scopes, space separated (repeatable), e.g. "openid profile read"')
     p.add_argument("--grant-type", action="append", metavar="GRANT",
-                   help="authorization_code, refresh_token, client_credentials or "
-                        "urn:ietf:params:oauth:grant-type:device_code (repeatable)")
+                   help="authorization_code, refresh_token, client_credentials, "
+                        "urn:ietf:params:oauth:grant-type:device_code or "
+                        "urn:ietf:params:oauth:grant-type:token-exchange (repeatable)")
     p.add_argument("--first-party", action=argparse.BooleanOptionalAction, default=None,
                    help="trusted client: no consent screen (--no-first-party: ask for consent)")
     p.add_argument("--require-nonce", action=argparse.BooleanOptionalAction, default=None,
@@ -130,6 +137,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
                    help="every sign-in needs a second factor (--no-require-mfa: one factor will do)")
     p.add_argument("--require-par", dest="require_par", action=argparse.BooleanOptionalAction, default=None,
                    help="/authorize takes only pushed authorization requests (RFC 9126 §5)")
+    exchange_options(p, create=False)
     p.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None,
                    help="admin client: may hold admin scopes, by client_credentials only "
                    "(--no-admin: drop its admin scopes in the same update)")

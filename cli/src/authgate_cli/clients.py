@@ -18,7 +18,7 @@ from authgate.authorization.v1 import authorization_pb2
 from authgate_common.core.errors import InvalidRequest
 
 from . import client_updates, initial_tokens
-from .client_fields import SHOWN, client_dict, read_jwks, scopes, unique
+from .client_fields import SHOWN, client_dict, exchange_options, exchange_policy, read_jwks, scopes, unique
 from .context import Context
 from .parsers import command, command_group
 
@@ -50,6 +50,9 @@ def create(args: argparse.Namespace, ctx: Context) -> None:
         require_nonce=args.require_nonce,
         require_mfa=args.require_mfa,
         require_pushed_authorization_requests=args.require_par,
+        dpop_bound_access_tokens=args.dpop_bound,
+        token_exchange_subject_audiences=unique(args.exchange_audience or []),
+        **exchange_policy(args.token_exchange or []),
         first_party=args.first_party,
         admin=args.admin,
         pkce_optional=args.pkce_optional,
@@ -106,7 +109,8 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         action="append",
         metavar="GRANT",
         help="authorization_code, refresh_token, client_credentials or "
-        "urn:ietf:params:oauth:grant-type:device_code (repeatable; default authorization_code)",
+        "urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange "
+        "(repeatable; default authorization_code)",
     )
     p.add_argument(
         "--public", action="store_true", help="public client (no secret, token endpoint auth `none`, PKCE)"
@@ -160,6 +164,7 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="/authorize takes only pushed authorization requests (RFC 9126 §5)",
     )
+    exchange_options(p, create=True)
     p.add_argument("--name", help="human-readable name")
 
     command(commands, common, "list", list_, help="list clients",

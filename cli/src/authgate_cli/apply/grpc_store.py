@@ -148,8 +148,10 @@ def _scope(scope: az.Scope) -> Item:
 
 _CLIENT_SCALARS = ("client_id", "name", "client_type", "token_endpoint_auth_method", "backchannel_logout_uri",
                    "first_party", "pkce_optional", "require_nonce", "admin", "require_mfa",
-                   "require_pushed_authorization_requests")
-_CLIENT_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types", "audiences")
+                   "require_pushed_authorization_requests", "dpop_bound_access_tokens",
+                   "token_exchange_impersonation", "token_exchange_delegation")
+_CLIENT_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types", "audiences",
+                 "token_exchange_subject_audiences")
 
 
 def _client(client: az.Client) -> Item:

@@ -59,6 +59,8 @@ CLIENT_DEFAULTS: Item = {
     "grant_types": ["authorization_code"], "audiences": [], "first_party": False,
     "pkce_optional": False, "require_nonce": False, "admin": False, "jwks": None,
     "require_mfa": False, "require_pushed_authorization_requests": False,
+    "dpop_bound_access_tokens": False, "token_exchange_impersonation": False,
+    "token_exchange_delegation": False, "token_exchange_subject_audiences": [],
 }
 
 KINDS: tuple[Kind, ...] = (

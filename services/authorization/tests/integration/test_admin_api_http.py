@@ -194,3 +194,29 @@ def test_require_mfa_is_created_read_and_patched(admin) -> None:
     assert resp.status_code == 200, resp.text
     assert admin.http.get(url, headers=admin.headers).json()["require_mfa"] is False
     assert _create(admin).json()["require_mfa"] is False
+
+
+def test_dpop_binding_and_token_exchange_policy_are_created_read_and_patched(admin) -> None:
+    exchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+    body = _create(admin, grant_types=["authorization_code", exchange], dpop_bound_access_tokens=True,
+                   token_exchange_delegation=True,
+                   token_exchange_subject_audiences=["https://api.example/orders"]).json()
+    assert (body["dpop_bound_access_tokens"], body["token_exchange_delegation"],
+            body["token_exchange_impersonation"]) == (True, True, False)
+    assert body["token_exchange_subject_audiences"] == ["https://api.example/orders"]
+    url = f"{CLIENTS}/{body['client_id']}"
+    patch = {**admin.headers, "content-type": "application/merge-patch+json", "If-Match": '"1"'}
+    _problem(admin.http.patch(url, content=b'{"dpop_bound_access_tokens": null}', headers=patch),
+             400, "invalid_request")
+    # The rules hold through the admin API: a policy needs the grant type.
+    _problem(admin.http.patch(url, content=b'{"grant_types": ["authorization_code"]}', headers=patch),
+             400, "invalid_request")
+    resp = admin.http.patch(url, content=b'{"dpop_bound_access_tokens": false, '
+                            b'"token_exchange_subject_audiences": null}', headers=patch)
+    assert resp.status_code == 200, resp.text
+    got = admin.http.get(url, headers=admin.headers).json()
+    assert got["dpop_bound_access_tokens"] is False and got["token_exchange_subject_audiences"] == []
+    plain = _create(admin).json()
+    assert (plain["dpop_bound_access_tokens"], plain["token_exchange_impersonation"],
+            plain["token_exchange_delegation"], plain["token_exchange_subject_audiences"]) == (
+        False, False, False, [])

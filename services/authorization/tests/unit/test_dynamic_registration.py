@@ -163,3 +163,40 @@ def test_a_client_the_operator_took_over_is_not_managed_here(dcr, core):
     answer = dcr.http.get(body["registration_client_uri"].removeprefix(ISSUER),
                           headers=_bearer(body["registration_access_token"]))
     assert answer.status_code == 403
+
+
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+
+def test_dpop_bound_access_tokens_is_registered_read_back_and_updated(dcr, core):
+    body = dcr.register({**APP, "dpop_bound_access_tokens": True}, dcr.token()).json()
+    client_id, rat = body["client_id"], _bearer(body["registration_access_token"])
+    assert body["dpop_bound_access_tokens"] is True  # RFC 9449 §5.2, RFC 7591 §3.2.1
+    assert core.uow.repos.clients.rows[client_id].dpop_bound_access_tokens
+    uri = body["registration_client_uri"].removeprefix(ISSUER)
+    put = dcr.http.put(uri, json={**APP, "client_id": client_id}, headers=rat)  # omitted: false
+    assert put.status_code == 200 and put.json()["dpop_bound_access_tokens"] is False
+    assert dcr.register(token=dcr.token()).json()["dpop_bound_access_tokens"] is False
+    answer = dcr.register({**APP, "dpop_bound_access_tokens": "yes"}, dcr.token())
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_client_metadata")
+
+
+def test_the_token_exchange_policy_is_the_operators_alone(dcr, core):
+    meta = {**APP, "grant_types": ["authorization_code", EXCHANGE], "token_exchange_impersonation": True,
+            "token_exchange_delegation": True, "token_exchange_subject_audiences": ["https://api.example"]}
+    body = dcr.register(meta, dcr.token()).json()
+    stored = core.uow.repos.clients.rows[body["client_id"]]
+    assert EXCHANGE in stored.grant_types  # the grant type alone does nothing
+    assert not stored.token_exchange_impersonation and not stored.token_exchange_delegation
+    assert stored.token_exchange_subject_audiences == ()
+    assert not any(k.startswith("token_exchange") for k in body)
+    core.service.updates.update(body["client_id"], {"token_exchange_delegation": True})
+    uri = body["registration_client_uri"].removeprefix(ISSUER)
+    rat = _bearer(body["registration_access_token"])
+    put = dcr.http.put(uri, json={**meta, "client_id": body["client_id"], "token_exchange_delegation": False},
+                       headers=rat)
+    assert put.status_code == 200
+    assert core.uow.repos.clients.rows[body["client_id"]].token_exchange_delegation  # kept
+    public = {**meta, "token_endpoint_auth_method": "none"}
+    answer = dcr.register(public, dcr.token())
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_client_metadata")

@@ -26,7 +26,11 @@ def _to_client(row: Any) -> Client:
         backchannel_logout_session_required=bool(row["backchannel_logout_session_required"]),
         jwks=row["jwks"] or "", require_nonce=bool(row["require_nonce"]), admin=bool(row["admin"]),
         require_mfa=bool(row["require_mfa"]), version=row["version"],
-        require_pushed_authorization_requests=bool(row["require_pushed_authorization_requests"]))
+        require_pushed_authorization_requests=bool(row["require_pushed_authorization_requests"]),
+        dpop_bound_access_tokens=bool(row["dpop_bound_access_tokens"]),
+        token_exchange_impersonation=bool(row["token_exchange_impersonation"]),
+        token_exchange_delegation=bool(row["token_exchange_delegation"]),
+        token_exchange_subject_audiences=tuple(row["token_exchange_subject_audiences"] or ()))
 
 
 def _columns(client: Client) -> dict[str, Any]:
@@ -42,7 +46,11 @@ def _columns(client: Client) -> dict[str, Any]:
         backchannel_logout_session_required=client.backchannel_logout_session_required,
         jwks=client.jwks, require_nonce=client.require_nonce, admin=client.admin, version=client.version,
         require_mfa=client.require_mfa,
-        require_pushed_authorization_requests=client.require_pushed_authorization_requests)
+        require_pushed_authorization_requests=client.require_pushed_authorization_requests,
+        dpop_bound_access_tokens=client.dpop_bound_access_tokens,
+        token_exchange_impersonation=client.token_exchange_impersonation,
+        token_exchange_delegation=client.token_exchange_delegation,
+        token_exchange_subject_audiences=list(client.token_exchange_subject_audiences))
 
 
 # Read on every /authorize and code redemption: built once (building a statement and its

@@ -38,6 +38,11 @@ clients = Table(
     Column("require_mfa", Boolean, nullable=False, default=False),
     # RFC 9126 §5: only pushed authorization requests (migration 0011).
     Column("require_pushed_authorization_requests", Boolean, nullable=False, default=False),
+    # RFC 9449 §5.2 DPoP-bound tokens; RFC 8693 token exchange policy (migration 0014).
+    Column("dpop_bound_access_tokens", Boolean, nullable=False, default=False),
+    Column("token_exchange_impersonation", Boolean, nullable=False, default=False),
+    Column("token_exchange_delegation", Boolean, nullable=False, default=False),
+    Column("token_exchange_subject_audiences", JSON, nullable=False, default=list),
     Index("ix_clients_created_at_client_id", "created_at", "client_id"),
 )
 

@@ -31,7 +31,12 @@ def _described(client: Client) -> dict[str, object]:
             "first_party": client.first_party, "pkce_optional": client.pkce_optional,
             "admin": client.admin, "require_mfa": client.require_mfa,
             # "authorization" in a detail's name reads as a secret to the audit trail's guard.
-            "require_par": client.require_pushed_authorization_requests}
+            "require_par": client.require_pushed_authorization_requests,
+            # ... and so does "token": dpop_bound_access_tokens, token_exchange_* as below.
+            "dpop_bound": client.dpop_bound_access_tokens,
+            "exchange_impersonation": client.token_exchange_impersonation,
+            "exchange_delegation": client.token_exchange_delegation,
+            "exchange_subject_audiences": list(client.token_exchange_subject_audiences)}
 
 
 # Run on the locked row before a change (the admin API: If-Match, operator-managed clients).

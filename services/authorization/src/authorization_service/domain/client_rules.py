@@ -9,7 +9,8 @@ first-party client may hold `account`, the scope of the user's own account API (
 session and device). Only an admin client (an operator's mark) may hold an admin scope
 (`admin:users`, …), and it must be able to obtain one: confidential, with client_credentials,
 the only grant that ever yields an admin scope. Every scope is a built-in or one of the
-operator's catalogue (domain/catalog), checked in the registration's transaction.
+operator's catalogue (domain/catalog), checked in the registration's transaction. A token
+exchange policy (RFC 8693) has its own rules (exchange_rules).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from authgate_common.core.scope_catalog import BUILTIN_NAMES
 
 from .catalog.ports import CatalogRepository
 from .client_keys import normalise_jwks
+from .exchange_rules import check_token_exchange, subject_audiences
 from .logout_uris import validate_backchannel_logout_uri, validate_post_logout_redirect_uris
 from .models import CONFIDENTIAL, KNOWN_GRANT_TYPES, PUBLIC, Client
 from .redirect_uris import has_control_characters, validate_redirect_uri
@@ -108,6 +110,7 @@ def validate_client(client: Client) -> Client:
     if client_type == PUBLIC and client.pkce_optional:
         raise InvalidRequest("Only a confidential client may make PKCE optional.")
     _check_admin(client, client_type, scopes, grant_types)
+    check_token_exchange(client, client_type, grant_types)
     redirect_uris = _unique(validate_redirect_uri(u) for u in client.redirect_uris)
     if "authorization_code" in grant_types and not redirect_uris:
         raise InvalidRequest("The authorization_code grant needs at least one redirect URI.")
@@ -121,6 +124,10 @@ def validate_client(client: Client) -> Client:
         token_endpoint_auth_method=auth_method, jwks=_jwks(auth_method, client.jwks),
         require_nonce=client.require_nonce, admin=client.admin, require_mfa=client.require_mfa,
         require_pushed_authorization_requests=client.require_pushed_authorization_requests,
+        dpop_bound_access_tokens=client.dpop_bound_access_tokens,
+        token_exchange_impersonation=client.token_exchange_impersonation,
+        token_exchange_delegation=client.token_exchange_delegation,
+        token_exchange_subject_audiences=subject_audiences(client.token_exchange_subject_audiences),
         first_party=client.first_party, pkce_optional=client.pkce_optional, audiences=audiences,
         created_at=client.created_at,
         post_logout_redirect_uris=validate_post_logout_redirect_uris(client.post_logout_redirect_uris),

@@ -28,7 +28,9 @@ from .ports import ClientChanges, UnitOfWork
 
 UPDATABLE = ("name", "redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types",
              "first_party", "require_nonce", "backchannel_logout_uri", "jwks", "admin", "require_mfa",
-             "require_pushed_authorization_requests")
+             "require_pushed_authorization_requests", "dpop_bound_access_tokens",
+             "token_exchange_impersonation", "token_exchange_delegation",
+             "token_exchange_subject_audiences")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# RFC 8693 §2.1 (the token service's grants/token_exchange).
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 KNOWN_GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials",
                                # RFC 8628 §3.4 (domain/device)
-                               "urn:ietf:params:oauth:grant-type:device_code"})
+                               "urn:ietf:params:oauth:grant-type:device_code", TOKEN_EXCHANGE})
 CONFIDENTIAL, PUBLIC = "confidential", "public"
 
 
@@ -41,6 +43,14 @@ class Client:
     require_mfa: bool = False
     # RFC 9126 §5: /authorize takes this client's requests only as pushed ones (migration 0011).
     require_pushed_authorization_requests: bool = False
+    # RFC 9449 §5.2: every access token is DPoP-bound; /token wants a proof (migration 0014).
+    dpop_bound_access_tokens: bool = False
+    # RFC 8693 policy, operator-set (migration 0014): may exchange a subject token without an
+    # actor_token (impersonation) or with one (delegation, `act`); the subject token must
+    # carry one of these audiences (empty: this client's id).
+    token_exchange_impersonation: bool = False
+    token_exchange_delegation: bool = False
+    token_exchange_subject_audiences: tuple[str, ...] = ()
     # Bumped by every change: the admin API's strong ETag (migration 0007).
     version: int = 1
     # Keyed SHA-256 of the secret; empty for public clients. Never leaves the service.

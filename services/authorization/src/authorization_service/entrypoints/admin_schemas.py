@@ -20,8 +20,10 @@ from ..domain.consent.book import ConsentView
 from ..domain.models import Client
 
 JsonObject = dict[str, Any]
-PATCH_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types")
-PATCH_FLAGS = ("first_party", "require_nonce", "require_mfa", "require_pushed_authorization_requests")
+PATCH_LISTS = ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types",
+               "token_exchange_subject_audiences")
+PATCH_FLAGS = ("first_party", "require_nonce", "require_mfa", "require_pushed_authorization_requests",
+               "dpop_bound_access_tokens", "token_exchange_impersonation", "token_exchange_delegation")
 
 
 class AdminClient(BaseModel):
@@ -41,6 +43,13 @@ class AdminClient(BaseModel):
     require_mfa: bool
     # RFC 9126 §5: only pushed authorization requests.
     require_pushed_authorization_requests: bool
+    # RFC 9449 §5.2: every access token DPoP-bound.
+    dpop_bound_access_tokens: bool
+    # RFC 8693 policy: exchange without (impersonation) or with an actor_token (delegation);
+    # a subject token must carry one of the subject audiences (empty: the client's id).
+    token_exchange_impersonation: bool
+    token_exchange_delegation: bool
+    token_exchange_subject_audiences: list[str]
     admin: bool
     backchannel_logout_uri: str
     backchannel_logout_session_required: bool
@@ -72,6 +81,10 @@ class AdminClientCreate(Strict):
     require_nonce: bool = False
     require_mfa: bool = False
     require_pushed_authorization_requests: bool = False
+    dpop_bound_access_tokens: bool = False
+    token_exchange_impersonation: bool = False
+    token_exchange_delegation: bool = False
+    token_exchange_subject_audiences: list[str] = []
     backchannel_logout_uri: str = ""
     backchannel_logout_session_required: bool = True
     jwks: JsonObject | None = None
@@ -90,6 +103,10 @@ class AdminClientPatch(Strict):
     require_nonce: bool | None = None
     require_mfa: bool | None = None
     require_pushed_authorization_requests: bool | None = None
+    dpop_bound_access_tokens: bool | None = None
+    token_exchange_impersonation: bool | None = None
+    token_exchange_delegation: bool | None = None
+    token_exchange_subject_audiences: list[str] | None = None
     backchannel_logout_uri: str | None = None
     jwks: JsonObject | None = None
 
@@ -118,7 +135,8 @@ def jwks_text(jwks: JsonObject | None) -> str:
 def new_client(body: AdminClientCreate) -> Client:
     fields = body.model_dump()
     lists = {f: tuple(fields.pop(f)) for f in ("redirect_uris", "post_logout_redirect_uris", "scopes",
-                                                "grant_types", "audiences")}
+                                                "grant_types", "audiences",
+                                                "token_exchange_subject_audiences")}
     return Client(**{**fields, **lists, "jwks": jwks_text(body.jwks)})
 
 

@@ -18,6 +18,10 @@ def client_from_message(msg: pb.Client) -> Client:
         pkce_optional=msg.pkce_optional, audiences=tuple(msg.audiences),
         jwks=msg.jwks, require_nonce=msg.require_nonce, admin=msg.admin, require_mfa=msg.require_mfa,
         require_pushed_authorization_requests=msg.require_pushed_authorization_requests,
+        dpop_bound_access_tokens=msg.dpop_bound_access_tokens,
+        token_exchange_impersonation=msg.token_exchange_impersonation,
+        token_exchange_delegation=msg.token_exchange_delegation,
+        token_exchange_subject_audiences=tuple(msg.token_exchange_subject_audiences),
         post_logout_redirect_uris=tuple(msg.post_logout_redirect_uris),
         backchannel_logout_uri=msg.backchannel_logout_uri,
         # Unset means true (Back-Channel Logout 1.0 §2.2 leaves the default to the OP).
@@ -52,6 +56,10 @@ def client_message(client: Client) -> pb.Client:
         created_at=timestamp(client.created_at), jwks=client.jwks, require_nonce=client.require_nonce,
         admin=client.admin, require_mfa=client.require_mfa,
         require_pushed_authorization_requests=client.require_pushed_authorization_requests,
+        dpop_bound_access_tokens=client.dpop_bound_access_tokens,
+        token_exchange_impersonation=client.token_exchange_impersonation,
+        token_exchange_delegation=client.token_exchange_delegation,
+        token_exchange_subject_audiences=client.token_exchange_subject_audiences,
         post_logout_redirect_uris=client.post_logout_redirect_uris,
         backchannel_logout_uri=client.backchannel_logout_uri,
         backchannel_logout_session_required=client.backchannel_logout_session_required)

@@ -27,7 +27,7 @@ from .register import BY_DCR, NO_TOKEN, RegistrationPolicy, RegistrationTokens
 
 # What an update may change (client_updates.UPDATABLE minus the operator's own marks).
 FROM_METADATA = ("name", "redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types",
-                 "backchannel_logout_uri", "jwks")
+                 "backchannel_logout_uri", "jwks", "dpop_bound_access_tokens")
 
 
 def _self_managed(client: Client) -> None:

@@ -4,8 +4,11 @@ Metadata this server does not know is ignored (§2); what it knows is checked he
 form and then by the registry's own rules (client_rules.validate_client), so a client
 registered dynamically passes exactly what an operator's would. A dynamically registered
 client is never first-party nor an admin client, and asks only for the scopes the operator
-allows for it (DCR_ALLOWED_SCOPES). Only the authorization code flow's `code` response
-type exists here, so `response_types` must be consistent with `grant_types` (§2.1).
+allows for it (DCR_ALLOWED_SCOPES). `dpop_bound_access_tokens` (RFC 9449 §5.2) is a client's
+own choice; a token exchange policy (RFC 8693) is the operator's alone, so no metadata sets
+it (a client may register the grant type, which does nothing until the operator allows it).
+Only the authorization code flow's `code` response type exists here, so `response_types`
+must be consistent with `grant_types` (§2.1).
 Errors are `invalid_redirect_uri` for a redirect URI and `invalid_client_metadata` for
 the rest (§3.2.2).
 """
@@ -42,6 +45,15 @@ def _string(meta: Mapping[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidClientMetadata(f"{name} must be a string.")
+    return value
+
+
+def _boolean(meta: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = meta.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidClientMetadata(f"{name} must be a boolean.")
     return value
 
 
@@ -98,9 +110,7 @@ def client_from_metadata(meta: Mapping[str, Any], client_id: str, allowed_scopes
     method = _string(meta, "token_endpoint_auth_method") or DEFAULT_AUTH_METHOD
     grant_types = _strings(meta, "grant_types") or ("authorization_code",)
     _response_types(meta, grant_types)
-    session_required = meta.get("backchannel_logout_session_required", True)
-    if not isinstance(session_required, bool):
-        raise InvalidClientMetadata("backchannel_logout_session_required must be a boolean.")
+    session_required = _boolean(meta, "backchannel_logout_session_required", True)
     client = Client(
         client_id=client_id, name=_string(meta, "client_name"), redirect_uris=_redirect_uris(meta),
         scopes=_scopes(meta, allowed_scopes), grant_types=grant_types,
@@ -108,6 +118,7 @@ def client_from_metadata(meta: Mapping[str, Any], client_id: str, allowed_scopes
         jwks=_jwks(meta), post_logout_redirect_uris=_strings(meta, "post_logout_redirect_uris"),
         backchannel_logout_uri=_string(meta, "backchannel_logout_uri"),
         backchannel_logout_session_required=session_required,
+        dpop_bound_access_tokens=_boolean(meta, "dpop_bound_access_tokens", False),
         first_party=False, admin=False)
     return checked(lambda: validate_client(client))
 
@@ -121,6 +132,7 @@ def metadata_of(client: Client) -> dict[str, Any]:
         "grant_types": list(client.grant_types),
         "response_types": [CODE] if "authorization_code" in client.grant_types else [],
         "scope": " ".join(client.scopes),
+        "dpop_bound_access_tokens": client.dpop_bound_access_tokens,  # RFC 9449 §5.2
     }
     if client.created_at is not None:
         meta["client_id_issued_at"] = int(client.created_at.timestamp())
