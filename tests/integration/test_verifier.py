@@ -22,7 +22,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from authgate_devstack.stack import Stack
-from authgate_verifier import InvalidToken, TlsFiles, Unavailable, Verifier, VerifierConfig, connect
+from authgate_dpop import DPoPKey
+from authgate_verifier import (
+    DPoPRequest,
+    InvalidToken,
+    TlsFiles,
+    Unavailable,
+    Verifier,
+    VerifierConfig,
+    connect,
+)
 from flowkit import Cli, Flow, eventually
 
 API = "urn:authgate:api"
@@ -83,6 +92,31 @@ def test_a_revoked_access_token_is_refused(flow: Flow, verifier: Verifier) -> No
     assert httpx.post(f"{flow.base}/api/v1/oauth/revoke", auth=auth, data={"token": token},
                       timeout=10).status_code == 200
     assert _refused_within(verifier, token) == "The access token has been revoked."
+
+
+def test_a_dpop_bound_token_is_accepted_with_its_proof_only(flow: Flow, verifier: Verifier) -> None:
+    client = flow.client("--grant-type", "client_credentials", scopes="read")
+    auth, url = (client.client_id, client.client_secret), f"{flow.base}/api/v1/oauth/token"
+    form, key = {"grant_type": "client_credentials", "scope": "read"}, DPoPKey.generate()
+    first = httpx.post(url, auth=auth, data=form, headers={"DPoP": key.proof("POST", url)}, timeout=10)
+    assert first.status_code == 400 and first.json()["error"] == "use_dpop_nonce"
+    nonce = first.headers["DPoP-Nonce"]
+    issued = httpx.post(url, auth=auth, data=form, headers={"DPoP": key.proof("POST", url, nonce=nonce)},
+                        timeout=10)
+    assert issued.status_code == 200 and issued.json()["token_type"] == "DPoP"
+    token = issued.json()["access_token"]
+
+    resource = "https://api.example.com/orders"
+    proof = key.proof("GET", resource, access_token=token)
+    claims = verifier.verify(token, ["read"], dpop=DPoPRequest(proof, "GET", resource))
+    assert claims.cnf_jkt == key.jkt and claims.client_id == client.client_id
+    with pytest.raises(InvalidToken) as replayed:
+        verifier.verify(token, ["read"], dpop=DPoPRequest(proof, "GET", resource))
+    assert replayed.value.error == "invalid_dpop_proof"
+    with pytest.raises(InvalidToken) as as_bearer:
+        verifier.verify(token, ["read"])
+    assert as_bearer.value.error == "invalid_token"
+    assert as_bearer.value.www_authenticate().startswith('DPoP algs="')
 
 
 def test_keys_rotated_in_are_picked_up_without_a_restart(flow: Flow, cli: Cli, verifier: Verifier) -> None:

@@ -8,7 +8,8 @@ from example_api.app import create_app
 from fastapi.testclient import TestClient
 
 VERIFIED = {"x-auth-sub": "u1", "x-auth-scope": "read write", "x-auth-sid": "sid-1",
-            "x-auth-client-id": "web", "x-auth-acr": "urn:authgate:acr:pwd", "x-auth-amr": "pwd"}
+            "x-auth-client-id": "web", "x-auth-acr": "urn:authgate:acr:pwd", "x-auth-amr": "pwd",
+            "x-auth-cnf-jkt": "jkt-1"}
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def test_routes_echo_the_verified_identity(client, method, path, action) -> None
     resp = client.request(method, path, headers=VERIFIED)
     assert resp.status_code == 200
     assert resp.json() == {"action": action, "sub": "u1", "scope": "read write", "sid": "sid-1",
-                           "client_id": "web", "acr": "urn:authgate:acr:pwd", "amr": "pwd"}
+                           "client_id": "web", "acr": "urn:authgate:acr:pwd", "amr": "pwd",
+                           "cnf_jkt": "jkt-1"}
 
 
 def test_without_the_gateways_headers_it_answers_401(client) -> None:

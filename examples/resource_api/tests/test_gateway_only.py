@@ -126,6 +126,7 @@ def test_the_gateways_certificate_gets_the_echoed_identity(server, pki, tls) -> 
         "client_id": "web",
         "acr": "urn:authgate:acr:mfa",
         "amr": "pwd otp mfa",
+        "cnf_jkt": "",  # a bearer token: no DPoP key
     }
 
 

@@ -3,8 +3,8 @@
 It checks no token itself. Envoy's ext_authz filter asks the token service first (per
 route: `read` for GET items, `write` for POST items, `admin` for /admin), answers
 401/403/503 on its own, strips any x-auth-* header a client sent, and forwards the
-verified identity as x-auth-sub, x-auth-scope, x-auth-sid, x-auth-client-id, x-auth-acr
-and x-auth-amr. The
+verified identity as x-auth-sub, x-auth-scope, x-auth-sid, x-auth-client-id, x-auth-acr,
+x-auth-amr and, for a DPoP-bound token, x-auth-cnf-jkt. The
 API trusts those headers because only the gateway can reach it: the server speaks
 mutual TLS and closes any connection whose client certificate is not the gateway's
 (gateway_only, wired in __main__). A request without x-auth-sub is refused as well.
@@ -16,7 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 AUTH_HEADERS = {"sub": "x-auth-sub", "scope": "x-auth-scope", "sid": "x-auth-sid",
-                "client_id": "x-auth-client-id", "acr": "x-auth-acr", "amr": "x-auth-amr"}
+                "client_id": "x-auth-client-id", "acr": "x-auth-acr", "amr": "x-auth-amr",
+                # A DPoP-bound token's key (RFC 9449; its proof was checked); "" for a bearer token.
+                "cnf_jkt": "x-auth-cnf-jkt"}
 
 
 def identity(request: Request) -> dict[str, str]:

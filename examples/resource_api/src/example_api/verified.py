@@ -13,6 +13,12 @@ revocation state is unknown, requests get 503.
 
 Routes and scopes as the gateway sets them for app.py: `read` to list, `write` to
 create, `admin` for /admin.
+
+DPoP-bound tokens (RFC 9449) work with no code here: `require` accepts `Authorization:
+DPoP <token>` with a `DPoP` proof header for the request (its method, URL and token, used
+once) and refuses a bound token sent as `Bearer`, answering with the `DPoP` challenge. The
+URL a proof names is the public one: set AUTHGATE_VERIFIER_PUBLIC_URL (e.g.
+https://api.example.com) when the API sits behind a proxy or TLS terminator.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from fastapi.responses import JSONResponse
 
 def _answer(action: str, claims: Claims) -> JSONResponse:
     return JSONResponse({"action": action, "sub": claims.sub, "scope": " ".join(sorted(claims.scopes)),
-                         "sid": claims.sid, "client_id": claims.client_id},
+                         "sid": claims.sid, "client_id": claims.client_id,
+                         "cnf_jkt": claims.cnf_jkt},  # as app.py's x-auth-cnf-jkt: "" for a bearer token
                         headers={"Cache-Control": "no-store"})
 
 

@@ -3,9 +3,11 @@ with revocations pushed by the token service's RevocationFeedService (fail close
 
 from .acr import ACR_MFA, ACR_PASSWORD
 from .config import VerifierConfig, connect
+from .dpop import DPoPRequest, ReplayCache
 from .errors import (
     InsufficientScope,
     InsufficientUserAuthentication,
+    InvalidDPoPProof,
     InvalidToken,
     MissingToken,
     Unavailable,
@@ -16,6 +18,7 @@ from .jwks import JwksCache
 from .revocations import RevocationState
 from .verifier import Claims, Verifier
 
-__all__ = ["ACR_MFA", "ACR_PASSWORD", "Claims", "FeedSubscriber", "InsufficientScope",
-           "InsufficientUserAuthentication", "InvalidToken", "JwksCache", "MissingToken", "RevocationState",
-           "TlsFiles", "Unavailable", "VerificationError", "Verifier", "VerifierConfig", "connect"]
+__all__ = ["ACR_MFA", "ACR_PASSWORD", "Claims", "DPoPRequest", "FeedSubscriber", "InsufficientScope",
+           "InsufficientUserAuthentication", "InvalidDPoPProof", "InvalidToken", "JwksCache", "MissingToken",
+           "ReplayCache", "RevocationState", "TlsFiles", "Unavailable", "VerificationError", "Verifier",
+           "VerifierConfig", "connect"]

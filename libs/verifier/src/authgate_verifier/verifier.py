@@ -6,8 +6,11 @@ HS256 — an HMAC keyed with the public key — and every other algorithm refuse
 cryptography), `typ` at+jwt, no `jku`/`x5u`/`jwk`/`x5c`/`crit`, a `kid` of the issuer's
 JWKS; the RSA signature; `iss`, `sub`, `jti`, `client_id` present, `iss` the issuer, `aud`
 holding the configured audience, `exp`/`nbf`/`iat` within `clock_skew`; then the
-revocations (jti, client, session), the required scopes and, when asked, the class of the
-sign-in (`acr`, RFC 9470: insufficient_user_authentication).
+revocations (jti, client, session); the DPoP binding (RFC 9449: a token with `cnf.jkt`
+needs the DPoP scheme and a proof of its key for this request, dpop.py); the required
+scopes and, when asked, the class of the sign-in (`acr`, RFC 9470:
+insufficient_user_authentication). Under the DPoP scheme every refusal carries the DPoP
+challenge (RFC 9449 §7.1).
 
 A verified token is remembered (bounded, least recently used out) with its claims and the
 key that verified it, so a token presented again costs the time checks, the revocation
@@ -21,6 +24,7 @@ import binascii
 import json
 import threading
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -33,7 +37,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from .acr import reaches
-from .errors import InsufficientScope, InsufficientUserAuthentication, InvalidToken
+from .dpop import ALGS, DPoPRequest, ProofChecker, ReplayGuard, bound_jkt
+from .errors import InsufficientScope, InsufficientUserAuthentication, InvalidToken, VerificationError
 from .jwks import JwksCache
 from .revocations import RevocationState
 
@@ -61,6 +66,9 @@ class Claims:
     # client's own token (client_credentials).
     acr: str = ""
     amr: tuple[str, ...] = ()
+    # RFC 9449 §6.1: the thumbprint of the key the token is bound to (`cnf.jkt`), or "" for
+    # a bearer token. verify() has checked the request's proof against it.
+    cnf_jkt: str = ""
 
 
 def _b64(segment: str) -> bytes:
@@ -81,6 +89,14 @@ def _segment(segment: str) -> dict[str, Any]:
     return value
 
 
+def _base_url(url: str) -> str:
+    """A public base URL: absolute http(s), no query or fragment, no trailing slash."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"public_base_url must be an http(s) URL without query: {url!r}")
+    return url.rstrip("/")
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -88,7 +104,9 @@ def _number(value: Any) -> bool:
 class Verifier:
     def __init__(self, issuer: str, audience: str, jwks: JwksCache, revocations: RevocationState, *,
                  clock_skew: float = 30.0, cache_size: int = 10_000,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, public_base_url: str | None = None,
+                 dpop_max_age: float = 60.0, dpop_clock_skew: float = 5.0,
+                 dpop_replay: ReplayGuard | None = None, dpop_replay_cache_size: int = 100_000) -> None:
         if not audience:
             raise ValueError("a verifier needs the audience its resource server answers to")
         self._issuer = issuer.rstrip("/")
@@ -102,14 +120,33 @@ class Verifier:
         self._cache_lock = threading.Lock()
         self._headers: dict[str, str] = {}  # header segment -> kid, for headers that passed
         self.closers: list[Callable[[], None]] = []  # the feed subscription, when connect() made it
+        # The URL clients address this resource server at (scheme, host and any path prefix a
+        # proxy strips): what DPoP proofs name in `htu` (asgi.request_url). None: the request's own.
+        self.public_base_url = _base_url(public_base_url) if public_base_url else None
+        self.dpop = ProofChecker(max_age=dpop_max_age, skew=dpop_clock_skew, replay=dpop_replay,
+                                 replay_cache_size=dpop_replay_cache_size, clock=clock)
 
     def close(self) -> None:
         for close in self.closers:
             close()
 
-    def verify(self, token: str, required_scopes: Collection[str] = (), acr: str | None = None) -> Claims:
-        """The token's claims, or InvalidToken (401), InsufficientScope (403),
-        InsufficientUserAuthentication (401: its `acr` is below `acr`), Unavailable (503)."""
+    def verify(self, token: str, required_scopes: Collection[str] = (), acr: str | None = None, *,
+               dpop: DPoPRequest | None = None) -> Claims:
+        """The token's claims, or InvalidToken (401), InvalidDPoPProof (401),
+        InsufficientScope (403), InsufficientUserAuthentication (401: its `acr` is below
+        `acr`), Unavailable (503).
+
+        `dpop`: the request presented the token under the DPoP scheme (its proof, method and
+        URL); None: as a Bearer token, which a DPoP-bound token may not be."""
+        try:
+            return self._verify(token, required_scopes, acr, dpop)
+        except VerificationError as exc:
+            if dpop is not None and exc.status != 503:
+                exc.under_dpop(ALGS)  # RFC 9449 §7.1: answer in the scheme the client used
+            raise
+
+    def _verify(self, token: str, required_scopes: Collection[str], acr: str | None,
+                dpop: DPoPRequest | None) -> Claims:
         entry = self._cache.get(token) if isinstance(token, str) else None
         if entry is not None and self.jwks.current(entry[1]) is entry[2]:
             claims = entry[0]
@@ -130,6 +167,7 @@ class Verifier:
         except InvalidToken:
             self._forget(token)
             raise
+        self.dpop.check(token, claims.cnf_jkt, dpop)
         if required_scopes:
             required = tuple(s for s in required_scopes if s)
             if not claims.scopes.issuperset(required):
@@ -202,7 +240,7 @@ class Verifier:
                 and isinstance(amr, list) and all(isinstance(m, str) for m in amr)):
             raise InvalidToken("The access token is invalid.")
         return Claims(sub, client_id, frozenset(scope.split()), sid, jti, iss, auds, exp, iat, nbf,
-                      MappingProxyType(raw), acr, tuple(amr))
+                      MappingProxyType(raw), acr, tuple(amr), bound_jkt(raw.get("cnf")))
 
     def _remember(self, token: str, claims: Claims, kid: str, key: RSAPublicKey) -> None:
         with self._cache_lock:
