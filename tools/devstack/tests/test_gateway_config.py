@@ -189,15 +189,17 @@ def test_proxy_protocol_is_required_on_every_public_listener(tls: bool, tmp_path
 
 
 def test_ext_authz_modes_ask_the_same_checks() -> None:
-    """http (the default): the token replicas' ext_authz HTTP ports over mutual TLS, the
-    client's authorization header alone forwarded, the route's checks as headers Envoy adds,
-    exactly the x-auth-* headers back upstream; grpc: the Check on the gRPC port."""
+    """http (the default): the token replicas' ext_authz HTTP ports over mutual TLS, of the
+    client's headers only the token, the DPoP proof and Envoy's x-forwarded-proto forwarded,
+    the route's checks as headers Envoy adds, exactly the x-auth-* headers back upstream;
+    grpc: the Check on the gRPC port."""
     http = _local()["static_resources"]
     hcm = http["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
     ext = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_authz")["typed_config"]
     assert "grpc_service" not in ext and ext["failure_mode_allow"] is False
     assert ext["status_on_error"] == {"code": "ServiceUnavailable"}
-    assert ext["allowed_headers"] == {"patterns": [{"exact": "authorization"}]}
+    assert ext["allowed_headers"] == {"patterns": [
+        {"exact": "authorization"}, {"exact": "dpop"}, {"exact": "x-forwarded-proto"}]}
     service = ext["http_service"]
     assert service["server_uri"]["cluster"] == "token_authz"
     assert service["authorization_response"]["allowed_upstream_headers"] == {"patterns": [
@@ -219,3 +221,32 @@ def test_ext_authz_modes_ask_the_same_checks() -> None:
     assert ext["grpc_service"]["envoy_grpc"]["cluster_name"] == "token_grpc" and "http_service" not in ext
     with pytest.raises(ValueError, match="token_authz"):
         render("local", {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc")}, gateway_tls_dir="/pki")
+
+
+@pytest.mark.parametrize("target", ["local", "compose", "k8s"])
+@pytest.mark.parametrize("mode", ["http", "grpc"])
+def test_dpop_at_the_gateway(target: str, mode: str) -> None:
+    """RFC 9449 behind ext_authz: the check sees the DPoP proof and the scheme Envoy set
+    (never one a client wrote: use_remote_address, no trusted hop), and x-auth-cnf-jkt (the
+    bound key) is one of the verified headers: stripped from every client request, and in
+    http mode the only x-auth-* headers of the check's answer that reach the upstream."""
+    endpoints = {s: [("127.0.0.1", 8100)] for s in (*SERVICES, "token_grpc", "token_authz")}
+    config = (render("local", endpoints, gateway_tls_dir="/pki", ext_authz_mode=mode) if target == "local"
+              else render(target, ext_authz_mode=mode))
+    assert "x-auth-cnf-jkt" in load_source()["ext_authz"]["trusted_headers"]
+    for _, hcm in _public_hcms(config):
+        assert hcm["use_remote_address"] is True and hcm["xff_num_trusted_hops"] == 0
+        filters = {f["name"]: f["typed_config"] for f in hcm["http_filters"]}
+        stripped = [m["remove"] for m in filters["envoy.filters.http.header_mutation"]["mutations"][
+            "request_mutations"]]
+        assert "x-auth-cnf-jkt" in stripped
+        ext = filters["envoy.filters.http.ext_authz"]
+        if mode == "grpc":
+            # Every request header reaches the Check (no allowed_headers): dpop, x-forwarded-proto.
+            assert "allowed_headers" not in ext and "http_service" not in ext
+            continue
+        assert {"exact": "dpop"} in ext["allowed_headers"]["patterns"]
+        assert {"exact": "x-forwarded-proto"} in ext["allowed_headers"]["patterns"]
+        assert {"exact": "x-auth-cnf-jkt"} in ext["http_service"]["authorization_response"][
+            "allowed_upstream_headers"]["patterns"]
+        assert ext["http_service"]["path_prefix"] == "/check"  # ext_authz_http.PATH_PREFIX

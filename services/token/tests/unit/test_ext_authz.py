@@ -39,7 +39,8 @@ def test_a_client_credentials_token_has_no_sid_header(calls) -> None:
     resp = check(calls.world, f"Bearer {access}")
     assert _headers(resp.ok_response.headers)["x-auth-sub"] == "svc"
     # No session and no sign-in behind it: those headers are removed, never left as sent.
-    assert list(resp.ok_response.headers_to_remove) == ["x-auth-sid", "x-auth-acr", "x-auth-amr"]
+    assert list(resp.ok_response.headers_to_remove) == ["x-auth-sid", "x-auth-acr", "x-auth-amr",
+                                                        "x-auth-cnf-jkt"]
 
 
 def test_no_token_is_401_with_the_bare_challenge(calls) -> None:

@@ -5,12 +5,18 @@ Why: a Check through grpcio's threaded server costs ~0.5 ms of server machinery 
 before any work (bench/NOTES.md items 21, 22); this listener is an asyncio protocol on
 httptools in a thread of its own, answering from the parsed headers, with no framework.
 
-What it reads: `authorization` (the bearer token) and the two headers the gateway's route
-adds to its check request, `x-authgate-required-scopes` (space-separated) and
-`x-authgate-audience`. Envoy forwards only `authorization` of the client's own headers
-(its `allowed_headers`), so a client cannot name the scopes it is checked against.
-Answers: 200 with the verified x-auth-* headers (Envoy copies exactly those upstream),
-401/403 with the RFC 6750 challenge, 503 when revocation state is unknown (fail closed).
+What it reads: `authorization` (the access token), `dpop` (the request's DPoP proof, RFC
+9449), the two headers the gateway's route adds to its check request,
+`x-authgate-required-scopes` (space-separated) and `x-authgate-audience`, and what names
+the client's request for the proof's `htm` and `htu`: the check request's own method
+(Envoy checks with the client's method), its path less the `/check` prefix (Envoy's
+`path_prefix` before the client's path), `host` (Envoy forwards the client's Host) and
+`x-forwarded-proto` (which Envoy sets from the client's connection, overwriting a
+client's: ext_authz.py). Envoy forwards only `authorization`, `dpop` and
+`x-forwarded-proto` of the client's headers (its `allowed_headers`), so a client cannot
+name the scopes it is checked against. Answers: 200 with the verified x-auth-* headers
+(Envoy copies exactly those upstream), 401/403 with the RFC 6750 or RFC 9449 challenge,
+503 when revocation state is unknown (fail closed).
 
 Who may call: with mutual TLS (every deployment), the client certificate must be the
 gateway's — the project CA and the SAN URI spiffe://<trust domain>/gateway — checked once
@@ -35,26 +41,40 @@ from authgate_common.grpc_access import GATEWAY, InternalTls
 from authgate_common.pki import spiffe_id
 
 from ..domain.tokens.validation import TokenValidator
-from .ext_authz import decide, denial, identity_headers
+from .ext_authz import decide, denial, identity_headers, request_url
 
 log = logging.getLogger(__name__)
 SCOPES_HEADER = b"x-authgate-required-scopes"
 AUDIENCE_HEADER = b"x-authgate-audience"
-WANTED = {b"authorization", SCOPES_HEADER, AUDIENCE_HEADER}
+DPOP_HEADER = b"dpop"
+WANTED = {b"authorization", SCOPES_HEADER, AUDIENCE_HEADER, DPOP_HEADER, b"host", b"x-forwarded-proto"}
+# Envoy's http_service `path_prefix` (authgate_devstack/envoy/ext_authz.py): the client's
+# path follows it.
+PATH_PREFIX = "/check"
 # Envoy's check request: a token, two short headers and Envoy's own; above the gateway's
 # max_request_headers_kb, so whatever the gateway accepted can be checked.
 MAX_HEADER_BYTES = 128 * 1024
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            503: "Service Unavailable"}
 
-Decide = Callable[[dict[bytes, str]], tuple[int, dict[str, str], bytes]]
+Decide = Callable[[dict[bytes, str], str, str], tuple[int, dict[str, str], bytes]]
+
+
+def client_path(target: str) -> str:
+    """The client's path in a check request's target (`path_prefix` + the client's path);
+    "" (no URL, so no proof matches) for a target Envoy would not send."""
+    return target[len(PATH_PREFIX):] if target.startswith(PATH_PREFIX + "/") else ""
 
 
 def answer(validator: TokenValidator) -> Decide:
-    """(status, headers, body) for one check request's headers."""
-    def check(headers: dict[bytes, str]) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) for one check request: its headers, method and target."""
+    def check(headers: dict[bytes, str], method: str = "GET",
+              target: str = "/") -> tuple[int, dict[str, str], bytes]:
+        url = request_url(headers.get(b"x-forwarded-proto", ""), headers.get(b"host", ""),
+                          client_path(target))
         result = decide(validator, headers.get(b"authorization"),
-                        headers.get(SCOPES_HEADER, ""), headers.get(AUDIENCE_HEADER))
+                        headers.get(SCOPES_HEADER, ""), headers.get(AUDIENCE_HEADER),
+                        dpop=headers.get(DPOP_HEADER), method=method, url=url)
         if isinstance(result, OAuthError):
             status, out, body = denial(result)
             return status, out, body.encode()
@@ -81,6 +101,7 @@ class CheckProtocol(asyncio.Protocol):
         self._allowed_peer = allowed_peer
         self._parser = httptools.HttpRequestParser(self)
         self._headers: dict[bytes, str] = {}
+        self._url = bytearray()
         self._size = 0
         self._transport: asyncio.Transport | None = None
 
@@ -89,7 +110,7 @@ class CheckProtocol(asyncio.Protocol):
         if self._allowed_peer is not None and self._allowed_peer not in peer_uris(transport):
             log.warning("ext_authz HTTP: refused a connection from %s (not the gateway's certificate)",
                         transport.get_extra_info("peername"))
-            transport.abort()
+            self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -99,7 +120,14 @@ class CheckProtocol(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._headers = {}
+        self._url = bytearray()
         self._size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._size += len(url)
+        if self._size > MAX_HEADER_BYTES:
+            raise httptools.HttpParserError("request target too large")
+        self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._size += len(name) + len(value)
@@ -107,12 +135,17 @@ class CheckProtocol(asyncio.Protocol):
             raise httptools.HttpParserError("headers too large")
         name = name.lower()
         if name in WANTED:
-            self._headers[name] = value.decode("latin-1")
+            text = value.decode("latin-1")
+            # A repeated header arrives as one, its values joined by "," (as Envoy's gRPC
+            # Check has them): a DPoP header twice is then no proof (RFC 9449 §4.3 (1)).
+            known = self._headers.get(name)
+            self._headers[name] = text if known is None else f"{known},{text}"
 
     def on_message_complete(self) -> None:
         assert self._transport is not None
         try:
-            status, headers, body = self._check(self._headers)
+            method = (self._parser.get_method() or b"").decode("latin-1")
+            status, headers, body = self._check(self._headers, method, self._url.decode("latin-1"))
         except Exception:  # noqa: BLE001 - never allow on a failure to decide
             log.exception("ext_authz HTTP check failed")
             status, headers, text = denial(TemporarilyUnavailable())

@@ -4,9 +4,12 @@
 - `http` (the default): Envoy's `http_service` to the token service's ext_authz HTTP
   listener (token_service.entrypoints.ext_authz_http; cluster `token_authz`, mutual TLS,
   only the gateway's certificate accepted). The check request carries the client's
-  `authorization` header only, plus the route's required scopes and audience as headers
-  the route's own http_service adds; on 200 exactly the x-auth-* headers reach the
-  upstream, on a refusal the status, body and the challenge headers reach the client.
+  method, path (after `/check`) and Host, and of its headers only `authorization`, `dpop`
+  (the DPoP proof, RFC 9449) and `x-forwarded-proto` (Envoy's own: it sets it from the
+  client's connection and overwrites a client's, unless `trusted_hops` trusts a proxy in
+  front), plus the route's required scopes and audience as headers the route's own
+  http_service adds; on 200 exactly the x-auth-* headers reach the upstream, on a
+  refusal the status, body and the challenge headers reach the client.
 - `grpc`: envoy.service.auth.v3.Authorization/Check on the token service's gRPC port
   (cluster `token_grpc`), the route's checks in `context_extensions`.
 
@@ -24,6 +27,10 @@ SCOPES_HEADER = "x-authgate-required-scopes"
 AUDIENCE_HEADER = "x-authgate-audience"
 # What of the token service's refusal reaches the client (besides status and body).
 CLIENT_HEADERS = ("www-authenticate", "content-type", "cache-control", "retry-after")
+# Of the client's request headers, what the HTTP check reads (Envoy adds the method, path,
+# Host and content-length itself): the access token, the DPoP proof, and the scheme the
+# client used (with the Host and path: the URL a DPoP proof names in `htu`).
+CHECKED_HEADERS = ("authorization", "dpop", "x-forwarded-proto")
 
 
 def mode(auth: dict[str, Any]) -> str:
@@ -60,9 +67,7 @@ def filter_config(auth: dict[str, Any]) -> dict[str, Any]:
     else:
         # A route without checks of its own (added by hand) still needs a valid token.
         config["http_service"] = http_service(auth)
-        # Of the client's headers only the bearer token goes to the check (Envoy adds the
-        # method, path, host and content-length itself).
-        config["allowed_headers"] = _exact(["authorization"])
+        config["allowed_headers"] = _exact(CHECKED_HEADERS)
     config.update({"failure_mode_allow": False, "status_on_error": {"code": "ServiceUnavailable"}})
     return config
 
