@@ -20,6 +20,8 @@ from authgate_common.grpc_server import channel_to, internal_tls
 from authgate_common.kv import FailClosedStore, make_store
 from authgate_common.revocation_feed import RevokedSessions
 from authgate_common.wiring import WiredService
+from authgate_dpop import ALGORITHMS as DPOP_ALGORITHMS
+from authgate_dpop import NonceIssuer
 from cryptography.fernet import MultiFernet
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
@@ -28,6 +30,7 @@ from .adapters.audit_sources import GrpcAuditSource
 from .adapters.authorization_client import GrpcAuthorizationClient
 from .adapters.catalog_client import GrpcCatalogReader, PolledCatalog
 from .adapters.deny_list import MemoryDenyList, RedisDenyList
+from .adapters.dpop_replay import StoreReplayGuard
 from .adapters.feed_liveness import FeedSessionLiveness
 from .adapters.identity_client import GrpcIdentityClient
 from .adapters.key_changes import KeyChangePublisher
@@ -40,6 +43,7 @@ from .domain.audiences import AudienceRule
 from .domain.clients.cache import CachingClientAuthentication
 from .domain.clients.lockout import ClientLockout, LockedOutClients, LockoutPolicy
 from .domain.clients.rate_limit import ClientRateLimit, RateLimitedClients
+from .domain.dpop import DPoP
 from .domain.endpoints.device_authorization import DeviceAuthorization, DeviceStarts
 from .domain.endpoints.discovery import Discovery
 from .domain.endpoints.introspection import Introspection
@@ -51,6 +55,7 @@ from .domain.grants.authorization_code import AuthorizationCodeGrant
 from .domain.grants.client_credentials import ClientCredentialsGrant
 from .domain.grants.device_code import DeviceCodeGrant, DevicePolls
 from .domain.grants.refresh_token import RefreshTokenGrant
+from .domain.grants.token_exchange import TokenExchangeGrant
 from .domain.keys.key_lifecycle import KeyPolicy
 from .domain.keys.key_ring import KeyRing
 from .domain.keys.key_rotation import KeyRotation
@@ -72,7 +77,7 @@ from .domain.tokens.minting import TokenMinter
 from .domain.tokens.validation import TokenValidator
 from .entrypoints.admin_api import admin_routers
 from .entrypoints.grpc_api import registrar
-from .entrypoints.http_api import HttpDeps, create_http_app
+from .entrypoints.http_api import TOKEN_PATH, HttpDeps, create_http_app
 from .entrypoints.revocation_feed_grpc import RevocationFeedServicer, add_revocation_feed
 from .settings import Settings
 
@@ -83,6 +88,7 @@ DATABASE = ServiceDatabase(SCHEMA, MIGRATIONS)
 engine_for = DATABASE.engine
 migrate = DATABASE.migrate
 REFRESH_HASH_PURPOSE = "token/refresh"
+DPOP_NONCE_PURPOSE = "dpop-nonce"
 
 
 @dataclass
@@ -181,6 +187,14 @@ def client_authentication(
     return CachingClientAuthentication(clients, memory), [listener.stop]
 
 
+def dpop_checks(settings: Settings, store: KeyValueStore) -> DPoP:
+    """RFC 9449 proofs: single use through the shared store (every replica sees each jti),
+    nonces every replica issues and accepts alike (an HMAC under a key from SECRET_KEY)."""
+    return DPoP(StoreReplayGuard(store), NonceIssuer(derive_key(settings.SECRET_KEY, DPOP_NONCE_PURPOSE)),
+                token_url=settings.issuer + TOKEN_PATH, nonce_required=settings.DPOP_NONCE_REQUIRED,
+                max_age_seconds=settings.DPOP_PROOF_MAX_AGE_SECONDS)
+
+
 class DeviceFlowPort(DeviceStarts, DevicePolls, Protocol):
     """The authorization service's side of the device authorization grant (RFC 8628)."""
 
@@ -211,9 +225,11 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
                          settings.CLOCK_SKEW_SECONDS)
     minter = TokenMinter(keys, settings.issuer, settings.ACCESS_TOKEN_EXPIRE_SECONDS,
                          settings.ID_TOKEN_EXPIRE_SECONDS)
+    # Bound tokens are checked wherever presented even with DPOP_ENABLED off (minted before).
+    dpop = dpop_checks(settings, store)
     validator = TokenValidator(keys, settings.issuer, ledger,
                                sessions if access_liveness is None else access_liveness,
-                               settings.CLOCK_SKEW_SECONDS)
+                               settings.CLOCK_SKEW_SECONDS, dpop=dpop)
     refresh = RefreshTokens(refresh_uow, derive_key(settings.SECRET_KEY, REFRESH_HASH_PURPOSE),
                             timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS), ledger)
     catalog = catalog or FixedCatalog()
@@ -226,15 +242,19 @@ def build(settings: Settings, *, signing_keys: SigningKeys, store: KeyValueStore
         AuthorizationCodeGrant(codes, issuer, ledger, refresh),
         RefreshTokenGrant(refresh, issuer, sessions, settings.REFRESH_REUSE_GRACE_SECONDS),
         ClientCredentialsGrant(issuer),
-        *([DeviceCodeGrant(devices, issuer, refresh)] if devices is not None else [])], audit=audit)
+        *([TokenExchangeGrant(validator, issuer)] if settings.TOKEN_EXCHANGE_ENABLED else []),
+        *([DeviceCodeGrant(devices, issuer, refresh)] if devices is not None else [])], audit=audit,
+        dpop=dpop if settings.DPOP_ENABLED else None)
     revocation = Revocation(clients, validator, ledger, refresh, settings.CLOCK_SKEW_SECONDS, audit=audit)
     device_authorization = DeviceAuthorization(clients, devices) if devices is not None else None
     introspection = Introspection(clients, validator, refresh, sessions, settings.issuer)
     app = create_http_app(HttpDeps(
         token_endpoint=endpoint, userinfo=UserInfo(validator, identity, catalog), revocation=revocation,
         discovery=Discovery(settings.issuer, catalog, device_flow=devices is not None,
+                            token_exchange=settings.TOKEN_EXCHANGE_ENABLED,
                             registration=settings.DCR_ENABLED, par=pushers is not None,
-                            par_required=settings.PAR_REQUIRED, form_post=settings.FORM_POST_ENABLED),
+                            par_required=settings.PAR_REQUIRED, form_post=settings.FORM_POST_ENABLED,
+                            dpop_algs=DPOP_ALGORITHMS if settings.DPOP_ENABLED else ()),
         pushed_authorization=PushedAuthorization(clients, pushers) if pushers is not None else None,
         device_authorization=device_authorization,
         introspection=introspection, keys=keys, issuer=settings.issuer,

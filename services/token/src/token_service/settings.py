@@ -94,6 +94,23 @@ class Settings(AccessTokenSettings, JwtLeewaySettings, ClientChangesSettings, Re
     SESSION_LIVENESS_MODE: Literal["feed", "rpc"] = "feed"
     # How long `serve` waits for the first revocation snapshot before accepting traffic.
     REVOCATION_FEED_STARTUP_WAIT_SECONDS: float = Field(15.0, ge=0)
+    # RFC 8693 token exchange at /token (grants/token_exchange.py), for the clients whose
+    # policy allows it (authgate client update --token-exchange). Off: the grant type is
+    # unsupported_grant_type and discovery does not list it.
+    TOKEN_EXCHANGE_ENABLED: bool = True
+    # DPoP (RFC 9449; domain/dpop.py). On: /token binds the access token of a request with a
+    # `DPoP` proof to the proof's key (`cnf.jkt`, token_type DPoP) and discovery advertises
+    # `dpop_signing_alg_values_supported`. Off: a DPoP proof at /token is refused
+    # (invalid_dpop_proof); tokens bound earlier still need their proof wherever presented.
+    DPOP_ENABLED: bool = True
+    # Proofs at /token must carry a nonce this server issued (§8; `use_dpop_nonce` with the
+    # nonce in DPoP-Nonce otherwise): bounds how long a proof made in advance stays usable.
+    # Nonces are stateless (an HMAC of the time window under a key derived from SECRET_KEY),
+    # good on every replica.
+    DPOP_NONCE_REQUIRED: bool = True
+    # How old a proof's `iat` may be (plus 5 s of skew); a used proof is
+    # remembered in Redis as long, so each is single use across replicas (§11.1).
+    DPOP_PROOF_MAX_AGE_SECONDS: int = Field(60, ge=5, le=600)
 
     @model_validator(mode="after")
     def _only_rs256(self) -> Settings:

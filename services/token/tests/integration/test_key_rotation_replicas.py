@@ -13,10 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+import redis
 from authgate.token.v1 import token_pb2 as pb
 from authgate.token.v1 import token_pb2_grpc as pb_grpc
+from authgate_common.testing import REDIS_URL
 from jose import jwt
 from sqlalchemy import text
+from token_service.adapters import key_changes
 from token_service.adapters.key_repository import SqlKeyUnitOfWork, make_cipher
 from token_service.bootstrap import engine_for, key_policy
 from token_service.domain.keys.key_rotation import KeyRotation
@@ -194,10 +197,11 @@ def test_a_forced_rotation_reaches_the_other_replicas_jwks_at_once(start_replica
     """With a key refresh an hour apart, only the rotating replica's announcement can make
     the other replica publish and sign with the new key (adapters/key_changes.py)."""
     with start_replicas(SIGNING_KEY_REFRESH_SECONDS=3600) as (a, b):
-        # The announcement needs b listening (a subscription wakes a refresh: nothing changes).
-        _eventually(lambda: b.service.keys.current_kid == a.service.keys.current_kid)
-        time.sleep(0.5)
+        # Pub/sub reaches only who listens: wait until both replicas have subscribed.
+        channel = key_changes.channel_name(a.settings.REDIS_KEY_PREFIX + "token:")
+        with redis.Redis.from_url(REDIS_URL) as r:
+            _eventually(lambda: dict(r.pubsub_numsub(channel)).get(channel.encode(), 0) >= 2)
         for _ in range(2):  # the second key was not even published as next before
             rotated = _call(a, "RotateSigningKeys", pb.RotateSigningKeysRequest(force=True))
-        _eventually(lambda: rotated.current_kid in b.http.get(JWKS).text, seconds=3)
+        _eventually(lambda: rotated.current_kid in b.http.get(JWKS).text, seconds=5)
         assert b.service.keys.current_kid == rotated.current_kid

@@ -39,6 +39,17 @@ def test_registered_audiences_replace_the_client_id(world) -> None:
     assert "sid" not in minted.claims
 
 
+def test_a_token_capped_by_not_after_ends_then(world) -> None:
+    """An exchanged token (RFC 8693) never outlives its subject token."""
+    soon = int(time.time()) + 60
+    minted = world.service.minter.access_token(AccessTokenRequest(
+        subject="u1", client_id="web", scopes=["read"], not_after=soon))
+    assert minted.claims["exp"] == soon and minted.expires_in <= 60
+    later = world.service.minter.access_token(AccessTokenRequest(
+        subject="u1", client_id="web", scopes=["read"], not_after=soon + 10_000))
+    assert later.claims["exp"] - later.claims["iat"] == 900  # the cap never lengthens a token
+
+
 def test_every_token_has_its_own_jti(world) -> None:
     req = AccessTokenRequest(subject="u1", client_id="web", scopes=["read"])
     assert world.service.minter.access_token(req).claims["jti"] != \

@@ -18,7 +18,11 @@ def _client(msg: pb.Client) -> Client:
     return Client(client_id=msg.client_id, client_type=msg.client_type or "confidential",
                   token_endpoint_auth_method=msg.token_endpoint_auth_method or "client_secret_basic",
                   grant_types=tuple(msg.grant_types), scopes=tuple(msg.scopes),
-                  audiences=tuple(msg.audiences), first_party=msg.first_party, admin=msg.admin)
+                  audiences=tuple(msg.audiences), first_party=msg.first_party, admin=msg.admin,
+                  dpop_bound_access_tokens=msg.dpop_bound_access_tokens,
+                  token_exchange_impersonation=msg.token_exchange_impersonation,
+                  token_exchange_delegation=msg.token_exchange_delegation,
+                  token_exchange_subject_audiences=tuple(msg.token_exchange_subject_audiences))
 
 
 class GrpcAuthorizationClient:

@@ -37,7 +37,8 @@ def _family(row: RowMapping) -> RefreshFamily:
         family_id=row["family_id"], client_id=row["client_id"], user_id=row["user_id"],
         sid=row["sid"] or "", grant_id=row["grant_id"], created_at=row["created_at"],
         auth_time=row["auth_time"], amr=tuple((row["amr"] or "").split()), revoked_at=row["revoked_at"],
-        revoked_reason=row["revoked_reason"] or "", resources=tuple((row["resources"] or "").split()))
+        revoked_reason=row["revoked_reason"] or "", resources=tuple((row["resources"] or "").split()),
+        dpop_jkt=row["dpop_jkt"] or "")
 
 
 # The statements of every rotation, built once: building one (and its cache key) cost more
@@ -68,7 +69,7 @@ class SqlRefreshRepository:
             "family_id": family.family_id, "client_id": family.client_id, "user_id": family.user_id,
             "sid": family.sid, "grant_id": family.grant_id, "auth_time": family.auth_time,
             "amr": " ".join(family.amr), "created_at": family.created_at,
-            "resources": " ".join(family.resources)})
+            "resources": " ".join(family.resources), "dpop_jkt": family.dpop_jkt or None})
 
     def add_token(self, token: RefreshToken) -> None:
         self._s.execute(_ADD_TOKEN, {

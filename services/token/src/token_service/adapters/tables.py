@@ -54,6 +54,8 @@ refresh_families = Table(
     Column("revoked_reason", String(64), nullable=True),
     # RFC 8707 resource indicators of the grant, space-delimited (migration 0007).
     Column("resources", Text, nullable=False, server_default=""),
+    # RFC 9449 §5: the DPoP key thumbprint a public client's family is bound to (migration 0008).
+    Column("dpop_jkt", String(64), nullable=True),
     Index("ix_refresh_families_grant_id", "grant_id"),
 )
 

@@ -24,6 +24,14 @@ class Client:
     first_party: bool = False
     # May obtain the admin API's scopes, by client_credentials (an operator marked it).
     admin: bool = False
+    # RFC 9449 §5.2: /token refuses this client's requests without a DPoP proof.
+    dpop_bound_access_tokens: bool = False
+    # RFC 8693 policy: may exchange a subject token without (impersonation) or with an
+    # actor_token (delegation, `act`); a subject token must carry one of these audiences
+    # (empty: the client's own id).
+    token_exchange_impersonation: bool = False
+    token_exchange_delegation: bool = False
+    token_exchange_subject_audiences: tuple[str, ...] = ()
 
     @property
     def is_public(self) -> bool:

@@ -1,4 +1,4 @@
-"""Finding the bearer token in a request (RFC 6750 §2.1, §2.2).
+"""Finding the access token in a request (RFC 6750 §2.1, §2.2; RFC 9449 §7.1).
 
 Exactly one method may carry it: the Authorization header, or (POST only) the
 form-encoded `access_token` parameter. No token at all gets the bare challenge of
@@ -22,6 +22,20 @@ def bearer_from_header(authorization: str | None) -> str | None:
     if not value:
         raise InvalidToken("The access token is missing.")
     return value
+
+
+def presented_token(authorization: str | None, form_token: str | None = None) -> tuple[str, str]:
+    """(scheme, token): "Bearer" (the header or the form parameter) or "DPoP" (RFC 9449 §7.1:
+    `Authorization: DPoP <token>`, header only); `extract_bearer`'s refusals otherwise."""
+    if authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() == "dpop":
+            if form_token is not None:
+                raise InvalidRequest("Send the access token in one place only.")
+            if not value.strip():
+                raise InvalidToken("The access token is missing.")
+            return "DPoP", value.strip()
+    return "Bearer", extract_bearer(authorization, form_token)
 
 
 def extract_bearer(authorization: str | None, form_token: str | None = None) -> str:

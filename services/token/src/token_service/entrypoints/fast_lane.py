@@ -54,18 +54,28 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.clients.authentication import ClientRequest
-from .form_request import form_request
+from .form_request import dpop_header, form_request
 
 log = logging.getLogger(__name__)
 
-# The parsed request -> the JSON body of a 200, or None for an empty 200.
+# The parsed request -> the JSON body of a 200 (or a Reply: with headers), or None for an empty 200.
 FormHandler = Callable[[ClientRequest], Any]
 # The parsed request -> whether it may be answered on the event loop.
 QuickTest = Callable[[ClientRequest], bool]
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A FormHandler's JSON body with headers of its own (e.g. DPoP-Nonce, RFC 9449 §8.2)."""
+
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
 def answer(result: Any) -> Response:
     """A FormHandler's result as its 200: the JSON body, or empty; never cached."""
+    if isinstance(result, Reply):
+        return JSONResponse(result.body, headers={**NO_STORE, **result.headers})
     return JSONResponse(result, headers=NO_STORE) if result is not None else Response(headers=NO_STORE)
 
 
@@ -86,7 +96,8 @@ def declare(app: FastAPI, route: FormRoute) -> None:
 def _declared(route: FormRoute) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         parsed = form_request(request.headers.get("content-type"), await request.body(),
-                              request.headers.get("authorization"))
+                              request.headers.get("authorization"),
+                              dpop_header(request.headers.getlist("dpop")))
         return answer(await run_in_threadpool(route.handler, parsed))
     return endpoint
 
@@ -112,6 +123,7 @@ class FastLane:
         started = time.perf_counter()
         content_type = authorization = rid_in = external = forwarded = None
         length = b""
+        dpop: list[str] = []  # every DPoP header: more than one is refused (form_request.dpop_header)
         # The first of a repeated header counts, as with Starlette's request.headers.get().
         for name, value in scope["headers"]:
             if name == b"content-type" and content_type is None:
@@ -126,6 +138,8 @@ class FastLane:
                 external = value.decode("latin-1")
             elif name == b"x-forwarded-for" and forwarded is None:
                 forwarded = value.decode("latin-1")
+            elif name == b"dpop":
+                dpop.append(value.decode("latin-1"))
         rid = request_id.accept(rid_in)
         rid_token = request_id.current.set(rid)
         peer = scope.get("client")
@@ -137,7 +151,7 @@ class FastLane:
                 if body is None:  # the client went away mid-body: nothing to answer
                     status = 499
                     return
-                request = form_request(content_type, body, authorization)
+                request = form_request(content_type, body, authorization, dpop_header(dpop))
                 if (route.is_quick is not None and time.monotonic() >= self._threads_until
                         and route.is_quick(request)):
                     result = self._inline(route, request)

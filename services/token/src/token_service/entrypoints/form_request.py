@@ -5,6 +5,7 @@ Authorization header is read as Basic credentials: the id and secret are
 form-urlencoded before going into Basic (RFC 6749 §2.3.1). A header that is not usable
 Basic is not refused here but carried as `refused`, so the core refuses it
 (`invalid_client`) at the point its rules reach the header, after checks that come first.
+The DPoP header (RFC 9449) is carried as it came, for the core to check.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import urllib.parse
+from collections.abc import Sequence
 
 from authgate_common.core.forms import parse_form
 from authgate_common.core.resource_indicators import RESOURCE
@@ -36,8 +38,18 @@ def basic_credentials(authorization: str | None) -> BasicCredentials | None:
     return BasicCredentials(urllib.parse.unquote_plus(raw_id), urllib.parse.unquote_plus(raw_secret))
 
 
-def form_request(content_type: str | None, body: bytes, authorization: str | None) -> ClientRequest:
+def form_request(content_type: str | None, body: bytes, authorization: str | None,
+                 dpop: str | None = None) -> ClientRequest:
     """The request as the core takes it; a body that is not a valid form is `invalid_request`."""
     # RFC 8707 §2: `resource` may repeat (its values NUL-joined: resource_indicators.split_repeated).
-    return ClientRequest(parse_form(content_type, body, frozenset({RESOURCE})),
-                         basic_credentials(authorization))
+    # RFC 8693 §2.1: so may `audience` (token exchange).
+    return ClientRequest(parse_form(content_type, body, frozenset({RESOURCE, "audience"})),
+                         basic_credentials(authorization), dpop)
+
+
+def dpop_header(values: Sequence[str]) -> str | None:
+    """The request's DPoP header: None when absent; several are joined with "," so that the
+    value is no compact JWS and fails the proof checks (RFC 9449 §4.3 (1): exactly one)."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else ",".join(values)

@@ -19,6 +19,7 @@ from authgate_common.grpc_access import GATEWAY, OPERATOR, VALIDATOR, callers
 from authgate_common.proto_time import timestamp
 from envoy.service.auth.v3 import external_auth_pb2_grpc as ext_grpc
 
+from ..domain.dpop import BEARER, Presentation, bound_jkt
 from ..domain.keys.signing_keys import KeyInfo, SigningKeys
 from ..domain.revocation.client_tokens import ClientTokenRevocation
 from ..domain.tokens.id_token_hints import IdTokenHints
@@ -63,7 +64,14 @@ def _response(claims: dict[str, Any]) -> pb.ValidateTokenResponse:
         scopes=str(claims.get("scope", "")).split(), sid=str(claims.get("sid", "")),
         jti=claims["jti"], aud=[aud] if isinstance(aud, str) else [str(a) for a in aud],
         iss=claims["iss"], exp=int(claims["exp"]), iat=int(claims["iat"]),
-        claims_json=json.dumps(claims, separators=(",", ":")))
+        claims_json=json.dumps(claims, separators=(",", ":")), cnf_jkt=bound_jkt(claims))
+
+
+def presentation(request: pb.ValidateTokenRequest) -> Presentation:
+    """How the caller received the token (RFC 9449 §7): nothing sent is Bearer without a
+    proof, so callers that know nothing of DPoP keep working for bearer tokens."""
+    return Presentation(request.token_scheme or BEARER, request.dpop_proof or None,
+                        request.http_method, request.http_url)
 
 
 def _key(info: KeyInfo) -> pb.SigningKey:
@@ -89,7 +97,7 @@ class TokenServicer(LogoutRpcs, ClientTokenRpcs, pb_grpc.TokenServiceServicer):
     def ValidateToken(self, request: pb.ValidateTokenRequest,  # noqa: N802 - gRPC method name
                       context: grpc.ServicerContext) -> pb.ValidateTokenResponse:
         claims = self._validator.validate(request.token, list(request.required_scopes),
-                                          request.audience or None)
+                                          request.audience or None, presentation(request))
         # The answer depends on the token's claims alone: built once per token (the
         # validation above still runs on every call: expiry, deny-list, session, scopes).
         response = self._responses.get(request.token)

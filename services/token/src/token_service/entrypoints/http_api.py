@@ -11,6 +11,7 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from authgate_common.core.forms import is_form, parse_form
 from authgate_common.http import NO_STORE, create_app
@@ -21,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 
 from ..domain.clients.authentication import ClientRequest
+from ..domain.dpop import Presentation
 from ..domain.endpoints.device_authorization import DEVICE_AUTHORIZATION_PATH, DeviceAuthorization
 from ..domain.endpoints.discovery import Discovery
 from ..domain.endpoints.introspection import Introspection
@@ -28,14 +30,17 @@ from ..domain.endpoints.pushed_authorization import PushedAuthorization
 from ..domain.endpoints.revocation import Revocation, looks_like_jwt
 from ..domain.endpoints.token_endpoint import TokenEndpoint
 from ..domain.endpoints.userinfo import UserInfo
+from ..domain.grants.base import TokenResponse
 from ..domain.keys.key_ring import KeySource
 from ..domain.scopes import FixedCatalog
-from .bearer import extract_bearer
+from .bearer import presented_token
 from .conditional import cacheable_json, strong_etag
 from .device_openapi import DEVICE_AUTHORIZATION_REQUEST_BODY, DEVICE_AUTHORIZATION_RESPONSES
-from .fast_lane import FastLane, FormRoute, declare
+from .fast_lane import FastLane, FormRoute, Reply, declare
+from .form_request import dpop_header
 from .openapi import (
     DISCOVERY_RESPONSES,
+    DPOP_HEADER,
     INTROSPECTION_REQUEST_BODY,
     INTROSPECTION_RESPONSES,
     JWKS_RESPONSES,
@@ -54,6 +59,7 @@ PUBLIC_OPENAPI = pathlib.Path(__file__).resolve().parents[1] / "public_openapi.j
 TOKEN_PATH = "/api/v1/oauth/token"
 REVOKE_PATH = "/api/v1/oauth/revoke"
 INTROSPECT_PATH = "/api/v1/oauth/introspect"
+USERINFO_PATH = "/api/v1/userinfo/me"
 
 
 @dataclass(frozen=True)
@@ -76,16 +82,19 @@ class HttpDeps:
 
 def create_http_app(deps: HttpDeps) -> ASGIApp:
     app = create_app("authgate token service", max_body_bytes=deps.max_body_bytes)
+    # What a DPoP proof's `htu` names (RFC 9449 §4.3): the public URL, which the gateway routes here.
+    userinfo_url = deps.issuer.rstrip("/") + USERINFO_PATH
     # Same bytes as a JSONResponse would send, serialised once per catalogue revision.
     discovery = deps.discovery or Discovery(deps.issuer, FixedCatalog())
     max_age = deps.jwks_cache_seconds
 
     # The three hot form POSTs: answered by the fast lane, declared on the app from the same route.
     form_routes = [
-        FormRoute(TOKEN_PATH, lambda request: deps.token_endpoint.handle(request).to_dict(),
+        FormRoute(TOKEN_PATH, lambda request: token_reply(deps.token_endpoint.handle(request)),
                   is_quick=quick_grant(deps.token_endpoint),
                   openapi=dict(name="token", tags=["oauth"], summary="Token endpoint (RFC 6749 §3.2)",
-                               openapi_extra={"requestBody": TOKEN_REQUEST_BODY}, responses=TOKEN_RESPONSES)),
+                               openapi_extra={"requestBody": TOKEN_REQUEST_BODY, "parameters": [DPOP_HEADER]},
+                               responses=TOKEN_RESPONSES)),
         FormRoute(REVOKE_PATH, deps.revocation.handle,
                   openapi=dict(name="revoke", tags=["oauth"], summary="Token revocation (RFC 7009)",
                                openapi_extra={"requestBody": REVOCATION_REQUEST_BODY},
@@ -107,21 +116,24 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
     if deps.pushed_authorization is not None:
         add_par_route(app, deps.pushed_authorization)
 
-    @app.get("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
-             responses=USERINFO_RESPONSES)
+    @app.get(USERINFO_PATH, tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
+             openapi_extra={"parameters": [DPOP_HEADER]}, responses=USERINFO_RESPONSES)
     def userinfo_get(request: Request) -> JSONResponse:
-        token = extract_bearer(request.headers.get("authorization"))
-        return JSONResponse(deps.userinfo.claims(token), headers=NO_STORE)
+        scheme, token = presented_token(request.headers.get("authorization"))
+        return JSONResponse(deps.userinfo.claims(token, _presentation(request, scheme, userinfo_url)),
+                            headers=NO_STORE)
 
-    @app.post("/api/v1/userinfo/me", tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
-              openapi_extra={"requestBody": USERINFO_REQUEST_BODY}, responses=USERINFO_RESPONSES)
+    @app.post(USERINFO_PATH, tags=["oidc"], summary="UserInfo (OIDC Core §5.3)",
+              openapi_extra={"requestBody": USERINFO_REQUEST_BODY, "parameters": [DPOP_HEADER]},
+              responses=USERINFO_RESPONSES)
     async def userinfo_post(request: Request) -> JSONResponse:
         content_type = request.headers.get("content-type")
         form_token = None
         if is_form(content_type):
             form_token = parse_form(content_type, await request.body()).get("access_token")
-        token = extract_bearer(request.headers.get("authorization"), form_token)
-        claims = await run_in_threadpool(deps.userinfo.claims, token)
+        scheme, token = presented_token(request.headers.get("authorization"), form_token)
+        claims = await run_in_threadpool(deps.userinfo.claims, token,
+                                         _presentation(request, scheme, userinfo_url))
         return JSONResponse(claims, headers=NO_STORE)
 
     @app.get("/.well-known/openid-configuration", tags=["discovery"],
@@ -149,6 +161,17 @@ def create_http_app(deps: HttpDeps) -> ASGIApp:
     mount_public_docs(app, PUBLIC_OPENAPI)
     return FastLane(app, form_routes, max_body_bytes=deps.max_body_bytes)
 
+
+
+def token_reply(response: TokenResponse) -> Reply | dict[str, Any]:
+    """The token response's body, with the next DPoP nonce when there is one (RFC 9449 §8.2)."""
+    body = response.to_dict()
+    return Reply(body, {"DPoP-Nonce": response.dpop_nonce}) if response.dpop_nonce else body
+
+
+def _presentation(request: Request, scheme: str, url: str) -> Presentation:
+    """How the access token came (RFC 9449 §7.1): scheme, DPoP header, method, public URL."""
+    return Presentation(scheme, dpop_header(request.headers.getlist("dpop")), request.method, url)
 
 
 # Grants answered without the database: client_credentials signs a token and writes no

@@ -16,6 +16,17 @@ ASSERTION_PROPERTIES = {
                          "description": "private_key_jwt: a JWT signed with a key of the client's JWKS"},
 }
 
+# RFC 8693 §2.1 (grants/token_exchange.py); audience, like resource, may repeat.
+_ACCESS_TOKEN_TYPE = {"type": "string", "enum": ["urn:ietf:params:oauth:token-type:access_token"]}
+TOKEN_EXCHANGE_PROPERTIES = {
+    "subject_token": {"type": "string", "description": "token exchange: the user's access token"},
+    "subject_token_type": _ACCESS_TOKEN_TYPE,
+    "actor_token": {"type": "string", "description": "token exchange, delegation: the actor's access token"},
+    "actor_token_type": _ACCESS_TOKEN_TYPE,
+    "requested_token_type": _ACCESS_TOKEN_TYPE,
+    "audience": {"type": "string", "description": "token exchange: an API's audience (RFC 8707 rules)"},
+}
+
 TOKEN_REQUEST_BODY = {
     "required": True,
     "content": {FORM: {"schema": {
@@ -23,7 +34,8 @@ TOKEN_REQUEST_BODY = {
         "required": ["grant_type"],
         "properties": {
             "grant_type": {"type": "string",
-                           "enum": ["authorization_code", "refresh_token", "client_credentials"]},
+                           "enum": ["authorization_code", "refresh_token", "client_credentials",
+                                    "urn:ietf:params:oauth:grant-type:token-exchange"]},
             "code": {"type": "string"},
             "redirect_uri": {"type": "string"},
             "code_verifier": {"type": "string", "description": "RFC 7636 PKCE verifier"},
@@ -33,6 +45,7 @@ TOKEN_REQUEST_BODY = {
             "client_id": {"type": "string", "description": "client_secret_post or none"},
             "client_secret": {"type": "string", "description": "client_secret_post"},
             **ASSERTION_PROPERTIES,
+            **TOKEN_EXCHANGE_PROPERTIES,
         },
     }}},
 }
@@ -68,27 +81,41 @@ REVOCATION_REQUEST_BODY = _client_authenticated("the access or refresh token to 
 INTROSPECTION_REQUEST_BODY = _client_authenticated("the access or refresh token to describe")
 
 
+# RFC 9449 §4: a proof of possession of the client's key, for this request only.
+DPOP_HEADER = {"name": "DPoP", "in": "header", "required": False, "schema": {"type": "string"},
+               "description": "A DPoP proof JWT (RFC 9449 §4) for this request: at /token the access "
+                              "token is then bound to its key; with a DPoP-bound access token it is "
+                              "required (Authorization: DPoP <token>)."}
+_DPOP_NONCE = {"DPoP-Nonce": {"schema": {"type": "string"},
+                              "description": "The nonce to put in the next DPoP proof (RFC 9449 §8)"}}
+
 _CLIENT_ERRORS = {
     400: error("invalid_request (RFC 6749 §5.2), e.g. two client authentication methods"),
     401: error("invalid_client: client authentication failed (with WWW-Authenticate)"),
 }
 TOKEN_RESPONSES = {
-    200: {"description": "Tokens (RFC 6749 §5.1), never cached", "content": {"application/json": {"schema": {
+    200: {"description": "Tokens (RFC 6749 §5.1), never cached", "headers": _DPOP_NONCE,
+          "content": {"application/json": {"schema": {
         "type": "object",
         "required": ["access_token", "token_type", "expires_in"],
-        "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string"},
+        "properties": {"access_token": {"type": "string"},
+                       "token_type": {"type": "string", "description": "Bearer, or DPoP: bound to "
+                                      "the key of the request's DPoP proof (RFC 9449 §5)"},
                        "expires_in": {"type": "integer"}, "scope": {"type": "string"},
-                       "refresh_token": {"type": "string"}, "id_token": {"type": "string"}},
+                       "refresh_token": {"type": "string"}, "id_token": {"type": "string"},
+                       "issued_token_type": {"type": "string", "description": "token exchange (RFC 8693)"}},
     }}}},
-    400: error("invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or "
-               "invalid_scope (RFC 6749 §5.2)"),
+    400: {**error("invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or "
+                  "invalid_scope (RFC 6749 §5.2); invalid_dpop_proof, or use_dpop_nonce with the "
+                  "nonce in DPoP-Nonce (RFC 9449 §5.2, §8)"), "headers": _DPOP_NONCE},
     401: _CLIENT_ERRORS[401],
 }
 # RFC 7009 §2.2: 200 with nothing to read, whether or not the token was valid.
 REVOCATION_RESPONSES = {200: {"description": "Revoked, or nothing to revoke", "content": {}},
                         **_CLIENT_ERRORS}
 INTROSPECTION_RESPONSES = {
-    200: {"description": "RFC 7662 §2.2; an unusable token is exactly {\"active\": false}",
+    200: {"description": "RFC 7662 §2.2; an unusable token is exactly {\"active\": false}; a "
+                         "DPoP-bound token has token_type DPoP and cnf.jkt (RFC 9449 §6.2)",
           "content": {"application/json": {"schema": {
               "type": "object", "required": ["active"], "properties": {"active": {"type": "boolean"}}}}}},
     **_CLIENT_ERRORS,
@@ -97,7 +124,9 @@ USERINFO_RESPONSES = {
     200: {"description": "Claims of the user (OIDC Core §5.3.2)", "content": {"application/json": {"schema": {
         "type": "object", "required": ["sub"], "properties": {"sub": {"type": "string"}}}}}},
     400: error("invalid_request: the token sent more than one way (RFC 6750 §2)"),
-    401: error("invalid_token, or no token (RFC 6750 §3.1, with WWW-Authenticate)"),
+    401: error("invalid_token, or no token (RFC 6750 §3.1, with WWW-Authenticate); a DPoP-bound "
+               "token without its proof: invalid_token or invalid_dpop_proof with the DPoP "
+               "challenge (RFC 9449 §7.1)"),
     403: error("insufficient_scope (RFC 6750 §3.1)"),
 }
 

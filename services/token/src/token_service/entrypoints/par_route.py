@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..domain.endpoints.pushed_authorization import PAR_PATH, PushedAuthorization
-from .form_request import form_request
+from .form_request import dpop_header, form_request
 
 PAR_REQUEST_BODY: dict[str, Any] = {
     "required": True,
@@ -34,6 +34,7 @@ def add_par_route(app: FastAPI, endpoint: PushedAuthorization) -> None:
               openapi_extra={"requestBody": PAR_REQUEST_BODY}, responses=PAR_RESPONSES)
     async def pushed_authorization_request(request: Request) -> JSONResponse:
         parsed = form_request(request.headers.get("content-type"), await request.body(),
-                              request.headers.get("authorization"))
+                              request.headers.get("authorization"),
+                              dpop_header(request.headers.getlist("dpop")))
         body = await run_in_threadpool(endpoint.handle, parsed)
         return JSONResponse(body, status_code=201, headers=NO_STORE)

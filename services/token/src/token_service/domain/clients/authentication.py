@@ -32,10 +32,13 @@ class BasicCredentials:
 @dataclass(frozen=True)
 class ClientRequest:
     """A form POST of a client-authenticated endpoint, parsed once at the edge: its
-    parameters and its Authorization header (None when it sent none)."""
+    parameters, its Authorization header (None when it sent none) and its DPoP header
+    (RFC 9449 §4.1; None when it sent none; a repeated header arrives as one value that
+    fails the proof checks, §4.3 (1))."""
 
     params: Mapping[str, str]
     basic: BasicCredentials | None = None
+    dpop: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ rebuilt when the catalogue's revision changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from authgate_common.core.acr import ACR_VALUES_SUPPORTED
@@ -34,8 +35,8 @@ def claims_supported(catalog: Catalog) -> list[str]:
 
 def provider_metadata(issuer: str, catalog: Catalog = SEEDED, *,
                       device_flow: bool = False, registration: bool = False,
-                      par: bool = False, par_required: bool = False,
-                      form_post: bool = True) -> dict[str, Any]:
+                      token_exchange: bool = False, par: bool = False, par_required: bool = False,
+                      form_post: bool = True, dpop_algs: Sequence[str] = ()) -> dict[str, Any]:
     base = issuer.rstrip("/")
     metadata: dict[str, Any] = {
         "issuer": base,
@@ -75,11 +76,16 @@ def provider_metadata(issuer: str, catalog: Catalog = SEEDED, *,
         metadata["device_authorization_endpoint"] = f"{base}/api/v1/oauth/device_authorization"
         metadata["grant_types_supported"] = [*metadata["grant_types_supported"],
                                              "urn:ietf:params:oauth:grant-type:device_code"]
+    if token_exchange:  # RFC 8693 §2.1 (TOKEN_EXCHANGE_ENABLED)
+        metadata["grant_types_supported"] = [*metadata["grant_types_supported"],
+                                             "urn:ietf:params:oauth:grant-type:token-exchange"]
     if registration:  # RFC 8414 §2, RFC 7591 §3 (DCR_ENABLED)
         metadata["registration_endpoint"] = f"{base}/api/v1/oauth/register"
     if par:  # RFC 9126 §5 (PAR_ENABLED, PAR_REQUIRED)
         metadata["pushed_authorization_request_endpoint"] = f"{base}/api/v1/oauth/par"
         metadata["require_pushed_authorization_requests"] = par_required
+    if dpop_algs:  # RFC 9449 §5.1 (DPOP_ENABLED)
+        metadata["dpop_signing_alg_values_supported"] = list(dpop_algs)
     return metadata
 
 
@@ -88,10 +94,13 @@ class Discovery:
     Before the catalogue was ever read it describes the migration's seed."""
 
     def __init__(self, issuer: str, catalog: CatalogSource, *, device_flow: bool = False,
+                 token_exchange: bool = False,
                  registration: bool = False, par: bool = False, par_required: bool = False,
-                 form_post: bool = True) -> None:
+                 form_post: bool = True, dpop_algs: Sequence[str] = ()) -> None:
         self._issuer, self._catalog = issuer, catalog
+        self._dpop_algs = tuple(dpop_algs)
         self._device_flow = device_flow
+        self._token_exchange = token_exchange
         self._registration = registration
         self._par = par, par_required
         self._form_post = form_post
@@ -105,9 +114,10 @@ class Discovery:
         made = self._made
         if made is None or made[0] != catalog.revision:
             metadata = provider_metadata(self._issuer, catalog, device_flow=self._device_flow,
+                                         token_exchange=self._token_exchange,
                                          registration=self._registration,
                                          par=self._par[0], par_required=self._par[1],
-                                         form_post=self._form_post)
+                                         form_post=self._form_post, dpop_algs=self._dpop_algs)
             text = json.dumps(metadata, separators=(",", ":"))
             made = self._made = (catalog.revision, text)
         return made[1]

@@ -8,6 +8,9 @@ issued to and to a client named in its `aud` (the resource server it is meant fo
 a refresh token only to its own client. Access tokens go through the same validator as
 ValidateToken, so both always agree. A user's access token is described with how the user
 signed in, `acr` and `amr` (§2.2 allows further members; the names of OIDC Core §2).
+A DPoP-bound token is described whatever the caller presents (no proof is needed to ask),
+with `token_type` "DPoP" and `cnf.jkt` (RFC 9449 §6.2): the resource server checks the
+proof it received against that key.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from authgate_common.core.errors import InvalidRequest, InvalidToken
 
 from ..clients.authentication import ClientRequest, authenticate_request
+from ..dpop import bound_jkt
 from ..ports import Client, ClientAuthenticator, SessionLiveness
 from ..refresh.refresh_tokens import RefreshTokens
 from ..tokens.minting import authentication_claims
@@ -48,19 +52,23 @@ class Introspection:
 
     def _access_token(self, token: str, client: Client) -> dict[str, Any]:
         try:
-            claims = self._validator.validate(token)
+            claims = self._validator.live_claims(token)
         except InvalidToken:
             return inactive()
         aud = claims.get("aud")
         auds = [aud] if isinstance(aud, str) else [str(a) for a in aud] if isinstance(aud, list) else []
         if client.client_id != claims["client_id"] and client.client_id not in auds:
             return inactive()
-        body = {"active": True, "token_type": "access_token", "scope": claims.get("scope", ""),
+        jkt = bound_jkt(claims)
+        body = {"active": True, "token_type": "DPoP" if jkt else "access_token",
+                "scope": claims.get("scope", ""),
                 "client_id": claims["client_id"], "sub": claims["sub"], "exp": claims["exp"],
                 "iat": claims["iat"], "aud": auds, "iss": claims["iss"], "jti": claims["jti"]}
+        if jkt:  # RFC 9449 §6.2: the resource server checks the proof against it
+            body["cnf"] = {"jkt": jkt}
         if claims.get("sid"):
             body["sid"] = claims["sid"]
-        for name in ("auth_time", "acr", "amr"):
+        for name in ("auth_time", "acr", "amr", "act"):  # act: RFC 8693 §4.1 (token exchange)
             if name in claims:
                 body[name] = claims[name]
         return body
@@ -84,4 +92,6 @@ class Introspection:
             body["sid"] = record.sid
         if family.auth_time is not None:
             body["auth_time"] = family.auth_time
+        if family.dpop_jkt:  # a public client's family bound to a DPoP key (RFC 9449 §5)
+            body["cnf"] = {"jkt": family.dpop_jkt}
         return body | authentication_claims(family.amr)

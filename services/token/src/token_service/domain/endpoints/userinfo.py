@@ -6,7 +6,8 @@ client itself) is `invalid_token` here, 401; a user's token granted without `ope
 `insufficient_scope`, 403, with `scope="openid"` in the challenge (RFC 6750 §3.1). The
 answer is `sub`, `scope` and `iss`, plus the claims the granted scopes release (OIDC
 Core §5.4: profile and email, and what the operator's scopes name in the catalogue),
-fetched from identity.
+fetched from identity. A DPoP-bound token is accepted only with a proof of its key for this
+request (RFC 9449 §7; the URL is the public one, ISSUER + the path).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from authgate_common.core.errors import InsufficientScope, InvalidToken, NotFound
 
+from ..dpop import Presentation
 from ..ports import IdentityPort
 from ..scopes import CatalogSource, FixedCatalog
 from ..tokens.issuance import claim_request
@@ -31,9 +33,11 @@ class UserInfo:
         self._identity = identity
         self._catalog = catalog or FixedCatalog()
 
-    def claims(self, token: str) -> dict[str, Any]:
+    def claims(self, token: str, presented: Presentation | None = None) -> dict[str, Any]:
+        """`presented`: the scheme, DPoP proof, method and URL of the request (RFC 9449 §7);
+        None: Bearer without a proof."""
         # Validity first: an expired or revoked token is invalid_token whatever its scope.
-        verified = self._validator.validate(token)
+        verified = self._validator.validate(token, presented=presented)
         if verified["sub"] == verified["client_id"]:
             # The client_credentials grant names the client as the subject (RFC 6749 §4.4).
             raise InvalidToken("The access token has no user behind it.")

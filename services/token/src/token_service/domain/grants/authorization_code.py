@@ -7,7 +7,9 @@ started revoked (RFC 6749 §4.1.2, RFC 9700 §4.2.4) before the error is returne
 
 A client registered for the refresh_token grant also gets a refresh token (RFC 6749
 §4.1.4), starting a new family; `offline_access` is not required. `resource` (RFC 8707
-§2.2) must be among the code's resources; the family keeps them (..resources).
+§2.2) must be among the code's resources; the family keeps them (..resources). With a
+DPoP proof (RFC 9449 §5) the access token is bound to its key, and so is a public client's
+refresh family.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import replace
 from authgate_common.core.errors import REPLAYED_GRANT_KEY, InvalidGrant
 
 from ..ports import Client, CodeRedeemer, RedeemedGrant
-from ..refresh.refresh_tokens import FamilyStart, RefreshTokens
+from ..refresh.refresh_tokens import FamilyStart, RefreshTokens, bound_family_jkt
 from ..revocation.grant_ledger import GrantLedger
 from ..tokens.issuance import Issue, TokenIssuer
 from .base import TokenRequest, TokenResponse
@@ -55,7 +57,7 @@ class AuthorizationCodeGrant:
         resources = self._issuer.targets(request.params, grant.resources, grant.scopes)
         issue = Issue(subject=grant.user_id, user_id=grant.user_id, client=client, scopes=grant.scopes,
                       grant_id=grant.grant_id, sid=grant.sid, auth_time=grant.auth_time,
-                      nonce=grant.nonce, amr=grant.amr, resources=resources)
+                      nonce=grant.nonce, amr=grant.amr, resources=resources, dpop_jkt=request.dpop_jkt)
         if "refresh_token" not in client.grant_types:
             return self._issuer.issue(issue)
         return self._with_refresh_token(issue, grant)
@@ -65,6 +67,7 @@ class AuthorizationCodeGrant:
             raw, token = self._refresh.start_family(repo, FamilyStart(
                 client_id=issue.client.client_id, user_id=grant.user_id, sid=grant.sid,
                 grant_id=grant.grant_id, scopes=grant.scopes, auth_time=grant.auth_time,
-                amr=grant.amr, resources=grant.resources or issue.resources))
+                amr=grant.amr, resources=grant.resources or issue.resources,
+                dpop_jkt=bound_family_jkt(issue.client.is_public, issue.dpop_jkt)))
             return self._issuer.issue(replace(issue, family_id=token.family_id), refresh_token=raw,
                                       record=repo.jtis)

@@ -36,7 +36,7 @@ class ClientCredentialsGrant:
         resources = self._issuer.targets(request.params, (), scopes)  # RFC 8707 §2.2
         # No grant id: nothing here can be replayed, and each jti can still be revoked itself.
         return self._issuer.issue(Issue(subject=client.client_id, client=client, scopes=scopes,
-                                        grant_id="", resources=resources))
+                                        grant_id="", resources=resources, dpop_jkt=request.dpop_jkt))
 
 
 def client_scopes(client: Client, requested: list[str] | None) -> list[str]:

@@ -6,18 +6,23 @@ An already-rotated token presented again means two parties hold the chain, so th
 family and every access token it issued are revoked. The exception is a retry of the
 immediate predecessor within REFRESH_REUSE_GRACE_SECONDS (default 0: none): it replaces
 the unused successor, under row locks, so there is never more than one live successor.
+
+A family bound to a DPoP key (a public client's, RFC 9449 §5) rotates only with a proof of
+that key: otherwise `invalid_dpop_proof`, raised inside the transaction so the token is
+not consumed (whoever holds the key can still use it). The access token is bound to the
+request's proof, when it sends one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import TypeAlias
 
 from authgate_common.core import counters
 from authgate_common.core.audit import AuditEvent
-from authgate_common.core.errors import InvalidGrant, InvalidScope, OAuthError
+from authgate_common.core.errors import InvalidDPoPProof, InvalidGrant, InvalidScope, OAuthError
 
 from ..ports import Client, SessionLiveness
 from ..refresh.refresh_store import RefreshFamily, RefreshRepository, RefreshToken, refresh_event
@@ -49,17 +54,17 @@ class RefreshTokenGrant:
             raise InvalidGrant()
         token_hash = self._refresh.hash(raw)
         with self._refresh.transaction() as repo:
-            outcome = self._rotate(repo, token_hash, client, requested, request.params)
+            outcome = self._rotate(repo, token_hash, client, requested, request)
         if isinstance(outcome, OAuthError):
             raise outcome
         return outcome
 
     def _rotate(self, repo: RefreshRepository, token_hash: str, client: Client,
-                requested: list[str] | None, params: Mapping[str, str]) -> RefreshResult:
+                requested: list[str] | None, request: TokenRequest) -> RefreshResult:
         now = self._refresh.now()
         current = repo.consume(token_hash, client.client_id, now)
         if current is not None:
-            return self._issue(repo, current, client, requested, params)
+            return self._issue(repo, current, client, requested, request)
         token = repo.get_token(token_hash, lock=True)
         if token is None or token.client_id != client.client_id:
             raise InvalidGrant(detail="unknown refresh token or another client's")
@@ -73,7 +78,7 @@ class RefreshTokenGrant:
                 # The client never saw (or lost) the successor: replace it, never add a second.
                 repo.revoke_token(child.token_hash, now)
                 repo.audit(_event("refresh_grace_retry", token), now)
-                return self._issue(repo, token, client, requested, params)
+                return self._issue(repo, token, client, requested, request)
         log.warning("refresh token reuse detected: revoking family %s", token.family_id)
         counters.refresh_reuse_detected()
         self._refresh.revoke_family(repo, token.family_id, "refresh_reuse",
@@ -81,20 +86,24 @@ class RefreshTokenGrant:
         return InvalidGrant("The refresh token was already used.")
 
     def _issue(self, repo: RefreshRepository, parent: RefreshToken, client: Client,
-               requested: list[str] | None, params: Mapping[str, str]) -> RefreshResult:
+               requested: list[str] | None, request: TokenRequest) -> RefreshResult:
         family = repo.get_family(parent.family_id, lock=True)
         if family is None or family.revoked_at is not None:
             raise InvalidGrant("The refresh token has been revoked.")
+        if family.dpop_jkt and request.dpop_jkt != family.dpop_jkt:
+            # Raised: the transaction rolls back, the token stays unused (RFC 9449 §5).
+            raise InvalidDPoPProof("The refresh token is bound to another DPoP key." if request.dpop_jkt
+                                   else "The refresh token is DPoP-bound: send a DPoP proof of its key.")
         scopes = narrowed_scopes(parent.scopes, client, requested)
         # RFC 8707 §2.2: within the family's resources, narrowed when `resource` is sent.
-        resources = self._issuer.targets(params, family.resources, scopes)
+        resources = self._issuer.targets(request.params, family.resources, scopes)
         if family.sid and not self._sessions.is_alive(family.sid):
             self._refresh.revoke_family(repo, family.family_id, "session_ended",
                                         _event("refresh_session_ended", parent))
             return InvalidGrant("The session behind the refresh token has ended.")
         raw, _successor = self._refresh.successor(repo, parent)
-        return self._issuer.issue(_issue_for(family, client, scopes, resources), refresh_token=raw,
-                                  record=repo.jtis)
+        return self._issuer.issue(replace(_issue_for(family, client, scopes, resources),
+                                          dpop_jkt=request.dpop_jkt), refresh_token=raw, record=repo.jtis)
 
 
 def narrowed_scopes(granted: tuple[str, ...], client: Client, requested: list[str] | None) -> list[str]:

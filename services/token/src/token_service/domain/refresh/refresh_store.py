@@ -35,6 +35,9 @@ class RefreshFamily:
     revoked_reason: str = ""
     # RFC 8707 resource indicators of the grant: the family's access tokens are for them.
     resources: tuple[str, ...] = ()
+    # RFC 9449 §5: a public client's family started with a DPoP proof is bound to its key
+    # (thumbprint): every rotation needs a proof of that key. "": not bound.
+    dpop_jkt: str = ""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,13 @@ class FamilyStart:
     auth_time: int | None = None
     amr: Sequence[str] = ()
     resources: Sequence[str] = ()  # RFC 8707
+    dpop_jkt: str = ""  # RFC 9449 §5: bind the family (public clients only: bound_family_jkt)
+
+
+def bound_family_jkt(client_public: bool, dpop_jkt: str) -> str:
+    """RFC 9449 §5: a public client's refresh tokens are bound to the DPoP key of the request
+    that started the family; a confidential client's are not (it authenticates instead)."""
+    return dpop_jkt if client_public else ""
 
 
 class RefreshTokens:
@@ -70,7 +77,7 @@ class RefreshTokens:
         family = RefreshFamily(family_id=secrets.token_urlsafe(16), client_id=start.client_id,
                                user_id=start.user_id, sid=start.sid, grant_id=start.grant_id,
                                created_at=now, auth_time=start.auth_time, amr=tuple(start.amr),
-                               resources=tuple(start.resources))
+                               resources=tuple(start.resources), dpop_jkt=start.dpop_jkt)
         repo.add_family(family)
         return self._add(repo, family.family_id, None, start.client_id, start.user_id, start.sid,
                          tuple(start.scopes), now)

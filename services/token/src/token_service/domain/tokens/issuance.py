@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from authgate_common.core.scope_catalog import Catalog
 
@@ -46,6 +47,10 @@ class Issue:
     user_id: str = ""  # set when a user stands behind the grant (ID token, claims)
     family_id: str = ""  # the refresh-token family this access token belongs to, if any
     resources: Sequence[str] = ()  # RFC 8707: the token is for these alone (resources.py)
+    dpop_jkt: str = ""  # RFC 9449: the access token is bound to this DPoP key (`cnf.jkt`)
+    act: Mapping[str, Any] | None = None  # RFC 8693 §4.1: the actor (grants/token_exchange)
+    id_token: bool = True  # False: the access token alone, even with openid (token exchange)
+    not_after: int | None = None  # the access token ends by then at the latest (token exchange)
 
 
 class TokenIssuer:
@@ -72,12 +77,13 @@ class TokenIssuer:
         access = self._minter.access_token(AccessTokenRequest(
             subject=req.subject, client_id=req.client.client_id, scopes=req.scopes,
             audiences=self._audiences.audiences(req.client, req.scopes, req.resources), sid=req.sid,
-            auth_time=req.auth_time, amr=req.amr, user_claims=copied))
+            auth_time=req.auth_time, amr=req.amr, user_claims=copied, dpop_jkt=req.dpop_jkt,
+            act=req.act, not_after=req.not_after))
         if req.grant_id or req.family_id:
             self._ledger.record(access.claims["jti"], access.claims["exp"], req.grant_id, req.family_id,
                                 into=record)
         id_token = None
-        if "openid" in req.scopes and req.user_id:
+        if "openid" in req.scopes and req.user_id and req.id_token:
             releasing, names = claim_request(catalog, req.scopes)
             claims = self._identity.user_claims(req.user_id, releasing, names) if releasing else {}
             id_token = self._minter.id_token(
@@ -86,4 +92,5 @@ class TokenIssuer:
                 user_claims=claims).token
         return TokenResponse(access_token=access.token, expires_in=access.expires_in,
                              scope=" ".join(req.scopes), id_token=id_token,
-                             refresh_token=refresh_token, claims=access.claims)
+                             refresh_token=refresh_token, claims=access.claims,
+                             token_type="DPoP" if req.dpop_jkt else "Bearer")

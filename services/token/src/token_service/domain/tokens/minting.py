@@ -24,7 +24,8 @@ from ..keys.key_ring import KeySource
 
 # Claims an identity lookup may never override in a token we sign.
 PROTECTED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce",
-                              "sid", "amr", "at_hash", "azp", "acr", "client_id", "scope", "cnf"}
+                              "sid", "amr", "at_hash", "azp", "acr", "client_id", "scope", "cnf",
+                              "act"}
                              ) | REGISTERED_CLAIMS
 
 
@@ -51,6 +52,14 @@ class AccessTokenRequest:
     amr: Sequence[str] = ()
     # The granted scopes' access_token_claims, as identity answered them (never a protected one).
     user_claims: Mapping[str, Any] | None = None
+    # RFC 9449 §6.1: the DPoP key's thumbprint the token is bound to (`cnf.jkt`); "": Bearer.
+    dpop_jkt: str = ""
+    # RFC 8693 §4.1: the acting party of a delegated token (grants/token_exchange), nested
+    # prior actors inside; None: no actor.
+    act: Mapping[str, Any] | None = None
+    # The token may not outlive this (seconds since the epoch): an exchanged token ends no
+    # later than its subject token. None: the full access-token lifetime.
+    not_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,14 +84,15 @@ class TokenMinter:
 
     def access_token(self, req: AccessTokenRequest) -> MintedToken:
         """RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope, sid, auth_time;
-        §2.2.1 acr, amr)."""
+        §2.2.1 acr, amr; RFC 9449 §6.1 cnf.jkt)."""
         now = int(self._clock())
+        ttl = self.access_ttl if req.not_after is None else max(0, min(self.access_ttl, req.not_after - now))
         claims: dict[str, Any] = {
             k: v for k, v in (req.user_claims or {}).items() if k not in PROTECTED_CLAIMS}
         claims |= {
             "iss": self.issuer, "sub": req.subject,
             "aud": list(req.audiences) or [req.client_id],
-            "exp": now + self.access_ttl, "iat": now, "jti": secrets.token_urlsafe(16),
+            "exp": now + ttl, "iat": now, "jti": secrets.token_urlsafe(16),
             "client_id": req.client_id, "scope": " ".join(req.scopes),
         }
         if req.sid:
@@ -90,7 +100,11 @@ class TokenMinter:
         if req.auth_time is not None:
             claims["auth_time"] = req.auth_time
         claims |= authentication_claims(req.amr)
-        return MintedToken(self._sign(claims, "at+jwt"), claims, self.access_ttl)
+        if req.dpop_jkt:
+            claims["cnf"] = {"jkt": req.dpop_jkt}
+        if req.act:
+            claims["act"] = dict(req.act)
+        return MintedToken(self._sign(claims, "at+jwt"), claims, ttl)
 
     def id_token(self, *, subject: str, client_id: str, access_token: str, nonce: str = "",
                  sid: str = "", auth_time: int | None = None, amr: Sequence[str] = (),

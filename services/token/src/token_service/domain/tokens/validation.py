@@ -4,7 +4,9 @@ One validator serves userinfo and the internal ValidateToken RPC. With no databa
 read: the header is checked before any cryptography (RS256 only, `typ` at+jwt, `kid`
 from our own key set, never a key the token brings along), then the signature, the
 registered claims, the required scopes, the deny-list (revoked jtis, deleted clients)
-and the session behind it. Every failure is `invalid_token` with a short description
+and the session behind it, then how the token was presented (RFC 9449 §7: a DPoP-bound
+token needs the DPoP scheme and a proof of its key for this request; ..dpop). Every
+failure is `invalid_token` (a bad proof `invalid_dpop_proof`) with a short description
 that never echoes input.
 """
 
@@ -18,10 +20,12 @@ from typing import Any
 from authgate_common.core import jws
 from authgate_common.core.errors import InsufficientScope, InvalidToken
 
+from ..dpop import BEARER, CHALLENGE, DPoP, Presentation, bound_jkt
 from ..keys.key_ring import KeySource
 from ..ports import SessionLiveness
 from ..revocation.grant_ledger import GrantLedger
 
+NO_PROOF = Presentation()  # Bearer, no DPoP header
 VERIFIED_CACHE_SIZE = 4096  # tokens (each under jws.MAX_COMPACT_CHARS): a few MB at most
 ACCEPTED_TYP = ("at+jwt", "application/at+jwt")
 STRING_CLAIMS = ("iss", "sub", "jti", "client_id")
@@ -45,8 +49,11 @@ def _invalid(refused: jws.Refused) -> InvalidToken:
 
 class TokenValidator:
     def __init__(self, keys: KeySource, issuer: str, ledger: GrantLedger, sessions: SessionLiveness,
-                 clock_skew: int = 30, clock: Callable[[], float] = time.time) -> None:
+                 clock_skew: int = 30, clock: Callable[[], float] = time.time,
+                 dpop: DPoP | None = None) -> None:
         self._keys = keys
+        # Checks a bound token's proof (None: every bound token, and the DPoP scheme, is refused).
+        self._dpop = dpop
         self._issuer = issuer.rstrip("/")
         self._ledger = ledger
         self._sessions = sessions
@@ -62,8 +69,27 @@ class TokenValidator:
         self._verified: dict[str, tuple[str, Any, dict[str, Any]]] = {}
         self._verified_lock = threading.Lock()
 
-    def validate(self, token: str, required_scopes: Sequence[str] = (),
-                 audience: str | None = None) -> dict[str, Any]:
+    def validate(self, token: str, required_scopes: Sequence[str] = (), audience: str | None = None,
+                 presented: Presentation | None = None) -> dict[str, Any]:
+        """The claims of a valid token presented as `presented` says (None: as a Bearer token
+        with no DPoP proof, so a DPoP-bound token is refused)."""
+        claims = self.live_claims(token, audience)
+        presentation = presented or NO_PROOF
+        if self._dpop is not None:
+            self._dpop.at_resource(token, claims, presentation)
+        elif bound_jkt(claims) or presentation.scheme.lower() != BEARER.lower():
+            raise InvalidToken("DPoP-bound tokens are not accepted here.", metadata=dict(CHALLENGE))
+        granted = set(str(claims.get("scope", "")).split())
+        required = [s for s in required_scopes if s]
+        missing = [s for s in required if s not in granted]
+        if missing:
+            raise InsufficientScope(metadata={"scope": " ".join(required)})
+        return claims
+
+    def live_claims(self, token: str, audience: str | None = None) -> dict[str, Any]:
+        """The claims of a token we signed that is live (unexpired, unrevoked, its session
+        on), however it is presented: introspection describes a DPoP-bound token to a
+        resource server (`cnf`, RFC 9449 §6.2) without seeing its proof."""
         claims = self._check_claims(self.signed_claims(token))
         if audience:
             aud = claims.get("aud")
@@ -76,11 +102,6 @@ class TokenValidator:
         sid = claims.get("sid")
         if sid and not self._sessions.is_alive(str(sid)):
             raise InvalidToken("The session behind the access token has ended.")
-        granted = set(str(claims.get("scope", "")).split())
-        required = [s for s in required_scopes if s]
-        missing = [s for s in required if s not in granted]
-        if missing:
-            raise InsufficientScope(metadata={"scope": " ".join(required)})
         return claims
 
     def signed_claims(self, token: str) -> dict[str, Any]:
